@@ -1,0 +1,122 @@
+/**
+ * The database handle every service uses: node-postgres over either a PostgreSQL server or the
+ * embedded PGlite (reached through its gated socket, see embedded.ts). One driver, one dialect,
+ * so the same code and the same test suite run on both.
+ */
+import pg from 'pg';
+
+// bigint columns hold minor units and counts: return them as JS numbers, refusing any value a
+// number cannot hold exactly rather than rounding it.
+pg.types.setTypeParser(pg.types.builtins.INT8, (text: string) => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${text} exceeds the safe range`);
+  return n;
+});
+// Business dates stay 'YYYY-MM-DD' strings; the default parser would shift them into the
+// process's time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (text: string) => text);
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  /** Runs one parameterised statement and returns its rows. */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** The single row of a statement that must return exactly one. */
+  one<T = Row>(text: string, params?: readonly unknown[]): Promise<T>;
+  /** The first row, or undefined. */
+  maybeOne<T = Row>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** Runs several statements without parameters (migrations). */
+  exec(text: string): Promise<void>;
+}
+
+export interface Tx extends Queryable {
+  readonly inTransaction: true;
+}
+
+export interface TxOptions {
+  isolation?: 'read committed' | 'repeatable read' | 'serializable';
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** The pool, for libraries that need a pg client of their own (the job queue). */
+  readonly pool: pg.Pool;
+  /**
+   * Runs `fn` in one transaction: commit when it resolves, roll back when it throws. A
+   * serialization failure or deadlock is retried (fn must therefore touch only the database).
+   */
+  tx<T>(fn: (tx: Tx) => Promise<T>, options?: TxOptions): Promise<T>;
+  close(): Promise<void>;
+}
+
+type Client = pg.Pool | pg.PoolClient;
+
+function queryable(client: Client): Queryable {
+  const query = async <T>(text: string, params?: readonly unknown[]) =>
+    (await client.query(text, params as unknown[] | undefined)).rows as T[];
+  return {
+    query,
+    async one<T>(text: string, params?: readonly unknown[]) {
+      const rows = await query<T>(text, params);
+      if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}: ${text}`);
+      return rows[0] as T;
+    },
+    async maybeOne<T>(text: string, params?: readonly unknown[]) {
+      return (await query<T>(text, params))[0];
+    },
+    async exec(text: string) {
+      await client.query(text);
+    },
+  };
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 4;
+
+export function createDb(pool: pg.Pool, kind: Db['kind'], onClose?: () => Promise<void>): Db {
+  return {
+    kind,
+    pool,
+    ...queryable(pool),
+    async tx<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
+      for (let attempt = 1; ; attempt++) {
+        const client = await pool.connect();
+        try {
+          await client.query(
+            options.isolation
+              ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}`
+              : 'BEGIN',
+          );
+          const result = await fn({ ...queryable(client), inTransaction: true });
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          const code = (err as { code?: string }).code;
+          if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+          throw err;
+        } finally {
+          client.release();
+        }
+      }
+    },
+    async close() {
+      await pool.end();
+      await onClose?.();
+    },
+  };
+}
+
+/** The PostgreSQL error code of a failed query (23505 unique violation, …), if any. */
+export function pgErrorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
+}
+
+/** The constraint a failed query violated, if any. */
+export function pgConstraint(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'constraint' in err
+    ? String((err as { constraint: unknown }).constraint)
+    : undefined;
+}

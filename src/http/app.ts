@@ -1,0 +1,134 @@
+/** Assembles the HTTP application: plugins, authentication, idempotency, errors and routes. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Clock } from '../core/clock.js';
+import { AppError, ERRORS } from '../core/errors.js';
+import type { Db } from '../db/db.js';
+import { registerAuth } from './auth.js';
+import { registerIdempotency } from './idempotency.js';
+import { registerRoutes } from './routes.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export interface AppOptions {
+  db: Db;
+  clock: Clock;
+  /** pino log level, or false for none. */
+  logLevel?: string | false;
+  /** Largest accepted request body in bytes (default 256 KiB). */
+  bodyLimit?: number;
+  /** Login attempts per minute per client address (default 10). */
+  loginRateLimit?: number;
+}
+
+function errorBody(code: keyof typeof ERRORS, details?: Record<string, unknown>, message?: string) {
+  return { error: { code, message: message ?? ERRORS[code].message, ...(details && { details }) } };
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const app = Fastify({
+    logger: options.logLevel === false ? false : { level: options.logLevel ?? 'info' },
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
+    // Refuse bodies whose prototype keys could poison objects.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof AppError) {
+      return reply.code(err.status).send(errorBody(err.code, err.details, err.message));
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({
+        in: err.validationContext,
+        path: v.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+        message: v.message,
+        ...(v.params && Object.keys(v.params).length > 0 && { params: v.params }),
+      }));
+      return reply.code(400).send(errorBody('validation_failed', { issues }));
+    }
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply
+          .code(413)
+          .send(errorBody('payload_too_large', { limit: app.initialConfig.bodyLimit }));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.code(415).send(errorBody('unsupported_media_type'));
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return reply.code(400).send(errorBody('invalid_json'));
+    }
+    if (err.statusCode === 400 && (err.name === 'SyntaxError' || /JSON/i.test(err.message))) {
+      return reply.code(400).send(errorBody('invalid_json'));
+    }
+    if (err.statusCode === 429) return reply.code(429).send(errorBody('rate_limited'));
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply
+        .code(err.statusCode)
+        .send(errorBody('validation_failed', undefined, err.message));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(errorBody('internal_error', { request_id: req.id }));
+  });
+
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('route_not_found')));
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Billow API',
+        version: '1',
+        description:
+          'Billing and payments. Amounts are integers in minor units; business dates are ' +
+          'YYYY-MM-DD in the tenant time zone. Every POST accepts an Idempotency-Key header.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A secret API key bk_…' },
+          session: { type: 'apiKey', in: 'cookie', name: 'billow_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerAuth(app, options.db, options.clock);
+  registerIdempotency(app, options.db);
+  await app.register(
+    async (api) => registerRoutes(api as App, { loginRateLimit: options.loginRateLimit ?? 10 }),
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,90 @@
+/**
+ * The sandbox clock: a sandbox tenant reads and moves its own "now" forward, and everything that
+ * tenant does (business dates, due work) follows it. Live tenants run on real time.
+ *
+ * Modules that hang due work on the clock (bill runs, scheduled payments, retries) register a
+ * handler with onClockAdvanced; it runs in the advancing transaction with the new time.
+ */
+import {
+  businessDate,
+  isBusinessDate,
+  parseInstant,
+  startOfBusinessDate,
+} from '../../core/dates.js';
+import { AppError } from '../../core/errors.js';
+import type { Tx } from '../../db/db.js';
+import { recordChange } from '../audit/service.js';
+import { type Ctx, requirePermission, tenantNow } from '../context.js';
+
+export interface ClockView {
+  now: string;
+  today: string;
+  time_zone: string;
+  movable: boolean;
+}
+
+type DueWork = (tx: Tx, ctx: Ctx, from: Date, to: Date) => Promise<void>;
+const dueWork: DueWork[] = [];
+
+export function onClockAdvanced(handler: DueWork): void {
+  dueWork.push(handler);
+}
+
+export function readClock(ctx: Ctx): ClockView {
+  const now = tenantNow(ctx);
+  return {
+    now: now.toISOString(),
+    today: businessDate(now, ctx.tenant.timeZone),
+    time_zone: ctx.tenant.timeZone,
+    movable: ctx.tenant.mode === 'sandbox',
+  };
+}
+
+export interface Advance {
+  /** An instant, or a business date meaning the start of that day in the tenant's zone. */
+  to?: string | undefined;
+  days?: number | undefined;
+  hours?: number | undefined;
+}
+
+export async function advanceClock(ctx: Ctx, input: Advance): Promise<ClockView> {
+  requirePermission(ctx, 'clock:advance');
+  if (ctx.tenant.mode !== 'sandbox') throw new AppError('clock_not_movable');
+  return ctx.db.tx(async (tx) => {
+    const row = await tx.one<{ clock_offset_ms: number }>(
+      'SELECT clock_offset_ms FROM tenants WHERE id = $1 FOR UPDATE',
+      [ctx.tenant.id],
+    );
+    const locked: Ctx = { ...ctx, tenant: { ...ctx.tenant, clockOffsetMs: row.clock_offset_ms } };
+    const from = tenantNow(locked);
+    let to: Date;
+    if (input.to !== undefined) {
+      const parsed = isBusinessDate(input.to)
+        ? startOfBusinessDate(input.to, ctx.tenant.timeZone)
+        : parseInstant(input.to);
+      if (!parsed) throw new AppError('validation_failed', { field: 'to' });
+      to = parsed;
+    } else {
+      to = new Date(from.getTime() + ((input.days ?? 0) * 24 + (input.hours ?? 0)) * 3600_000);
+    }
+    if (to.getTime() < from.getTime()) {
+      throw new AppError('clock_cannot_go_back', { now: from.toISOString(), to: to.toISOString() });
+    }
+    const offset = row.clock_offset_ms + (to.getTime() - from.getTime());
+    await tx.query('UPDATE tenants SET clock_offset_ms = $2 WHERE id = $1', [
+      ctx.tenant.id,
+      offset,
+    ]);
+    const moved: Ctx = { ...ctx, tenant: { ...ctx.tenant, clockOffsetMs: offset } };
+    const view = readClock(moved);
+    await recordChange(tx, moved, {
+      action: 'clock.advanced',
+      objectType: 'tenant',
+      objectId: ctx.tenant.id,
+      before: { now: from.toISOString() },
+      after: view,
+    });
+    for (const handler of dueWork) await handler(tx, moved, from, to);
+    return view;
+  });
+}

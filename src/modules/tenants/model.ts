@@ -1,0 +1,52 @@
+/** Tenant settings (A1): what a tenant configures, with the defaults a new tenant gets. */
+import { z } from 'zod';
+import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../../core/dates.js';
+
+export const TenantSettings = z.strictObject({
+  /** Net days from invoice date to due date. */
+  payment_terms_days: z.number().int().min(0).max(365),
+  /** Post a bill run's invoices as soon as it finishes (C5). */
+  auto_post: z.boolean(),
+  /** Email invoices as soon as they are posted (C5). */
+  auto_email: z.boolean(),
+  /** Days after a failed payment on which it is retried (F2). */
+  retry_schedule_days: z.array(z.number().int().min(1).max(60)).max(10),
+  email_from_name: z.string().max(200).nullable(),
+  email_from_address: z.email().max(320).nullable(),
+});
+export type TenantSettings = z.infer<typeof TenantSettings>;
+
+export const DEFAULT_SETTINGS: TenantSettings = {
+  payment_terms_days: 30,
+  auto_post: false,
+  auto_email: false,
+  retry_schedule_days: [3, 5, 7],
+  email_from_name: null,
+  email_from_address: null,
+};
+
+export const TimeZone = z
+  .string()
+  .max(64)
+  .refine(isValidTimeZone, { message: 'not a known IANA time zone' })
+  .describe('IANA time zone, e.g. America/New_York');
+
+export const TenantPatch = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  time_zone: TimeZone.optional(),
+  settings: TenantSettings.partial().optional(),
+});
+export type TenantPatch = z.infer<typeof TenantPatch>;
+
+export const TenantView = z.object({
+  id: z.string(),
+  name: z.string(),
+  mode: z.enum(['sandbox', 'live']),
+  time_zone: z.string(),
+  currency: z.literal('USD'),
+  settings: TenantSettings,
+  created_at: z.string(),
+});
+export type TenantView = z.infer<typeof TenantView>;
+
+export { DEFAULT_TIME_ZONE };

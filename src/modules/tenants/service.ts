@@ -1,0 +1,146 @@
+/** Tenants: creation with their first owner and key, settings, and loading for requests. */
+import type { Clock } from '../../core/clock.js';
+import { DEFAULT_TIME_ZONE } from '../../core/dates.js';
+import { newId } from '../../core/ids.js';
+import type { Db, Queryable } from '../../db/db.js';
+import { recordChange } from '../audit/service.js';
+import { type Ctx, requirePermission, systemCtx, type TenantInfo } from '../context.js';
+import { createApiKeyIn, createStaffIn } from '../staff/service.js';
+import { DEFAULT_SETTINGS, type TenantPatch, TenantSettings, type TenantView } from './model.js';
+
+interface TenantRow {
+  id: string;
+  name: string;
+  mode: 'sandbox' | 'live';
+  time_zone: string;
+  currency: 'USD';
+  settings: Partial<TenantSettings>;
+  clock_offset_ms: number;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, name, mode, time_zone, currency, settings, clock_offset_ms, created_at';
+
+export function tenantInfo(row: TenantRow): TenantInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    mode: row.mode,
+    timeZone: row.time_zone,
+    currency: row.currency,
+    clockOffsetMs: row.clock_offset_ms,
+  };
+}
+
+function view(row: TenantRow): TenantView {
+  return {
+    id: row.id,
+    name: row.name,
+    mode: row.mode,
+    time_zone: row.time_zone,
+    currency: row.currency,
+    settings: TenantSettings.parse({ ...DEFAULT_SETTINGS, ...row.settings }),
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+export async function loadTenant(db: Queryable, id: string): Promise<TenantInfo | undefined> {
+  const row = await db.maybeOne<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE id = $1`, [id]);
+  return row && tenantInfo(row);
+}
+
+export interface NewTenant {
+  name: string;
+  live?: boolean;
+  timeZone?: string;
+  ownerEmail: string;
+  ownerName?: string;
+  ownerPassword: string;
+}
+
+export interface CreatedTenant {
+  tenant: TenantView;
+  owner: { id: string; email: string };
+  apiKey: { id: string; secret: string };
+}
+
+/** Creates a tenant, its owner and a first owner API key in one transaction. */
+export async function createTenant(db: Db, clock: Clock, input: NewTenant): Promise<CreatedTenant> {
+  return db.tx(async (tx) => {
+    const now = clock.now();
+    const row = await tx.one<TenantRow>(
+      `INSERT INTO tenants (id, name, mode, time_zone, settings, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ${COLUMNS}`,
+      [
+        newId('tenant'),
+        input.name,
+        input.live ? 'live' : 'sandbox',
+        input.timeZone ?? DEFAULT_TIME_ZONE,
+        JSON.stringify(DEFAULT_SETTINGS),
+        now,
+      ],
+    );
+    const ctx = systemCtx(db, clock, tenantInfo(row));
+    await recordChange(tx, ctx, {
+      action: 'tenant.created',
+      objectType: 'tenant',
+      objectId: row.id,
+      after: view(row),
+    });
+    const owner = await createStaffIn(tx, ctx, {
+      email: input.ownerEmail,
+      name: input.ownerName ?? 'Owner',
+      role: 'owner',
+      password: input.ownerPassword,
+    });
+    const key = await createApiKeyIn(tx, ctx, { name: 'Owner key', role: 'owner' });
+    return {
+      tenant: view(row),
+      owner: { id: owner.id, email: owner.email },
+      apiKey: { id: key.id, secret: key.secret },
+    };
+  });
+}
+
+export async function getTenant(ctx: Ctx): Promise<TenantView> {
+  const row = await ctx.db.one<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE id = $1`, [
+    ctx.tenant.id,
+  ]);
+  return view(row);
+}
+
+export async function updateTenant(ctx: Ctx, patch: TenantPatch): Promise<TenantView> {
+  requirePermission(ctx, 'tenant:manage');
+  return ctx.db.tx(async (tx) => {
+    const row = await tx.one<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE id = $1 FOR UPDATE`, [
+      ctx.tenant.id,
+    ]);
+    const before = view(row);
+    const settings = { ...before.settings, ...patch.settings };
+    const updated = await tx.one<TenantRow>(
+      `UPDATE tenants SET name = $2, time_zone = $3, settings = $4, updated_at = $5
+        WHERE id = $1 RETURNING ${COLUMNS}`,
+      [
+        ctx.tenant.id,
+        patch.name ?? row.name,
+        patch.time_zone ?? row.time_zone,
+        JSON.stringify(settings),
+        ctx.clock.now(),
+      ],
+    );
+    const after = view(updated);
+    await recordChange(tx, ctx, {
+      action: 'tenant.updated',
+      objectType: 'tenant',
+      objectId: ctx.tenant.id,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+/** Every tenant, for installation-level commands (`billow tenant list`). */
+export async function listTenants(db: Queryable): Promise<TenantView[]> {
+  return (await db.query<TenantRow>(`SELECT ${COLUMNS} FROM tenants ORDER BY id`)).map(view);
+}
