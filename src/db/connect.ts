@@ -1,4 +1,5 @@
 /** Opens the database the configuration names: PostgreSQL when DATABASE_URL is set, else PGlite. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createDb, type Db } from './db.js';
 import { openEmbedded, SOCKET_PORT } from './embedded.js';
@@ -23,11 +24,24 @@ export function poolOptions(config: DbConfig, socketDir?: string): pg.PoolConfig
   return { ...base, connectionString: config.databaseUrl };
 }
 
-export async function openDatabase(config: DbConfig): Promise<Db> {
+/**
+ * Opens the configured database. With `owner`, the embedded database is opened only as its
+ * owner: the server waits for a `billow` command that holds the data directory to finish rather
+ * than depend on it, since the owner's exit closes the socket everyone else uses.
+ */
+export async function openDatabase(
+  config: DbConfig,
+  options: { owner?: boolean } = {},
+): Promise<Db> {
   if (config.databaseUrl) {
     return createDb(new pg.Pool(poolOptions(config)), 'postgres');
   }
-  const embedded = await openEmbedded(config.dataDir);
+  let embedded = await openEmbedded(config.dataDir);
+  for (let waited = 0; options.owner && !embedded.owner; waited += 250) {
+    if (waited > 120_000) throw new Error(`${config.dataDir} is held by another Billow process`);
+    await sleep(250);
+    embedded = await openEmbedded(config.dataDir);
+  }
   const pool = new pg.Pool(poolOptions(config, embedded.socketDir));
   return createDb(pool, 'pglite', () => embedded.close());
 }

@@ -15,6 +15,20 @@ declare module 'fastify' {
   }
 }
 
+/** Response fields never kept at rest: a replay shows them redacted (they are shown once). */
+const SECRET_FIELDS = new Set(['secret', 'password', 'token']);
+
+function redact(payload: unknown): string {
+  const text = String(payload ?? '');
+  try {
+    return JSON.stringify(JSON.parse(text), (key, value) =>
+      SECRET_FIELDS.has(key) && typeof value === 'string' ? '[shown only once]' : value,
+    );
+  } catch {
+    return text;
+  }
+}
+
 /** A claimed key whose request never finished (its process died) is released after this. */
 const STALE_MS = 5 * 60_000;
 
@@ -74,7 +88,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
       await db.query(
         `UPDATE idempotency_keys SET response_status = $3, response_body = $4, completed_at = $5
           WHERE tenant_id = $1 AND key = $2`,
-        [req.ctx.tenant.id, key, reply.statusCode, String(payload ?? ''), req.ctx.clock.now()],
+        [req.ctx.tenant.id, key, reply.statusCode, redact(payload), req.ctx.clock.now()],
       );
     }
     return payload;

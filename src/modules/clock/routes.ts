@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { isBusinessDate, parseInstant } from '../../core/dates.js';
 import type { App } from '../../http/app.js';
-import { BusinessDate, Instant } from '../../http/schemas.js';
 import { advanceClock, readClock } from './service.js';
 
 const ClockView = z.object({
@@ -12,7 +12,14 @@ const ClockView = z.object({
 
 const AdvanceBody = z
   .strictObject({
-    to: z.union([BusinessDate, Instant]).optional(),
+    to: z
+      .string()
+      .max(40)
+      .refine((s) => isBusinessDate(s) || parseInstant(s) !== null, {
+        message: 'must be a real date YYYY-MM-DD or an ISO-8601 instant with offset',
+      })
+      .optional()
+      .describe('A business date (start of that day in the tenant zone) or an instant'),
     days: z.number().int().min(1).max(3660).optional(),
     hours: z
       .number()

@@ -1,0 +1,240 @@
+/**
+ * Staff access (A2): logins, sessions, API keys and roles, tried the way an attacker or a careless
+ * client would try them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, type Harness, newTenant, startHarness, unique } from '../helpers/app.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function keyFor(api: ReturnType<typeof client>, role: string) {
+  const res = await api.post('/api/v1/api-keys', { name: `${role} key`, role });
+  expect(res.status).toBe(201);
+  return {
+    id: res.body.id as string,
+    api: client(h.app, { authorization: `Bearer ${res.body.secret}` }),
+  };
+}
+
+describe('authentication', () => {
+  it('refuses requests without credentials, with a malformed or an unknown key', async () => {
+    const anon = client(h.app);
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
+      const res = await client(h.app, headers).get('/api/v1/tenant');
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('unauthenticated');
+    }
+    const forged = `bk_test_${'A'.repeat(43)}`;
+    expect(
+      (await client(h.app, { authorization: `Bearer ${forged}` }).get('/api/v1/tenant')).status,
+    ).toBe(401);
+    expect((await anon.get('/api/v1/events')).status).toBe(401);
+  });
+
+  it('a key is shown once, listed without its secret, and stops working when revoked', async () => {
+    const t = await newTenant(h);
+    const key = await t.api.post('/api/v1/api-keys', { name: 'CI', role: 'billing' });
+    expect(key.body.secret).toMatch(/^bk_test_/);
+    const list = await t.api.get('/api/v1/api-keys');
+    expect(JSON.stringify(list.body)).not.toContain(key.body.secret);
+    expect(list.body.data.find((k: { id: string }) => k.id === key.body.id).last4).toBe(
+      key.body.secret.slice(-4),
+    );
+    const billing = client(h.app, { authorization: `Bearer ${key.body.secret}` });
+    expect((await billing.get('/api/v1/clock')).status).toBe(200);
+    expect((await t.api.post(`/api/v1/api-keys/${key.body.id}/revoke`)).status).toBe(200);
+    expect((await billing.get('/api/v1/clock')).status).toBe(401);
+  });
+
+  it('stores key secrets and passwords only as hashes', async () => {
+    const t = await newTenant(h);
+    const rows = await h.testDb.db.query<{ secret_hash: string }>(
+      'SELECT secret_hash FROM api_keys WHERE tenant_id = $1',
+      [t.id],
+    );
+    expect(rows[0]?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[0]?.secret_hash).not.toContain(t.key);
+    const staff = await h.testDb.db.one<{ password_hash: string }>(
+      'SELECT password_hash FROM staff_users WHERE tenant_id = $1',
+      [t.id],
+    );
+    expect(staff.password_hash).toMatch(/^\$argon2id\$/);
+  });
+});
+
+describe('login sessions', () => {
+  it('logs in with a cookie, reads as the staff user, and logout ends the session', async () => {
+    const t = await newTenant(h);
+    const res = await client(h.app).post('/api/v1/auth/login', {
+      email: t.ownerEmail.toUpperCase(),
+      password: t.password,
+    });
+    expect(res.status).toBe(200);
+    const cookie = String(res.headers['set-cookie']).split(';')[0] as string;
+    expect(String(res.headers['set-cookie'])).toMatch(/HttpOnly/i);
+    const session = client(h.app, { cookie });
+    const me = await session.get('/api/v1/auth/me');
+    expect(me.body).toMatchObject({ tenant_id: t.id, role: 'owner', actor: { type: 'staff' } });
+    expect((await session.post('/api/v1/auth/logout')).status).toBe(204);
+    expect((await session.get('/api/v1/auth/me')).status).toBe(401);
+  });
+
+  it('gives the same answer for a wrong password and an unknown email', async () => {
+    const t = await newTenant(h);
+    const wrong = await client(h.app).post('/api/v1/auth/login', {
+      email: t.ownerEmail,
+      password: 'not the password',
+    });
+    const unknown = await client(h.app).post('/api/v1/auth/login', {
+      email: `nobody-${unique()}@example.com`,
+      password: 'not the password',
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.body).toEqual(wrong.body);
+    expect(wrong.body.error.code).toBe('invalid_credentials');
+  });
+
+  it('limits login attempts per client', async () => {
+    const limited = await startHarness({ loginRateLimit: 5 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await limited.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: '10.9.9.9',
+        payload: { email: 'x@example.com', password: 'guess' },
+      });
+      statuses.push(res.statusCode);
+    }
+    await limited.close();
+    expect(statuses.slice(0, 5).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('disabling a staff user ends their sessions and blocks login', async () => {
+    const t = await newTenant(h);
+    const email = `billing-${unique()}@example.com`;
+    const created = await t.api.post('/api/v1/staff', {
+      email,
+      name: 'Bill',
+      role: 'billing',
+      password: 'a long enough password',
+    });
+    expect(created.status).toBe(201);
+    const login = await client(h.app).post('/api/v1/auth/login', {
+      email,
+      password: 'a long enough password',
+    });
+    const session = client(h.app, {
+      cookie: String(login.headers['set-cookie']).split(';')[0] as string,
+    });
+    expect((await session.get('/api/v1/clock')).status).toBe(200);
+    expect((await t.api.patch(`/api/v1/staff/${created.body.id}`, { disabled: true })).status).toBe(
+      200,
+    );
+    expect((await session.get('/api/v1/clock')).status).toBe(401);
+    const again = await client(h.app).post('/api/v1/auth/login', {
+      email,
+      password: 'a long enough password',
+    });
+    expect(again.status).toBe(401);
+  });
+
+  it('asks which tenant when one email is staff in two tenants', async () => {
+    const a = await newTenant(h);
+    const b = await newTenant(h);
+    const email = `shared-${unique()}@example.com`;
+    const password = 'shared password 123';
+    for (const t of [a, b]) {
+      await t.api.post('/api/v1/staff', { email, name: 'S', role: 'admin', password });
+    }
+    const ambiguous = await client(h.app).post('/api/v1/auth/login', { email, password });
+    expect(ambiguous.body.error.code).toBe('tenant_required');
+    const chosen = await client(h.app).post('/api/v1/auth/login', {
+      email,
+      password,
+      tenant_id: b.id,
+    });
+    expect(chosen.status).toBe(200);
+    expect(chosen.body.tenant_id).toBe(b.id);
+  });
+});
+
+describe('roles', () => {
+  it('read-only staff cannot change anything nor see the audit log or events', async () => {
+    const t = await newTenant(h);
+    const { api } = await keyFor(t.api, 'read_only');
+    expect((await api.get('/api/v1/tenant')).status).toBe(200);
+    for (const res of [
+      await api.patch('/api/v1/tenant', { name: 'Hijacked' }),
+      await api.post('/api/v1/api-keys', { name: 'x', role: 'read_only' }),
+      await api.post('/api/v1/clock/advance', { days: 1 }),
+      await api.get('/api/v1/audit-log'),
+      await api.get('/api/v1/events'),
+      await api.get('/api/v1/staff'),
+    ]) {
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('forbidden');
+    }
+    expect((await t.api.get('/api/v1/tenant')).body.name).not.toBe('Hijacked');
+  });
+
+  it('billing staff cannot manage staff, keys or settings', async () => {
+    const t = await newTenant(h);
+    const { api } = await keyFor(t.api, 'billing');
+    expect((await api.patch('/api/v1/tenant', { settings: { auto_post: true } })).status).toBe(403);
+    expect((await api.get('/api/v1/api-keys')).status).toBe(403);
+    expect((await api.post('/api/v1/clock/advance', { days: 1 })).status).toBe(200);
+  });
+
+  it('an admin cannot create an owner, nor demote or disable the last owner', async () => {
+    const t = await newTenant(h);
+    const { api: admin } = await keyFor(t.api, 'admin');
+    const owner = await admin.post('/api/v1/staff', {
+      email: `o-${unique()}@example.com`,
+      name: 'O',
+      role: 'owner',
+      password: 'a long enough password',
+    });
+    expect(owner.body.error.code).toBe('role_too_high');
+    expect(
+      (await admin.post('/api/v1/api-keys', { name: 'x', role: 'owner' })).body.error.code,
+    ).toBe('role_too_high');
+    const staff = await t.api.get('/api/v1/staff');
+    const ownerId = staff.body.data[0].id;
+    const demote = await t.api.patch(`/api/v1/staff/${ownerId}`, { role: 'admin' });
+    expect(demote.status).toBe(409);
+    expect(demote.body.error.code).toBe('last_owner');
+    expect(
+      (await t.api.patch(`/api/v1/staff/${ownerId}`, { disabled: true })).body.error.code,
+    ).toBe('last_owner');
+  });
+});
+
+describe('tenant isolation of platform objects', () => {
+  it('a tenant cannot revoke, list or use another tenant’s keys and staff', async () => {
+    const a = await newTenant(h);
+    const b = await newTenant(h);
+    const aKey = await keyFor(a.api, 'billing');
+    const aStaff = (await a.api.get('/api/v1/staff')).body.data[0];
+    const revoke = await b.api.post(`/api/v1/api-keys/${aKey.id}/revoke`);
+    expect(revoke.status).toBe(404);
+    expect(revoke.body.error.code).toBe('api_key_not_found');
+    expect((await aKey.api.get('/api/v1/clock')).status).toBe(200);
+    const patch = await b.api.patch(`/api/v1/staff/${aStaff.id}`, { role: 'read_only' });
+    expect(patch.body.error.code).toBe('staff_not_found');
+    expect((await a.api.get('/api/v1/staff')).body.data[0].role).toBe('owner');
+    const bKeys = await b.api.get('/api/v1/api-keys');
+    expect(bKeys.body.data.map((k: { id: string }) => k.id)).not.toContain(aKey.id);
+    const bEvents = await b.api.get('/api/v1/events?limit=100');
+    expect(JSON.stringify(bEvents.body)).not.toContain(a.id);
+    const bAudit = await b.api.get(`/api/v1/audit-log?object=${a.id}`);
+    expect(bAudit.body.data).toEqual([]);
+  });
+});
