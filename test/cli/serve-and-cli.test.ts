@@ -1,0 +1,99 @@
+/**
+ * The two-command promise on the embedded database: `billow serve` owns the data directory, and
+ * `billow` commands run meanwhile share it through the server's database socket instead of
+ * locking it or corrupting it. Real processes, real data directory.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../bin/billow.js');
+let dataDir: string;
+let server: ChildProcess | undefined;
+let url: string;
+
+function env() {
+  const { DATABASE_URL: _ignored, ...rest } = process.env;
+  return { ...rest, BILLOW_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+}
+
+const billow = async (...args: string[]) =>
+  (await run(process.execPath, [BIN, ...args], { env: env(), timeout: 60_000 })).stdout;
+
+function startServe(): Promise<string> {
+  server = spawn(process.execPath, [BIN, 'serve'], {
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
+    server?.stdout?.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    server?.stderr?.on('data', (chunk) => {
+      out += chunk;
+    });
+    server?.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+}
+
+function stopServe(): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (!server || server.exitCode !== null) return resolve(server?.exitCode ?? null);
+    server.once('exit', (code) => resolve(code));
+    server.kill('SIGTERM');
+  });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'billow-cli-'));
+  url = await startServe();
+});
+
+afterAll(async () => {
+  await stopServe();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('billow commands while the server runs', () => {
+  it('creates a tenant whose key the running server accepts', async () => {
+    const created = JSON.parse(await billow('tenant', 'create', '--name', 'Acme', '--json'));
+    expect(created).toMatchObject({
+      name: 'Acme',
+      mode: 'sandbox',
+      owner_email: 'owner@example.com',
+    });
+    expect(created.owner_password.length).toBeGreaterThanOrEqual(12);
+    const res = await fetch(`${url}/api/v1/tenant`, {
+      headers: { authorization: `Bearer ${created.api_key}` },
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).id).toBe(created.tenant_id);
+  });
+
+  it('runs migrate and tenant list against the same database', async () => {
+    expect(await billow('migrate')).toContain('up to date');
+    expect(await billow('tenant', 'list')).toContain('Acme');
+  });
+
+  it('refuses bad arguments with a message and a non-zero exit', async () => {
+    await expect(
+      billow('tenant', 'create', '--name', 'X', '--time-zone', 'Mars/Base'),
+    ).rejects.toThrow(/unknown time zone/);
+  });
+
+  it('keeps the data after the server stops, and a command can then own the directory', async () => {
+    expect(await stopServe()).toBe(0);
+    expect(await billow('tenant', 'list')).toContain('Acme');
+  });
+});
