@@ -25,7 +25,12 @@ async function keyFor(api: ReturnType<typeof client>, role: string) {
 describe('authentication', () => {
   it('refuses requests without credentials, with a malformed or an unknown key', async () => {
     const anon = client(h.app);
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: 'Basic abc' },
+    ];
+    for (const headers of attempts) {
       const res = await client(h.app, headers).get('/api/v1/tenant');
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('unauthenticated');

@@ -4,6 +4,7 @@ import { DEFAULT_TIME_ZONE } from '../../core/dates.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Queryable } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { seedContactProfiles } from '../contacts/service.js';
 import { type Ctx, requirePermission, systemCtx, type TenantInfo } from '../context.js';
 import { createApiKeyIn, createStaffIn } from '../staff/service.js';
 import { DEFAULT_SETTINGS, type TenantPatch, TenantSettings, type TenantView } from './model.js';
@@ -94,6 +95,7 @@ export async function createTenant(db: Db, clock: Clock, input: NewTenant): Prom
       password: input.ownerPassword,
     });
     const key = await createApiKeyIn(tx, ctx, { name: 'Owner key', role: 'owner' });
+    await seedContactProfiles(tx, ctx);
     return {
       tenant: view(row),
       owner: { id: owner.id, email: owner.email },
