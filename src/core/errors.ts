@@ -170,6 +170,16 @@ export const ERRORS = {
     message: 'Contacts still use this profile; move them to another profile first.',
     when: 'deleting a profile that contacts use',
   },
+  contact_profile_is_default: {
+    status: 409,
+    message: 'This is the default contact profile; make another profile the default first.',
+    when: 'deleting the tenant’s default contact profile',
+  },
+  customer_archived: {
+    status: 409,
+    message: 'This customer is archived; restore it (status active) before changing it.',
+    when: 'changing an archived customer, adding a contact to it, or choosing it as a parent',
+  },
   // --- webhooks ------------------------------------------------------------------------
   webhook_endpoint_not_found: {
     status: 404,

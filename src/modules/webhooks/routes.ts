@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import type { App } from '../../http/app.js';
+import { cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
+import { registerWebhookFanOut } from './deliver.js';
+import {
+  DeliveryStatus,
+  DeliveryView,
+  EndpointCreate,
+  EndpointPatch,
+  EndpointView,
+  EndpointWithSecret,
+} from './model.js';
+import {
+  createEndpoint,
+  deleteEndpoint,
+  getEndpoint,
+  listDeliveries,
+  listEndpoints,
+  rotateSecret,
+  updateEndpoint,
+} from './service.js';
+
+const tags = ['webhooks'];
+
+export async function webhookRoutes(app: App): Promise<void> {
+  // Every process that serves the API fans its events out to webhook endpoints.
+  registerWebhookFanOut();
+
+  app.get(
+    '/webhook-endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'Webhook endpoints, newest first (owner, admin)',
+        querystring: ListQuery,
+        response: {
+          200: z.object({ data: z.array(EndpointView), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    async (req) => {
+      const { limit, cursor } = req.query;
+      const rows = await listEndpoints(req.ctx, { after: cursorId(cursor), limit: limit + 1 });
+      return page(rows, limit);
+    },
+  );
+  app.post(
+    '/webhook-endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'Register an endpoint; its signing secret is in this response',
+        body: EndpointCreate,
+        response: { 201: EndpointWithSecret },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await createEndpoint(req.ctx, req.body)),
+  );
+  app.get(
+    '/webhook-endpoints/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One endpoint (without its secret)',
+        params: IdParams,
+        response: { 200: EndpointView },
+      },
+    },
+    (req) => getEndpoint(req.ctx, req.params.id),
+  );
+  app.patch(
+    '/webhook-endpoints/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change the URL, description, event types, or enable/disable',
+        params: IdParams,
+        body: EndpointPatch,
+        response: { 200: EndpointView },
+      },
+    },
+    (req) => updateEndpoint(req.ctx, req.params.id, req.body),
+  );
+  app.delete(
+    '/webhook-endpoints/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an endpoint and its delivery history',
+        params: IdParams,
+      },
+    },
+    async (req, reply) => {
+      await deleteEndpoint(req.ctx, req.params.id);
+      return reply.code(204).send();
+    },
+  );
+  app.post(
+    '/webhook-endpoints/:id/rotate-secret',
+    {
+      schema: {
+        tags,
+        summary: 'Replace the signing secret at once; the new one is in this response',
+        params: IdParams,
+        body: z.strictObject({}).nullish(),
+        response: { 200: EndpointWithSecret },
+      },
+    },
+    (req) => rotateSecret(req.ctx, req.params.id),
+  );
+  app.get(
+    '/webhook-endpoints/:id/deliveries',
+    {
+      schema: {
+        tags,
+        summary: 'Deliveries to an endpoint with their attempts, newest first',
+        params: IdParams,
+        querystring: ListQuery.extend({ status: DeliveryStatus.optional() }),
+        response: {
+          200: z.object({ data: z.array(DeliveryView), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    async (req) => {
+      const { limit, cursor, status } = req.query;
+      const rows = await listDeliveries(req.ctx, req.params.id, {
+        status,
+        after: cursorId(cursor),
+        limit: limit + 1,
+      });
+      return page(rows, limit);
+    },
+  );
+}

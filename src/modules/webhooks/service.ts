@@ -1,0 +1,221 @@
+/**
+ * Webhook endpoints (K3): a tenant's admins register URLs that receive its events, signed with
+ * a per-endpoint secret. Deliveries are fanned out and sent by deliver.ts.
+ */
+import { AppError } from '../../core/errors.js';
+import { newId, newSecret } from '../../core/ids.js';
+import type { Queryable, Tx } from '../../db/db.js';
+import { recordChange } from '../audit/service.js';
+import { type Ctx, requirePermission } from '../context.js';
+import type {
+  DeliveryView,
+  EndpointCreate,
+  EndpointPatch,
+  EndpointView,
+  EndpointWithSecret,
+} from './model.js';
+
+interface EndpointRow {
+  id: string;
+  url: string;
+  description: string | null;
+  event_types: string[];
+  status: 'active' | 'disabled';
+  secret: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, url, description, event_types, status, secret, created_at, updated_at';
+
+/** The endpoint as the API and the audit log show it: never with its secret. */
+function view(row: EndpointRow): EndpointView {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    event_types: row.event_types,
+    status: row.status,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+const withSecret = (row: EndpointRow): EndpointWithSecret => ({ ...view(row), secret: row.secret });
+
+const newSigningSecret = () => `whsec_${newSecret(32)}`;
+
+async function loadEndpoint(
+  db: Queryable,
+  ctx: Ctx,
+  id: string,
+  forUpdate = false,
+): Promise<EndpointRow> {
+  const row = await db.maybeOne<EndpointRow>(
+    `SELECT ${COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2
+      ${forUpdate ? 'FOR UPDATE' : ''}`,
+    [ctx.tenant.id, id],
+  );
+  if (!row) throw new AppError('webhook_endpoint_not_found', { id });
+  return row;
+}
+
+export async function listEndpoints(
+  ctx: Ctx,
+  filter: { after?: string | undefined; limit: number },
+): Promise<EndpointView[]> {
+  requirePermission(ctx, 'tenant:manage');
+  const rows = await ctx.db.query<EndpointRow>(
+    `SELECT ${COLUMNS} FROM webhook_endpoints
+      WHERE tenant_id = $1 AND ($2::text IS NULL OR id < $2)
+      ORDER BY id DESC LIMIT $3`,
+    [ctx.tenant.id, filter.after ?? null, filter.limit],
+  );
+  return rows.map(view);
+}
+
+export async function getEndpoint(ctx: Ctx, id: string): Promise<EndpointView> {
+  requirePermission(ctx, 'tenant:manage');
+  return view(await loadEndpoint(ctx.db, ctx, id));
+}
+
+export async function createEndpoint(ctx: Ctx, input: EndpointCreate): Promise<EndpointWithSecret> {
+  requirePermission(ctx, 'tenant:manage');
+  return ctx.db.tx(async (tx) => {
+    const now = ctx.clock.now();
+    const row = await tx.one<EndpointRow>(
+      `INSERT INTO webhook_endpoints
+         (id, tenant_id, url, description, event_types, secret, status, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ${COLUMNS}`,
+      [
+        newId('webhookEndpoint'),
+        ctx.tenant.id,
+        input.url,
+        input.description || null,
+        [...new Set(input.event_types)],
+        newSigningSecret(),
+        input.status,
+        now,
+      ],
+    );
+    await audit(tx, ctx, 'webhook_endpoint.created', row.id, undefined, view(row));
+    return withSecret(row);
+  });
+}
+
+export async function updateEndpoint(
+  ctx: Ctx,
+  id: string,
+  patch: EndpointPatch,
+): Promise<EndpointView> {
+  requirePermission(ctx, 'tenant:manage');
+  return ctx.db.tx(async (tx) => {
+    const row = await loadEndpoint(tx, ctx, id, true);
+    const updated = await tx.one<EndpointRow>(
+      `UPDATE webhook_endpoints
+          SET url = $3, description = $4, event_types = $5, status = $6, updated_at = $7
+        WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [
+        ctx.tenant.id,
+        id,
+        patch.url ?? row.url,
+        patch.description === undefined ? row.description : patch.description || null,
+        patch.event_types ? [...new Set(patch.event_types)] : row.event_types,
+        patch.status ?? row.status,
+        ctx.clock.now(),
+      ],
+    );
+    await audit(tx, ctx, 'webhook_endpoint.updated', id, view(row), view(updated));
+    return view(updated);
+  });
+}
+
+/** Deletes the endpoint and its delivery history; pending deliveries are dropped. */
+export async function deleteEndpoint(ctx: Ctx, id: string): Promise<void> {
+  requirePermission(ctx, 'tenant:manage');
+  await ctx.db.tx(async (tx) => {
+    const row = await loadEndpoint(tx, ctx, id, true);
+    await tx.query('DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2', [
+      ctx.tenant.id,
+      id,
+    ]);
+    await audit(tx, ctx, 'webhook_endpoint.deleted', id, view(row), undefined, view(row));
+  });
+}
+
+/** A new signing secret, effective for every attempt from now on (pending ones included). */
+export async function rotateSecret(ctx: Ctx, id: string): Promise<EndpointWithSecret> {
+  requirePermission(ctx, 'tenant:manage');
+  return ctx.db.tx(async (tx) => {
+    await loadEndpoint(tx, ctx, id, true);
+    const row = await tx.one<EndpointRow>(
+      `UPDATE webhook_endpoints SET secret = $3, updated_at = $4
+        WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [ctx.tenant.id, id, newSigningSecret(), ctx.clock.now()],
+    );
+    // The audit row says that it changed, never what it is.
+    await audit(tx, ctx, 'webhook_endpoint.secret_rotated', id, undefined, view(row));
+    return withSecret(row);
+  });
+}
+
+function audit(
+  tx: Tx,
+  ctx: Ctx,
+  action: string,
+  objectId: string,
+  before: EndpointView | undefined,
+  after: EndpointView | undefined,
+  event?: EndpointView,
+): Promise<void> {
+  return recordChange(tx, ctx, {
+    action,
+    objectType: 'webhook_endpoint',
+    objectId,
+    before,
+    after,
+    ...(event && { event }),
+  });
+}
+
+interface DeliveryRow {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryView['status'];
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  delivered_at: Date | null;
+  created_at: Date;
+}
+
+export async function listDeliveries(
+  ctx: Ctx,
+  endpointId: string,
+  filter: {
+    status?: DeliveryView['status'] | undefined;
+    after?: string | undefined;
+    limit: number;
+  },
+): Promise<DeliveryView[]> {
+  requirePermission(ctx, 'tenant:manage');
+  await loadEndpoint(ctx.db, ctx, endpointId);
+  const rows = await ctx.db.query<DeliveryRow>(
+    `SELECT d.id, d.endpoint_id, d.event_id, e.type AS event_type, d.status, d.attempts,
+            d.last_status_code, d.last_error, d.next_attempt_at, d.delivered_at, d.created_at
+       FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+      WHERE d.tenant_id = $1 AND d.endpoint_id = $2
+        AND ($3::text IS NULL OR d.status = $3) AND ($4::text IS NULL OR d.id < $4)
+      ORDER BY d.id DESC LIMIT $5`,
+    [ctx.tenant.id, endpointId, filter.status ?? null, filter.after ?? null, filter.limit],
+  );
+  return rows.map((r) => ({
+    ...r,
+    next_attempt_at: r.next_attempt_at?.toISOString() ?? null,
+    delivered_at: r.delivered_at?.toISOString() ?? null,
+    created_at: r.created_at.toISOString(),
+  }));
+}

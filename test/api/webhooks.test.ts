@@ -1,0 +1,328 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/db.js';
+import { type Queue, startQueue } from '../../src/jobs/queue.js';
+import { startWorker, type Worker } from '../../src/jobs/worker.js';
+import { recordChange } from '../../src/modules/audit/service.js';
+import { systemCtx } from '../../src/modules/context.js';
+import { loadTenant } from '../../src/modules/tenants/service.js';
+import { verifySignature } from '../../src/modules/webhooks/model.js';
+import { type Harness, newTenant, startHarness, type TestTenant, unique } from '../helpers/app.js';
+
+interface Received {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  // biome-ignore lint/suspicious/noExplicitAny: payloads are inspected freely
+  body: any;
+}
+
+let h: Harness;
+let queue: Queue;
+let worker: Worker;
+let receiver: Server;
+let base: string;
+const received: Received[] = [];
+/** Status codes to answer, in turn, per path; 200 once they run out. */
+const answers = new Map<string, number[]>();
+
+beforeAll(async () => {
+  h = await startHarness();
+  receiver = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => {
+      raw += chunk;
+    });
+    req.on('end', () => {
+      const path = req.url ?? '';
+      received.push({ path, headers: req.headers, raw, body: JSON.parse(raw) });
+      res.statusCode = answers.get(path)?.shift() ?? 200;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
+  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  queue = await startQueue(h.testDb.db, {
+    schema: h.testDb.schema && `${h.testDb.schema}_jobs`,
+    pollingIntervalSeconds: 0.5,
+  });
+  worker = await startWorker({
+    db: h.testDb.db,
+    clock: h.clock,
+    queue,
+    webhooks: { retryDelaySeconds: 1, retryLimit: 2, timeoutMs: 2000 },
+    sweepIntervalMs: 300,
+  });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await queue?.stop();
+  if (h?.testDb.schema) await h.testDb.db.exec(`DROP SCHEMA IF EXISTS ${queue.schema} CASCADE`);
+  await new Promise((ok) => receiver?.close(ok));
+  await h?.close();
+});
+
+const at = (path: string) => received.filter((r) => r.path === path);
+
+async function until<T>(check: () => T | Promise<T>, ms = 20_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await sleep(100);
+  }
+}
+
+async function endpoint(t: TestTenant, body: Record<string, unknown> = {}) {
+  const path = `/hook/${unique()}`;
+  const res = await t.api.post('/api/v1/webhook-endpoints', { url: `${base}${path}`, ...body });
+  expect(res.status).toBe(201);
+  return { id: res.body.id as string, secret: res.body.secret as string, path };
+}
+
+const touchTenant = (t: TestTenant) =>
+  t.api.patch('/api/v1/tenant', { settings: { payment_terms_days: 15 } });
+
+async function settled(t: TestTenant, endpointId: string) {
+  return until(async () => {
+    const res = await t.api.get(`/api/v1/webhook-endpoints/${endpointId}/deliveries`);
+    const done = res.body.data.filter((d: { status: string }) => d.status !== 'pending');
+    return done.length > 0 && done.length === res.body.data.length ? res.body.data : null;
+  });
+}
+
+describe('webhook endpoints', () => {
+  it('delivers a signed event and records the delivery as succeeded', async () => {
+    const t = await newTenant(h);
+    const e = await endpoint(t, { event_types: ['tenant.updated'], description: 'ERP' });
+    expect(e.secret).toMatch(/^whsec_[A-Za-z0-9_-]{40,}$/);
+    const shown = await t.api.get(`/api/v1/webhook-endpoints/${e.id}`);
+    expect(shown.body).toMatchObject({ id: e.id, status: 'active', description: 'ERP' });
+    expect(shown.body.secret).toBeUndefined();
+
+    expect((await touchTenant(t)).status).toBe(200);
+    const [got] = await until(() => (at(e.path).length ? at(e.path) : null));
+    expect(got!.headers['content-type']).toBe('application/json');
+    expect(got!.body).toMatchObject({
+      type: 'tenant.updated',
+      object_type: 'tenant',
+      object_id: t.id,
+      tenant_id: t.id,
+    });
+    expect(got!.headers['billow-event-id']).toBe(got!.body.id);
+    expect(got!.headers['billow-event-type']).toBe('tenant.updated');
+    const signature = got!.headers['billow-signature'] as string;
+    expect(verifySignature(e.secret, signature, got!.raw, 300, h.clock.now())).toBe(true);
+    expect(verifySignature(e.secret, signature, `${got!.raw} `, 300, h.clock.now())).toBe(false);
+    expect(verifySignature('whsec_other', signature, got!.raw, 300, h.clock.now())).toBe(false);
+    const later = new Date(h.clock.now().getTime() + 301_000);
+    expect(verifySignature(e.secret, signature, got!.raw, 300, later)).toBe(false);
+
+    const [delivery] = await settled(t, e.id);
+    expect(delivery).toMatchObject({
+      event_id: got!.body.id,
+      event_type: 'tenant.updated',
+      status: 'succeeded',
+      attempts: 1,
+      last_status_code: 200,
+      last_error: null,
+    });
+    expect(delivery.delivered_at).not.toBeNull();
+  });
+
+  it('retries a failed attempt with backoff until the endpoint answers 2xx', async () => {
+    const t = await newTenant(h);
+    const e = await endpoint(t, { event_types: ['tenant.updated'] });
+    answers.set(e.path, [500]);
+    await touchTenant(t);
+    const [delivery] = await settled(t, e.id);
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 2, last_status_code: 200 });
+    const attempts = at(e.path);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]!.body.id).toBe(attempts[0]!.body.id);
+  });
+
+  it('marks a delivery failed after the last retry', async () => {
+    const t = await newTenant(h);
+    const e = await endpoint(t, { event_types: ['tenant.updated'] });
+    answers.set(e.path, [503, 503, 503]);
+    await touchTenant(t);
+    const [delivery] = await settled(t, e.id);
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      last_status_code: 503,
+      last_error: 'HTTP 503',
+      delivered_at: null,
+    });
+  });
+
+  it('sends only subscribed event types, nothing to disabled endpoints or other tenants', async () => {
+    const a = await newTenant(h);
+    const b = await newTenant(h);
+    const other = await endpoint(a, { event_types: ['customer.created'] });
+    const disabled = await endpoint(a, { status: 'disabled' });
+    const family = await endpoint(a, { event_types: ['tenant.*'] });
+    const ofB = await endpoint(b);
+    await touchTenant(a);
+    await until(() => at(family.path).length > 0);
+    await until(() => at(ofB.path).length > 0); // B hears of its own endpoint's creation
+    await sleep(1500);
+    expect(at(family.path).map((r) => r.body.type)).toEqual(['tenant.updated']);
+    expect(at(other.path)).toEqual([]);
+    expect(at(disabled.path)).toEqual([]);
+    expect(at(ofB.path).map((r) => r.body.tenant_id)).toEqual([b.id]);
+    const none = await a.api.get(`/api/v1/webhook-endpoints/${other.id}/deliveries`);
+    expect(none.body.data).toEqual([]);
+  });
+
+  it("keeps one tenant's endpoints invisible to another", async () => {
+    const a = await newTenant(h);
+    const b = await newTenant(h);
+    const e = await endpoint(a, { event_types: ['customer.created'] });
+    const url = `/api/v1/webhook-endpoints/${e.id}`;
+    for (const res of [
+      await b.api.get(url),
+      await b.api.patch(url, { status: 'disabled' }),
+      await b.api.delete(url),
+      await b.api.post(`${url}/rotate-secret`),
+      await b.api.get(`${url}/deliveries`),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('webhook_endpoint_not_found');
+    }
+    expect((await b.api.get('/api/v1/webhook-endpoints')).body.data).toEqual([]);
+    expect((await a.api.get(url)).body.status).toBe('active');
+  });
+
+  it('sends nothing for a change that rolls back, and exactly one job for one that commits', async () => {
+    const t = await newTenant(h);
+    const e = await endpoint(t, { event_types: ['test.probed'] });
+    const db = h.testDb.db;
+    const ctx = systemCtx(db, h.clock, (await loadTenant(db, t.id))!);
+    const change = { action: 'test.probed', objectType: 'tenant', objectId: t.id, after: {} };
+    const jobs = async () =>
+      (await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM ${queue.schema}.job`)).n;
+    const before = await jobs();
+    await expect(
+      db.tx(async (tx) => {
+        await recordChange(tx, ctx, change);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await jobs()).toBe(before);
+    const rows = await db.query('SELECT id FROM webhook_deliveries WHERE endpoint_id = $1', [e.id]);
+    expect(rows).toEqual([]);
+
+    await db.tx((tx) => recordChange(tx, ctx, change));
+    expect(await jobs()).toBe(before + 1);
+    const [delivery] = await settled(t, e.id);
+    expect(delivery.status).toBe('succeeded');
+    expect(at(e.path)).toHaveLength(1);
+  });
+
+  it('delivers what a process without a queue wrote, through the worker sweep', async () => {
+    const t = await newTenant(h);
+    const e = await endpoint(t, { event_types: ['test.swept'] });
+    // Another handle on the same database, with no queue started for it (like a CLI command).
+    const cli = createDb(h.testDb.db.pool, h.testDb.db.kind);
+    const ctx = systemCtx(cli, h.clock, (await loadTenant(cli, t.id))!);
+    await cli.tx((tx) =>
+      recordChange(tx, ctx, { action: 'test.swept', objectType: 'tenant', objectId: t.id }),
+    );
+    const [delivery] = await settled(t, e.id);
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(at(e.path).map((r) => r.body.type)).toEqual(['test.swept']);
+  });
+
+  it('rotates the secret: later deliveries are signed with the new one only', async () => {
+    const t = await newTenant(h);
+    const e = await endpoint(t, { event_types: ['tenant.updated'] });
+    const rotated = await t.api.post(`/api/v1/webhook-endpoints/${e.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(e.secret);
+    await touchTenant(t);
+    const [got] = await until(() => (at(e.path).length ? at(e.path) : null));
+    const header = got!.headers['billow-signature'] as string;
+    expect(verifySignature(rotated.body.secret, header, got!.raw, 300, h.clock.now())).toBe(true);
+    expect(verifySignature(e.secret, header, got!.raw, 300, h.clock.now())).toBe(false);
+    const audit = await t.api.get(`/api/v1/audit-log?object=${e.id}`);
+    expect(audit.body.data.map((a: { action: string }) => a.action)).toEqual([
+      'webhook_endpoint.secret_rotated',
+      'webhook_endpoint.created',
+    ]);
+    expect(JSON.stringify(audit.body)).not.toContain(e.secret);
+    expect(JSON.stringify(audit.body)).not.toContain(rotated.body.secret);
+    const events = await t.api.get('/api/v1/events');
+    expect(JSON.stringify(events.body)).not.toContain(rotated.body.secret);
+  });
+
+  it('lists, updates and deletes endpoints', async () => {
+    const t = await newTenant(h);
+    const e1 = await endpoint(t, { event_types: ['customer.created'] });
+    const e2 = await endpoint(t, { event_types: ['customer.created'] });
+    const page1 = await t.api.get('/api/v1/webhook-endpoints?limit=1');
+    expect(page1.body.data.map((e: { id: string }) => e.id)).toEqual([e2.id]);
+    const page2 = await t.api.get(
+      `/api/v1/webhook-endpoints?limit=1&cursor=${page1.body.next_cursor}`,
+    );
+    expect(page2.body).toEqual({
+      data: [expect.objectContaining({ id: e1.id })],
+      next_cursor: null,
+    });
+
+    const patched = await t.api.patch(`/api/v1/webhook-endpoints/${e1.id}`, {
+      url: 'https://hooks.example.com/billow',
+      event_types: ['invoice.*', 'payment.succeeded'],
+      description: null,
+      status: 'disabled',
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      url: 'https://hooks.example.com/billow',
+      event_types: ['invoice.*', 'payment.succeeded'],
+      description: null,
+      status: 'disabled',
+    });
+    expect((await t.api.delete(`/api/v1/webhook-endpoints/${e1.id}`)).status).toBe(204);
+    expect((await t.api.get(`/api/v1/webhook-endpoints/${e1.id}`)).status).toBe(404);
+    const list = await t.api.get('/api/v1/webhook-endpoints');
+    expect(list.body.data.map((e: { id: string }) => e.id)).toEqual([e2.id]);
+  });
+
+  it('refuses bad URLs, unknown fields and roles without tenant:manage', async () => {
+    const t = await newTenant(h);
+    const bad = [
+      { url: 'ftp://example.com/hook' },
+      { url: 'https://user:pass@example.com/hook' },
+      { url: 'https://user@example.com/hook' },
+      { url: 'not a url' },
+      { url: `https://example.com/${'a'.repeat(2048)}` },
+      { url: 'https://example.com/hook', secret: 'mine' },
+      { url: 'https://example.com/hook', event_types: ['Invoice Posted'] },
+      { url: 'https://example.com/hook', status: 'paused' },
+    ];
+    for (const body of bad) {
+      const res = await t.api.post('/api/v1/webhook-endpoints', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+    const e = await endpoint(t, { event_types: ['customer.created'] });
+    const patch = await t.api.patch(`/api/v1/webhook-endpoints/${e.id}`, { secret: 'x' });
+    expect(patch.status).toBe(400);
+    expect((await t.api.get('/api/v1/webhook-endpoints/whe_nope')).status).toBe(404);
+
+    const key = await t.api.post('/api/v1/api-keys', { name: 'billing', role: 'billing' });
+    const billing = { authorization: `Bearer ${key.body.secret}` };
+    const res = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/webhook-endpoints',
+      headers: billing,
+    });
+    expect(res.statusCode).toBe(403);
+  });
+});
