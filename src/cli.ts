@@ -11,13 +11,16 @@ import { openDatabase } from './db/connect.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { createTenant, listTenants } from './modules/tenants/service.js';
-import { startServer } from './server.js';
+import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
+import { startServer, startWorkers } from './server.js';
 
 const program = new Command('billow')
   .description('Billow billing and payments')
   .showHelpAfterError();
 
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  // Events written by a command are delivered to webhooks by the workers' sweep.
+  registerWebhookFanOut();
   const db = await openDatabase(loadConfig());
   try {
     await migrate(db);
@@ -30,13 +33,28 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
 program
   .command('serve')
   .description('serve the API (and run the workers) on the configured database')
-  .action(async () => {
+  .option('--no-worker', 'serve the API only; run `billow worker` processes for background work')
+  .action(async (opts: { worker: boolean }) => {
     const config = loadConfig();
-    const running = await startServer(config);
+    const running = await startServer(config, { worker: opts.worker });
     const where = config.databaseUrl ? 'PostgreSQL' : `embedded database in ${config.dataDir}`;
     console.log(
       `Billow listening on ${running.url} (${where}); API docs at ${running.url}/api/docs`,
     );
+    const stop = async () => {
+      await running.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('worker')
+  .description('run only the background workers (bill runs, payments, emails, webhooks)')
+  .action(async () => {
+    const running = await startWorkers(loadConfig());
+    console.log('Billow worker running');
     const stop = async () => {
       await running.close();
       process.exit(0);

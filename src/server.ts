@@ -1,25 +1,59 @@
-/** Runs Billow: the database (migrated), the HTTP API and, unless told otherwise, the workers. */
+/** Runs Billow: the database (migrated), the job queue, the HTTP API and the workers. */
 import type { Config } from './config.js';
 import { systemClock } from './core/clock.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { buildApp } from './http/app.js';
+import { startQueue } from './jobs/queue.js';
+import { startWorker } from './jobs/worker.js';
+import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
 
 export interface Running {
   url: string;
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<Running> {
+/** The API, and unless `worker` is false, the workers in the same process. */
+export async function startServer(
+  config: Config,
+  options: { worker?: boolean } = {},
+): Promise<Running> {
   const db = await openDatabase(config, { owner: true });
   try {
     await migrate(db);
+    // The queue starts before requests are taken, so events written by them find it.
+    const queue = await startQueue(db);
     const app = await buildApp({ db, clock: systemClock, logLevel: config.logLevel });
     const url = await app.listen({ port: config.port, host: config.host });
+    const worker =
+      options.worker === false ? undefined : await startWorker({ db, clock: systemClock, queue });
     return {
       url,
       async close() {
+        await worker?.stop();
         await app.close();
+        await queue.stop();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+/** Only the workers: extra processes on PostgreSQL share the queue with the server. */
+export async function startWorkers(config: Config): Promise<{ close(): Promise<void> }> {
+  const db = await openDatabase(config);
+  try {
+    await migrate(db);
+    registerWebhookFanOut();
+    const queue = await startQueue(db);
+    const worker = await startWorker({ db, clock: systemClock, queue });
+    return {
+      async close() {
+        await worker.stop();
+        await queue.stop();
         await db.close();
       },
     };

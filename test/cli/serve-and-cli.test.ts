@@ -5,8 +5,11 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -79,6 +82,45 @@ describe('billow commands while the server runs', () => {
     });
     expect(res.status).toBe(200);
     expect((await res.json()).id).toBe(created.tenant_id);
+  });
+
+  it('runs the workers in the server process: a change reaches a webhook endpoint', async () => {
+    const created = JSON.parse(await billow('tenant', 'create', '--name', 'Hooks', '--json'));
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        received.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
+    const port = (receiver.address() as AddressInfo).port;
+    const auth = { authorization: `Bearer ${created.api_key}`, 'content-type': 'application/json' };
+    const endpoint = await fetch(`${url}/api/v1/webhook-endpoints`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        url: `http://127.0.0.1:${port}/hook`,
+        event_types: ['tenant.updated'],
+      }),
+    });
+    expect(endpoint.status).toBe(201);
+    await fetch(`${url}/api/v1/tenant`, {
+      method: 'PATCH',
+      headers: auth,
+      body: JSON.stringify({ name: 'Hooks renamed' }),
+    });
+    for (let i = 0; i < 100 && received.length === 0; i++) await sleep(200);
+    receiver.close();
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0] as string)).toMatchObject({
+      type: 'tenant.updated',
+      data: { name: 'Hooks renamed' },
+    });
   });
 
   it('runs migrate and tenant list against the same database', async () => {
