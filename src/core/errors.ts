@@ -186,6 +186,133 @@ export const ERRORS = {
     message: 'No such webhook endpoint.',
     when: 'an unknown endpoint id, or one of another tenant',
   },
+  // --- catalog, subscriptions, usage ----------------------------------------------------
+  product_not_found: {
+    status: 404,
+    message: 'No such product.',
+    when: 'an unknown product id, or one of another tenant',
+  },
+  price_not_found: {
+    status: 404,
+    message: 'No such price.',
+    when: 'an unknown price id, or one of another tenant',
+  },
+  price_in_use: {
+    status: 409,
+    message: 'This price has been used and can no longer change; create a new price instead.',
+    when: 'changing the amounts of a price that a subscription or invoice already uses',
+  },
+  price_inactive: {
+    status: 409,
+    message: 'This price is archived; choose an active price.',
+    when: 'subscribing to or charging an inactive price',
+  },
+  price_kind_mismatch: {
+    status: 422,
+    message: 'This kind of price cannot be used here.',
+    when: 'subscribing to a one-time price, or charging a recurring price once',
+  },
+  currency_not_supported: {
+    status: 422,
+    message: 'Only USD is supported.',
+    when: 'a price or payment in a currency other than the tenant’s (USD)',
+  },
+  subscription_not_found: {
+    status: 404,
+    message: 'No such subscription.',
+    when: 'an unknown subscription id, or one of another tenant',
+  },
+  subscription_canceled: {
+    status: 409,
+    message: 'This subscription is canceled.',
+    when: 'changing or canceling a canceled subscription',
+  },
+  billing_not_set_up: {
+    status: 422,
+    message:
+      'This customer has no usable payment method (own or shared by its parent); add and verify ' +
+      'one, or put the customer on invoice-only terms, before starting a subscription.',
+    when: 'starting a subscription for a customer whose billing is not set up (A7)',
+  },
+  usage_not_subscribed: {
+    status: 422,
+    message: 'The customer has no active usage subscription for this unit of measure.',
+    when: 'usage for a unit of measure no subscription of the customer prices',
+  },
+  usage_date_outside_subscription: {
+    status: 422,
+    message: 'The usage date is outside the subscription’s service dates.',
+    when: 'usage dated before the subscription started or after it ended',
+  },
+  // --- invoices and bill runs ------------------------------------------------------------
+  invoice_not_found: {
+    status: 404,
+    message: 'No such invoice.',
+    when: 'an unknown invoice id, or one of another tenant',
+  },
+  invoice_line_not_found: {
+    status: 404,
+    message: 'No such line on this invoice.',
+    when: 'an unknown line id for the invoice',
+  },
+  invoice_not_draft: {
+    status: 409,
+    message: 'A posted invoice changes only through adjustments.',
+    when: 'editing, deleting or posting an invoice that is not a draft',
+  },
+  invoice_not_posted: {
+    status: 409,
+    message: 'Only a posted invoice can be adjusted, voided or emailed.',
+    when: 'adjusting, voiding or emailing a draft or void invoice',
+  },
+  invoice_empty: {
+    status: 422,
+    message: 'An invoice needs at least one line before it can be posted.',
+    when: 'posting a draft without lines',
+  },
+  invoice_has_applications: {
+    status: 409,
+    message: 'Payments or credits are applied to this invoice; reverse them before voiding.',
+    when: 'voiding an invoice with applied payments or credits',
+  },
+  adjustment_exceeds_balance: {
+    status: 422,
+    message: 'A credit adjustment cannot exceed what is left open on the invoice (or the line).',
+    when: 'a credit adjustment larger than the open balance or the adjusted line',
+  },
+  bill_run_not_found: {
+    status: 404,
+    message: 'No such bill run.',
+    when: 'an unknown bill run id, or one of another tenant',
+  },
+  bill_run_not_completed: {
+    status: 409,
+    message: 'The bill run has not finished generating its invoices yet.',
+    when: 'posting or emailing a bill run still in progress',
+  },
+  bill_run_target_in_past: {
+    status: 422,
+    message: 'The target date is before the target date of the last bill run.',
+    when: 'a bill run whose target date is earlier than an earlier run’s',
+  },
+  bill_run_in_progress: {
+    status: 409,
+    message: 'Another bill run of this tenant is still generating invoices.',
+    when: 'starting a bill run while another one is pending or running',
+  },
+  // --- email -----------------------------------------------------------------------------
+  email_not_found: {
+    status: 404,
+    message: 'No such email.',
+    when: 'an unknown email id, or one of another tenant',
+  },
+  no_invoice_recipients: {
+    status: 422,
+    message:
+      'No contact of this customer receives invoice emails; give a contact a profile with ' +
+      '"receive invoice emails".',
+    when: 'emailing an invoice when no active contact’s profile receives invoices',
+  },
   // --- fallback ------------------------------------------------------------------------
   internal_error: {
     status: 500,

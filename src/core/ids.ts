@@ -28,6 +28,11 @@ export const ID_PREFIXES = {
   creditMemo: 'cm',
   paymentRun: 'pr',
   email: 'em',
+  invoiceLine: 'il',
+  invoiceAdjustment: 'adj',
+  pendingCharge: 'chg',
+  invoiceQuestion: 'iq',
+  gatewayToken: 'tok',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
