@@ -6,9 +6,15 @@ import { Temporal } from 'temporal-polyfill';
 
 export const DEFAULT_TIME_ZONE = 'America/New_York';
 
+/**
+ * True for an IANA time zone name (America/New_York, Europe/Berlin, UTC). Offsets such as
+ * "+05:00" are refused: they are not zones (no DST), and PostgreSQL's `AT TIME ZONE` reads
+ * them with the opposite sign.
+ */
 export function isValidTimeZone(zone: string): boolean {
+  if (/^[+\-\u2212]/.test(zone)) return false;
   try {
-    Temporal.Now.instant().toZonedDateTimeISO(zone);
+    Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(zone);
     return true;
   } catch {
     return false;
@@ -26,6 +32,13 @@ export function isBusinessDate(text: string): boolean {
   }
 }
 
+/** A business date as a Temporal date; a RangeError for anything but a real YYYY-MM-DD. */
+function plainDate(date: string): Temporal.PlainDate {
+  // Temporal alone would also take "2026-03-08T23:30-05:00" or "20260308" and drop the rest.
+  if (!isBusinessDate(date)) throw new RangeError(`not a business date (YYYY-MM-DD): ${date}`);
+  return Temporal.PlainDate.from(date);
+}
+
 /** The business date of an instant in a time zone. */
 export function businessDate(at: Date, zone: string): string {
   return Temporal.Instant.fromEpochMilliseconds(at.getTime())
@@ -36,19 +49,16 @@ export function businessDate(at: Date, zone: string): string {
 
 /** The instant a business date starts in a time zone (midnight, or the first valid moment). */
 export function startOfBusinessDate(date: string, zone: string): Date {
-  const zdt = Temporal.PlainDate.from(date, { overflow: 'reject' }).toZonedDateTime({
-    timeZone: zone,
-  });
-  return new Date(zdt.epochMilliseconds);
+  return new Date(plainDate(date).toZonedDateTime({ timeZone: zone }).epochMilliseconds);
 }
 
 export function addDays(date: string, days: number): string {
-  return Temporal.PlainDate.from(date, { overflow: 'reject' }).add({ days }).toString();
+  return plainDate(date).add({ days }).toString();
 }
 
 /** Whole days from `a` to `b` (positive when b is later). */
 export function daysBetween(a: string, b: string): number {
-  return Temporal.PlainDate.from(a).until(Temporal.PlainDate.from(b), { largestUnit: 'days' }).days;
+  return plainDate(a).until(plainDate(b), { largestUnit: 'days' }).days;
 }
 
 /** Parses an ISO-8601 instant with an offset or Z; null when it is not one. */

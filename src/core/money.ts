@@ -48,17 +48,18 @@ export function parseDecimal(text: string, currency: Currency = 'USD'): number |
 
 /** Formats minor units for display; only at the edge (emails, PDFs, the web apps). */
 export function formatMoney(amount: number, currency: Currency = 'USD', locale = 'en-US'): string {
+  if (!isMinorAmount(amount)) throw new RangeError(`not a whole minor-unit amount: ${amount}`);
   const exp = EXPONENT[currency];
-  const negative = amount < 0;
   const digits = Math.abs(amount)
     .toString()
     .padStart(exp + 1, '0');
-  const decimal = `${digits.slice(0, -exp)}.${digits.slice(-exp)}`;
-  // Intl accepts a decimal string exactly (no float round trip).
-  const formatted = new Intl.NumberFormat(locale, { style: 'currency', currency }).format(
+  const sign = amount < 0 ? '-' : '';
+  const decimal = exp > 0 ? `${sign}${digits.slice(0, -exp)}.${digits.slice(-exp)}` : sign + digits;
+  // Intl accepts a decimal string exactly (no float round trip) and puts the minus sign where
+  // the locale writes it ("US$ -1.234,56" in nl-NL, not "-US$ 1.234,56").
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(
     decimal as unknown as number,
   );
-  return negative ? `-${formatted}` : formatted;
 }
 
 /**

@@ -42,15 +42,44 @@ class ReadyScanner {
   }
 }
 
+/** A simple-query message ('Q'), as the wire protocol frames it. */
+function queryMessage(sql: string): Uint8Array {
+  const text = Buffer.from(`${sql}\0`);
+  const out = Buffer.alloc(5 + text.length);
+  out.write('Q', 0);
+  out.writeInt32BE(4 + text.length, 1);
+  text.copy(out, 5);
+  return out;
+}
+const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4); // 'S'
+const TERMINATE = 0x58; // 'X'
+
+interface Connection {
+  /** The tail of its message chain: its messages run strictly in order. */
+  tail: Promise<unknown>;
+  /** Set when the socket went away: nothing more of it may reach PGlite. */
+  closed: boolean;
+  /** The clean-up after it went away, once started. */
+  cleanup?: Promise<void>;
+}
+
 export class SessionGate {
   readonly #db: PGlite;
   #owner: number | null = null;
   #waiters: { id: number; resolve: () => void; reject: (e: Error) => void }[] = [];
-  /** Per connection, the tail of its message chain: its messages run strictly in order. */
-  #chains = new Map<number, Promise<unknown>>();
+  #connections = new Map<number, Connection>();
 
   constructor(db: PGlite) {
     this.#db = db;
+  }
+
+  #connection(id: number): Connection {
+    let conn = this.#connections.get(id);
+    if (!conn) {
+      conn = { tail: Promise.resolve(), closed: false };
+      this.#connections.set(id, conn);
+    }
+    return conn;
   }
 
   #acquire(id: number): Promise<void> {
@@ -71,8 +100,16 @@ export class SessionGate {
 
   /** Called by PGLiteSocketHandler for every protocol message of connection `id`. */
   enqueue(id: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    const conn = this.#connection(id);
     const run = async () => {
+      // A message queued behind one that was still waiting when the socket closed must not
+      // run later on its own: it would take the database and, lacking the rest of its
+      // exchange, never hand it back.
+      if (conn.closed) throw new Error('connection closed');
+      // Terminate: the socket closes next, and the clean-up below ends whatever was open.
+      if (message[0] === TERMINATE) return 0;
       await this.#acquire(id);
+      if (conn.closed) throw new Error('connection closed'); // the clean-up releases the turn
       const scanner = new ReadyScanner();
       let bytes = 0;
       await this.#db.runExclusive(() =>
@@ -87,29 +124,59 @@ export class SessionGate {
       if (scanner.lastStatus === 'I') this.#release(id);
       return bytes;
     };
-    const result = (this.#chains.get(id) ?? Promise.resolve()).then(run, run);
-    this.#chains.set(
-      id,
-      result.catch(() => undefined),
-    );
+    const result = conn.tail.then(run, run);
+    conn.tail = result.catch(() => undefined);
     return result;
   }
 
-  /** The connection went away: forget its waiting turn. */
+  /** The connection went away: forget its waiting turn and refuse the rest of its messages. */
   clearQueueForHandler(id: number): void {
+    const conn = this.#connections.get(id);
+    if (conn) conn.closed = true;
     this.#waiters = this.#waiters.filter((w) => {
       if (w.id !== id) return true;
       w.reject(new Error('connection closed'));
       return false;
     });
-    this.#chains.delete(id);
   }
 
-  /** The connection went away while holding the database: roll back and pass it on. */
-  async clearTransactionIfNeeded(id: number): Promise<void> {
-    if (this.#owner !== id) return;
-    if (this.#db.isInTransaction()) await this.#db.exec('ROLLBACK');
-    this.#release(id);
+  /**
+   * The connection went away: once its last message has finished, if it held the database
+   * (inside a transaction, or part-way through an extended-query exchange), undo what it left
+   * open and pass the database on. Never rejects: nothing up the socket handler's chain of
+   * calls would catch it.
+   */
+  clearTransactionIfNeeded(id: number): Promise<void> {
+    const conn = this.#connection(id);
+    conn.closed = true;
+    conn.cleanup ??= (async () => {
+      await conn.tail;
+      this.#connections.delete(id);
+      if (this.#owner !== id) return;
+      try {
+        await this.#reset();
+      } catch {
+        // PGlite closed under us: there is nobody left to protect.
+      } finally {
+        this.#release(id);
+      }
+    })();
+    return conn.cleanup;
+  }
+
+  /**
+   * Ends what a vanished connection left in the session: an implicit transaction of an
+   * Execute that no Sync followed (which the next client's Sync would otherwise commit), the
+   * skip-until-Sync state after an error in an extended query (in which the next client's
+   * messages would be ignored), and an open or failed transaction block.
+   */
+  async #reset(): Promise<void> {
+    await this.#db.runExclusive(async () => {
+      if (this.#db.closed) return;
+      await this.#db.execProtocolRaw(queryMessage('ROLLBACK'));
+      await this.#db.execProtocolRaw(SYNC);
+      if (this.#db.isInTransaction()) await this.#db.execProtocolRaw(queryMessage('ROLLBACK'));
+    });
   }
 
   getQueueLength(): number {
