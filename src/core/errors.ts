@@ -244,6 +244,25 @@ export const ERRORS = {
     message: 'The usage date is outside the subscription’s service dates.',
     when: 'usage dated before the subscription started or after it ended',
   },
+  usage_subscription_overlap: {
+    status: 409,
+    message:
+      'The customer already has a usage subscription for this unit of measure over these ' +
+      'dates (details.subscription_id); cancel it, or start the new one when it ends.',
+    when: 'starting a usage subscription whose unit of measure and dates overlap another one of the customer',
+  },
+  charge_not_found: {
+    status: 404,
+    message: 'No such one-time charge.',
+    when: 'an unknown charge id, or one of another tenant',
+  },
+  charge_invoiced: {
+    status: 409,
+    message:
+      'This charge is already on an invoice (details.invoice_id); remove the line from the ' +
+      'draft invoice, or adjust the posted invoice, instead.',
+    when: 'deleting a one-time charge a bill run or invoice has taken',
+  },
   // --- invoices and bill runs ------------------------------------------------------------
   invoice_not_found: {
     status: 404,
@@ -312,6 +331,152 @@ export const ERRORS = {
       'No contact of this customer receives invoice emails; give a contact a profile with ' +
       '"receive invoice emails".',
     when: 'emailing an invoice when no active contact’s profile receives invoices',
+  },
+  email_template_not_found: {
+    status: 404,
+    message: 'No such email template.',
+    when: 'a template key that is not one of the built-in keys (see GET /email-templates)',
+  },
+  email_template_invalid: {
+    status: 400,
+    message: 'The template uses a placeholder this template does not know.',
+    when: 'saving a template with an unknown {{placeholder}} or a lone {{ or }}',
+  },
+  // --- payment methods and gateways ----------------------------------------------------
+  card_number_invalid: {
+    status: 422,
+    message:
+      'The card number is not valid: enter 12 to 19 digits of a Visa, Mastercard, American ' +
+      'Express or Discover card, without spaces.',
+    when: 'a card number with letters, a wrong length, a failed Luhn check or an unsupported brand',
+  },
+  card_expiry_invalid: {
+    status: 422,
+    message: 'Enter the expiry date as MM/YY, for example 04/29.',
+    when: 'a card expiry that is not MM/YY with a month from 01 to 12',
+  },
+  card_expired: {
+    status: 422,
+    message: 'This card has expired; use a card whose expiry date is this month or later.',
+    when: 'a card whose expiry month is before the tenant’s current month',
+  },
+  cvc_invalid: {
+    status: 422,
+    message: 'The security code (CVC) must be 3 digits, or 4 digits for American Express.',
+    when: 'a CVC of the wrong length for the card’s brand, or with letters',
+  },
+  routing_number_invalid: {
+    status: 422,
+    message: 'The routing number must be 9 digits with a valid ABA checksum.',
+    when: 'a routing number that is not 9 digits or fails the ABA checksum',
+  },
+  account_number_invalid: {
+    status: 422,
+    message: 'The account number must be 4 to 17 digits.',
+    when: 'a bank account number with letters or fewer than 4 or more than 17 digits',
+  },
+  authorization_required: {
+    status: 422,
+    message:
+      'Tick the authorisation: the customer must authorise charges to this payment method ' +
+      '(send "authorized": true).',
+    when: 'adding or replacing a payment method without "authorized": true',
+  },
+  payment_method_not_found: {
+    status: 404,
+    message: 'No such payment method.',
+    when: 'an unknown or deleted method id, one of another tenant, or one not shared with this customer',
+  },
+  payment_method_duplicate: {
+    status: 409,
+    message:
+      'This card or bank account is already saved for this customer (details.existing_id); ' +
+      'replace that method to change its details.',
+    when: 'saving a card or bank account whose fingerprint matches a saved method of the customer',
+  },
+  payment_method_unverified: {
+    status: 409,
+    message:
+      'This bank account is not verified yet; enter the two micro-deposit amounts first ' +
+      '(POST /payment-methods/{id}/verify).',
+    when: 'making an unverified bank account the default, or using it to pay',
+  },
+  payment_method_kind_mismatch: {
+    status: 422,
+    message:
+      'A card is replaced by a card and a bank account by a bank account; add the new kind ' +
+      'as a new method instead.',
+    when: 'replacing a method with a token of the other kind',
+  },
+  payment_method_in_use: {
+    status: 409,
+    message:
+      'Autopay rules or scheduled payments use this method (details.used_by); reassign or ' +
+      'cancel them first.',
+    when: 'deleting a method that an autopay rule or a scheduled payment refers to',
+  },
+  verification_not_needed: {
+    status: 409,
+    message:
+      'This method needs no micro-deposit verification (a card, or an already verified account).',
+    when: 'verifying a card, or a bank account that is already verified',
+  },
+  verification_failed: {
+    status: 422,
+    message:
+      'The amounts do not match the two micro-deposits; check the bank statement and try ' +
+      'again (details.attempts_left).',
+    when: 'a verification with wrong amounts, or for an account whose micro-deposits failed',
+  },
+  verification_locked: {
+    status: 409,
+    message:
+      'Too many wrong verification attempts: this bank account is locked. Delete it and add ' +
+      'it again to receive new micro-deposits.',
+    when: 'verifying a bank account after its attempts are used up or its deposits failed',
+  },
+  token_not_found: {
+    status: 404,
+    message: 'No such gateway token; tokenize the card or bank account again.',
+    when: 'an unknown token, or one created for another tenant',
+  },
+  token_used: {
+    status: 409,
+    message: 'This token was already used; tokenize the card or bank account again.',
+    when: 'a gateway token presented a second time (tokens are single-use)',
+  },
+  token_expired: {
+    status: 409,
+    message:
+      'This token has expired (tokens last 30 minutes); tokenize the card or bank account again.',
+    when: 'a sandbox token older than 30 minutes on the tenant clock',
+  },
+  gateway_error: {
+    status: 502,
+    message:
+      'The payment gateway could not be reached or refused the request; nothing was saved. ' +
+      'Try again in a moment.',
+    when: 'the gateway is unreachable, rejects the credentials, or answers unexpectedly',
+  },
+  gateway_not_configured: {
+    status: 409,
+    message:
+      'No payment gateway is configured for this tenant; set one up with PUT /gateway-settings.',
+    when: 'a live tenant without Stripe credentials adding or using a payment method',
+  },
+  sandbox_only: {
+    status: 409,
+    message:
+      'The sandbox gateway serves sandbox tenants only; a live tenant tokenizes card and bank ' +
+      'data with its gateway’s client library (Stripe.js).',
+    when: 'a live tenant calling a /sandbox endpoint or choosing the sandbox gateway',
+  },
+  stripe_key_invalid: {
+    status: 422,
+    message:
+      'Give a Stripe secret key (sk_… or rk_…): a test-mode key for a sandbox tenant, a ' +
+      'live-mode key for a live tenant.',
+    when: 'gateway settings with a malformed Stripe key, or one whose mode does not match the tenant',
   },
   // --- fallback ------------------------------------------------------------------------
   internal_error: {

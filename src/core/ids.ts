@@ -33,6 +33,15 @@ export const ID_PREFIXES = {
   pendingCharge: 'chg',
   invoiceQuestion: 'iq',
   gatewayToken: 'tok',
+  paymentApplication: 'pa',
+  refund: 're',
+  creditApplication: 'ca',
+  autopayRule: 'apr',
+  // The sandbox gateway's own objects (its vault, standing for the gateway's side).
+  sandboxCustomer: 'sbcus',
+  sandboxMethod: 'sbpm',
+  sandboxCharge: 'sbch',
+  sandboxRefund: 'sbre',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -29,6 +29,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: 'public';
+    /** false: Idempotency-Key is not honoured (the body must not be kept, even hashed). */
+    idempotency?: boolean;
   }
 }
 

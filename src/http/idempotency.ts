@@ -34,7 +34,8 @@ const STALE_MS = 5 * 60_000;
 
 export function registerIdempotency(app: FastifyInstance, db: Db): void {
   app.addHook('preHandler', async (req, reply) => {
-    if (req.method !== 'POST' || !req.ctx) return;
+    // Routes that take card or bank numbers opt out: not even a hash of such a body is kept.
+    if (req.method !== 'POST' || !req.ctx || req.routeOptions.config.idempotency === false) return;
     const header = req.headers['idempotency-key'];
     if (header === undefined) return;
     const key = Array.isArray(header) ? header[0] : header;
