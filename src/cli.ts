@@ -2,15 +2,23 @@
  * `billow …` commands. Each opens the configured database; on the embedded database a command
  * run while the server is up goes through the server's database socket (see db/embedded.ts).
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { loadConfig } from './config.js';
 import { systemClock } from './core/clock.js';
-import { isValidTimeZone } from './core/dates.js';
+import { isBusinessDate, isValidTimeZone } from './core/dates.js';
 import { newSecret } from './core/ids.js';
+import { formatMoney } from './core/money.js';
 import { openDatabase } from './db/connect.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import { createTenant, listTenants } from './modules/tenants/service.js';
+import { startQueue } from './jobs/queue.js';
+import { startWorker } from './jobs/worker.js';
+import { createBillRun, getBillRun } from './modules/billruns/service.js';
+import { systemCtx, type TenantInfo } from './modules/context.js';
+import { createTenant, listTenants, loadTenant } from './modules/tenants/service.js';
+import { verifyTenant } from './modules/verify/service.js';
 import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
 import { startServer, startWorkers } from './server.js';
 
@@ -125,6 +133,87 @@ tenant
   .action(async () => {
     const tenants = await withDb((db) => listTenants(db));
     for (const t of tenants) console.log(`${t.id}  ${t.mode.padEnd(7)}  ${t.name}`);
+  });
+
+async function tenantFor(db: Db, id: string | undefined): Promise<TenantInfo> {
+  if (id) {
+    const tenant = await loadTenant(db, id);
+    if (!tenant) throw new Error(`no tenant ${id}`);
+    return tenant;
+  }
+  const all = await listTenants(db);
+  if (all.length !== 1) throw new Error('say which tenant with --tenant (billow tenant list)');
+  return (await loadTenant(db, (all[0] as { id: string }).id)) as TenantInfo;
+}
+
+function progressBar(done: number, total: number): string {
+  const width = 30;
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} customers`;
+}
+
+program
+  .command('bill-run')
+  .description('run a bill run for a target date, showing its progress')
+  .requiredOption('--date <date>', 'target date YYYY-MM-DD')
+  .option('--tenant <id>', 'tenant id (needed when there are several)')
+  .option('--auto-post', 'post the invoices when the run finishes')
+  .option('--auto-email', 'email the invoices after posting')
+  .action(async (opts) => {
+    if (!isBusinessDate(opts.date)) throw new Error('--date must be a real date YYYY-MM-DD');
+    const db = await openDatabase(loadConfig());
+    // This process works on the run too, alongside any running workers.
+    const queue = await startQueue(db);
+    const worker = await startWorker({ db, clock: systemClock, queue });
+    try {
+      const ctx = systemCtx(db, systemClock, await tenantFor(db, opts.tenant));
+      let run = await createBillRun(ctx, {
+        target_date: opts.date,
+        auto_post: opts.autoPost ? true : undefined,
+        auto_email: opts.autoEmail ? true : undefined,
+      });
+      const tty = process.stderr.isTTY;
+      let shown = -1;
+      while (run.status === 'running' || (run.auto_post && run.status === 'completed')) {
+        const { processed, total } = run.progress;
+        if (tty) process.stderr.write(`\r${progressBar(processed, total)}`);
+        else if (processed !== shown) console.error(progressBar(processed, total));
+        shown = processed;
+        await sleep(250);
+        run = await getBillRun(ctx, run.id);
+      }
+      if (tty)
+        process.stderr.write(`\r${progressBar(run.progress.processed, run.progress.total)}\n`);
+      console.log(
+        `bill run ${run.id}: ${run.status}, ${run.invoice_count} invoices, total ${formatMoney(run.total_amount)}`,
+      );
+    } finally {
+      await worker.stop();
+      await queue.stop();
+      await db.close();
+    }
+  });
+
+program
+  .command('verify')
+  .description(
+    'check the books of every tenant (or one) against the invariants; exit 1 on a violation',
+  )
+  .option('--tenant <id>', 'only this tenant')
+  .action(async (opts) => {
+    const violations = await withDb(async (db) => {
+      const ids = opts.tenant ? [opts.tenant as string] : (await listTenants(db)).map((t) => t.id);
+      const found = [];
+      for (const id of ids) {
+        for (const v of await verifyTenant(db, id)) found.push({ tenant: id, ...v });
+      }
+      return found;
+    });
+    for (const v of violations) console.log(`${v.tenant}  ${v.check}: ${v.object_id} ${v.detail}`);
+    console.log(
+      violations.length === 0 ? 'books balance: no violations' : `${violations.length} violations`,
+    );
+    if (violations.length > 0) process.exitCode = 1;
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -10,6 +10,11 @@ const Env = z.object({
     .optional(),
   BILLOW_DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BILLOW_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  BILLOW_EMAIL_FROM: z.email().default('billing@localhost'),
 });
 
 export interface Config {
@@ -18,6 +23,10 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   logLevel: string;
+  /** Where email is sent (smtp://user:pass@host:587); without it the outbox only queues (L4). */
+  smtpUrl: string | undefined;
+  /** The sender address of tenants that have not set their own. */
+  emailFrom: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -33,5 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL || undefined,
     dataDir: e.BILLOW_DATA_DIR,
     logLevel: e.LOG_LEVEL,
+    smtpUrl: e.BILLOW_SMTP_URL || undefined,
+    emailFrom: e.BILLOW_EMAIL_FROM,
   };
 }

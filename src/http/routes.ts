@@ -1,10 +1,18 @@
 /** Every module's routes, mounted under /api/v1. */
+import { sandboxRoutes } from '../gateways/sandbox/routes.js';
 import { auditRoutes } from '../modules/audit/routes.js';
+import { billRunRoutes } from '../modules/billruns/routes.js';
+import { catalogRoutes } from '../modules/catalog/routes.js';
 import { clockRoutes } from '../modules/clock/routes.js';
 import { contactRoutes } from '../modules/contacts/routes.js';
 import { customerRoutes } from '../modules/customers/routes.js';
+import { emailRoutes } from '../modules/email/routes.js';
+import { invoiceRoutes } from '../modules/invoices/routes.js';
+import { methodRoutes } from '../modules/methods/routes.js';
 import { staffRoutes } from '../modules/staff/routes.js';
+import { subscriptionRoutes } from '../modules/subscriptions/routes.js';
 import { tenantRoutes } from '../modules/tenants/routes.js';
+import { usageRoutes } from '../modules/usage/routes.js';
 import { webhookRoutes } from '../modules/webhooks/routes.js';
 import type { App } from './app.js';
 
@@ -15,5 +23,13 @@ export async function registerRoutes(app: App, opts: { loginRateLimit: number })
   await auditRoutes(app);
   await customerRoutes(app);
   await contactRoutes(app);
+  await catalogRoutes(app);
+  await subscriptionRoutes(app);
+  await usageRoutes(app);
   await webhookRoutes(app);
+  await invoiceRoutes(app);
+  await billRunRoutes(app);
+  await emailRoutes(app);
+  await methodRoutes(app);
+  await sandboxRoutes(app);
 }

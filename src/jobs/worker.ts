@@ -3,8 +3,30 @@
  * processes (and `billow serve` in-process) can run against one database; pg-boss hands each
  * job to one of them at a time.
  */
+
+import { loadConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/db.js';
+import { checkSchedules, SCHEDULE_QUEUE } from '../modules/billruns/schedule.js';
+import {
+  BATCH_QUEUE,
+  type BatchJob,
+  EMAIL_RUN_QUEUE,
+  type EmailRunJob,
+  POST_QUEUE,
+  type PostJob,
+  runBatchJob,
+  runEmailJob,
+  runPostJob,
+} from '../modules/billruns/service.js';
+import {
+  deliverEmail,
+  EMAIL_POLICY,
+  EMAIL_QUEUE,
+  type EmailJob,
+  enqueueUnsentEmails,
+} from '../modules/email/deliver.js';
+import { registerInvoiceAttachments } from '../modules/invoices/delivery.js';
 import {
   type DeliveryJob,
   deliverWebhook,
@@ -26,11 +48,30 @@ export interface WebhookWorkerOptions {
   concurrency?: number | undefined;
 }
 
+export interface EmailWorkerOptions {
+  /**
+   * smtp://user:pass@host:587 or smtps://…; null: no SMTP (messages stay queued, readable in the
+   * console); undefined: BILLOW_SMTP_URL.
+   */
+  smtpUrl?: string | null | undefined;
+  /** The sender of tenants without their own (default BILLOW_EMAIL_FROM, billing@localhost). */
+  from?: string | undefined;
+  /** Retries after the first attempt (default 6). */
+  retryLimit?: number | undefined;
+  /** Seconds before the first retry, doubling after each (default 60). */
+  retryDelaySeconds?: number | undefined;
+  /** Per-attempt SMTP timeout in milliseconds (default 30 000). */
+  timeoutMs?: number | undefined;
+  /** Messages sent at once per poll (default 5). */
+  concurrency?: number | undefined;
+}
+
 export interface WorkerOptions {
   db: Db;
   clock: Clock;
   queue: Queue;
   webhooks?: WebhookWorkerOptions;
+  email?: EmailWorkerOptions;
   /** How often deliveries written without a job (by a CLI command) are enqueued (default 60 s). */
   sweepIntervalMs?: number;
   /** Called with errors of background sweeps (default: printed to stderr). */
@@ -60,11 +101,45 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     { batchSize: hooks.concurrency ?? 10 },
   );
 
+  const mail = options.email ?? {};
+  const needsConfig = mail.smtpUrl === undefined || mail.from === undefined;
+  const config = needsConfig ? loadConfig() : undefined;
+  const smtpUrl = (mail.smtpUrl === undefined ? config?.smtpUrl : mail.smtpUrl) ?? undefined;
+  const defaultFrom = mail.from ?? config?.emailFrom;
+  await queue.define(EMAIL_QUEUE, {
+    ...EMAIL_POLICY,
+    ...(mail.retryLimit !== undefined && { retryLimit: mail.retryLimit }),
+    ...(mail.retryDelaySeconds !== undefined && { retryDelay: mail.retryDelaySeconds }),
+  });
+  await queue.work<EmailJob>(
+    EMAIL_QUEUE,
+    (job) => deliverEmail(job, { db, clock, smtpUrl, defaultFrom, timeoutMs: mail.timeoutMs }),
+    { batchSize: mail.concurrency ?? 5 },
+  );
+
+  await queue.define(BATCH_QUEUE);
+  await queue.define(POST_QUEUE);
+  await queue.work<BatchJob>(BATCH_QUEUE, (job) => runBatchJob(db, clock, job.data), {
+    batchSize: 2,
+  });
+  await queue.work<PostJob>(POST_QUEUE, (job) => runPostJob(db, clock, job.data), { batchSize: 1 });
+  await queue.define(EMAIL_RUN_QUEUE);
+  await queue.work<EmailRunJob>(EMAIL_RUN_QUEUE, (job) => runEmailJob(db, clock, job.data), {
+    batchSize: 1,
+  });
+  registerInvoiceAttachments(clock);
+  await queue.define(SCHEDULE_QUEUE);
+  await queue.work(SCHEDULE_QUEUE, () => checkSchedules(db, clock), { batchSize: 1 });
+  // Every 10 minutes, whichever worker's turn it is checks the tenants' bill run schedules.
+  await queue.boss.schedule(SCHEDULE_QUEUE, '*/10 * * * *');
+
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () => {
     sweeping = sweeping
       .then(async () => {
         while ((await enqueueUnqueued(db, queue)) > 0);
+        // Without SMTP, queued messages wait for a worker that has it.
+        while (smtpUrl && (await enqueueUnsentEmails(db, queue)) > 0);
       })
       .catch((err: Error) => onError(err));
   };
@@ -77,6 +152,11 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       clearInterval(timer);
       await sweeping;
       await queue.boss.offWork(WEBHOOK_QUEUE);
+      await queue.boss.offWork(BATCH_QUEUE);
+      await queue.boss.offWork(POST_QUEUE);
+      await queue.boss.offWork(SCHEDULE_QUEUE);
+      await queue.boss.offWork(EMAIL_RUN_QUEUE);
+      await queue.boss.offWork(EMAIL_QUEUE);
     },
   };
 }

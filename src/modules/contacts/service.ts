@@ -227,3 +227,23 @@ export async function revokeContact(ctx: Ctx, id: string): Promise<ContactView> 
     return after;
   });
 }
+
+/**
+ * The active contacts of a customer whose profile grants `permission` (receive_invoice_emails,
+ * receive_receipts, …): who gets an invoice or a receipt.
+ */
+export async function contactsWithPermission(
+  q: Queryable,
+  tenantId: string,
+  customerId: string,
+  permission: string,
+): Promise<{ id: string; name: string; email: string }[]> {
+  return q.query(
+    `SELECT c.id, c.name, c.email FROM contacts c
+       JOIN contact_profiles p ON p.id = c.profile_id
+      WHERE c.tenant_id = $1 AND c.customer_id = $2 AND c.status = 'active'
+        AND $3 = ANY (p.permissions)
+      ORDER BY c.id`,
+    [tenantId, customerId, permission],
+  );
+}

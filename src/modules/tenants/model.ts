@@ -13,6 +13,11 @@ export const TenantSettings = z.strictObject({
   retry_schedule_days: z.array(z.number().int().min(1).max(60)).max(10),
   email_from_name: z.string().max(200).nullable(),
   email_from_address: z.email().max(320).nullable(),
+  /**
+   * Day of the month (1–31, clamped to short months) on which a bill run for that date starts
+   * by itself, with the auto-post and auto-email settings; null for no schedule.
+   */
+  bill_run_day: z.number().int().min(1).max(31).nullable(),
 });
 export type TenantSettings = z.infer<typeof TenantSettings>;
 
@@ -23,6 +28,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   retry_schedule_days: [3, 5, 7],
   email_from_name: null,
   email_from_address: null,
+  bill_run_day: null,
 };
 
 export const TimeZone = z

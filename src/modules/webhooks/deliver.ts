@@ -11,7 +11,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Tx } from '../../db/db.js';
 import { defineQueue, type Job, type Queue, type QueuePolicy, queueFor } from '../../jobs/queue.js';
-import { type EventRow, onEvent } from '../audit/service.js';
+import { type EventRow, onEvent, onEvents } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { eventTypeKeys, signatureHeader, type WebhookPayload } from './model.js';
 
@@ -58,6 +58,39 @@ async function fanOut(tx: Tx, ctx: Ctx, event: EventRow): Promise<void> {
   }
 }
 
+/**
+ * The fan-out of many events at once (recordMany): one query for the endpoints, one insert for
+ * the deliveries. Their jobs are sent by the worker's sweep, which loops until none is left, so
+ * a bill run of thousands of invoices does not send thousands of jobs inside its transaction.
+ */
+async function fanOutMany(tx: Tx, ctx: Ctx, events: EventRow[]): Promise<void> {
+  if (events.length === 0) return;
+  const endpoints = await tx.query<{ id: string; event_types: string[] }>(
+    `SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND status = 'active'`,
+    [ctx.tenant.id],
+  );
+  if (endpoints.length === 0) return;
+  const endpointIds: string[] = [];
+  const eventIds: string[] = [];
+  for (const event of events) {
+    const keys = eventTypeKeys(event.type);
+    for (const e of endpoints) {
+      if (e.event_types.length > 0 && !e.event_types.some((t) => keys.includes(t))) continue;
+      endpointIds.push(e.id);
+      eventIds.push(event.id);
+    }
+  }
+  const now = ctx.clock.now();
+  await tx.query(
+    `INSERT INTO webhook_deliveries
+       (id, tenant_id, endpoint_id, event_id, status, next_attempt_at, created_at)
+     SELECT id, $1, endpoint_id, event_id, 'pending', $2, $2
+       FROM unnest($3::text[], $4::text[], $5::text[]) AS d(id, endpoint_id, event_id)
+     ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
+    [ctx.tenant.id, now, endpointIds.map(() => newId('webhookDelivery')), endpointIds, eventIds],
+  );
+}
+
 let registered = false;
 
 /** Hooks the fan-out into every event; safe to call any number of times. */
@@ -65,6 +98,7 @@ export function registerWebhookFanOut(): void {
   if (registered) return;
   registered = true;
   onEvent(fanOut);
+  onEvents(fanOutMany);
 }
 
 /** Enqueues pending deliveries written without a job; returns how many. */

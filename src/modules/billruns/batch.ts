@@ -1,0 +1,200 @@
+/**
+ * One batch of a bill run: its customers' draft invoices, made in one transaction. A batch that
+ * throws halfway leaves nothing (the transaction rolls back and the job is retried); a batch run
+ * twice finds itself done; the unique keys on (subscription, period) lines and (bill run,
+ * customer) invoices make a second invoice for the same customer and period impossible anyway.
+ */
+import type { Clock } from '../../core/clock.js';
+import { newId } from '../../core/ids.js';
+import type { Db, Tx } from '../../db/db.js';
+import { type Change, recordMany } from '../audit/service.js';
+import { type Ctx, systemCtx, tenantNow } from '../context.js';
+import { loadTenant } from '../tenants/service.js';
+import { computeLines, type DraftLine } from './charges.js';
+import {
+  claimCharges,
+  claimUsage,
+  invoiceIds,
+  loadBilledLines,
+  loadBilledUsage,
+  loadSubscriptions,
+} from './sources.js';
+
+/** Map.groupBy, which Node 20 lacks. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+interface BatchRow {
+  tenant_id: string;
+  target_date: string;
+  customer_ids: string[];
+  done_at: Date | null;
+}
+
+export interface BatchResult {
+  invoices: number;
+  total: number;
+  /** True when this batch was the last one and completed the run. */
+  completedRun: boolean;
+}
+
+async function insertInvoices(
+  tx: Tx,
+  ctx: Ctx,
+  billRunId: string,
+  target: string,
+  invoices: { id: string; customer_id: string; lines: DraftLine[] }[],
+): Promise<void> {
+  const now = tenantNow(ctx);
+  await tx.query(
+    `INSERT INTO invoices (id, tenant_id, customer_id, bill_run_id, status, invoice_date, total,
+                           created_at, updated_at)
+     SELECT id, $1, customer_id, $2, 'draft', $3, total, $4, $4
+       FROM unnest($5::text[], $6::text[], $7::bigint[]) AS i(id, customer_id, total)`,
+    [
+      ctx.tenant.id,
+      billRunId,
+      target,
+      now,
+      invoices.map((i) => i.id),
+      invoices.map((i) => i.customer_id),
+      invoices.map((i) => i.lines.reduce((s, l) => s + l.amount, 0)),
+    ],
+  );
+  const lines = invoices.flatMap((i) =>
+    i.lines.map((l) => ({ ...l, invoice_id: i.id, id: newId('invoiceLine') })),
+  );
+  await tx.query(
+    `INSERT INTO invoice_lines (id, tenant_id, invoice_id, kind, description, subscription_id, price_id,
+                                quantity, unit_amount, amount, period_start, period_end, created_at)
+     SELECT id, $1, invoice_id, kind, description, subscription_id, price_id, quantity, unit_amount,
+            amount, period_start, period_end, $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::numeric[], $10::bigint[], $11::bigint[], $12::date[], $13::date[])
+         AS l(id, invoice_id, kind, description, subscription_id, price_id, quantity, unit_amount,
+              amount, period_start, period_end)`,
+    [
+      ctx.tenant.id,
+      now,
+      lines.map((l) => l.id),
+      lines.map((l) => l.invoice_id),
+      lines.map((l) => l.kind),
+      lines.map((l) => l.description),
+      lines.map((l) => l.subscription_id),
+      lines.map((l) => l.price_id),
+      lines.map((l) => l.quantity),
+      lines.map((l) => l.unit_amount),
+      lines.map((l) => l.amount),
+      lines.map((l) => l.period_start),
+      lines.map((l) => l.period_end),
+    ],
+  );
+  const charged = lines.filter((l) => l.charge_id);
+  if (charged.length > 0) {
+    await tx.query(
+      `UPDATE pending_charges pc SET invoice_line_id = m.line
+         FROM unnest($1::text[], $2::text[]) AS m(charge, line) WHERE pc.id = m.charge`,
+      [charged.map((l) => l.charge_id), charged.map((l) => l.id)],
+    );
+  }
+}
+
+/** Makes the draft invoices of one batch; returns what it made. */
+export async function processBatch(
+  db: Db,
+  clock: Clock,
+  billRunId: string,
+  batchNo: number,
+): Promise<BatchResult> {
+  return db.tx(async (tx) => {
+    const batch = await tx.maybeOne<BatchRow>(
+      `SELECT r.tenant_id, r.target_date, b.customer_ids, b.done_at
+         FROM bill_run_batches b JOIN bill_runs r ON r.id = b.bill_run_id
+        WHERE b.bill_run_id = $1 AND b.batch_no = $2 FOR UPDATE OF b`,
+      [billRunId, batchNo],
+    );
+    if (!batch || batch.done_at) return { invoices: 0, total: 0, completedRun: false };
+    const tenant = await loadTenant(tx, batch.tenant_id);
+    if (!tenant) throw new Error(`bill run ${billRunId} has no tenant`);
+    const ctx = systemCtx(db, clock, tenant);
+    const target = batch.target_date;
+    const subs = await loadSubscriptions(tx, tenant.id, batch.customer_ids, target);
+    const billed = await loadBilledLines(
+      tx,
+      subs.filter((s) => s.price.kind === 'recurring').map((s) => s.id),
+    );
+    const invoiceOf = invoiceIds(batch.customer_ids);
+    const usage = await claimUsage(tx, tenant.id, subs, invoiceOf, target);
+    const billedUsage = await loadBilledUsage(tx, subs, usage, [...invoiceOf.values()]);
+    const charges = await claimCharges(tx, tenant.id, invoiceOf, target);
+
+    const invoices: { id: string; customer_id: string; lines: DraftLine[] }[] = [];
+    const subsOf = groupBy(subs, (s) => s.customer_id);
+    const subCustomer = new Map(subs.map((s) => [s.id, s.customer_id]));
+    const usageOf = groupBy(usage, (u) => subCustomer.get(u.subscription_id) as string);
+    const billedUsageOf = groupBy(billedUsage, (u) => subCustomer.get(u.subscription_id) as string);
+    const chargesOf = groupBy(charges, (c) => c.customer_id);
+    const billedOf = groupBy(billed, (b) => subCustomer.get(b.subscription_id) as string);
+    for (const customerId of batch.customer_ids) {
+      const lines = computeLines(
+        {
+          subscriptions: subsOf.get(customerId) ?? [],
+          billed: billedOf.get(customerId) ?? [],
+          usage: usageOf.get(customerId) ?? [],
+          billedUsage: billedUsageOf.get(customerId) ?? [],
+          charges: chargesOf.get(customerId) ?? [],
+        },
+        target,
+      );
+      if (lines.length > 0)
+        invoices.push({ id: invoiceOf.get(customerId) as string, customer_id: customerId, lines });
+    }
+    if (invoices.length > 0) await insertInvoices(tx, ctx, billRunId, target, invoices);
+    const total = invoices.reduce((s, i) => s + i.lines.reduce((t, l) => t + l.amount, 0), 0);
+    const changes: Change[] = invoices.map((i) => ({
+      action: 'invoice.created',
+      objectType: 'invoice',
+      objectId: i.id,
+      after: { id: i.id, customer_id: i.customer_id, bill_run_id: billRunId, status: 'draft' },
+    }));
+    await recordMany(tx, ctx, changes);
+
+    const now = tenantNow(ctx);
+    await tx.query(
+      `UPDATE bill_run_batches SET done_at = $3, invoice_count = $4, total_amount = $5
+        WHERE bill_run_id = $1 AND batch_no = $2`,
+      [billRunId, batchNo, now, invoices.length, total],
+    );
+    // The run's row lock serialises the batches' endings; the count after it is a new statement,
+    // so it sees every batch that committed while this one waited, and exactly one batch sees
+    // none left.
+    await tx.query('SELECT id FROM bill_runs WHERE id = $1 FOR UPDATE', [billRunId]);
+    await tx.query(
+      `UPDATE bill_runs SET processed_customers = processed_customers + $2,
+              invoice_count = invoice_count + $3, total_amount = total_amount + $4
+        WHERE id = $1`,
+      [billRunId, batch.customer_ids.length, invoices.length, total],
+    );
+    const run = await tx.one<{ remaining: number }>(
+      'SELECT count(*) AS remaining FROM bill_run_batches WHERE bill_run_id = $1 AND done_at IS NULL',
+      [billRunId],
+    );
+    let completedRun = false;
+    if (run.remaining === 0) {
+      await tx.query(
+        `UPDATE bill_runs SET status = 'completed', completed_at = $2 WHERE id = $1 AND status = 'running'`,
+        [billRunId, now],
+      );
+      completedRun = true;
+    }
+    return { invoices: invoices.length, total, completedRun };
+  });
+}

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import type { App } from '../../http/app.js';
+import { BusinessDate, cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
+import { loadInvoiceDocument } from '../invoices/delivery.js';
+import { renderInvoicesPdf } from '../invoices/pdf.js';
+import { registerBillRunSchedule } from './schedule.js';
+import {
+  billRunInvoiceIds,
+  createBillRun,
+  emailBillRun,
+  getBillRun,
+  listBillRuns,
+  postBillRun,
+} from './service.js';
+import { upcomingInvoice } from './upcoming.js';
+
+const tags = ['bill runs'];
+
+const BillRunView = z.object({
+  id: z.string(),
+  target_date: z.string(),
+  auto_post: z.boolean(),
+  auto_email: z.boolean(),
+  status: z.enum(['pending', 'running', 'completed', 'posting', 'posted', 'failed']),
+  progress: z.object({ processed: z.number(), total: z.number() }),
+  invoice_count: z.number(),
+  total_amount: z.number(),
+  currency: z.literal('USD'),
+  error: z.string().nullable(),
+  created_at: z.string(),
+  completed_at: z.string().nullable(),
+  posted_at: z.string().nullable(),
+});
+
+const UpcomingLine = z.object({
+  kind: z.string(),
+  description: z.string(),
+  subscription_id: z.string().nullable(),
+  price_id: z.string().nullable(),
+  quantity: z.string().nullable(),
+  unit_amount: z.number().nullable(),
+  amount: z.number(),
+  period_start: z.string().nullable(),
+  period_end: z.string().nullable(),
+});
+
+export async function billRunRoutes(app: App): Promise<void> {
+  registerBillRunSchedule();
+  app.post(
+    '/bill-runs',
+    {
+      schema: {
+        tags,
+        summary: 'Start a bill run for a target date; it runs in the background',
+        body: z.strictObject({
+          target_date: BusinessDate,
+          auto_post: z.boolean().optional(),
+          auto_email: z.boolean().optional(),
+        }),
+        response: { 202: BillRunView },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await createBillRun(req.ctx, req.body)),
+  );
+  app.get(
+    '/bill-runs',
+    {
+      schema: {
+        tags,
+        summary: 'Bill runs, newest first',
+        querystring: ListQuery,
+        response: {
+          200: z.object({ data: z.array(BillRunView), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    async (req) =>
+      page(
+        await listBillRuns(req.ctx, cursorId(req.query.cursor), req.query.limit + 1),
+        req.query.limit,
+      ),
+  );
+  app.get(
+    '/bill-runs/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Status, progress and totals',
+        params: IdParams,
+        response: { 200: BillRunView },
+      },
+    },
+    (req) => getBillRun(req.ctx, req.params.id),
+  );
+  app.post(
+    '/bill-runs/:id/post',
+    {
+      schema: {
+        tags,
+        summary: 'Post every draft of a completed run (numbers, due dates)',
+        params: IdParams,
+        response: { 200: BillRunView.extend({ skipped_empty: z.number() }) },
+      },
+    },
+    (req) => postBillRun(req.ctx, req.params.id),
+  );
+  app.post(
+    '/bill-runs/:id/email',
+    {
+      schema: {
+        tags,
+        summary: 'Email every posted invoice of the run not emailed yet',
+        params: IdParams,
+        response: {
+          202: z.object({
+            queued: z.boolean(),
+            emailed: z.number().optional(),
+            without_recipients: z.number().optional(),
+          }),
+        },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await emailBillRun(req.ctx, req.params.id)),
+  );
+  app.get(
+    '/bill-runs/:id/pdf',
+    {
+      schema: {
+        tags,
+        summary: 'The run’s invoices in one PDF, up to 500 at a time (?offset=)',
+        params: IdParams,
+        querystring: z.strictObject({
+          offset: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(500).default(500),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const ids = await billRunInvoiceIds(
+        req.ctx,
+        req.params.id,
+        req.query.offset,
+        req.query.limit,
+      );
+      const docs = [];
+      for (const id of ids) docs.push(await loadInvoiceDocument(req.ctx.db, req.ctx, id));
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `inline; filename="${req.params.id}.pdf"`)
+        .send(await renderInvoicesPdf(docs));
+    },
+  );
+  app.get(
+    '/customers/:id/upcoming-invoice',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: 'Estimate of the next invoice, as of now on the tenant clock',
+        params: IdParams,
+        response: {
+          200: z.object({
+            estimate: z.literal(true),
+            customer_id: z.string(),
+            as_of: z.string(),
+            billing_date: z.string(),
+            currency: z.literal('USD'),
+            lines: z.array(UpcomingLine),
+            total: z.number(),
+          }),
+        },
+      },
+    },
+    (req) => upcomingInvoice(req.ctx, req.params.id),
+  );
+}

@@ -1,0 +1,258 @@
+/**
+ * Prices (B1): recurring, usage and one-time. A price's terms (model, interval, amounts, tiers,
+ * unit of measure) freeze once a subscription or charge uses it; nickname and active always
+ * change.
+ */
+import { AppError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Queryable, Tx } from '../../db/db.js';
+import { recordChange } from '../audit/service.js';
+import type { Tier } from '../billing/pricing.js';
+import { type Ctx, requirePermission, tenantNow } from '../context.js';
+import {
+  type BillingInterval,
+  PRICE_TERMS,
+  type PriceCreate,
+  type PriceKind,
+  type PricePatch,
+  type PriceShape,
+  type PriceView,
+  type PricingModel,
+  priceProblems,
+  priceShapeOf,
+} from './model.js';
+import { findProduct } from './service.js';
+
+export interface PriceRow extends PriceShape {
+  id: string;
+  product_id: string;
+  nickname: string | null;
+  currency: 'USD';
+  active: boolean;
+  used_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const PRICE_FIELDS = [
+  'id',
+  'product_id',
+  'nickname',
+  'kind',
+  'currency',
+  'pricing_model',
+  'billing_interval',
+  'unit_amount',
+  'tiers',
+  'unit_of_measure',
+  'active',
+  'used_at',
+  'created_at',
+  'updated_at',
+];
+const PRICE_COLUMNS = PRICE_FIELDS.join(', ');
+
+export function priceView(row: PriceRow): PriceView {
+  const { used_at, ...rest } = row;
+  return {
+    ...rest,
+    used: used_at !== null,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+async function findPrice(q: Queryable, ctx: Ctx, id: string, lock = ''): Promise<PriceRow> {
+  const row = await q.maybeOne<PriceRow>(
+    `SELECT ${PRICE_COLUMNS} FROM prices WHERE tenant_id = $1 AND id = $2 ${lock}`,
+    [ctx.tenant.id, id],
+  );
+  if (!row) throw new AppError('price_not_found', { id });
+  return row;
+}
+
+export interface UsablePrice extends PriceRow {
+  product_name: string;
+}
+
+const P_COLUMNS = `${PRICE_FIELDS.map((c) => `p.${c}`).join(', ')}, pr.name AS product_name,
+  pr.active AS product_active`;
+
+/**
+ * For subscriptions and charges: the price, which must be active, of an active product and of
+ * one of the `kinds`. The first use marks it used in the caller's transaction, so its terms
+ * freeze from then on; that UPDATE's row lock orders it after a concurrent PATCH of the terms,
+ * and it returns the terms as they are after that PATCH. A price already used is only read, so
+ * a popular price is not a lock hot spot.
+ */
+export async function usePrice(
+  tx: Tx,
+  ctx: Ctx,
+  id: string,
+  kinds: readonly PriceKind[],
+): Promise<UsablePrice> {
+  type Found = UsablePrice & { product_active: boolean };
+  const params = [ctx.tenant.id, id];
+  let row = await tx.maybeOne<Found>(
+    `SELECT ${P_COLUMNS} FROM prices p
+       JOIN products pr ON pr.tenant_id = p.tenant_id AND pr.id = p.product_id
+      WHERE p.tenant_id = $1 AND p.id = $2`,
+    params,
+  );
+  if (row && row.used_at === null) {
+    row = await tx.maybeOne<Found>(
+      `UPDATE prices p SET used_at = coalesce(p.used_at, $3)
+         FROM products pr
+        WHERE p.tenant_id = $1 AND p.id = $2 AND pr.tenant_id = p.tenant_id AND pr.id = p.product_id
+       RETURNING ${P_COLUMNS}`,
+      [...params, tenantNow(ctx)],
+    );
+  }
+  if (!row) throw new AppError('price_not_found', { id });
+  if (!kinds.includes(row.kind)) {
+    throw new AppError('price_kind_mismatch', { id, kind: row.kind, expected: kinds });
+  }
+  if (!row.active) throw new AppError('price_inactive', { id });
+  if (!row.product_active) {
+    throw new AppError('price_inactive', { id, product_id: row.product_id, product_active: false });
+  }
+  const { product_active: _, ...price } = row;
+  return price;
+}
+
+function checkCurrency(currency: string | undefined): void {
+  if (currency !== undefined && currency.toUpperCase() !== 'USD') {
+    throw new AppError('currency_not_supported', { currency });
+  }
+}
+
+export async function createPrice(ctx: Ctx, input: PriceCreate): Promise<PriceView> {
+  requirePermission(ctx, 'billing:write');
+  checkCurrency(input.currency);
+  const shape = priceShapeOf(input);
+  return ctx.db.tx(async (tx) => {
+    await findProduct(tx, ctx, input.product_id, 'FOR SHARE');
+    const row = await tx.one<PriceRow>(
+      `INSERT INTO prices (id, tenant_id, product_id, nickname, kind, currency, billing_interval,
+         pricing_model, unit_amount, tiers, unit_of_measure, active, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, 'USD', $6, $7, $8, $9, $10, $11, $12, $12)
+       RETURNING ${PRICE_COLUMNS}`,
+      [
+        newId('price'),
+        ctx.tenant.id,
+        input.product_id,
+        input.nickname ?? null,
+        shape.kind,
+        shape.billing_interval,
+        shape.pricing_model,
+        shape.unit_amount,
+        shape.tiers === null ? null : JSON.stringify(shape.tiers),
+        shape.unit_of_measure,
+        input.active ?? true,
+        tenantNow(ctx),
+      ],
+    );
+    const after = priceView(row);
+    await recordChange(tx, ctx, {
+      action: 'price.created',
+      objectType: 'price',
+      objectId: row.id,
+      after,
+    });
+    return after;
+  });
+}
+
+export async function getPrice(ctx: Ctx, id: string): Promise<PriceView> {
+  requirePermission(ctx, 'customers:read');
+  return priceView(await findPrice(ctx.db, ctx, id));
+}
+
+export interface PriceFilter {
+  product?: string | undefined;
+  active?: boolean | undefined;
+  kind?: PriceKind | undefined;
+  before?: string | undefined;
+  limit: number;
+}
+
+export async function listPrices(ctx: Ctx, f: PriceFilter): Promise<PriceView[]> {
+  requirePermission(ctx, 'customers:read');
+  const rows = await ctx.db.query<PriceRow>(
+    `SELECT ${PRICE_COLUMNS} FROM prices
+      WHERE tenant_id = $1 AND ($2::text IS NULL OR product_id = $2)
+        AND ($3::boolean IS NULL OR active = $3) AND ($4::text IS NULL OR kind = $4)
+        AND ($5::text IS NULL OR id < $5)
+      ORDER BY id DESC LIMIT $6`,
+    [ctx.tenant.id, f.product ?? null, f.active ?? null, f.kind ?? null, f.before ?? null, f.limit],
+  );
+  return rows.map(priceView);
+}
+
+/** The terms a patch asks to change (given and different from the current ones). */
+function changedTerms(row: PriceRow, patch: PricePatch): string[] {
+  return PRICE_TERMS.filter(
+    (k) => patch[k] !== undefined && JSON.stringify(patch[k]) !== JSON.stringify(row[k]),
+  );
+}
+
+/** The price's shape after a patch: switching model drops the terms the new model has no use for. */
+function patchedShape(row: PriceRow, patch: PricePatch): PriceShape {
+  const model: PricingModel = patch.pricing_model ?? row.pricing_model;
+  const tiered = model === 'tiered' || model === 'volume';
+  const interval: BillingInterval | null = patch.billing_interval ?? row.billing_interval;
+  const tiers: Tier[] | null = patch.tiers ?? (tiered ? row.tiers : null);
+  return {
+    kind: row.kind,
+    pricing_model: model,
+    billing_interval: interval,
+    unit_amount: patch.unit_amount ?? (tiered ? null : row.unit_amount),
+    tiers,
+    unit_of_measure: patch.unit_of_measure ?? row.unit_of_measure,
+  };
+}
+
+/** Nickname and active always change; the terms only while no subscription or charge used it. */
+export async function updatePrice(ctx: Ctx, id: string, patch: PricePatch): Promise<PriceView> {
+  requirePermission(ctx, 'billing:write');
+  return ctx.db.tx(async (tx) => {
+    const row = await findPrice(tx, ctx, id, 'FOR UPDATE');
+    const changed = changedTerms(row, patch);
+    if (changed.length > 0 && row.used_at !== null) {
+      throw new AppError('price_in_use', { id, fields: changed });
+    }
+    const shape = patchedShape(row, patch);
+    const problems = priceProblems(shape);
+    if (problems.length > 0) {
+      throw new AppError('validation_failed', {
+        issues: problems.map((p) => ({ in: 'body', ...p })),
+      });
+    }
+    const updated = await tx.one<PriceRow>(
+      `UPDATE prices SET nickname = $3, active = $4, pricing_model = $5, billing_interval = $6,
+         unit_amount = $7, tiers = $8, unit_of_measure = $9, updated_at = $10
+        WHERE tenant_id = $1 AND id = $2 RETURNING ${PRICE_COLUMNS}`,
+      [
+        ctx.tenant.id,
+        id,
+        patch.nickname === undefined ? row.nickname : patch.nickname,
+        patch.active ?? row.active,
+        shape.pricing_model,
+        shape.billing_interval,
+        shape.unit_amount,
+        shape.tiers === null ? null : JSON.stringify(shape.tiers),
+        shape.unit_of_measure,
+        tenantNow(ctx),
+      ],
+    );
+    const after = priceView(updated);
+    await recordChange(tx, ctx, {
+      action: 'price.updated',
+      objectType: 'price',
+      objectId: id,
+      before: priceView(row),
+      after,
+    });
+    return after;
+  });
+}

@@ -1,0 +1,218 @@
+/**
+ * Email delivery (L4): the job that sends one outbox message over SMTP and records the attempt,
+ * the sweep for messages written without a job, and the registry of attachment renderers.
+ *
+ * Without SMTP configured a job leaves its message `queued` (readable in the console) and clears
+ * its job_id; only a worker with SMTP sweeps such messages, so an installation without SMTP never
+ * loops on them and one that gets SMTP later sends the backlog. A job sends only the message
+ * whose job_id it is, so a message is never sent by two jobs at once.
+ */
+import nodemailer from 'nodemailer';
+import type { Clock } from '../../core/clock.js';
+import type { Db, Queryable, Tx } from '../../db/db.js';
+import { defineQueue, type Job, type Queue, type QueuePolicy } from '../../jobs/queue.js';
+import { recordChange } from '../audit/service.js';
+import { type Ctx, systemCtx, tenantNow } from '../context.js';
+import { getTenant, loadTenant } from '../tenants/service.js';
+import type { AttachmentDescriptor } from './model.js';
+
+/** Up to 6 retries after the first attempt, 1 min then doubling with jitter: ~1 to 2 hours. */
+export const EMAIL_POLICY: Required<QueuePolicy> = {
+  retryLimit: 6,
+  retryDelay: 60,
+  retryBackoff: true,
+  expireInSeconds: 120,
+};
+export const EMAIL_QUEUE = defineQueue('email-delivery', EMAIL_POLICY);
+
+export interface EmailJob {
+  email_id: string;
+}
+
+export interface RenderedAttachment {
+  filename: string;
+  content: Buffer;
+  contentType?: string;
+}
+
+/** Renders one attachment of a message when it is sent, with the database and its tenant. */
+export type AttachmentRenderer = (
+  db: Queryable,
+  tenantId: string,
+  attachment: AttachmentDescriptor,
+) => Promise<RenderedAttachment>;
+
+const renderers = new Map<string, AttachmentRenderer>();
+
+/** Plugs in the renderer of an attachment type ('invoice_pdf'); a later call replaces it. */
+export function registerAttachmentRenderer(type: string, render: AttachmentRenderer): void {
+  renderers.set(type, render);
+}
+
+/** Sends the message's job inside the writing transaction and records its id. */
+export async function enqueueEmail(tx: Tx, queue: Queue, emailId: string): Promise<void> {
+  const data: EmailJob = { email_id: emailId };
+  const jobId = await queue.send(EMAIL_QUEUE, data, {}, tx);
+  await tx.query('UPDATE emails SET job_id = $2 WHERE id = $1', [emailId, jobId]);
+}
+
+/** Enqueues queued messages that have no job; returns how many. */
+export async function enqueueUnsentEmails(db: Db, queue: Queue, limit = 100): Promise<number> {
+  return db.tx(async (tx) => {
+    const rows = await tx.query<{ id: string }>(
+      `SELECT id FROM emails WHERE status = 'queued' AND job_id IS NULL
+        ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    for (const row of rows) await enqueueEmail(tx, queue, row.id);
+    return rows.length;
+  });
+}
+
+export interface DeliverEmailOptions {
+  db: Db;
+  clock: Clock;
+  /** smtp://user:pass@host:587 or smtps://…; undefined: SMTP is not configured. */
+  smtpUrl: string | undefined;
+  /** The sender when the tenant has none (default billing@localhost). */
+  defaultFrom?: string | undefined;
+  /** Per-attempt connection and socket timeout in milliseconds (default 30 000). */
+  timeoutMs?: number | undefined;
+}
+
+interface Message {
+  id: string;
+  tenant_id: string;
+  to_address: string;
+  cc: string[];
+  subject: string;
+  body_text: string;
+  body_html: string | null;
+  attachments: AttachmentDescriptor[];
+  status: 'queued' | 'sent' | 'failed';
+  job_id: string | null;
+}
+
+const MAX_ERROR = 500;
+
+/** A permanent SMTP refusal (5xx): retrying cannot help. */
+function isPermanent(err: unknown): boolean {
+  const code = (err as { responseCode?: unknown }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+function describe(err: unknown): string {
+  const e = err as { response?: string; code?: string; message?: string };
+  return String(e.response ?? e.message ?? e.code ?? err).slice(0, MAX_ERROR);
+}
+
+/** The tenant's sender, or its name at the installation's address. */
+async function senderOf(ctx: Ctx, fallback: string): Promise<{ name: string; address: string }> {
+  const { name, settings } = await getTenant(ctx);
+  return {
+    name: settings.email_from_name || name,
+    address: settings.email_from_address || fallback,
+  };
+}
+
+/** Runs one attempt of a delivery job; throws when it failed and must be retried. */
+export async function deliverEmail(job: Job<EmailJob>, opts: DeliverEmailOptions): Promise<void> {
+  const { db } = opts;
+  const id = job.data.email_id;
+  const m = await db.maybeOne<Message>(
+    `SELECT id, tenant_id, to_address, cc, subject, body_text, body_html, attachments, status,
+            job_id
+       FROM emails WHERE id = $1`,
+    [id],
+  );
+  // Settled by an earlier run of this job, or handed to another job by a sweep.
+  if (m?.status !== 'queued' || m.job_id !== job.id) return;
+  if (!opts.smtpUrl) {
+    // Set aside for a worker with SMTP; readable meanwhile. Not an attempt, not an error.
+    await db.query(`UPDATE emails SET job_id = NULL WHERE id = $1 AND job_id = $2`, [id, job.id]);
+    return;
+  }
+
+  const tenant = await loadTenant(db, m.tenant_id);
+  if (!tenant) return;
+  const ctx = systemCtx(db, opts.clock, tenant);
+  const from = await senderOf(ctx, opts.defaultFrom ?? 'billing@localhost');
+  const timeout = opts.timeoutMs ?? 30_000;
+  let error: string | null = null;
+  let permanent = false;
+  let messageId: string | null = null;
+  const transport = nodemailer.createTransport({
+    url: opts.smtpUrl,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+  });
+  try {
+    const attachments = [];
+    for (const a of m.attachments) {
+      const render = renderers.get(a.type);
+      if (!render) throw new Error(`no renderer for attachment type ${a.type}`);
+      attachments.push(await render(db, m.tenant_id, a));
+    }
+    const domain = from.address.split('@')[1] || 'localhost';
+    const info = await transport.sendMail({
+      from,
+      to: m.to_address,
+      cc: m.cc,
+      subject: m.subject,
+      text: m.body_text,
+      ...(m.body_html !== null && { html: m.body_html }),
+      attachments,
+      // Stable per message, so a receiver can tell a re-sent attempt from a new message.
+      messageId: `<${m.id}@${domain}>`,
+    });
+    messageId = info.messageId;
+    if (info.rejected.length > 0) error = `rejected: ${info.rejected.join(', ')}`.slice(0, 500);
+  } catch (err) {
+    error = describe(err);
+    permanent = isPermanent(err);
+  } finally {
+    transport.close();
+  }
+
+  const at = tenantNow(ctx);
+  if (messageId !== null) {
+    await settle(ctx, m, 'sent', { error, messageId, at });
+    return;
+  }
+  if (permanent || job.retryCount >= job.retryLimit) {
+    await settle(ctx, m, 'failed', { error, messageId: null, at });
+    return;
+  }
+  await db.query(
+    `UPDATE emails SET attempts = attempts + 1, last_error = $2
+      WHERE id = $1 AND status = 'queued'`,
+    [id, error],
+  );
+  throw new Error(`email ${id} not sent: ${error}`);
+}
+
+async function settle(
+  ctx: Ctx,
+  m: Message,
+  status: 'sent' | 'failed',
+  attempt: { error: string | null; messageId: string | null; at: Date },
+): Promise<void> {
+  await ctx.db.tx(async (tx) => {
+    const row = await tx.maybeOne<{ id: string }>(
+      `UPDATE emails
+          SET status = $2, attempts = attempts + 1, last_error = $3, message_id = $4,
+              sent_at = CASE WHEN $2 = 'sent' THEN $5::timestamptz END
+        WHERE id = $1 AND status = 'queued' RETURNING id`,
+      [m.id, status, attempt.error, attempt.messageId, attempt.at],
+    );
+    if (!row) return;
+    const change = { id: m.id, status, to: m.to_address, subject: m.subject, error: attempt.error };
+    await recordChange(tx, ctx, {
+      action: `email.${status}`,
+      objectType: 'email',
+      objectId: m.id,
+      after: change,
+    });
+  });
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { App } from '../../http/app.js';
+import { cursorId, IdParams, page } from '../../http/schemas.js';
+import {
+  EmailListQuery,
+  EmailSummary,
+  EmailView,
+  TemplateKeyParams,
+  TemplateUpdate,
+  TemplateView,
+} from './model.js';
+import { getEmail, listEmails, resendEmail } from './service.js';
+import { getTemplate, listTemplates, resetTemplate, updateTemplate } from './template-store.js';
+
+const tags = ['email'];
+
+export async function emailRoutes(app: App): Promise<void> {
+  app.get(
+    '/emails',
+    {
+      schema: {
+        tags,
+        summary: 'The email history with delivery status, newest first',
+        querystring: EmailListQuery,
+        response: {
+          200: z.object({ data: z.array(EmailSummary), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    async (req) => {
+      const { limit, cursor, customer, contact, invoice, status, kind } = req.query;
+      const rows = await listEmails(req.ctx, {
+        customerId: customer,
+        contactId: contact,
+        invoiceId: invoice,
+        status,
+        kind,
+        after: cursorId(cursor),
+        limit: limit + 1,
+      });
+      return page(rows, limit);
+    },
+  );
+  app.get(
+    '/emails/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One email: recipients, subject, bodies, attachments and delivery status',
+        params: IdParams,
+        response: { 200: EmailView },
+      },
+    },
+    (req) => getEmail(req.ctx, req.params.id),
+  );
+  app.post(
+    '/emails/:id/resend',
+    {
+      schema: {
+        tags,
+        summary: 'Queue a copy of an email to the same recipients',
+        params: IdParams,
+        body: z.strictObject({}).nullish(),
+        response: { 201: EmailView },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await resendEmail(req.ctx, req.params.id)),
+  );
+
+  app.get(
+    '/email-templates',
+    {
+      schema: {
+        tags,
+        summary: 'Every email template: the tenant’s text or the built-in default',
+        response: { 200: z.object({ data: z.array(TemplateView) }) },
+      },
+    },
+    async (req) => ({ data: await listTemplates(req.ctx) }),
+  );
+  app.get(
+    '/email-templates/:key',
+    {
+      schema: {
+        tags,
+        summary: 'One email template with the placeholders it may use',
+        params: TemplateKeyParams,
+        response: { 200: TemplateView },
+      },
+    },
+    (req) => getTemplate(req.ctx, req.params.key),
+  );
+  app.put(
+    '/email-templates/:key',
+    {
+      schema: {
+        tags,
+        summary: 'Replace a template’s subject and text (owner, admin)',
+        description:
+          'Placeholders are written {{name}}; only the names listed in the template’s ' +
+          '`variables` are accepted. The HTML body is the text with every value escaped.',
+        params: TemplateKeyParams,
+        body: TemplateUpdate,
+        response: { 200: TemplateView },
+      },
+    },
+    (req) => updateTemplate(req.ctx, req.params.key, req.body),
+  );
+  app.delete(
+    '/email-templates/:key',
+    {
+      schema: {
+        tags,
+        summary: 'Reset a template to the built-in default (owner, admin)',
+        params: TemplateKeyParams,
+        response: { 200: TemplateView },
+      },
+    },
+    (req) => resetTemplate(req.ctx, req.params.key),
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * What has been applied to invoices: payments and credits. They arrive with the payments issue,
+ * which registers its source here; until then nothing is applied to any invoice.
+ */
+import type { Queryable } from '../../db/db.js';
+
+export interface Applied {
+  paid: number;
+  credits: number;
+}
+
+type Source = (
+  q: Queryable,
+  tenantId: string,
+  invoiceIds: string[],
+) => Promise<Map<string, Applied>>;
+const sources: Source[] = [];
+
+export function registerApplicationSource(source: Source): void {
+  sources.push(source);
+}
+
+export async function appliedTo(
+  q: Queryable,
+  tenantId: string,
+  invoiceIds: string[],
+): Promise<Map<string, Applied>> {
+  const total = new Map<string, Applied>();
+  for (const source of sources) {
+    for (const [id, a] of await source(q, tenantId, invoiceIds)) {
+      const t = total.get(id) ?? { paid: 0, credits: 0 };
+      total.set(id, { paid: t.paid + a.paid, credits: t.credits + a.credits });
+    }
+  }
+  return total;
+}

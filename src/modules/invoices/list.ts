@@ -1,0 +1,54 @@
+/** Invoice lists (C8): filter by customer, bill run and the derived status; newest first. */
+import { cursorId } from '../../http/schemas.js';
+import { type Ctx, requirePermission, tenantToday } from '../context.js';
+import type { InvoiceStatus, InvoiceSummary } from './model.js';
+import { INVOICE_SELECT, type InvoiceRow, summaries } from './queries.js';
+
+/**
+ * What is applied to invoice `i`, in SQL, for filtering by status. Nothing is applied until the
+ * payments issue adds payments and credits; it replaces this with its applications.
+ */
+export const APPLIED_SQL = '0';
+
+const STATUS_SQL: Record<InvoiceStatus, string> = {
+  draft: `i.status = 'draft'`,
+  void: `i.status = 'void'`,
+  paid: `i.status = 'posted' AND i.total - ${APPLIED_SQL} <= 0`,
+  partially_paid: `i.status = 'posted' AND ${APPLIED_SQL} > 0 AND i.total - ${APPLIED_SQL} > 0
+                   AND (i.due_date IS NULL OR i.due_date >= $5)`,
+  open: `i.status = 'posted' AND ${APPLIED_SQL} = 0 AND i.total > 0 AND (i.due_date IS NULL OR i.due_date >= $5)`,
+  past_due: `i.status = 'posted' AND i.total - ${APPLIED_SQL} > 0 AND i.due_date < $5`,
+};
+
+export interface InvoiceFilter {
+  customer?: string | undefined;
+  bill_run?: string | undefined;
+  status?: InvoiceStatus | undefined;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+export async function listInvoices(
+  ctx: Ctx,
+  f: InvoiceFilter,
+): Promise<{ data: InvoiceSummary[]; next_cursor: string | null }> {
+  requirePermission(ctx, 'billing:read');
+  const today = tenantToday(ctx);
+  const rows = await ctx.db.query<InvoiceRow>(
+    `${INVOICE_SELECT}
+      WHERE i.tenant_id = $1 AND ($2::text IS NULL OR i.customer_id = $2)
+        AND ($3::text IS NULL OR i.bill_run_id = $3) AND ($4::text IS NULL OR i.id < $4)
+        AND ${f.status ? STATUS_SQL[f.status] : '$5::date IS NOT NULL'}
+      ORDER BY i.id DESC LIMIT $6`,
+    [
+      ctx.tenant.id,
+      f.customer ?? null,
+      f.bill_run ?? null,
+      cursorId(f.cursor) ?? null,
+      today,
+      f.limit + 1,
+    ],
+  );
+  const data = await summaries(ctx.db, ctx.tenant.id, rows.slice(0, f.limit), today);
+  return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
+}

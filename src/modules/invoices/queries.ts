@@ -1,0 +1,140 @@
+/** Reading invoices with their lines, adjustments and what is applied to them. */
+import type { Queryable } from '../../db/db.js';
+import { appliedTo } from './applications.js';
+import { deriveStatus, type InvoiceSummary, type InvoiceView } from './model.js';
+
+export interface InvoiceRow {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  bill_run_id: string | null;
+  number: string | null;
+  status: 'draft' | 'posted' | 'void';
+  currency: 'USD';
+  invoice_date: string;
+  due_date: string | null;
+  po_number: string | null;
+  memo: string | null;
+  total: number;
+  subtotal: number;
+  posted_at: Date | null;
+  voided_at: Date | null;
+  void_reason: string | null;
+  created_at: Date;
+}
+
+/** Columns of `invoices i` plus the subtotal of its lines. */
+export const INVOICE_SELECT = `
+  SELECT i.id, i.tenant_id, i.customer_id, i.bill_run_id, i.number, i.status, i.currency,
+         i.invoice_date, i.due_date, i.po_number, i.memo, i.total, i.posted_at, i.voided_at,
+         i.void_reason, i.created_at,
+         coalesce((SELECT sum(l.amount) FROM invoice_lines l WHERE l.invoice_id = i.id), 0)::bigint
+           AS subtotal
+    FROM invoices i`;
+
+export async function summaries(
+  q: Queryable,
+  tenantId: string,
+  rows: InvoiceRow[],
+  today: string,
+): Promise<InvoiceSummary[]> {
+  const applied = await appliedTo(
+    q,
+    tenantId,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => {
+    const a = applied.get(r.id) ?? { paid: 0, credits: 0 };
+    return {
+      id: r.id,
+      number: r.number,
+      customer_id: r.customer_id,
+      bill_run_id: r.bill_run_id,
+      status: deriveStatus({ ...r, paid: a.paid, credits: a.credits, today }),
+      currency: r.currency,
+      invoice_date: r.invoice_date,
+      due_date: r.due_date,
+      po_number: r.po_number,
+      memo: r.memo,
+      subtotal: r.subtotal,
+      adjustments_total: r.total - r.subtotal,
+      total: r.total,
+      amount_paid: a.paid,
+      credits_applied: a.credits,
+      balance: r.status === 'void' ? 0 : r.total - a.paid - a.credits,
+      posted_at: r.posted_at?.toISOString() ?? null,
+      voided_at: r.voided_at?.toISOString() ?? null,
+      created_at: r.created_at.toISOString(),
+    };
+  });
+}
+
+export async function loadInvoice(
+  q: Queryable,
+  tenantId: string,
+  id: string,
+  today: string,
+  lock = false,
+): Promise<{ row: InvoiceRow; view: InvoiceView } | undefined> {
+  if (lock) {
+    const locked = await q.maybeOne(
+      'SELECT id FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+      [tenantId, id],
+    );
+    if (!locked) return undefined;
+  }
+  const row = await q.maybeOne<InvoiceRow>(
+    `${INVOICE_SELECT} WHERE i.tenant_id = $1 AND i.id = $2`,
+    [tenantId, id],
+  );
+  if (!row) return undefined;
+  const [summary] = await summaries(q, tenantId, [row], today);
+  const lines = await q.query<InvoiceView['lines'][number]>(
+    `SELECT id, kind, description, subscription_id, price_id, quantity::text AS quantity, unit_amount,
+            amount, period_start, period_end
+       FROM invoice_lines WHERE invoice_id = $1 ORDER BY period_start NULLS LAST, id`,
+    [id],
+  );
+  const adjustments = await q.query<{
+    id: string;
+    line_id: string | null;
+    kind: 'credit' | 'charge';
+    amount: number;
+    reason: string;
+    created_at: Date;
+  }>(
+    `SELECT id, line_id, kind, amount, reason, created_at FROM invoice_adjustments
+      WHERE invoice_id = $1 ORDER BY id`,
+    [id],
+  );
+  return {
+    row,
+    view: {
+      ...(summary as InvoiceSummary),
+      void_reason: row.void_reason,
+      lines: lines.map((l) => ({
+        ...l,
+        quantity: l.quantity === null ? null : trimZeros(l.quantity),
+      })),
+      adjustments: adjustments.map((a) => ({ ...a, created_at: a.created_at.toISOString() })),
+    },
+  };
+}
+
+/** numeric(24,6) comes back as "2.500000"; show "2.5". */
+export function trimZeros(decimal: string): string {
+  return decimal.includes('.') ? decimal.replace(/\.?0+$/, '') : decimal;
+}
+
+/** Recomputes the cached total: lines plus charge adjustments minus credit adjustments. */
+export async function refreshTotal(q: Queryable, invoiceId: string): Promise<number> {
+  const row = await q.one<{ total: number }>(
+    `UPDATE invoices SET total =
+        coalesce((SELECT sum(amount) FROM invoice_lines WHERE invoice_id = $1), 0)
+      + coalesce((SELECT sum(CASE kind WHEN 'charge' THEN amount ELSE -amount END)
+                    FROM invoice_adjustments WHERE invoice_id = $1), 0)
+      WHERE id = $1 RETURNING total`,
+    [invoiceId],
+  );
+  return row.total;
+}

@@ -1,0 +1,254 @@
+import { z } from 'zod';
+import type { App } from '../../http/app.js';
+import { cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
+import { requirePermission } from '../context.js';
+import { EmailSummary } from '../email/model.js';
+import { listEmails } from '../email/service.js';
+import { emailInvoice, loadInvoiceDocument } from './delivery.js';
+import { listInvoices } from './list.js';
+import {
+  AdjustmentInput,
+  INVOICE_STATUSES,
+  InvoiceCreate,
+  InvoicePatch,
+  InvoiceSummary,
+  InvoiceView,
+  LineInput,
+  VoidInput,
+} from './model.js';
+import { renderInvoicePdf } from './pdf.js';
+import { askQuestion, listQuestions } from './questions.js';
+import {
+  addLine,
+  adjustInvoice,
+  createInvoice,
+  deleteDraft,
+  getInvoice,
+  postInvoice,
+  removeLine,
+  updateDraft,
+  voidInvoice,
+} from './service.js';
+
+const tags = ['invoices'];
+const LineParams = z.strictObject({ id: z.string().max(64), lineId: z.string().max(64) });
+
+const QuestionBody = z.strictObject({
+  message: z.string().trim().min(1).max(5000),
+  contact_id: z.string().max(64).optional(),
+});
+
+export async function invoiceRoutes(app: App): Promise<void> {
+  app.get(
+    '/invoices/:id/pdf',
+    { schema: { tags, summary: 'The invoice as a PDF', params: IdParams } },
+    async (req, reply) => {
+      requirePermission(req.ctx, 'billing:read');
+      const doc = await loadInvoiceDocument(req.ctx.db, req.ctx, req.params.id);
+      const pdf = await renderInvoicePdf(doc);
+      return reply
+        .header('content-type', 'application/pdf')
+        .header(
+          'content-disposition',
+          `inline; filename="${doc.invoice.number ?? `draft-${doc.invoice.id}`}.pdf"`,
+        )
+        .send(pdf);
+    },
+  );
+  app.post(
+    '/invoices/:id/email',
+    {
+      schema: {
+        tags,
+        summary:
+          'Email a posted invoice (with its PDF) to the contacts whose profile receives invoices',
+        params: IdParams,
+        response: { 202: z.object({ emails: z.array(z.string()) }) },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await emailInvoice(req.ctx, req.params.id)),
+  );
+  app.get(
+    '/invoices/:id/emails',
+    {
+      schema: {
+        tags,
+        summary: 'The email history of an invoice, newest first',
+        params: IdParams,
+        querystring: ListQuery,
+        response: {
+          200: z.object({ data: z.array(EmailSummary), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    async (req) => {
+      await getInvoice(req.ctx, req.params.id);
+      const rows = await listEmails(req.ctx, {
+        invoiceId: req.params.id,
+        after: cursorId(req.query.cursor),
+        limit: req.query.limit + 1,
+      });
+      return page(rows, req.query.limit);
+    },
+  );
+  app.post(
+    '/invoices/:id/questions',
+    {
+      schema: {
+        tags,
+        summary: 'Record a contact’s question about an invoice and email it to billing staff',
+        params: IdParams,
+        body: QuestionBody,
+        response: {
+          201: z.object({
+            id: z.string(),
+            invoice_id: z.string(),
+            contact_id: z.string().nullable(),
+            message: z.string(),
+            created_at: z.string(),
+            notified: z.array(z.string()),
+          }),
+        },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await askQuestion(req.ctx, req.params.id, req.body)),
+  );
+  app.get(
+    '/invoices/:id/questions',
+    { schema: { tags, summary: 'Questions asked about an invoice', params: IdParams } },
+    async (req) => ({ data: await listQuestions(req.ctx, req.params.id) }),
+  );
+
+  app.post(
+    '/invoices',
+    {
+      schema: {
+        tags,
+        summary: 'Create an ad hoc draft invoice',
+        body: InvoiceCreate,
+        response: { 201: InvoiceView },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await createInvoice(req.ctx, req.body)),
+  );
+  app.get(
+    '/invoices',
+    {
+      schema: {
+        tags,
+        summary: 'Invoices, newest first',
+        querystring: ListQuery.extend({
+          customer: z.string().max(64).optional(),
+          bill_run: z.string().max(64).optional(),
+          status: z.enum(INVOICE_STATUSES).optional(),
+        }),
+        response: {
+          200: z.object({ data: z.array(InvoiceSummary), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    (req) => listInvoices(req.ctx, req.query),
+  );
+  app.get(
+    '/invoices/:id',
+    {
+      schema: {
+        tags,
+        summary: 'An invoice with its lines and adjustments',
+        params: IdParams,
+        response: { 200: InvoiceView },
+      },
+    },
+    (req) => getInvoice(req.ctx, req.params.id),
+  );
+  app.patch(
+    '/invoices/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a draft’s date, PO number or memo',
+        params: IdParams,
+        body: InvoicePatch,
+        response: { 200: InvoiceView },
+      },
+    },
+    (req) => updateDraft(req.ctx, req.params.id, req.body),
+  );
+  app.delete(
+    '/invoices/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a draft; what it billed is billed again later',
+        params: IdParams,
+      },
+    },
+    async (req, reply) => {
+      await deleteDraft(req.ctx, req.params.id);
+      return reply.code(204).send();
+    },
+  );
+  app.post(
+    '/invoices/:id/lines',
+    {
+      schema: {
+        tags,
+        summary: 'Add a line to a draft',
+        params: IdParams,
+        body: LineInput,
+        response: { 200: InvoiceView },
+      },
+    },
+    (req) => addLine(req.ctx, req.params.id, req.body),
+  );
+  app.delete(
+    '/invoices/:id/lines/:lineId',
+    {
+      schema: {
+        tags,
+        summary: 'Remove a line from a draft',
+        params: LineParams,
+        response: { 200: InvoiceView },
+      },
+    },
+    (req) => removeLine(req.ctx, req.params.id, req.params.lineId),
+  );
+  app.post(
+    '/invoices/:id/post',
+    {
+      schema: {
+        tags,
+        summary: 'Post a draft: next number, due date from the terms, frozen',
+        params: IdParams,
+        response: { 200: InvoiceView },
+      },
+    },
+    (req) => postInvoice(req.ctx, req.params.id),
+  );
+  app.post(
+    '/invoices/:id/adjustments',
+    {
+      schema: {
+        tags,
+        summary: 'Credit or charge a posted invoice (or one of its lines), with a reason',
+        params: IdParams,
+        body: AdjustmentInput,
+        response: { 200: InvoiceView },
+      },
+    },
+    (req) => adjustInvoice(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/invoices/:id/void',
+    {
+      schema: {
+        tags,
+        summary: 'Void a posted invoice with nothing applied',
+        params: IdParams,
+        body: VoidInput,
+        response: { 200: InvoiceView },
+      },
+    },
+    (req) => voidInvoice(req.ctx, req.params.id, req.body.reason),
+  );
+}

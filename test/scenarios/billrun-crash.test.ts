@@ -1,0 +1,97 @@
+/**
+ * A bill run survives crashes and retries without double billing (C2, L2): a batch that fails
+ * halfway leaves no partial invoice, a retried or duplicated batch makes its invoices once, and
+ * a second run for the same date bills nothing again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BatchResult, processBatch } from '../../src/modules/billruns/batch.js';
+import { runBillRunHere } from '../../src/modules/billruns/service.js';
+import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
+import { customer, monthlyPrice, subscribe } from '../helpers/billing.js';
+
+let h: Harness;
+let t: TestTenant;
+
+beforeAll(async () => {
+  h = await startHarness();
+  t = await newTenant(h);
+  const plain = await monthlyPrice(t.api, 'Plain plan', 1000);
+  const fragile = await monthlyPrice(t.api, 'Fragile plan', 2000);
+  for (const [name, price] of [
+    ['One', plain],
+    ['Two', fragile],
+    ['Three', plain],
+  ] as const) {
+    await subscribe(t.api, await customer(t.api, name), price, '2026-11-01');
+  }
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const invoiceCount = async () =>
+  (
+    await h.testDb.db.one<{ n: number }>(
+      'SELECT count(*) AS n FROM invoices WHERE tenant_id = $1',
+      [t.id],
+    )
+  ).n;
+
+describe('bill run faults', () => {
+  it('a batch that throws halfway leaves no partial invoice, and the retry bills once', async () => {
+    const db = h.testDb.db;
+    // A real fault inside the database: inserting the second customer's line fails, after the
+    // batch has already claimed, computed and inserted the invoices.
+    await db.exec(`
+      CREATE FUNCTION billow_test_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.description LIKE 'Fragile plan%' THEN RAISE EXCEPTION 'disk on fire'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER billow_test_fault BEFORE INSERT ON invoice_lines
+        FOR EACH ROW EXECUTE FUNCTION billow_test_fault();`);
+    const started = await t.api.post('/api/v1/bill-runs', { target_date: '2026-11-01' });
+    await expect(runBillRunHere(db, h.clock, started.body.id)).rejects.toThrow(/disk on fire/);
+    expect(await invoiceCount()).toBe(0);
+    const during = await t.api.get(`/api/v1/bill-runs/${started.body.id}`);
+    expect(during.body).toMatchObject({ status: 'running', progress: { processed: 0, total: 3 } });
+
+    await db.exec(
+      'DROP TRIGGER billow_test_fault ON invoice_lines; DROP FUNCTION billow_test_fault();',
+    );
+    await runBillRunHere(db, h.clock, started.body.id);
+    await runBillRunHere(db, h.clock, started.body.id);
+    const done = await t.api.get(`/api/v1/bill-runs/${started.body.id}`);
+    expect(done.body).toMatchObject({ status: 'completed', invoice_count: 3, total_amount: 4000 });
+    expect(await invoiceCount()).toBe(3);
+  });
+
+  it('the same batch processed twice at once bills once', async () => {
+    await t.api.post('/api/v1/clock/advance', { to: '2026-12-01' });
+    const started = await t.api.post('/api/v1/bill-runs', { target_date: '2026-12-01' });
+    const results: BatchResult[] = await Promise.all([
+      processBatch(h.testDb.db, h.clock, started.body.id, 0),
+      processBatch(h.testDb.db, h.clock, started.body.id, 0),
+    ]);
+    expect(results.map((r) => r.invoices).sort()).toEqual([0, 3]);
+    expect(results.filter((r) => r.completedRun)).toHaveLength(1);
+    expect(await invoiceCount()).toBe(6);
+  });
+
+  it('a second run for the same date finds nothing left to bill', async () => {
+    const started = await t.api.post('/api/v1/bill-runs', { target_date: '2026-12-01' });
+    await runBillRunHere(h.testDb.db, h.clock, started.body.id);
+    const run = await t.api.get(`/api/v1/bill-runs/${started.body.id}`);
+    expect(run.body).toMatchObject({ status: 'completed', invoice_count: 0 });
+    expect(await invoiceCount()).toBe(6);
+  });
+
+  it('refuses a second run while one is generating', async () => {
+    await t.api.post('/api/v1/clock/advance', { to: '2027-01-01' });
+    const first = await t.api.post('/api/v1/bill-runs', { target_date: '2027-01-01' });
+    const second = await t.api.post('/api/v1/bill-runs', { target_date: '2027-01-01' });
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe('bill_run_in_progress');
+    await runBillRunHere(h.testDb.db, h.clock, first.body.id);
+  });
+});
