@@ -478,6 +478,145 @@ export const ERRORS = {
       'live-mode key for a live tenant.',
     when: 'gateway settings with a malformed Stripe key, or one whose mode does not match the tenant',
   },
+  // --- credits -------------------------------------------------------------------------
+  credit_memo_not_found: {
+    status: 404,
+    message: 'No such credit memo.',
+    when: 'an unknown credit memo id, or one of another tenant',
+  },
+  credit_memo_void: {
+    status: 409,
+    message: 'This credit memo is void; it cannot be applied or voided again.',
+    when: 'applying or voiding a void credit memo',
+  },
+  credit_memo_applied: {
+    status: 409,
+    message: 'This credit memo is already applied to invoices; a memo is voided only while unused.',
+    when: 'voiding a credit memo that has applications',
+  },
+  credit_exceeds_remaining: {
+    status: 422,
+    message: 'The allocations add up to more than what remains on the credit memo.',
+    when: 'applying a credit memo beyond its remaining amount',
+  },
+  credit_exceeds_invoice_balance: {
+    status: 422,
+    message:
+      'An allocation is larger than what is open on the invoice (its balance less payments in flight).',
+    when: 'applying a credit to an invoice beyond its available amount',
+  },
+  credit_invoice_other_customer: {
+    status: 422,
+    message: 'A credit applies only to invoices of the customer it was issued to.',
+    when: 'a credit memo issued or applied to an invoice of another customer',
+  },
+  credit_nothing_to_apply: {
+    status: 409,
+    message: 'Nothing to apply: the memo is used up or the customer has no open invoice.',
+    when: 'applying a fully used credit memo, or with no open invoice to apply it to',
+  },
+  // --- autopay / payment runs -------------------------------------------------------------
+  autopay_rule_not_found: {
+    status: 404,
+    message: 'No such autopay rule.',
+    when: 'an unknown or deleted autopay rule id, or one of another tenant',
+  },
+  autopay_rule_invalid: {
+    status: 422,
+    message:
+      'An autopay rule is not valid; details.rules lists each rule and criteria row at fault ' +
+      'and what to change.',
+    when: 'saving a rule with an unknown field, an operator the field does not take, values of the wrong type or none, or a method the customer cannot use',
+  },
+  autopay_rule_locked: {
+    status: 409,
+    message:
+      'This autopay rule is locked; unlock it (PATCH {"locked": false}) before changing or removing it.',
+    when: 'changing or removing a locked rule other than unlocking it',
+  },
+  autopay_rules_mismatch: {
+    status: 422,
+    message: 'Give every rule of the customer exactly once, in the new order (details.expected).',
+    when: 'a reorder whose ids are not exactly the customer’s rules, or a replace naming a rule of another customer twice or unknown',
+  },
+  autopay_needs_method: {
+    status: 422,
+    message:
+      'Autopay needs a usable payment method: add (and verify) one for the customer, or have ' +
+      'its parent share one.',
+    when: 'turning autopay on for a customer without a usable own or inherited method',
+  },
+  payment_run_not_found: {
+    status: 404,
+    message: 'No such payment run.',
+    when: 'an unknown payment run id, or one of another tenant',
+  },
+  payment_run_not_finished: {
+    status: 409,
+    message: 'The payment run is still running; retry its failed payments when it has completed.',
+    when: 'retrying the failed payments of a scheduled or running payment run',
+  },
+  payment_not_retryable: {
+    status: 409,
+    message:
+      'Only a failed payment made through a saved method, not yet retried, can be retried ' +
+      '(details.payments lists why for each).',
+    when: 'retrying a payment that did not fail, was already retried, or was not a gateway charge',
+  },
+  calendar_range_invalid: {
+    status: 400,
+    message: 'Give from ≤ to, at most 366 days apart.',
+    when: 'a calendar range that is reversed or longer than 366 days',
+  },
+  // --- payments ------------------------------------------------------------------------
+  payment_not_found: {
+    status: 404,
+    message: 'No such payment.',
+    when: 'an unknown payment id, or one of another tenant',
+  },
+  invoice_not_payable: {
+    status: 409,
+    message: 'Only a posted invoice of this customer can be paid (not a draft or a void one).',
+    when: 'allocating a payment to a draft or void invoice, or to another customer’s invoice',
+  },
+  amount_exceeds_balance: {
+    status: 422,
+    message:
+      'The payment is larger than what is open on the invoices (details.available); lower it, ' +
+      'or mark it as a prepayment to keep the rest as an unapplied payment.',
+    when: 'an allocation above an invoice’s available amount, allocations above the amount, or a remainder without prepayment',
+  },
+  payment_not_cancellable: {
+    status: 409,
+    message: 'Only a scheduled payment can be rescheduled or cancelled.',
+    when: 'rescheduling or cancelling a payment that is no longer scheduled',
+  },
+  payment_not_refundable: {
+    status: 409,
+    message: 'Only a succeeded payment can be refunded.',
+    when: 'refunding a payment that is scheduled, pending, failed, returned, cancelled or fully refunded',
+  },
+  refund_exceeds_payment: {
+    status: 422,
+    message: 'A refund cannot exceed what is left of the payment (details.refundable).',
+    when: 'a refund larger than the amount minus what was already refunded',
+  },
+  refund_failed: {
+    status: 502,
+    message: 'The gateway refused the refund (details.message); nothing was changed.',
+    when: 'the gateway declines a refund',
+  },
+  scheduled_date_in_past: {
+    status: 422,
+    message: 'A scheduled payment needs a business date after today (tenant time zone).',
+    when: 'scheduling or rescheduling a payment for today or a past date',
+  },
+  payment_nothing_unapplied: {
+    status: 422,
+    message:
+      'The allocations add up to more than the payment’s unapplied remainder (details.unapplied).',
+    when: 'applying more than a payment’s unapplied remainder, or applying a payment that does not count',
+  },
   // --- fallback ------------------------------------------------------------------------
   internal_error: {
     status: 500,

@@ -186,9 +186,13 @@ describe('no card data in Billow', () => {
 describe('paths around the vault', () => {
   it('keeps no trace of a tokenization request, not even a hash, under an Idempotency-Key', async () => {
     const t = await newTenant(h);
-    const res = await t.api.post('/api/v1/sandbox/tokens', cardBody(), { 'idempotency-key': 'tok-1' });
+    const res = await t.api.post('/api/v1/sandbox/tokens', cardBody(), {
+      'idempotency-key': 'tok-1',
+    });
     expect(res.status).toBeLessThan(300);
-    const kept = await h.testDb.db.query('SELECT key FROM idempotency_keys WHERE tenant_id = $1', [t.id]);
+    const kept = await h.testDb.db.query('SELECT key FROM idempotency_keys WHERE tenant_id = $1', [
+      t.id,
+    ]);
     expect(kept).toEqual([]);
   });
 
