@@ -13,6 +13,7 @@ import { formatMoney } from './core/money.js';
 import { openDatabase } from './db/connect.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
+import { createDemo } from './demo.js';
 import { startQueue } from './jobs/queue.js';
 import { startWorker } from './jobs/worker.js';
 import { createBillRun, getBillRun } from './modules/billruns/service.js';
@@ -192,6 +193,25 @@ program
       await queue.stop();
       await db.close();
     }
+  });
+
+program
+  .command('demo')
+  .description(
+    'create a sandbox tenant with demo customers, subscriptions, usage and posted invoices',
+  )
+  .option('--json', 'print the result as JSON')
+  .action(async (opts) => {
+    const demo = await withDb((db) => createDemo(db, systemClock));
+    if (opts.json) {
+      console.log(JSON.stringify(demo));
+      return;
+    }
+    console.log(
+      `Created demo tenant ${demo.tenant_id}: ${demo.customers} customers, ${demo.invoices} posted invoices`,
+    );
+    console.log(`  owner login: ${demo.owner_email} / ${demo.owner_password}`);
+    console.log(`  API key (shown once): ${demo.api_key}`);
   });
 
 program

@@ -165,6 +165,16 @@ describe('billow commands while the server runs', () => {
     expect((await invoices.json()).data[0]).toMatchObject({ number: 'INV-000001', total: 4200 });
   });
 
+  it('makes a demo tenant whose books the server shows and billow verify finds balanced', async () => {
+    const demo = JSON.parse(await billow('demo', '--json'));
+    expect(demo).toMatchObject({ customers: 5, invoices: 5 });
+    const res = await fetch(`${url}/api/v1/invoices?status=open`, {
+      headers: { authorization: `Bearer ${demo.api_key}` },
+    });
+    expect((await res.json()).data).toHaveLength(5);
+    expect(await billow('verify', '--tenant', demo.tenant_id)).toContain('no violations');
+  });
+
   it('runs migrate and tenant list against the same database', async () => {
     expect(await billow('migrate')).toContain('up to date');
     expect(await billow('tenant', 'list')).toContain('Acme');

@@ -1,0 +1,144 @@
+/**
+ * `billow demo`: a sandbox tenant with a small, believable book — customers (one with a child
+ * account), contacts, a catalog, subscriptions started last month, last month's usage, and a
+ * posted bill run — made through the API itself, so it passes the same checks as any client.
+ */
+import type { Clock } from './core/clock.js';
+import { addDays, businessDate } from './core/dates.js';
+import { newSecret } from './core/ids.js';
+import type { Db } from './db/db.js';
+import { buildApp } from './http/app.js';
+import { runBillRunHere } from './modules/billruns/service.js';
+import { createTenant } from './modules/tenants/service.js';
+
+export interface Demo {
+  tenant_id: string;
+  owner_email: string;
+  owner_password: string;
+  api_key: string;
+  customers: number;
+  invoices: number;
+}
+
+export async function createDemo(db: Db, clock: Clock): Promise<Demo> {
+  const password = newSecret(12);
+  const created = await createTenant(db, clock, {
+    name: 'Demo Hosting Co',
+    ownerEmail: 'demo@example.com',
+    ownerName: 'Demo Owner',
+    ownerPassword: password,
+  });
+  const app = await buildApp({ db, clock, logLevel: false });
+  const call = async <T = { id: string }>(
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    body?: object,
+  ) => {
+    const res = await app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: { authorization: `Bearer ${created.apiKey.secret}` },
+      ...(body && { payload: body }),
+    });
+    if (res.statusCode >= 300)
+      throw new Error(`demo: ${method} ${url} answered ${res.statusCode}: ${res.body}`);
+    return JSON.parse(res.body) as T;
+  };
+  try {
+    const today = businessDate(clock.now(), created.tenant.time_zone);
+    const thisMonth = `${today.slice(0, 7)}-01`;
+    const lastMonth = `${addDays(thisMonth, -1).slice(0, 7)}-01`;
+
+    const hosting = await call('POST', '/products', { name: 'Managed hosting' });
+    const transfer = await call('POST', '/products', { name: 'Data transfer' });
+    const setup = await call('POST', '/products', { name: 'Onboarding' });
+    const plan = await call('POST', '/prices', {
+      product_id: hosting.id,
+      kind: 'recurring',
+      pricing_model: 'flat',
+      billing_interval: 'month',
+      unit_amount: 4900,
+      nickname: 'Managed hosting, monthly',
+    });
+    const gb = await call('POST', '/prices', {
+      product_id: transfer.id,
+      kind: 'usage',
+      pricing_model: 'tiered',
+      billing_interval: 'month',
+      unit_of_measure: 'GB',
+      tiers: [
+        { up_to: 100, unit_amount: 0 },
+        { up_to: 1000, unit_amount: 5 },
+        { up_to: null, unit_amount: 3 },
+      ],
+      nickname: 'Data transfer (first 100 GB free)',
+    });
+    const onboarding = await call('POST', '/prices', {
+      product_id: setup.id,
+      kind: 'one_time',
+      pricing_model: 'flat',
+      unit_amount: 9900,
+    });
+
+    const people = [
+      ['Globex Corporation', 'Hank Scorpio', 'hank@globex.example'],
+      ['Initech', 'Bill Lumbergh', 'bill@initech.example'],
+      ['Umbrella Corp', 'Alice Abernathy', 'alice@umbrella.example'],
+      ['Soylent Industries', 'Sol Roth', 'sol@soylent.example'],
+    ] as const;
+    const ids: string[] = [];
+    for (const [name, contact, email] of people) {
+      const c = await call('POST', '/customers', {
+        name,
+        billing_email: email,
+        invoice_only: true,
+      });
+      await call('POST', `/customers/${c.id}/contacts`, { name: contact, email });
+      ids.push(c.id);
+    }
+    const child = await call('POST', '/customers', {
+      name: 'Globex East',
+      parent_id: ids[0],
+      billing_email: 'east@globex.example',
+      invoice_only: true,
+    });
+    ids.push(child.id);
+
+    for (const [i, id] of ids.entries()) {
+      await call('POST', '/subscriptions', {
+        customer_id: id,
+        price_id: plan.id,
+        start_date: lastMonth,
+        quantity: 1 + (i % 3),
+      });
+      await call('POST', '/subscriptions', {
+        customer_id: id,
+        price_id: gb.id,
+        start_date: lastMonth,
+      });
+      const records = Array.from({ length: 10 }, (_, d) => ({
+        id: `demo-${id}-${d}`,
+        customer_id: id,
+        unit_of_measure: 'GB',
+        quantity: 20 + ((i * 37 + d * 11) % 60),
+        usage_date: addDays(lastMonth, d * 2),
+      }));
+      await call('POST', '/usage-records', { records });
+    }
+    await call('POST', `/customers/${ids[1]}/charges`, { price_id: onboarding.id, quantity: 1 });
+
+    const run = await call('POST', '/bill-runs', { target_date: thisMonth, auto_post: true });
+    await runBillRunHere(db, clock, run.id);
+    const posted = await call<{ invoice_count: number }>('GET', `/bill-runs/${run.id}`);
+    return {
+      tenant_id: created.tenant.id,
+      owner_email: created.owner.email,
+      owner_password: password,
+      api_key: created.apiKey.secret,
+      customers: ids.length,
+      invoices: posted.invoice_count,
+    };
+  } finally {
+    await app.close();
+  }
+}
