@@ -7,6 +7,8 @@ import type { Queryable } from '../../db/db.js';
 export interface Applied {
   paid: number;
   credits: number;
+  /** Held by payments still in flight (an ACH debit not yet settled): not paid, not payable. */
+  reserved?: number;
 }
 
 type Source = (
@@ -28,8 +30,12 @@ export async function appliedTo(
   const total = new Map<string, Applied>();
   for (const source of sources) {
     for (const [id, a] of await source(q, tenantId, invoiceIds)) {
-      const t = total.get(id) ?? { paid: 0, credits: 0 };
-      total.set(id, { paid: t.paid + a.paid, credits: t.credits + a.credits });
+      const t = total.get(id) ?? { paid: 0, credits: 0, reserved: 0 };
+      total.set(id, {
+        paid: t.paid + a.paid,
+        credits: t.credits + a.credits,
+        reserved: (t.reserved ?? 0) + (a.reserved ?? 0),
+      });
     }
   }
   return total;

@@ -5,10 +5,16 @@ import type { InvoiceStatus, InvoiceSummary } from './model.js';
 import { INVOICE_SELECT, type InvoiceRow, summaries } from './queries.js';
 
 /**
- * What is applied to invoice `i`, in SQL, for filtering by status. Nothing is applied until the
- * payments issue adds payments and credits; it replaces this with its applications.
+ * What is applied to invoice `i`, in SQL, for filtering by status: the applications of payments
+ * that count (succeeded, or refunded in part or whole; refunds are negative rows) plus the
+ * applications of open credit memos (0009_payments.sql).
  */
-export const APPLIED_SQL = '0';
+export const APPLIED_SQL = `(coalesce((SELECT sum(pa.amount) FROM payment_applications pa
+    JOIN payments p ON p.id = pa.payment_id
+   WHERE pa.invoice_id = i.id AND p.status IN ('succeeded', 'refunded')), 0)
+  + coalesce((SELECT sum(ca.amount) FROM credit_applications ca
+    JOIN credit_memos cm ON cm.id = ca.credit_memo_id
+   WHERE ca.invoice_id = i.id AND cm.status = 'open'), 0))`;
 
 const STATUS_SQL: Record<InvoiceStatus, string> = {
   draft: `i.status = 'draft'`,
@@ -38,7 +44,8 @@ export async function listInvoices(
     `${INVOICE_SELECT}
       WHERE i.tenant_id = $1 AND ($2::text IS NULL OR i.customer_id = $2)
         AND ($3::text IS NULL OR i.bill_run_id = $3) AND ($4::text IS NULL OR i.id < $4)
-        AND ${f.status ? STATUS_SQL[f.status] : '$5::date IS NOT NULL'}
+        -- $5 (today) is typed here, as not every status filter mentions it.
+        AND $5::date IS NOT NULL AND ${f.status ? STATUS_SQL[f.status] : 'true'}
       ORDER BY i.id DESC LIMIT $6`,
     [
       ctx.tenant.id,

@@ -291,8 +291,16 @@ export async function adjustInvoice(
         throw new AppError('adjustment_exceeds_balance', { line_remaining: line.amount + onLine });
       }
     }
-    if (input.kind === 'credit' && input.amount > before.balance) {
-      throw new AppError('adjustment_exceeds_balance', { balance: before.balance });
+    if (input.kind === 'credit') {
+      // Money a pending payment holds is not open to credit: crediting it could leave the
+      // invoice paid beyond its total once the payment settles.
+      const held = (await appliedTo(tx, ctx.tenant.id, [id])).get(id)?.reserved ?? 0;
+      if (input.amount > before.balance - held) {
+        throw new AppError('adjustment_exceeds_balance', {
+          balance: before.balance,
+          reserved: held,
+        });
+      }
     }
     await tx.query(
       `INSERT INTO invoice_adjustments (id, tenant_id, invoice_id, line_id, kind, amount, reason, created_by,
@@ -331,7 +339,7 @@ export async function voidInvoice(ctx: Ctx, id: string, reason: string): Promise
     if (row.status !== 'posted')
       throw new AppError('invoice_not_posted', { id, status: before.status });
     const applied = (await appliedTo(tx, ctx.tenant.id, [id])).get(id);
-    if (applied && applied.paid + applied.credits > 0)
+    if (applied && applied.paid + applied.credits + (applied.reserved ?? 0) > 0)
       throw new AppError('invoice_has_applications', { id });
     const now = tenantNow(ctx);
     await tx.query(

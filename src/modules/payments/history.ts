@@ -1,0 +1,30 @@
+/** Transaction history (E7): payments newest first, filtered by customer and status. */
+import { cursorId } from '../../http/schemas.js';
+import { type Ctx, requirePermission } from '../context.js';
+import type { PaymentRow, PaymentStatus, PaymentView } from './model.js';
+import { findPaymentRow, paymentView, paymentViews } from './queries.js';
+
+export async function getPayment(ctx: Ctx, id: string): Promise<PaymentView> {
+  requirePermission(ctx, 'billing:read');
+  return paymentView(ctx.db, await findPaymentRow(ctx.db, ctx.tenant.id, id));
+}
+
+export async function listPayments(
+  ctx: Ctx,
+  f: {
+    customer?: string | undefined;
+    status?: PaymentStatus | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
+): Promise<{ data: PaymentView[]; next_cursor: string | null }> {
+  requirePermission(ctx, 'billing:read');
+  const rows = await ctx.db.query<PaymentRow>(
+    `SELECT * FROM payments WHERE tenant_id = $1 AND ($2::text IS NULL OR customer_id = $2)
+        AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR id < $4)
+      ORDER BY id DESC LIMIT $5`,
+    [ctx.tenant.id, f.customer ?? null, f.status ?? null, cursorId(f.cursor) ?? null, f.limit + 1],
+  );
+  const data = await paymentViews(ctx.db, rows.slice(0, f.limit));
+  return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
+}

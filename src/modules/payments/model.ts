@@ -1,0 +1,185 @@
+/** Payments (E1–E11): statuses, the stored row, its view and the request shapes. */
+import { z } from 'zod';
+import { BusinessDate } from '../../http/schemas.js';
+
+export const PAYMENT_STATUSES = [
+  'scheduled',
+  'pending',
+  'succeeded',
+  'failed',
+  'returned',
+  'refunded',
+  'cancelled',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export const PAYMENT_SOURCES = [
+  'manual',
+  'scheduled',
+  'autopay',
+  'payment_run',
+  'external',
+  'retry',
+] as const;
+export type PaymentSource = (typeof PAYMENT_SOURCES)[number];
+
+/** Statuses whose applications count towards the invoices' paid amount. */
+export const COUNTING_STATUSES = `('succeeded', 'refunded')`;
+/** Statuses whose applications reserve the invoices' balance (counting or in flight). */
+export const RESERVING_STATUSES = `('pending', 'succeeded', 'refunded')`;
+
+export interface PaymentRow {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  method_type: 'card' | 'bank_account' | 'check' | 'wire' | 'cash';
+  payment_method_id: string | null;
+  reference: string | null;
+  amount: number;
+  currency: 'USD';
+  status: PaymentStatus;
+  source: PaymentSource;
+  prepayment: boolean;
+  scheduled_for: string | null;
+  autopay_rule_id: string | null;
+  payment_run_id: string | null;
+  retry_of: string | null;
+  autopay_invoice_id: string | null;
+  gateway: 'sandbox' | 'stripe' | null;
+  gateway_charge_id: string | null;
+  decline_code: string | null;
+  failure_message: string | null;
+  return_code: string | null;
+  amount_refunded: number;
+  expected_settlement_date: string | null;
+  next_retry_date: string | null;
+  retry_count: number;
+  sync_state: 'pending' | 'synced' | 'failed';
+  attempted_at: Date | null;
+  settled_at: Date | null;
+  failed_at: Date | null;
+  returned_at: Date | null;
+  cancelled_at: Date | null;
+  created_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+  planned_allocations: { invoice_id: string; amount: number }[] | null;
+}
+
+export type ApplicationView = {
+  invoice_id: string;
+  amount: number;
+};
+
+export type RefundView = {
+  id: string;
+  amount: number;
+  reason: string | null;
+  status: 'pending' | 'succeeded' | 'failed';
+  failure_message: string | null;
+  created_at: string;
+};
+
+export type PaymentView = {
+  id: string;
+  customer_id: string;
+  status: PaymentStatus;
+  amount: number;
+  currency: 'USD';
+  method_type: PaymentRow['method_type'];
+  payment_method_id: string | null;
+  reference: string | null;
+  source: PaymentSource;
+  prepayment: boolean;
+  scheduled_for: string | null;
+  autopay_rule_id: string | null;
+  payment_run_id: string | null;
+  retry_of: string | null;
+  autopay_invoice_id: string | null;
+  gateway: 'sandbox' | 'stripe' | null;
+  gateway_charge_id: string | null;
+  decline_code: string | null;
+  failure_message: string | null;
+  return_code: string | null;
+  amount_refunded: number;
+  /** For a scheduled payment: the invoices it means to pay. */
+  planned_allocations: ApplicationView[] | null;
+  /** What is not applied to any invoice (net of refunds taken from it): a credit (H2). */
+  unapplied: number;
+  /** Net applications per invoice (refunds subtracted). */
+  applications: ApplicationView[];
+  refunds: RefundView[];
+  expected_settlement_date: string | null;
+  next_retry_date: string | null;
+  retry_count: number;
+  sync_state: 'pending' | 'synced' | 'failed';
+  attempted_at: string | null;
+  settled_at: string | null;
+  failed_at: string | null;
+  returned_at: string | null;
+  cancelled_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type AdjustedScheduled = {
+  id: string;
+  old_amount: number;
+  /** null when the scheduled payment was cancelled. */
+  new_amount: number | null;
+};
+
+const id = z.string().min(1).max(64);
+const positive = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const date = BusinessDate;
+
+export const Allocation = z.strictObject({ invoice_id: id, amount: positive });
+export type Allocation = z.infer<typeof Allocation>;
+
+const allocations = z
+  .array(Allocation)
+  .min(1)
+  .max(500)
+  .refine((a) => new Set(a.map((x) => x.invoice_id)).size === a.length, {
+    message: 'each invoice at most once',
+  });
+
+export const PaymentCreate = z.strictObject({
+  customer_id: id,
+  payment_method_id: id,
+  amount: positive,
+  allocations: allocations.optional(),
+  scheduled_for: date.optional(),
+  prepayment: z.boolean().optional(),
+});
+export type PaymentCreate = z.infer<typeof PaymentCreate>;
+
+export const ExternalPaymentCreate = z
+  .strictObject({
+    customer_id: id,
+    method: z.enum(['check', 'wire', 'cash']),
+    reference: z.string().trim().min(1).max(200).optional(),
+    amount: positive,
+    received_on: date.optional(),
+    allocations: allocations.optional(),
+    prepayment: z.boolean().optional(),
+  })
+  .refine((p) => p.method !== 'check' || p.reference !== undefined, {
+    message: 'a check needs its number as reference',
+    path: ['reference'],
+  });
+export type ExternalPaymentCreate = z.infer<typeof ExternalPaymentCreate>;
+
+export const Reschedule = z.strictObject({ scheduled_for: date });
+export const ApplyInput = z.strictObject({ allocations });
+export const RefundCreate = z.strictObject({
+  amount: positive,
+  reason: z.string().trim().min(1).max(500).optional(),
+});
+
+export const PaymentListQuery = z.strictObject({
+  customer: id.optional(),
+  status: z.enum(PAYMENT_STATUSES).optional(),
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});

@@ -1,0 +1,311 @@
+/**
+ * Payments (E1–E3, E6, E11): the use cases. A gateway charge is made in three steps (record.ts):
+ * reserve (tx1), call the gateway (no transaction), record the result (tx2).
+ */
+import { AppError } from '../../core/errors.js';
+import type { Tx } from '../../db/db.js';
+import { recordChange } from '../audit/service.js';
+import { type Ctx, requirePermission } from '../context.js';
+import { type MethodRow, usableMethodFor } from '../methods/store.js';
+import { allocate, checkAllocations, oldestFirst } from './allocate.js';
+import type {
+  AdjustedScheduled,
+  Allocation,
+  ExternalPaymentCreate,
+  PaymentCreate,
+  PaymentRow,
+  PaymentSource,
+  PaymentView,
+} from './model.js';
+import { findPaymentRow, invoiceBalances, lockInvoices, paymentView } from './queries.js';
+import { queueReceipt } from './receipts.js';
+import {
+  chargeAtGateway,
+  insertApplications,
+  insertPayment,
+  recordChargeResult,
+} from './record.js';
+import { adjustScheduled, checkFutureDate, startScheduled } from './scheduled.js';
+
+export type { PaymentView } from './model.js';
+export { availableToPay } from './queries.js';
+
+export interface CollectInput {
+  customerId: string;
+  paymentMethodId: string;
+  amount: number;
+  allocations: { invoice_id: string; amount: number }[];
+  source: 'manual' | 'scheduled' | 'autopay' | 'payment_run' | 'retry';
+  autopayRuleId?: string;
+  paymentRunId?: string;
+  autopayInvoiceId?: string;
+  retryOf?: string;
+  /** Keep what is not allocated as an unapplied payment (otherwise refused). */
+  prepayment?: boolean;
+}
+
+export async function assertCustomer(tx: Tx, ctx: Ctx, customerId: string): Promise<void> {
+  const row = await tx.maybeOne('SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2', [
+    ctx.tenant.id,
+    customerId,
+  ]);
+  if (!row) throw new AppError('customer_not_found', { id: customerId });
+}
+
+/**
+ * Locks the invoices a payment may take from (the given ones, or all the customer's posted
+ * ones) and allocates against what is available under the lock.
+ */
+async function allocateLocked(
+  tx: Tx,
+  ctx: Ctx,
+  customerId: string,
+  amount: number,
+  given: Allocation[] | undefined,
+  prepayment: boolean,
+) {
+  const ids = given
+    ? given.map((a) => a.invoice_id)
+    : (
+        await tx.query<{ id: string }>(
+          `SELECT id FROM invoices WHERE tenant_id = $1 AND customer_id = $2 AND status = 'posted'`,
+          [ctx.tenant.id, customerId],
+        )
+      ).map((r) => r.id);
+  await lockInvoices(tx, ctx.tenant.id, ids);
+  const balances = await invoiceBalances(tx, ctx.tenant.id, ids);
+  return allocate({ given, balances, customerId, amount, prepayment });
+}
+
+interface Reserved {
+  row: PaymentRow;
+  method: MethodRow;
+  adjusted: AdjustedScheduled[];
+}
+
+/** tx1 alone (exported for the crash tests; collectPayment is the use case). */
+export async function reservePayment(
+  ctx: Ctx,
+  input: CollectInput & { given?: Allocation[] },
+): Promise<Reserved> {
+  return ctx.db.tx(async (tx) => {
+    await assertCustomer(tx, ctx, input.customerId);
+    const method = await usableMethodFor(
+      tx,
+      ctx,
+      input.customerId,
+      input.paymentMethodId,
+      'FOR SHARE',
+    );
+    const { allocations } = await allocateLocked(
+      tx,
+      ctx,
+      input.customerId,
+      input.amount,
+      input.given,
+      input.prepayment ?? false,
+    );
+    const row = await insertPayment(tx, ctx, {
+      customerId: input.customerId,
+      methodType: method.kind,
+      paymentMethodId: method.id,
+      gateway: method.gateway,
+      reference: null,
+      amount: input.amount,
+      status: 'pending',
+      source: input.source,
+      prepayment: input.prepayment ?? false,
+      autopayRuleId: input.autopayRuleId,
+      paymentRunId: input.paymentRunId,
+      autopayInvoiceId: input.autopayInvoiceId,
+      retryOf: input.retryOf,
+    });
+    await insertApplications(tx, ctx, row.id, allocations);
+    const adjusted = await adjustScheduled(tx, ctx, input.customerId);
+    await recordChange(tx, ctx, {
+      action: 'payment.created',
+      objectType: 'payment',
+      objectId: row.id,
+      after: { ...(await paymentView(tx, row)), adjusted_scheduled: adjusted },
+    });
+    return { row, method, adjusted };
+  });
+}
+
+/** Reserves, charges and records one gateway payment; returns it in its resulting state. */
+export async function collectPayment(ctx: Ctx, input: CollectInput): Promise<PaymentView> {
+  return (await collect(ctx, input)).payment;
+}
+
+async function collect(
+  ctx: Ctx,
+  input: CollectInput,
+): Promise<{ payment: PaymentView; adjusted: AdjustedScheduled[] }> {
+  const given = input.allocations.length > 0 ? input.allocations : undefined;
+  const { row, method, adjusted } = await reservePayment(ctx, {
+    ...input,
+    ...(given && { given }),
+  });
+  const result = await chargeAtGateway(ctx, row, method);
+  return { payment: await recordChargeResult(ctx, row.id, result), adjusted };
+}
+
+export type PaymentResponse = PaymentView & { adjusted_scheduled: AdjustedScheduled[] };
+
+/** POST /payments: pay now, or schedule for a future business date. */
+export async function createPayment(ctx: Ctx, input: PaymentCreate): Promise<PaymentResponse> {
+  requirePermission(ctx, 'billing:write');
+  if (input.scheduled_for !== undefined) {
+    return { ...(await schedulePayment(ctx, input)), adjusted_scheduled: [] };
+  }
+  const { payment, adjusted } = await collect(ctx, {
+    customerId: input.customer_id,
+    paymentMethodId: input.payment_method_id,
+    amount: input.amount,
+    allocations: input.allocations ?? [],
+    source: 'manual',
+    prepayment: input.prepayment ?? false,
+  });
+  return { ...payment, adjusted_scheduled: adjusted };
+}
+
+async function schedulePayment(ctx: Ctx, input: PaymentCreate): Promise<PaymentView> {
+  checkFutureDate(ctx, input.scheduled_for as string);
+  return ctx.db.tx(async (tx) => {
+    await assertCustomer(tx, ctx, input.customer_id);
+    const method = await usableMethodFor(
+      tx,
+      ctx,
+      input.customer_id,
+      input.payment_method_id,
+      'FOR SHARE',
+    );
+    const { allocations } = await allocateLocked(
+      tx,
+      ctx,
+      input.customer_id,
+      input.amount,
+      input.allocations,
+      input.prepayment ?? false,
+    );
+    const row = await insertPayment(tx, ctx, {
+      customerId: input.customer_id,
+      methodType: method.kind,
+      paymentMethodId: method.id,
+      gateway: method.gateway,
+      reference: null,
+      amount: input.amount,
+      status: 'scheduled',
+      source: 'scheduled',
+      prepayment: input.prepayment ?? false,
+      scheduledFor: input.scheduled_for ?? null,
+      plannedAllocations: allocations,
+    });
+    const view = await paymentView(tx, row);
+    await recordChange(tx, ctx, {
+      action: 'payment.scheduled',
+      objectType: 'payment',
+      objectId: row.id,
+      after: view,
+    });
+    return view;
+  });
+}
+
+/** Runs one due scheduled payment (re-allocated on its date); null when not due or gone. */
+export async function runScheduledPayment(ctx: Ctx, id: string): Promise<PaymentView | null> {
+  const started = await startScheduled(ctx, id);
+  if (!started) return null;
+  if (started.kind === 'done') return started.view;
+  const result = await chargeAtGateway(ctx, started.row, started.method);
+  return recordChargeResult(ctx, id, result);
+}
+
+/** POST /payments/external (E6): a check, wire or cash payment recorded by staff. */
+export async function createExternalPayment(
+  ctx: Ctx,
+  input: ExternalPaymentCreate,
+): Promise<PaymentResponse> {
+  requirePermission(ctx, 'billing:write');
+  return ctx.db.tx(async (tx) => {
+    await assertCustomer(tx, ctx, input.customer_id);
+    const { allocations } = await allocateLocked(
+      tx,
+      ctx,
+      input.customer_id,
+      input.amount,
+      input.allocations,
+      input.prepayment ?? false,
+    );
+    const row = await insertPayment(tx, ctx, {
+      customerId: input.customer_id,
+      methodType: input.method,
+      paymentMethodId: null,
+      gateway: null,
+      reference: input.reference ?? null,
+      amount: input.amount,
+      status: 'succeeded',
+      source: 'external' as PaymentSource,
+      prepayment: input.prepayment ?? false,
+    });
+    await insertApplications(tx, ctx, row.id, allocations);
+    const adjusted = await adjustScheduled(tx, ctx, input.customer_id);
+    const view = await paymentView(tx, row);
+    await recordChange(tx, ctx, {
+      action: 'payment.succeeded',
+      objectType: 'payment',
+      objectId: row.id,
+      after: { ...view, received_on: input.received_on ?? null, adjusted_scheduled: adjusted },
+    });
+    await queueReceipt(tx, ctx, row);
+    return { ...view, adjusted_scheduled: adjusted };
+  });
+}
+
+/** POST /payments/{id}/apply (H2): applies an unapplied remainder to open invoices. */
+export async function applyPayment(
+  ctx: Ctx,
+  id: string,
+  given: Allocation[] | undefined,
+): Promise<PaymentResponse> {
+  requirePermission(ctx, 'billing:write');
+  return ctx.db.tx(async (tx) => {
+    const peek = await findPaymentRow(tx, ctx.tenant.id, id);
+    const before = await paymentView(tx, peek);
+    const ids = given
+      ? given.map((a) => a.invoice_id)
+      : (
+          await tx.query<{ id: string }>(
+            `SELECT id FROM invoices WHERE tenant_id = $1 AND customer_id = $2 AND status = 'posted'`,
+            [ctx.tenant.id, peek.customer_id],
+          )
+        ).map((r) => r.id);
+    await lockInvoices(tx, ctx.tenant.id, ids);
+    const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR UPDATE');
+    const current = await paymentView(tx, row);
+    if (current.unapplied <= 0) {
+      throw new AppError('payment_nothing_unapplied', { id, unapplied: current.unapplied });
+    }
+    const balances = await invoiceBalances(tx, ctx.tenant.id, ids);
+    const { allocations } = given
+      ? checkAllocations(given, balances, row.customer_id, current.unapplied)
+      : oldestFirst(
+          balances.filter((b) => b.status === 'posted' && b.customer_id === row.customer_id),
+          current.unapplied,
+        );
+    if (allocations.length === 0) {
+      throw new AppError('payment_nothing_unapplied', { id, reason: 'no open invoice' });
+    }
+    await insertApplications(tx, ctx, id, allocations);
+    const adjusted = await adjustScheduled(tx, ctx, row.customer_id);
+    const after = await paymentView(tx, row);
+    await recordChange(tx, ctx, {
+      action: 'payment.applied',
+      objectType: 'payment',
+      objectId: id,
+      before: { applications: before.applications, unapplied: before.unapplied },
+      after,
+    });
+    return { ...after, adjusted_scheduled: adjusted };
+  });
+}
