@@ -15,6 +15,7 @@ import {
   subscribe,
   usagePrice,
 } from '../helpers/billing.js';
+import { expectBooksBalance } from '../helpers/verify.js';
 
 let h: Harness;
 let t: TestTenant;
@@ -263,5 +264,11 @@ describe('scheduled bill runs', () => {
     expect((await s.api.get(`/api/v1/bill-runs/${runs[0].id}`)).body.status).toBe('posted');
     await s.api.post('/api/v1/clock/advance', { to: '2026-12-20' });
     expect((await s.api.get('/api/v1/bill-runs')).body.data).toHaveLength(1);
+  });
+});
+
+describe('the books', () => {
+  it('balance at the end of the scenario', async () => {
+    await expectBooksBalance(h, t.id);
   });
 });

@@ -12,6 +12,7 @@ import { type Harness, newTenant, startHarness, type TestTenant } from '../helpe
 import { created, customer, monthlyPrice, subscribe } from '../helpers/billing.js';
 import { pdfText } from '../helpers/pdf.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
+import { expectBooksBalance } from '../helpers/verify.js';
 
 let h: Harness;
 let t: TestTenant;
@@ -171,5 +172,11 @@ describe('invoice delivery', () => {
       (await foreign.api.post(`/api/v1/invoices/${invoice.id}/questions`, { message: 'hi' }))
         .status,
     ).toBe(404);
+  });
+});
+
+describe('the books', () => {
+  it('balance at the end of the scenario', async () => {
+    await expectBooksBalance(h, t.id);
   });
 });

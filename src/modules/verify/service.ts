@@ -19,6 +19,131 @@ interface Check {
   sql: string;
 }
 
+/*
+ * The books (0009_payments.sql), derived here independently of the services that keep them:
+ * per invoice, what counting payments (succeeded, refunded; refunds are negative rows) paid, what
+ * pending payments reserve and what open credit memos credit.
+ */
+const PER_INVOICE = `
+  SELECT i.id, i.customer_id, i.status, i.total,
+         coalesce(sum(pa.amount) FILTER (WHERE p.status IN ('succeeded', 'refunded')), 0) AS paid,
+         coalesce(sum(pa.amount) FILTER (WHERE p.status = 'pending'), 0) AS reserved,
+         coalesce((SELECT sum(ca.amount) FROM credit_applications ca
+                     JOIN credit_memos m ON m.id = ca.credit_memo_id AND m.status = 'open'
+                    WHERE ca.invoice_id = i.id), 0) AS credited
+    FROM invoices i
+    LEFT JOIN payment_applications pa ON pa.invoice_id = i.id
+    LEFT JOIN payments p ON p.id = pa.payment_id
+   WHERE i.tenant_id = $1
+   GROUP BY i.id`;
+
+/** Per payment: its net applications and what the refund rows took back. */
+const PER_PAYMENT = `
+  SELECT p.id, p.customer_id, p.status, p.amount, p.amount_refunded,
+         coalesce(sum(pa.amount), 0) AS applied,
+         coalesce(-sum(pa.amount) FILTER (WHERE pa.kind = 'refund'), 0) AS refunded_rows,
+         count(*) FILTER (WHERE (pa.kind = 'payment' AND pa.amount < 0)
+                             OR (pa.kind = 'refund' AND pa.amount > 0)) AS wrong_sign
+    FROM payments p LEFT JOIN payment_applications pa ON pa.payment_id = p.id
+   WHERE p.tenant_id = $1
+   GROUP BY p.id`;
+
+const BOOKS: Check[] = [
+  {
+    name: 'no invoice is paid beyond its total',
+    sql: `SELECT id AS object_id, 'total ' || total || ' but paid ' || paid || ' and credited ' || credited AS detail
+            FROM (${PER_INVOICE}) x WHERE status = 'posted' AND paid + credited > total`,
+  },
+  {
+    name: 'payments in flight reserve no more than the open balance',
+    sql: `SELECT id AS object_id, 'total ' || total || ', paid ' || paid || ', credited ' || credited
+                 || ', reserved by pending payments ' || reserved AS detail
+            FROM (${PER_INVOICE}) x
+           WHERE status = 'posted' AND paid + credited <= total AND paid + credited + reserved > total`,
+  },
+  {
+    name: 'paid and credited amounts are not negative',
+    sql: `SELECT id AS object_id, 'paid ' || paid || ', credited ' || credited || ', reserved ' || reserved AS detail
+            FROM (${PER_INVOICE}) x WHERE paid < 0 OR credited < 0 OR reserved < 0`,
+  },
+  {
+    name: 'draft and void invoices carry no applications',
+    sql: `SELECT id AS object_id, status || ' invoice with paid ' || paid || ', reserved ' || reserved
+                 || ', credited ' || credited AS detail
+            FROM (${PER_INVOICE}) x WHERE status <> 'posted' AND (paid <> 0 OR reserved <> 0 OR credited <> 0)`,
+  },
+  {
+    name: 'payment amount = applications + unapplied remainder + refunded',
+    sql: `SELECT id AS object_id, 'amount ' || amount || ', refunded ' || amount_refunded
+                 || ', net applications ' || applied AS detail
+            FROM (${PER_PAYMENT}) x
+           WHERE status IN ('pending', 'succeeded', 'refunded')
+             AND (applied < 0 OR applied > amount - amount_refunded)`,
+  },
+  {
+    name: 'refund rows are negative, take back no more than was refunded',
+    sql: `SELECT id AS object_id, 'refunded ' || amount_refunded || ', refund rows ' || refunded_rows
+                 || ', rows of the wrong sign ' || wrong_sign AS detail
+            FROM (${PER_PAYMENT}) x WHERE wrong_sign > 0 OR refunded_rows > amount_refunded`,
+  },
+  {
+    name: 'a payment applies no negative net amount to an invoice',
+    sql: `SELECT pa.payment_id AS object_id, 'net ' || sum(pa.amount) || ' on ' || pa.invoice_id AS detail
+            FROM payment_applications pa WHERE pa.tenant_id = $1
+           GROUP BY pa.payment_id, pa.invoice_id HAVING sum(pa.amount) < 0`,
+  },
+  {
+    name: 'applications stay within the customer',
+    sql: `SELECT pa.id AS object_id, 'payment of ' || p.customer_id || ' on invoice of ' || i.customer_id AS detail
+            FROM payment_applications pa JOIN payments p ON p.id = pa.payment_id
+            JOIN invoices i ON i.id = pa.invoice_id
+           WHERE pa.tenant_id = $1 AND (p.customer_id <> i.customer_id OR p.tenant_id <> pa.tenant_id)
+          UNION ALL
+          SELECT ca.id, 'memo of ' || m.customer_id || ' on invoice of ' || i.customer_id
+            FROM credit_applications ca JOIN credit_memos m ON m.id = ca.credit_memo_id
+            JOIN invoices i ON i.id = ca.invoice_id
+           WHERE ca.tenant_id = $1 AND (m.customer_id <> i.customer_id OR m.tenant_id <> ca.tenant_id)`,
+  },
+  {
+    name: 'credit memo applied <= amount; a void memo has no applications',
+    sql: `SELECT m.id AS object_id, m.status || ' memo of ' || m.amount || ' with ' || coalesce(sum(ca.amount), 0)
+                 || ' applied' AS detail
+            FROM credit_memos m LEFT JOIN credit_applications ca ON ca.credit_memo_id = m.id
+           WHERE m.tenant_id = $1 GROUP BY m.id
+          HAVING coalesce(sum(ca.amount), 0) > m.amount OR (m.status = 'void' AND count(ca.id) > 0)`,
+  },
+  {
+    // From the invoices: open balances less unapplied credits. From the postings: everything
+    // invoiced less everything received (net of refunds) less every credit issued.
+    name: 'customer balance = open balances − unapplied credits (two derivations agree)',
+    sql: `WITH inv AS (${PER_INVOICE}), pay AS (${PER_PAYMENT}),
+          memo AS (SELECT m.id, m.customer_id, m.amount,
+                          m.amount - coalesce((SELECT sum(amount) FROM credit_applications
+                                                WHERE credit_memo_id = m.id), 0) AS remaining
+                     FROM credit_memos m WHERE m.tenant_id = $1 AND m.status = 'open'),
+          a AS (SELECT c.id,
+                  coalesce((SELECT sum(total - paid - credited) FROM inv WHERE customer_id = c.id
+                              AND status = 'posted'), 0)
+                - coalesce((SELECT sum(remaining) FROM memo WHERE customer_id = c.id), 0)
+                - coalesce((SELECT sum(amount - amount_refunded - applied) FROM pay WHERE customer_id = c.id
+                              AND status IN ('succeeded', 'refunded')), 0) AS from_invoices,
+                  coalesce((SELECT sum(total) FROM inv WHERE customer_id = c.id AND status = 'posted'), 0)
+                - coalesce((SELECT sum(amount - amount_refunded) FROM pay WHERE customer_id = c.id
+                              AND status IN ('succeeded', 'refunded')), 0)
+                - coalesce((SELECT sum(amount) FROM memo WHERE customer_id = c.id), 0) AS from_postings
+                  FROM customers c WHERE c.tenant_id = $1)
+          SELECT id AS object_id, 'from invoices ' || from_invoices || ', from postings ' || from_postings AS detail
+            FROM a WHERE from_invoices <> from_postings`,
+  },
+  {
+    name: 'at most one live autopay charge per invoice',
+    sql: `SELECT autopay_invoice_id AS object_id, count(*) || ' live autopay charges' AS detail
+            FROM payments WHERE tenant_id = $1 AND autopay_invoice_id IS NOT NULL
+             AND status IN ('scheduled', 'pending', 'succeeded')
+           GROUP BY autopay_invoice_id HAVING count(*) > 1`,
+  },
+];
+
 export const CHECKS: Check[] = [
   {
     name: 'invoice total = lines + adjustments',
@@ -70,6 +195,7 @@ export const CHECKS: Check[] = [
                         WHERE done_at IS NOT NULL GROUP BY bill_run_id) b ON b.bill_run_id = r.id
            WHERE r.tenant_id = $1 AND r.processed_customers <> coalesce(b.n, 0)`,
   },
+  ...BOOKS,
 ];
 
 export async function verifyTenant(q: Queryable, tenantId: string): Promise<Violation[]> {

@@ -1,0 +1,112 @@
+/** Credit memos and the credits view (H1–H3): request and response shapes. */
+import { z } from 'zod';
+import { ListQuery } from '../../http/schemas.js';
+
+const Id = z.string().min(1).max(64);
+const Positive = z
+  .number()
+  .int('must be a whole number of minor units (cents)')
+  .min(1, 'must be greater than zero')
+  .max(Number.MAX_SAFE_INTEGER)
+  .describe('Amount in minor units (cents), greater than zero');
+
+export const CreditMemoCreate = z.strictObject({
+  customer_id: Id,
+  amount: Positive,
+  reason: z.string().trim().min(1).max(500),
+  invoice_id: Id.optional().describe(
+    'A posted invoice of the customer: the memo is applied to it at once, up to its open amount',
+  ),
+});
+export type CreditMemoCreate = z.output<typeof CreditMemoCreate>;
+
+export const CreditAllocation = z.strictObject({ invoice_id: Id, amount: Positive });
+export type CreditAllocation = z.output<typeof CreditAllocation>;
+
+export const CreditApply = z.strictObject({
+  allocations: z
+    .array(CreditAllocation)
+    .min(1)
+    .max(100)
+    .refine((a) => new Set(a.map((x) => x.invoice_id)).size === a.length, {
+      message: 'each invoice may appear once',
+    })
+    .optional()
+    .describe('Where to apply; when omitted, the oldest open invoices first'),
+});
+export type CreditApply = z.output<typeof CreditApply>;
+
+export const CreditMemoListQuery = ListQuery.extend({
+  customer: Id.optional(),
+});
+
+export const CreditApplicationView = z.object({
+  id: z.string(),
+  invoice_id: z.string(),
+  amount: z.number(),
+  created_at: z.string(),
+});
+
+export const CreditMemoView = z.object({
+  id: z.string(),
+  customer_id: z.string(),
+  invoice_id: z.string().nullable(),
+  status: z.enum(['open', 'void']),
+  currency: z.literal('USD'),
+  amount: z.number(),
+  applied: z.number(),
+  remaining: z.number(),
+  reason: z.string(),
+  sync_state: z.enum(['pending', 'synced', 'failed']),
+  applications: z.array(CreditApplicationView),
+  created_by: z.string().nullable(),
+  created_at: z.string(),
+});
+export type CreditMemoView = z.infer<typeof CreditMemoView>;
+
+export const CreditMemoPage = z.object({
+  data: z.array(CreditMemoView),
+  next_cursor: z.string().nullable(),
+});
+
+export const CREDIT_TYPES = ['memo', 'unapplied', 'all'] as const;
+export const CreditsQuery = z.strictObject({ type: z.enum(CREDIT_TYPES).default('all') });
+
+export const CreditRow = z.object({
+  id: z.string(),
+  type: z.enum(['memo', 'unapplied']),
+  date: z.string().describe('Business date the credit arose'),
+  amount: z.number(),
+  remaining: z.number(),
+  reference: z.string().nullable(),
+});
+export type CreditRow = z.infer<typeof CreditRow>;
+
+export const CreditsView = z.object({
+  customer_id: z.string(),
+  type: z.enum(CREDIT_TYPES),
+  currency: z.literal('USD'),
+  total: z.number().describe('Sum of the remaining amounts'),
+  count: z.number(),
+  data: z.array(CreditRow),
+});
+export type CreditsView = z.infer<typeof CreditsView>;
+
+export const BalanceView = z.object({
+  customer_id: z.string(),
+  currency: z.literal('USD'),
+  total_balance: z.number().describe('Sum of the open balances of posted invoices'),
+  total_past_due: z.number().describe('Open balances whose due date is before today'),
+  oldest_open_invoice: z
+    .object({ id: z.string(), number: z.string().nullable(), due_date: z.string().nullable() })
+    .nullable(),
+  open_invoice_count: z.number(),
+  unapplied_credits: z.number().describe('Remaining credit memos plus unapplied payments'),
+  net_balance: z.number().describe('total_balance − unapplied_credits'),
+  children: z.object({
+    count: z.number().describe('All descendants, however deep'),
+    total_balance: z.number(),
+    total_past_due: z.number(),
+  }),
+});
+export type BalanceView = z.infer<typeof BalanceView>;

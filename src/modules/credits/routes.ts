@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { App } from '../../http/app.js';
+import { IdParams } from '../../http/schemas.js';
+import {
+  CreditApply,
+  CreditMemoCreate,
+  CreditMemoListQuery,
+  CreditMemoPage,
+  CreditMemoView,
+  CreditsQuery,
+  CreditsView,
+} from './model.js';
+import {
+  applyCreditMemo,
+  createCreditMemo,
+  getCreditMemo,
+  listCreditMemos,
+  voidCreditMemo,
+} from './service.js';
+import { customerCredits } from './view.js';
+
+const tags = ['credits'];
+
+export async function creditRoutes(app: App): Promise<void> {
+  app.post(
+    '/credit-memos',
+    {
+      schema: {
+        tags,
+        summary: 'Issue a credit memo; with invoice_id it is applied to that invoice at once',
+        body: CreditMemoCreate,
+        response: { 201: CreditMemoView },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await createCreditMemo(req.ctx, req.body)),
+  );
+  app.get(
+    '/credit-memos',
+    {
+      schema: {
+        tags,
+        summary: 'Credit memos newest first, optionally of one customer',
+        querystring: CreditMemoListQuery,
+        response: { 200: CreditMemoPage },
+      },
+    },
+    (req) => listCreditMemos(req.ctx, req.query),
+  );
+  app.get(
+    '/credit-memos/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A credit memo with its amount, applied, remaining and applications',
+        params: IdParams,
+        response: { 200: CreditMemoView },
+      },
+    },
+    (req) => getCreditMemo(req.ctx, req.params.id),
+  );
+  app.post(
+    '/credit-memos/:id/apply',
+    {
+      schema: {
+        tags,
+        summary:
+          'Apply a credit memo to invoices: the allocations given, or the oldest open invoices first',
+        params: IdParams,
+        body: CreditApply,
+        response: { 200: CreditMemoView },
+      },
+    },
+    (req) => applyCreditMemo(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/credit-memos/:id/void',
+    {
+      schema: {
+        tags,
+        summary: 'Void a credit memo that has not been applied',
+        params: IdParams,
+        body: z.strictObject({}).optional(),
+        response: { 200: CreditMemoView },
+      },
+    },
+    (req) => voidCreditMemo(req.ctx, req.params.id),
+  );
+  app.get(
+    '/customers/:id/credits',
+    {
+      schema: {
+        tags,
+        summary: 'The customer’s credits: open memos and unapplied payments, with total and count',
+        params: IdParams,
+        querystring: CreditsQuery,
+        response: { 200: CreditsView },
+      },
+    },
+    (req) => customerCredits(req.ctx, req.params.id, req.query.type),
+  );
+}

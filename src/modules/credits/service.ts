@@ -1,0 +1,233 @@
+/**
+ * Credit memos (H1): issued by staff with an amount and a reason, optionally against an invoice
+ * (applied there at once), applied to open invoices later, voided only while unused. Applying
+ * locks the memo, then the invoices in id order, and never goes beyond the memo's remainder nor
+ * an invoice's available amount (balance less payments in flight).
+ */
+import { AppError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Queryable } from '../../db/db.js';
+import { cursorId } from '../../http/schemas.js';
+import { recordChange } from '../audit/service.js';
+import { type Ctx, requirePermission, tenantNow } from '../context.js';
+import { insertApplications, lockInvoices, oldestFirst } from './allocate.js';
+import { memoRemainingSql } from './ledger.js';
+import type { CreditAllocation, CreditApply, CreditMemoCreate, CreditMemoView } from './model.js';
+
+interface MemoRow {
+  id: string;
+  customer_id: string;
+  invoice_id: string | null;
+  status: 'open' | 'void';
+  amount: number;
+  remaining: number;
+  reason: string;
+  sync_state: CreditMemoView['sync_state'];
+  created_by: string | null;
+  created_at: Date;
+}
+
+const MEMO_SELECT = `SELECT m.id, m.customer_id, m.invoice_id, m.status, m.amount, m.reason,
+  m.sync_state, m.created_by, m.created_at, (${memoRemainingSql('m')})::bigint AS remaining
+  FROM credit_memos m`;
+
+async function views(q: Queryable, rows: MemoRow[]): Promise<CreditMemoView[]> {
+  const apps = await q.query<{
+    id: string;
+    credit_memo_id: string;
+    invoice_id: string;
+    amount: number;
+    created_at: Date;
+  }>(
+    `SELECT id, credit_memo_id, invoice_id, amount, created_at FROM credit_applications
+      WHERE credit_memo_id = ANY($1::text[]) ORDER BY id`,
+    [rows.map((r) => r.id)],
+  );
+  return rows.map((r) => {
+    const mine = apps.filter((a) => a.credit_memo_id === r.id);
+    const applied = mine.reduce((s, a) => s + a.amount, 0);
+    return {
+      id: r.id,
+      customer_id: r.customer_id,
+      invoice_id: r.invoice_id,
+      status: r.status,
+      currency: 'USD',
+      amount: r.amount,
+      applied,
+      remaining: r.status === 'open' ? r.amount - applied : 0,
+      reason: r.reason,
+      sync_state: r.sync_state,
+      applications: mine.map((a) => ({
+        id: a.id,
+        invoice_id: a.invoice_id,
+        amount: a.amount,
+        created_at: a.created_at.toISOString(),
+      })),
+      created_by: r.created_by,
+      created_at: r.created_at.toISOString(),
+    };
+  });
+}
+
+async function loadMemo(q: Queryable, ctx: Ctx, id: string, lock = false): Promise<MemoRow> {
+  if (lock) {
+    await q.query('SELECT id FROM credit_memos WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [
+      ctx.tenant.id,
+      id,
+    ]);
+  }
+  const row = await q.maybeOne<MemoRow>(`${MEMO_SELECT} WHERE m.tenant_id = $1 AND m.id = $2`, [
+    ctx.tenant.id,
+    id,
+  ]);
+  if (!row) throw new AppError('credit_memo_not_found', { id });
+  return row;
+}
+
+async function memoView(q: Queryable, ctx: Ctx, id: string): Promise<CreditMemoView> {
+  const [view] = await views(q, [await loadMemo(q, ctx, id)]);
+  return view as CreditMemoView;
+}
+
+export async function createCreditMemo(ctx: Ctx, input: CreditMemoCreate): Promise<CreditMemoView> {
+  requirePermission(ctx, 'billing:write');
+  return ctx.db.tx(async (tx) => {
+    const customer = await tx.maybeOne<{ status: string }>(
+      'SELECT status FROM customers WHERE tenant_id = $1 AND id = $2',
+      [ctx.tenant.id, input.customer_id],
+    );
+    if (!customer) throw new AppError('customer_not_found', { id: input.customer_id });
+    if (customer.status !== 'active') {
+      throw new AppError('customer_archived', { id: input.customer_id });
+    }
+    const available = input.invoice_id
+      ? await lockInvoices(tx, ctx, input.customer_id, [input.invoice_id])
+      : new Map<string, number>();
+    const id = newId('creditMemo');
+    await tx.query(
+      `INSERT INTO credit_memos (id, tenant_id, customer_id, invoice_id, amount, reason, created_by,
+                                 created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        id,
+        ctx.tenant.id,
+        input.customer_id,
+        input.invoice_id ?? null,
+        input.amount,
+        input.reason,
+        ctx.actor.id,
+        tenantNow(ctx),
+      ],
+    );
+    if (input.invoice_id) {
+      const open = Math.max(0, available.get(input.invoice_id) ?? 0);
+      const amount = Math.min(open, input.amount);
+      await insertApplications(tx, ctx, id, [{ invoice_id: input.invoice_id, amount }]);
+    }
+    const after = await memoView(tx, ctx, id);
+    await recordChange(tx, ctx, {
+      action: 'credit_memo.created',
+      objectType: 'credit_memo',
+      objectId: id,
+      after,
+    });
+    return after;
+  });
+}
+
+export async function applyCreditMemo(
+  ctx: Ctx,
+  id: string,
+  input: CreditApply,
+): Promise<CreditMemoView> {
+  requirePermission(ctx, 'billing:write');
+  return ctx.db.tx(async (tx) => {
+    const memo = await loadMemo(tx, ctx, id, true);
+    if (memo.status === 'void') throw new AppError('credit_memo_void', { id });
+    if (memo.remaining <= 0) throw new AppError('credit_nothing_to_apply', { id, remaining: 0 });
+    const [before] = await views(tx, [memo]);
+    let allocations: CreditAllocation[];
+    if (input.allocations) {
+      const sum = input.allocations.reduce((s, a) => s + a.amount, 0);
+      if (sum > memo.remaining) {
+        throw new AppError('credit_exceeds_remaining', {
+          requested: sum,
+          remaining: memo.remaining,
+        });
+      }
+      const available = await lockInvoices(
+        tx,
+        ctx,
+        memo.customer_id,
+        input.allocations.map((a) => a.invoice_id),
+      );
+      for (const a of input.allocations) {
+        const open = available.get(a.invoice_id) ?? 0;
+        if (a.amount > open) {
+          throw new AppError('credit_exceeds_invoice_balance', {
+            invoice_id: a.invoice_id,
+            requested: a.amount,
+            available: Math.max(0, open),
+          });
+        }
+      }
+      allocations = input.allocations;
+    } else {
+      allocations = await oldestFirst(tx, ctx, memo.customer_id, memo.remaining);
+      if (allocations.length === 0) {
+        throw new AppError('credit_nothing_to_apply', { id, remaining: memo.remaining });
+      }
+    }
+    await insertApplications(tx, ctx, id, allocations);
+    const after = await memoView(tx, ctx, id);
+    await recordChange(tx, ctx, {
+      action: 'credit_memo.applied',
+      objectType: 'credit_memo',
+      objectId: id,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+export async function voidCreditMemo(ctx: Ctx, id: string): Promise<CreditMemoView> {
+  requirePermission(ctx, 'billing:write');
+  return ctx.db.tx(async (tx) => {
+    const memo = await loadMemo(tx, ctx, id, true);
+    if (memo.status === 'void') throw new AppError('credit_memo_void', { id });
+    const before = await memoView(tx, ctx, id);
+    if (before.applications.length > 0) {
+      throw new AppError('credit_memo_applied', { id, applied: before.applied });
+    }
+    await tx.query(`UPDATE credit_memos SET status = 'void' WHERE id = $1`, [id]);
+    const after = await memoView(tx, ctx, id);
+    await recordChange(tx, ctx, {
+      action: 'credit_memo.voided',
+      objectType: 'credit_memo',
+      objectId: id,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+export async function getCreditMemo(ctx: Ctx, id: string): Promise<CreditMemoView> {
+  requirePermission(ctx, 'billing:read');
+  return memoView(ctx.db, ctx, id);
+}
+
+export async function listCreditMemos(
+  ctx: Ctx,
+  f: { customer?: string | undefined; cursor?: string | undefined; limit: number },
+): Promise<{ data: CreditMemoView[]; next_cursor: string | null }> {
+  requirePermission(ctx, 'billing:read');
+  const rows = await ctx.db.query<MemoRow>(
+    `${MEMO_SELECT} WHERE m.tenant_id = $1 AND ($2::text IS NULL OR m.customer_id = $2)
+        AND ($3::text IS NULL OR m.id < $3) ORDER BY m.id DESC LIMIT $4`,
+    [ctx.tenant.id, f.customer ?? null, cursorId(f.cursor) ?? null, f.limit + 1],
+  );
+  const data = await views(ctx.db, rows.slice(0, f.limit));
+  return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
+}

@@ -1,0 +1,283 @@
+/** Credit memos (H1) and the credits view (H3): issue, apply, void; bad input changes nothing. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Client,
+  client,
+  type Harness,
+  newTenant,
+  startHarness,
+  type TestTenant,
+} from '../helpers/app.js';
+import { created, customer } from '../helpers/billing.js';
+import { expectBooksBalance } from '../helpers/verify.js';
+
+let h: Harness;
+let t: TestTenant;
+beforeAll(async () => {
+  h = await startHarness();
+  t = await newTenant(h);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const MEMOS = '/api/v1/credit-memos';
+
+async function invoice(api: Client, cus: string, amount: number, post = true): Promise<string> {
+  const draft = await created(
+    api.post('/api/v1/invoices', {
+      customer_id: cus,
+      lines: [{ description: 'Services', amount }],
+    }),
+  );
+  if (post) await created(api.post(`/api/v1/invoices/${draft.id}/post`));
+  return draft.id;
+}
+
+async function balanceOf(api: Client, id: string): Promise<number> {
+  return (await api.get(`/api/v1/invoices/${id}`)).body.balance;
+}
+
+describe('credit memos', () => {
+  it('are issued with an amount and a reason, open and pending sync', async () => {
+    const cus = await customer(t.api);
+    const res = await t.api.post(MEMOS, { customer_id: cus, amount: 2500, reason: 'Goodwill' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      customer_id: cus,
+      status: 'open',
+      amount: 2500,
+      applied: 0,
+      remaining: 2500,
+      sync_state: 'pending',
+      applications: [],
+    });
+    expect(res.body.id).toMatch(/^cm_/);
+    expect((await t.api.get(`${MEMOS}/${res.body.id}`)).body.remaining).toBe(2500);
+    const list = await t.api.get(`${MEMOS}?customer=${cus}`);
+    expect(list.body.data.map((m: { id: string }) => m.id)).toEqual([res.body.id]);
+    const audit = await t.api.get(`/api/v1/audit-log?object=${res.body.id}`);
+    expect(audit.body.data.map((a: { action: string }) => a.action)).toEqual([
+      'credit_memo.created',
+    ]);
+  });
+
+  it('against an invoice are applied there at once, the rest stays open', async () => {
+    const cus = await customer(t.api);
+    const inv = await invoice(t.api, cus, 10_000);
+    const memo = await created<{ id: string; applied: number; remaining: number }>(
+      t.api.post(MEMOS, { customer_id: cus, amount: 15_000, reason: 'Outage', invoice_id: inv }),
+    );
+    expect(memo).toMatchObject({ applied: 10_000, remaining: 5000 });
+    const view = (await t.api.get(`/api/v1/invoices/${inv}`)).body;
+    expect(view).toMatchObject({ credits_applied: 10_000, balance: 0, status: 'paid' });
+    // An invoice with credits applied cannot be voided.
+    const voided = await t.api.post(`/api/v1/invoices/${inv}/void`, { reason: 'x' });
+    expect(voided.body.error.code).toBe('invoice_has_applications');
+    await expectBooksBalance(h, t.id);
+  });
+
+  it('apply to the oldest open invoices first, up to the remainder', async () => {
+    const cus = await customer(t.api);
+    const a = await invoice(t.api, cus, 3000);
+    const b = await invoice(t.api, cus, 4000);
+    const memo = await created<{ id: string }>(
+      t.api.post(MEMOS, { customer_id: cus, amount: 5000, reason: 'Refund as credit' }),
+    );
+    const applied = await t.api.post(`${MEMOS}/${memo.id}/apply`, {});
+    expect(applied.status).toBe(200);
+    expect(applied.body).toMatchObject({ applied: 5000, remaining: 0 });
+    expect(
+      applied.body.applications.map((x: { invoice_id: string; amount: number }) => [
+        x.invoice_id,
+        x.amount,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        [a, 3000],
+        [b, 2000],
+      ]),
+    );
+    expect(await balanceOf(t.api, a)).toBe(0);
+    expect(await balanceOf(t.api, b)).toBe(2000);
+    const again = await t.api.post(`${MEMOS}/${memo.id}/apply`, {});
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('credit_nothing_to_apply');
+    await expectBooksBalance(h, t.id);
+  });
+
+  it('apply to the invoices given, never beyond the remainder or the invoice', async () => {
+    const cus = await customer(t.api);
+    const a = await invoice(t.api, cus, 3000);
+    const b = await invoice(t.api, cus, 4000);
+    const memo = await created<{ id: string }>(
+      t.api.post(MEMOS, { customer_id: cus, amount: 5000, reason: 'Credit' }),
+    );
+    const apply = (allocations: unknown) =>
+      t.api.post(`${MEMOS}/${memo.id}/apply`, { allocations });
+    const beyondMemo = await apply([
+      { invoice_id: a, amount: 3000 },
+      { invoice_id: b, amount: 2001 },
+    ]);
+    expect(beyondMemo.status).toBe(422);
+    expect(beyondMemo.body.error.code).toBe('credit_exceeds_remaining');
+    const beyondInvoice = await apply([{ invoice_id: a, amount: 3001 }]);
+    expect(beyondInvoice.status).toBe(422);
+    expect(beyondInvoice.body.error).toMatchObject({
+      code: 'credit_exceeds_invoice_balance',
+      details: { available: 3000 },
+    });
+    const dup = await apply([
+      { invoice_id: a, amount: 1 },
+      { invoice_id: a, amount: 1 },
+    ]);
+    expect(dup.status).toBe(400);
+    expect((await apply([{ invoice_id: a, amount: 0 }])).status).toBe(400);
+    expect((await apply([{ invoice_id: a, amount: 1.5 }])).status).toBe(400);
+    // Nothing changed.
+    expect((await t.api.get(`${MEMOS}/${memo.id}`)).body.remaining).toBe(5000);
+    expect(await balanceOf(t.api, a)).toBe(3000);
+    const ok = await apply([{ invoice_id: b, amount: 1500 }]);
+    expect(ok.body).toMatchObject({ applied: 1500, remaining: 3500 });
+    expect(await balanceOf(t.api, b)).toBe(2500);
+    await expectBooksBalance(h, t.id);
+  });
+
+  it('refuse draft, void, unknown and another customer’s invoices', async () => {
+    const cus = await customer(t.api);
+    const draft = await invoice(t.api, cus, 1000, false);
+    const voided = await invoice(t.api, cus, 1000);
+    await created(t.api.post(`/api/v1/invoices/${voided}/void`, { reason: 'Wrong' }));
+    const memo = await created<{ id: string }>(
+      t.api.post(MEMOS, { customer_id: cus, amount: 500, reason: 'Credit' }),
+    );
+    const apply = (invoice_id: string) =>
+      t.api.post(`${MEMOS}/${memo.id}/apply`, { allocations: [{ invoice_id, amount: 100 }] });
+    expect((await apply(draft)).body.error.code).toBe('invoice_not_posted');
+    expect((await apply(voided)).body.error.code).toBe('invoice_not_posted');
+    expect((await apply('inv_nope')).status).toBe(404);
+    const other = await invoice(t.api, await customer(t.api), 1000);
+    expect((await apply(other)).body.error.code).toBe('credit_invoice_other_customer');
+    const onDraft = await t.api.post(MEMOS, {
+      customer_id: cus,
+      amount: 100,
+      reason: 'x',
+      invoice_id: draft,
+    });
+    expect(onDraft.body.error.code).toBe('invoice_not_posted');
+    // Nothing applied: no open invoice left for the oldest-first rule either.
+    expect((await t.api.post(`${MEMOS}/${memo.id}/apply`, {})).body.error.code).toBe(
+      'credit_nothing_to_apply',
+    );
+    expect((await t.api.get(`${MEMOS}/${memo.id}`)).body.applications).toEqual([]);
+    const bad = [
+      { customer_id: cus, amount: 0, reason: 'x' },
+      { customer_id: cus, amount: -5, reason: 'x' },
+      { customer_id: cus, amount: 5, reason: '' },
+      { customer_id: cus, amount: 5, reason: 'x', extra: 1 },
+    ];
+    for (const body of bad) expect((await t.api.post(MEMOS, body)).status).toBe(400);
+    expect(
+      (await t.api.post(MEMOS, { customer_id: 'cus_nope', amount: 5, reason: 'x' })).body.error
+        .code,
+    ).toBe('customer_not_found');
+    await expectBooksBalance(h, t.id);
+  });
+
+  it('are voided only while unused, and a void memo cannot be applied', async () => {
+    const cus = await customer(t.api);
+    const inv = await invoice(t.api, cus, 1000);
+    const used = await created<{ id: string }>(
+      t.api.post(MEMOS, { customer_id: cus, amount: 400, reason: 'x', invoice_id: inv }),
+    );
+    const refused = await t.api.post(`${MEMOS}/${used.id}/void`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('credit_memo_applied');
+    const unused = await created<{ id: string }>(
+      t.api.post(MEMOS, { customer_id: cus, amount: 400, reason: 'x' }),
+    );
+    const voided = await t.api.post(`${MEMOS}/${unused.id}/void`);
+    expect(voided.body).toMatchObject({ status: 'void', remaining: 0 });
+    expect((await t.api.post(`${MEMOS}/${unused.id}/void`)).body.error.code).toBe(
+      'credit_memo_void',
+    );
+    expect((await t.api.post(`${MEMOS}/${unused.id}/apply`, {})).body.error.code).toBe(
+      'credit_memo_void',
+    );
+    await expectBooksBalance(h, t.id);
+  });
+
+  it('stay within their tenant and need the billing privilege', async () => {
+    const cus = await customer(t.api);
+    const memo = await created<{ id: string }>(
+      t.api.post(MEMOS, { customer_id: cus, amount: 400, reason: 'x' }),
+    );
+    const other = await newTenant(h);
+    expect((await other.api.get(`${MEMOS}/${memo.id}`)).status).toBe(404);
+    expect((await other.api.post(`${MEMOS}/${memo.id}/apply`, {})).body.error.code).toBe(
+      'credit_memo_not_found',
+    );
+    expect((await other.api.post(`${MEMOS}/${memo.id}/void`)).status).toBe(404);
+    expect((await other.api.get(`/api/v1/customers/${cus}/credits`)).status).toBe(404);
+    const theirs = await invoice(other.api, await customer(other.api), 1000);
+    const cross = await t.api.post(`${MEMOS}/${memo.id}/apply`, {
+      allocations: [{ invoice_id: theirs, amount: 100 }],
+    });
+    expect(cross.body.error.code).toBe('invoice_not_found');
+    const key = await t.api.post('/api/v1/api-keys', { name: 'ro', role: 'read_only' });
+    const ro = client(h.app, { authorization: `Bearer ${key.body.secret}` });
+    expect((await ro.get(MEMOS)).status).toBe(403);
+    expect((await ro.post(MEMOS, { customer_id: cus, amount: 1, reason: 'x' })).status).toBe(403);
+    await expectBooksBalance(h, t.id);
+    await expectBooksBalance(h, other.id);
+  });
+});
+
+describe('racing applications', () => {
+  it('never credit an invoice beyond its total nor a memo beyond its amount', async () => {
+    const cus = await customer(t.api);
+    const inv = await invoice(t.api, cus, 3000);
+    const memos = await Promise.all(
+      [1, 2].map(() =>
+        created<{ id: string }>(t.api.post(MEMOS, { customer_id: cus, amount: 2500, reason: 'x' })),
+      ),
+    );
+    const tries = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.api.post(`${MEMOS}/${memos[i % 2]?.id}/apply`, {
+          allocations: [{ invoice_id: inv, amount: 700 }],
+        }),
+      ),
+    );
+    expect(tries.every((r) => r.status === 200 || r.status === 422)).toBe(true);
+    // 3000 / 700: four applications fit on the invoice; each memo holds three.
+    expect(tries.filter((r) => r.status === 200)).toHaveLength(4);
+    expect(await balanceOf(t.api, inv)).toBe(200);
+    await expectBooksBalance(h, t.id);
+  });
+});
+
+describe('the credits view', () => {
+  it('lists memos with what remains, with total and count', async () => {
+    const cus = await customer(t.api);
+    const inv = await invoice(t.api, cus, 1000);
+    await created(
+      t.api.post(MEMOS, { customer_id: cus, amount: 3000, reason: 'A', invoice_id: inv }),
+    );
+    await created(t.api.post(MEMOS, { customer_id: cus, amount: 500, reason: 'B' }));
+    const done = await created<{ id: string }>(
+      t.api.post(MEMOS, { customer_id: cus, amount: 200, reason: 'C' }),
+    );
+    await created(t.api.post(`${MEMOS}/${done.id}/void`));
+    const all = await t.api.get(`/api/v1/customers/${cus}/credits?type=all`);
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({ total: 2500, count: 2, currency: 'USD' });
+    expect(all.body.data[0]).toMatchObject({ type: 'memo', date: '2026-11-22' });
+    const memos = await t.api.get(`/api/v1/customers/${cus}/credits?type=memo`);
+    expect(memos.body.count).toBe(2);
+    const unapplied = await t.api.get(`/api/v1/customers/${cus}/credits?type=unapplied`);
+    expect(unapplied.body).toMatchObject({ total: 0, count: 0, data: [] });
+    expect((await t.api.get(`/api/v1/customers/${cus}/credits?type=nope`)).status).toBe(400);
+    await expectBooksBalance(h, t.id);
+  });
+});
