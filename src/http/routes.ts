@@ -1,14 +1,20 @@
 /** Every module's routes, mounted under /api/v1. */
 import { sandboxRoutes } from '../gateways/sandbox/routes.js';
 import { auditRoutes } from '../modules/audit/routes.js';
+import { autopayRoutes } from '../modules/autopay/routes.js';
+import { balanceRoutes } from '../modules/balances/routes.js';
 import { billRunRoutes } from '../modules/billruns/routes.js';
+import { calendarRoutes } from '../modules/calendar/routes.js';
 import { catalogRoutes } from '../modules/catalog/routes.js';
 import { clockRoutes } from '../modules/clock/routes.js';
 import { contactRoutes } from '../modules/contacts/routes.js';
+import { creditRoutes } from '../modules/credits/routes.js';
 import { customerRoutes } from '../modules/customers/routes.js';
 import { emailRoutes } from '../modules/email/routes.js';
 import { invoiceRoutes } from '../modules/invoices/routes.js';
 import { methodRoutes } from '../modules/methods/routes.js';
+import { paymentRunRoutes } from '../modules/paymentruns/routes.js';
+import { paymentRoutes } from '../modules/payments/routes.js';
 import { staffRoutes } from '../modules/staff/routes.js';
 import { subscriptionRoutes } from '../modules/subscriptions/routes.js';
 import { tenantRoutes } from '../modules/tenants/routes.js';
@@ -31,5 +37,11 @@ export async function registerRoutes(app: App, opts: { loginRateLimit: number })
   await billRunRoutes(app);
   await emailRoutes(app);
   await methodRoutes(app);
+  await paymentRoutes(app);
+  await autopayRoutes(app);
+  await paymentRunRoutes(app);
+  await calendarRoutes(app);
   await sandboxRoutes(app);
+  await creditRoutes(app);
+  await balanceRoutes(app);
 }

@@ -27,6 +27,8 @@ import {
   enqueueUnsentEmails,
 } from '../modules/email/deliver.js';
 import { registerInvoiceAttachments } from '../modules/invoices/delivery.js';
+import { startPaymentRunJobs } from '../modules/paymentruns/jobs.js';
+import { startPaymentJobs } from '../modules/payments/jobs.js';
 import {
   type DeliveryJob,
   deliverWebhook,
@@ -133,6 +135,11 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   // Every 10 minutes, whichever worker's turn it is checks the tenants' bill run schedules.
   await queue.boss.schedule(SCHEDULE_QUEUE, '*/10 * * * *');
 
+  // Scheduled payments, reconciliation after a crash (E11) and bank debits (ACH).
+  const stopPaymentJobs = await startPaymentJobs(queue, db, clock);
+  // Payment runs, automatic retries of failed payments (F1–F3).
+  const stopPaymentRunJobs = await startPaymentRunJobs(queue, db, clock);
+
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () => {
     sweeping = sweeping
@@ -151,6 +158,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     async stop() {
       clearInterval(timer);
       await sweeping;
+      await stopPaymentJobs();
+      await stopPaymentRunJobs();
       await queue.boss.offWork(WEBHOOK_QUEUE);
       await queue.boss.offWork(BATCH_QUEUE);
       await queue.boss.offWork(POST_QUEUE);

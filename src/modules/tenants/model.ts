@@ -18,6 +18,8 @@ export const TenantSettings = z.strictObject({
    * by itself, with the auto-post and auto-email settings; null for no schedule.
    */
   bill_run_day: z.number().int().min(1).max(31).nullable(),
+  /** Start a payment run for autopay customers as soon as each bill run is posted (F3). */
+  payment_run_after_bill_run: z.boolean(),
 });
 export type TenantSettings = z.infer<typeof TenantSettings>;
 
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   email_from_name: null,
   email_from_address: null,
   bill_run_day: null,
+  payment_run_after_bill_run: false,
 };
 
 export const TimeZone = z

@@ -1,0 +1,140 @@
+/**
+ * The payments calendar (E9, G4): for a range of business dates, per day the count and total of
+ * scheduled payments (on their scheduled_for date) and of projected autopay payments, with a
+ * breakdown. An autopay payment is projected for each posted invoice with something left to pay
+ * whose customer is on autopay and that a rule (or the simple flag with a usable default method)
+ * would pay, on the invoice's due date — or today when it is past due or has no due date, since
+ * the next payment run would collect it.
+ */
+import { daysBetween } from '../../core/dates.js';
+import { AppError } from '../../core/errors.js';
+import { autopayChoices, ON_AUTOPAY_SQL } from '../autopay/store.js';
+import { type Ctx, requirePermission, tenantToday } from '../context.js';
+import { availableToPay } from '../payments/service.js';
+
+export const MAX_CALENDAR_DAYS = 366;
+
+export interface CalendarEntry {
+  type: 'scheduled' | 'autopay';
+  payment_id: string | null;
+  invoice_id: string | null;
+  customer_id: string;
+  amount: number;
+  rule: { id: string; name: string } | null;
+}
+
+export interface CalendarDay {
+  date: string;
+  count: number;
+  total: number;
+  scheduled: { count: number; total: number };
+  autopay: { count: number; total: number };
+  breakdown: CalendarEntry[];
+}
+
+export interface CalendarView {
+  from: string;
+  to: string;
+  currency: 'USD';
+  count: number;
+  total: number;
+  days: CalendarDay[];
+}
+
+export async function paymentsCalendar(
+  ctx: Ctx,
+  q: { from: string; to: string; customer?: string | undefined },
+): Promise<CalendarView> {
+  requirePermission(ctx, 'billing:read');
+  const span = daysBetween(q.from, q.to);
+  if (span < 0 || span >= MAX_CALENDAR_DAYS) {
+    throw new AppError('calendar_range_invalid', { from: q.from, to: q.to, days: span + 1 });
+  }
+  const today = tenantToday(ctx);
+  const entries: (CalendarEntry & { date: string })[] = [];
+  const scheduled = await ctx.db.query<{
+    id: string;
+    customer_id: string;
+    amount: number;
+    scheduled_for: string;
+    autopay_rule_id: string | null;
+  }>(
+    `SELECT id, customer_id, amount, scheduled_for, autopay_rule_id FROM payments
+      WHERE tenant_id = $1 AND status = 'scheduled' AND scheduled_for BETWEEN $2 AND $3
+        AND ($4::text IS NULL OR customer_id = $4)
+      ORDER BY scheduled_for, id`,
+    [ctx.tenant.id, q.from, q.to, q.customer ?? null],
+  );
+  for (const p of scheduled) {
+    entries.push({
+      date: p.scheduled_for,
+      type: 'scheduled',
+      payment_id: p.id,
+      invoice_id: null,
+      customer_id: p.customer_id,
+      amount: p.amount,
+      rule: null,
+    });
+  }
+  // Projection: only when the range reaches today or later (nothing is projected in the past).
+  if (q.to >= today) {
+    const invoices = await ctx.db.query<{ id: string; due_date: string | null }>(
+      `SELECT i.id, i.due_date FROM invoices i
+         JOIN customers c ON c.tenant_id = i.tenant_id AND c.id = i.customer_id
+        WHERE i.tenant_id = $1 AND i.status = 'posted' AND ($2::text IS NULL OR i.customer_id = $2)
+          AND ${ON_AUTOPAY_SQL}
+          AND (i.due_date IS NULL OR i.due_date <= $3) ORDER BY i.id`,
+      [ctx.tenant.id, q.customer ?? null, q.to],
+    );
+    const dated = invoices
+      .map((i) => ({ id: i.id, date: i.due_date && i.due_date > today ? i.due_date : today }))
+      .filter((i) => i.date >= q.from && i.date <= q.to);
+    const ids = dated.map((i) => i.id);
+    const open = await availableToPay(ctx.db, ctx.tenant.id, ids);
+    const choices = await autopayChoices(
+      ctx.db,
+      ctx,
+      ids.filter((id) => (open.get(id) ?? 0) > 0),
+    );
+    for (const i of dated) {
+      const choice = choices.get(i.id);
+      const amount = open.get(i.id) ?? 0;
+      if (!choice || amount <= 0) continue;
+      entries.push({
+        date: i.date,
+        type: 'autopay',
+        payment_id: null,
+        invoice_id: i.id,
+        customer_id: choice.customerId,
+        amount,
+        rule: choice.rule,
+      });
+    }
+  }
+  const byDay = new Map<string, CalendarDay>();
+  for (const { date, ...e } of entries) {
+    const day = byDay.get(date) ?? {
+      date,
+      count: 0,
+      total: 0,
+      scheduled: { count: 0, total: 0 },
+      autopay: { count: 0, total: 0 },
+      breakdown: [],
+    };
+    day.count += 1;
+    day.total += e.amount;
+    day[e.type].count += 1;
+    day[e.type].total += e.amount;
+    day.breakdown.push(e);
+    byDay.set(date, day);
+  }
+  const days = [...byDay.values()].sort((a, b) => a.date.localeCompare(b.date));
+  return {
+    from: q.from,
+    to: q.to,
+    currency: 'USD',
+    count: days.reduce((s, d) => s + d.count, 0),
+    total: days.reduce((s, d) => s + d.total, 0),
+    days,
+  };
+}

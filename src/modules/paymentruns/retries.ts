@@ -1,0 +1,166 @@
+/**
+ * Failed payments (F2): what happens after an autopay charge fails (the next automatic retry
+ * date and an email to the billing contacts), retrying one or many now, and the automatic
+ * retries on the tenant's retry_schedule_days (default 3, 5 and 7 days after the first failure
+ * of the chain), on the tenant clock.
+ *
+ * Hard declines are never retried automatically: expired_card, incorrect_cvc, invalid_account
+ * and card_declined (the issuer refused; retrying the same card annoys the issuer and rarely
+ * works). insufficient_funds and processing_error are soft and retried. This is the `retryable`
+ * flag of gateways/codes.ts, so payments, retries and emails share one vocabulary.
+ */
+import { addDays, businessDate } from '../../core/dates.js';
+import { formatMoney } from '../../core/money.js';
+import type { Queryable } from '../../db/db.js';
+import { DECLINE_DESCRIPTIONS, type DeclineCode } from '../../gateways/codes.js';
+import { recordChange } from '../audit/service.js';
+import { contactsWithPermission } from '../contacts/service.js';
+import { type Ctx, tenantToday } from '../context.js';
+import { queueEmail, renderTemplate } from '../email/service.js';
+import type { PaymentView } from '../payments/service.js';
+import { DEFAULT_SETTINGS } from '../tenants/model.js';
+
+export function isHardDecline(code: string | null): boolean {
+  const d = DECLINE_DESCRIPTIONS[code as DeclineCode];
+  return d ? !d.retryable : false;
+}
+
+/**
+ * The next automatic retry: the first schedule day, counted from the chain's first failure,
+ * that is later than today and not yet used (`used` automatic retries so far); null when none.
+ */
+export function nextRetryDate(
+  schedule: readonly number[],
+  firstFailure: string,
+  today: string,
+  used: number,
+): string | null {
+  for (const days of schedule.slice(used)) {
+    const date = addDays(firstFailure, days);
+    if (date > today) return date;
+  }
+  return null;
+}
+
+async function retrySchedule(q: Queryable, tenantId: string): Promise<number[]> {
+  const row = await q.one<{ days: number[] | null }>(
+    `SELECT settings->'retry_schedule_days' AS days FROM tenants WHERE id = $1`,
+    [tenantId],
+  );
+  return row.days ?? DEFAULT_SETTINGS.retry_schedule_days;
+}
+
+/** The business date the chain of retries ending at `paymentId` first failed. */
+async function firstFailureDate(q: Queryable, ctx: Ctx, paymentId: string): Promise<string> {
+  const root = await q.one<{ failed_at: Date | null; created_at: Date }>(
+    `WITH RECURSIVE chain (id, retry_of, failed_at, created_at, depth) AS (
+       SELECT id, retry_of, failed_at, created_at, 0 FROM payments WHERE id = $1
+       UNION ALL
+       SELECT p.id, p.retry_of, p.failed_at, p.created_at, chain.depth + 1
+         FROM payments p JOIN chain ON p.id = chain.retry_of WHERE chain.depth < 50)
+     SELECT failed_at, created_at FROM chain ORDER BY depth DESC LIMIT 1`,
+    [paymentId],
+  );
+  return businessDate(root.failed_at ?? root.created_at, ctx.tenant.timeZone);
+}
+
+/**
+ * After a failed charge made by a payment run or a retry: the retry count carried along the
+ * chain, the next automatic retry date (none for a hard decline), and the email to the billing
+ * contacts (profiles receiving invoices or receipts) naming that date. One transaction.
+ */
+export async function afterFailure(
+  ctx: Ctx,
+  payment: PaymentView,
+  automatic = false,
+): Promise<void> {
+  await ctx.db.tx(async (tx) => {
+    const prior = payment.retry_of
+      ? await tx.one<{ retry_count: number }>('SELECT retry_count FROM payments WHERE id = $1', [
+          payment.retry_of,
+        ])
+      : { retry_count: 0 };
+    const used = prior.retry_count + (automatic ? 1 : 0);
+    const today = tenantToday(ctx);
+    const next = isHardDecline(payment.decline_code)
+      ? null
+      : nextRetryDate(
+          await retrySchedule(tx, ctx.tenant.id),
+          await firstFailureDate(tx, ctx, payment.id),
+          today,
+          used,
+        );
+    await tx.query(
+      `UPDATE payments SET retry_count = $2, next_retry_date = $3 WHERE id = $1 AND status = 'failed'`,
+      [payment.id, used, next],
+    );
+    if (payment.autopay_invoice_id) {
+      // The newest failure of an invoice's autopay charge carries its retries; older ones stop.
+      await tx.query(
+        `UPDATE payments SET next_retry_date = NULL
+          WHERE tenant_id = $1 AND autopay_invoice_id = $2 AND id <> $3 AND status = 'failed'
+            AND next_retry_date IS NOT NULL`,
+        [ctx.tenant.id, payment.autopay_invoice_id, payment.id],
+      );
+    }
+    await recordChange(tx, ctx, {
+      action: 'payment.retry_scheduled',
+      objectType: 'payment',
+      objectId: payment.id,
+      after: { id: payment.id, retry_count: used, next_retry_date: next },
+      event: next === null ? null : undefined,
+    });
+    await emailFailure(tx, ctx, payment, next);
+  });
+}
+
+async function emailFailure(
+  tx: Queryable & { inTransaction: true },
+  ctx: Ctx,
+  payment: PaymentView,
+  next: string | null,
+): Promise<void> {
+  const seen = new Set<string>();
+  const recipients = [];
+  for (const perm of ['receive_invoice_emails', 'receive_receipts']) {
+    for (const c of await contactsWithPermission(tx, ctx.tenant.id, payment.customer_id, perm)) {
+      if (!seen.has(c.id)) recipients.push(c);
+      seen.add(c.id);
+    }
+  }
+  if (recipients.length === 0) return;
+  const customer = await tx.one<{ name: string; number: string }>(
+    'SELECT name, number FROM customers WHERE tenant_id = $1 AND id = $2',
+    [ctx.tenant.id, payment.customer_id],
+  );
+  const method = await tx.maybeOne<{ last4: string; brand: string | null; kind: string }>(
+    'SELECT last4, brand, kind FROM payment_methods WHERE id = $1',
+    [payment.payment_method_id],
+  );
+  const reason = payment.failure_message ?? payment.decline_code ?? 'declined';
+  for (const contact of recipients) {
+    const text = await renderTemplate(tx, ctx, 'payment_failed', {
+      customer: { name: customer.name, number: customer.number },
+      contact: { name: contact.name },
+      payment: {
+        id: payment.id,
+        date: tenantToday(ctx),
+        amount: formatMoney(payment.amount),
+        method: method ? `${method.brand ?? 'bank account'} ending ${method.last4}` : '',
+        // The default template has no next-retry line; say it in the reason as well.
+        failure_reason: next ? `${reason} We will try again on ${next}` : reason,
+        next_retry_date: next ?? '',
+      },
+      portal_url: '',
+    });
+    await queueEmail(tx, ctx, {
+      kind: 'payment_failed',
+      to: contact.email,
+      subject: text.subject,
+      bodyText: text.text,
+      bodyHtml: text.html,
+      customerId: payment.customer_id,
+      contactId: contact.id,
+    });
+  }
+}

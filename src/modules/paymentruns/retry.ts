@@ -1,0 +1,207 @@
+/**
+ * Retrying failed payments (F2): one or many now (staff), a run's failed items, or automatically
+ * when the tenant clock reaches a payment's next_retry_date. A retry is a new payment (source
+ * 'retry', retry_of the failed one) for what is still open of the invoices the failed one meant
+ * to pay, with the same method; an autopay charge's retry keeps its autopay_invoice_id, so the
+ * one-live-autopay-charge index still holds.
+ */
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import type { Db } from '../../db/db.js';
+import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
+import { availableToPay, collectPayment, type PaymentView } from '../payments/service.js';
+import { loadTenant } from '../tenants/service.js';
+import { refreshRun } from './batch.js';
+import { afterFailure, isHardDecline } from './retries.js';
+
+interface FailedRow {
+  id: string;
+  customer_id: string;
+  amount: number;
+  status: string;
+  method_type: string;
+  payment_method_id: string | null;
+  decline_code: string | null;
+  failure_message: string | null;
+  autopay_invoice_id: string | null;
+  autopay_rule_id: string | null;
+  payment_run_id: string | null;
+  retry_of: string | null;
+  retry_count: number;
+  next_retry_date: string | null;
+  failed_at: Date | null;
+  source: string;
+  retried: boolean;
+}
+
+const FAILED_SELECT = `SELECT p.id, p.customer_id, p.amount, p.status, p.method_type, p.payment_method_id,
+    p.decline_code, p.failure_message, p.autopay_invoice_id, p.autopay_rule_id, p.payment_run_id,
+    p.retry_of, p.retry_count, p.next_retry_date, p.failed_at, p.source,
+    EXISTS (SELECT 1 FROM payments r WHERE r.retry_of = p.id AND r.status <> 'cancelled') AS retried
+  FROM payments p`;
+
+export interface RetryResult {
+  payment_id: string;
+  retry: PaymentView | null;
+  /** Why nothing was charged: nothing_due (the invoices were paid meanwhile) or an error code. */
+  skipped: string | null;
+}
+
+/** Charges the retry of one failed payment; the caller has claimed it. */
+async function retryOne(ctx: Ctx, failed: FailedRow, automatic: boolean): Promise<RetryResult> {
+  const db = ctx.db;
+  let planned = await db.query<{ invoice_id: string; amount: number }>(
+    `SELECT invoice_id, sum(amount)::bigint AS amount FROM payment_applications
+      WHERE payment_id = $1 AND kind = 'payment' GROUP BY invoice_id ORDER BY invoice_id`,
+    [failed.id],
+  );
+  if (planned.length === 0 && failed.autopay_invoice_id) {
+    planned = [{ invoice_id: failed.autopay_invoice_id, amount: failed.amount }];
+  }
+  const open = await availableToPay(
+    db,
+    ctx.tenant.id,
+    planned.map((a) => a.invoice_id),
+  );
+  const allocations = planned
+    .map((a) => ({
+      invoice_id: a.invoice_id,
+      amount: Math.min(a.amount, open.get(a.invoice_id) ?? 0),
+    }))
+    .filter((a) => a.amount > 0);
+  if (allocations.length === 0 || !failed.payment_method_id) {
+    return { payment_id: failed.id, retry: null, skipped: 'nothing_due' };
+  }
+  try {
+    const retry = await collectPayment(ctx, {
+      customerId: failed.customer_id,
+      paymentMethodId: failed.payment_method_id,
+      amount: allocations.reduce((s, a) => s + a.amount, 0),
+      allocations,
+      source: 'retry',
+      retryOf: failed.id,
+      ...(failed.autopay_invoice_id && { autopayInvoiceId: failed.autopay_invoice_id }),
+      ...(failed.autopay_rule_id && { autopayRuleId: failed.autopay_rule_id }),
+      ...(failed.payment_run_id && { paymentRunId: failed.payment_run_id }),
+    });
+    if (retry.status === 'failed') await afterFailure(ctx, retry, automatic);
+    if (failed.payment_run_id && failed.autopay_invoice_id) {
+      // The run's item now shows the retry's result.
+      await db.query(
+        `UPDATE payment_run_items SET payment_id = $3,
+                status = CASE $4 WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' ELSE 'pending' END
+          WHERE payment_run_id = $1 AND invoice_id = $2 AND payment_id = $5`,
+        [failed.payment_run_id, failed.autopay_invoice_id, retry.id, retry.status, failed.id],
+      );
+      await refreshRun(ctx, failed.payment_run_id);
+    }
+    return { payment_id: failed.id, retry, skipped: null };
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    return { payment_id: failed.id, retry: null, skipped: err.code };
+  }
+}
+
+/** Retries the given failed payments now; refuses the whole request if any cannot be retried. */
+export async function retryPayments(ctx: Ctx, ids: string[]): Promise<RetryResult[]> {
+  requirePermission(ctx, 'billing:write');
+  const unique = [...new Set(ids)];
+  const rows = await ctx.db.query<FailedRow>(
+    `${FAILED_SELECT} WHERE p.tenant_id = $1 AND p.id = ANY ($2::text[])`,
+    [ctx.tenant.id, unique],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const refused = unique.flatMap((id) => {
+    const r = byId.get(id);
+    const reason = !r
+      ? 'not_found'
+      : r.status !== 'failed'
+        ? `status_${r.status}`
+        : !r.payment_method_id
+          ? 'not_a_gateway_charge'
+          : r.retried
+            ? 'already_retried'
+            : null;
+    return reason ? [{ id, reason }] : [];
+  });
+  if (refused.length > 0) throw new AppError('payment_not_retryable', { payments: refused });
+  const results: RetryResult[] = [];
+  for (const id of unique) {
+    // Claim: no automatic retry of it any more.
+    await ctx.db.query('UPDATE payments SET next_retry_date = NULL WHERE id = $1', [id]);
+    results.push(await retryOne(ctx, byId.get(id) as FailedRow, false));
+  }
+  return results;
+}
+
+/** Retries every failed item of a completed run that has not been retried yet. */
+export async function retryFailedOfRun(ctx: Ctx, runId: string): Promise<RetryResult[]> {
+  requirePermission(ctx, 'billing:write');
+  const run = await ctx.db.maybeOne<{ status: string }>(
+    'SELECT status FROM payment_runs WHERE tenant_id = $1 AND id = $2',
+    [ctx.tenant.id, runId],
+  );
+  if (!run) throw new AppError('payment_run_not_found', { id: runId });
+  if (run.status !== 'completed') throw new AppError('payment_run_not_finished', { id: runId });
+  const failed = await ctx.db.query<{ id: string }>(
+    `SELECT p.id FROM payment_run_items it JOIN payments p ON p.id = it.payment_id
+      WHERE it.payment_run_id = $1 AND it.status = 'failed' AND p.status = 'failed'
+        AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.retry_of = p.id AND r.status <> 'cancelled')
+      ORDER BY p.id`,
+    [runId],
+  );
+  if (failed.length === 0) return [];
+  return retryPayments(
+    ctx,
+    failed.map((f) => f.id),
+  );
+}
+
+/** Failed payments not yet retried, for follow-up (F2); newest first. */
+export async function listFailedPayments(
+  ctx: Ctx,
+  f: { customer?: string | undefined; cursor?: string | undefined; limit: number },
+) {
+  requirePermission(ctx, 'billing:read');
+  const rows = await ctx.db.query<FailedRow>(
+    `${FAILED_SELECT} WHERE p.tenant_id = $1 AND p.status = 'failed'
+        AND ($2::text IS NULL OR p.customer_id = $2) AND ($3::text IS NULL OR p.id < $3)
+        AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.retry_of = p.id AND r.status <> 'cancelled')
+      ORDER BY p.id DESC LIMIT $4`,
+    [ctx.tenant.id, f.customer ?? null, f.cursor ?? null, f.limit + 1],
+  );
+  const data = rows.slice(0, f.limit).map(({ retried: _r, failed_at, ...r }) => ({
+    ...r,
+    currency: 'USD' as const,
+    hard_decline: isHardDecline(r.decline_code),
+    failed_at: failed_at?.toISOString() ?? null,
+  }));
+  return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
+}
+
+/** Automatic retries whose date has come, for one tenant (claimed one by one). */
+export async function runDueRetries(ctx: Ctx): Promise<RetryResult[]> {
+  const due = await ctx.db.query<FailedRow>(
+    `${FAILED_SELECT} WHERE p.tenant_id = $1 AND p.status = 'failed'
+        AND p.next_retry_date IS NOT NULL AND p.next_retry_date <= $2 ORDER BY p.id`,
+    [ctx.tenant.id, tenantToday(ctx)],
+  );
+  const results: RetryResult[] = [];
+  for (const row of due) {
+    const claimed = await ctx.db.maybeOne(
+      `UPDATE payments SET next_retry_date = NULL
+        WHERE id = $1 AND next_retry_date IS NOT NULL RETURNING id`,
+      [row.id],
+    );
+    if (!claimed || row.retried || isHardDecline(row.decline_code)) continue;
+    results.push(await retryOne(ctx, row, true));
+  }
+  return results;
+}
+
+/** Due payment work of one tenant, here and now: scheduled runs are started by the caller. */
+export async function runDueRetriesFor(db: Db, clock: Clock, tenantId: string) {
+  const tenant = await loadTenant(db, tenantId);
+  if (!tenant) return [];
+  return runDueRetries(systemCtx(db, clock, tenant));
+}

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import type { App } from '../../http/app.js';
+import { BusinessDate, cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
+import { listFailedPayments, retryFailedOfRun, retryPayments } from './retry.js';
+import { registerPaymentSchedule } from './schedule.js';
+import { createPaymentRun, getPaymentRun, listPaymentRuns, listRunItems } from './service.js';
+
+const tags = ['payment runs'];
+
+const RunView = z.object({
+  id: z.string(),
+  status: z.enum(['scheduled', 'running', 'completed', 'failed']),
+  after_bill_run_id: z.string().nullable(),
+  run_on: z.string().nullable(),
+  progress: z.object({ processed: z.number(), total: z.number() }),
+  counts: z.object({
+    succeeded: z.number(),
+    failed: z.number(),
+    pending: z.number(),
+    skipped: z.number(),
+  }),
+  collected: z.number(),
+  currency: z.literal('USD'),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+});
+
+const ItemStatus = z.enum(['queued', 'succeeded', 'pending', 'failed', 'skipped']);
+const ItemView = z.object({
+  invoice_id: z.string(),
+  status: ItemStatus,
+  payment_id: z.string().nullable(),
+  autopay_rule_id: z.string().nullable(),
+  amount: z.number().nullable(),
+  decline_code: z.string().nullable(),
+  detail: z.string().nullable(),
+  processed_at: z.string().nullable(),
+});
+
+const RetryResults = z.object({
+  data: z.array(
+    z.object({
+      payment_id: z.string(),
+      retry: z
+        .object({
+          id: z.string(),
+          status: z.string(),
+          amount: z.number(),
+          decline_code: z.string().nullable(),
+          failure_message: z.string().nullable(),
+          next_retry_date: z.string().nullable(),
+        })
+        .nullable(),
+      skipped: z.string().nullable(),
+    }),
+  ),
+});
+
+const FailedPayment = z.object({
+  id: z.string(),
+  customer_id: z.string(),
+  amount: z.number(),
+  currency: z.literal('USD'),
+  source: z.string(),
+  payment_method_id: z.string().nullable(),
+  decline_code: z.string().nullable(),
+  failure_message: z.string().nullable(),
+  hard_decline: z.boolean(),
+  autopay_invoice_id: z.string().nullable(),
+  payment_run_id: z.string().nullable(),
+  retry_of: z.string().nullable(),
+  retry_count: z.number(),
+  next_retry_date: z.string().nullable(),
+  failed_at: z.string().nullable(),
+});
+
+export async function paymentRunRoutes(app: App): Promise<void> {
+  registerPaymentSchedule();
+  app.post(
+    '/payment-runs',
+    {
+      schema: {
+        tags,
+        summary: 'Start a payment run now, or schedule it for a date and/or after a bill run',
+        body: z.strictObject({
+          run_on: BusinessDate.optional(),
+          after_bill_run_id: z.string().max(64).optional(),
+        }),
+        response: { 202: RunView },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await createPaymentRun(req.ctx, req.body)),
+  );
+  app.get(
+    '/payment-runs',
+    {
+      schema: {
+        tags,
+        summary: 'Payment runs, newest first',
+        querystring: ListQuery,
+        response: { 200: z.object({ data: z.array(RunView), next_cursor: z.string().nullable() }) },
+      },
+    },
+    async (req) =>
+      page(
+        await listPaymentRuns(req.ctx, cursorId(req.query.cursor), req.query.limit + 1),
+        req.query.limit,
+      ),
+  );
+  app.get(
+    '/payment-runs/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Status, progress, counts and amount collected',
+        params: IdParams,
+        response: { 200: RunView },
+      },
+    },
+    (req) => getPaymentRun(req.ctx, req.params.id),
+  );
+  app.get(
+    '/payment-runs/:id/items',
+    {
+      schema: {
+        tags,
+        summary: 'Per-invoice results (?status=failed for follow-up)',
+        params: IdParams,
+        querystring: ListQuery.extend({ status: ItemStatus.optional() }),
+        response: {
+          200: z.object({ data: z.array(ItemView), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    (req) => listRunItems(req.ctx, req.params.id, req.query),
+  );
+  app.post(
+    '/payment-runs/:id/retry-failed',
+    {
+      schema: {
+        tags,
+        summary: 'Retry every failed payment of a completed run now',
+        params: IdParams,
+        response: { 200: RetryResults },
+      },
+    },
+    async (req) => ({ data: await retryFailedOfRun(req.ctx, req.params.id) }),
+  );
+  app.get(
+    '/payments/failed',
+    {
+      schema: {
+        tags,
+        summary: 'Failed payments not yet retried, newest first, with the next automatic retry',
+        querystring: ListQuery.extend({ customer: z.string().max(64).optional() }),
+        response: {
+          200: z.object({ data: z.array(FailedPayment), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    (req) =>
+      listFailedPayments(req.ctx, {
+        customer: req.query.customer,
+        cursor: cursorId(req.query.cursor),
+        limit: req.query.limit,
+      }),
+  );
+  app.post(
+    '/payments/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Retry one or many failed payments now',
+        body: z.strictObject({
+          payment_ids: z.array(z.string().min(1).max(64)).min(1).max(100),
+        }),
+        response: { 200: RetryResults },
+      },
+    },
+    async (req) => ({ data: await retryPayments(req.ctx, req.body.payment_ids) }),
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * When payment work falls due (F2, F3): scheduled payment runs start when their date has come
+ * and their bill run is posted; failed payments are retried on their next_retry_date. Both are
+ * checked when a sandbox clock moves (in the advancing transaction: runs start there, retries are
+ * sent as a job, because a gateway is never called inside a transaction) and by a periodic sweep
+ * over every tenant. With the tenant setting payment_run_after_bill_run, posting a bill run
+ * starts a payment run in the posting transaction.
+ */
+import type { Clock } from '../../core/clock.js';
+import { newId } from '../../core/ids.js';
+import type { Db, Tx } from '../../db/db.js';
+import { defineQueue, queueFor } from '../../jobs/queue.js';
+import { type EventRow, onEvent, recordChange } from '../audit/service.js';
+import { onClockAdvanced } from '../clock/service.js';
+import { type Ctx, systemCtx, tenantNow, tenantToday } from '../context.js';
+import { loadTenant } from '../tenants/service.js';
+import { runPaymentRunHere } from './batch.js';
+import { runDueRetries } from './retry.js';
+import { startDueRuns } from './service.js';
+
+export const RETRY_QUEUE = defineQueue('payment-retries', {
+  retryLimit: 3,
+  retryDelay: 30,
+  expireInSeconds: 1800,
+});
+export const PAYMENT_SWEEP_QUEUE = defineQueue('payment-sweep', {
+  retryLimit: 1,
+  expireInSeconds: 600,
+});
+
+export interface RetryJob {
+  tenant_id: string;
+}
+
+async function sendRetryJob(tx: Tx, ctx: Ctx): Promise<void> {
+  const queue = queueFor(ctx.db);
+  if (!queue?.has(RETRY_QUEUE)) return;
+  const due = await tx.maybeOne(
+    `SELECT 1 FROM payments WHERE tenant_id = $1 AND status = 'failed'
+        AND next_retry_date IS NOT NULL AND next_retry_date <= $2 LIMIT 1`,
+    [ctx.tenant.id, tenantToday(ctx)],
+  );
+  if (due) {
+    await queue.send<RetryJob>(
+      RETRY_QUEUE,
+      { tenant_id: ctx.tenant.id },
+      { singletonKey: ctx.tenant.id },
+      tx,
+    );
+  }
+}
+
+async function runAfterPostedBillRun(tx: Tx, ctx: Ctx, event: EventRow): Promise<void> {
+  if (event.type !== 'bill_run.posted') return;
+  const on = await tx.one<{ on: boolean }>(
+    `SELECT coalesce((settings->>'payment_run_after_bill_run')::boolean, false) AS on
+       FROM tenants WHERE id = $1`,
+    [ctx.tenant.id],
+  );
+  if (!on.on) return;
+  const exists = await tx.maybeOne(
+    'SELECT 1 FROM payment_runs WHERE tenant_id = $1 AND after_bill_run_id = $2',
+    [ctx.tenant.id, event.object_id],
+  );
+  if (exists) return;
+  const id = newId('paymentRun');
+  await tx.query(
+    `INSERT INTO payment_runs (id, tenant_id, status, after_bill_run_id, created_at)
+     VALUES ($1, $2, 'scheduled', $3, $4)`,
+    [id, ctx.tenant.id, event.object_id, tenantNow(ctx)],
+  );
+  await recordChange(tx, ctx, {
+    action: 'payment_run.created',
+    objectType: 'payment_run',
+    objectId: id,
+    after: { id, after_bill_run_id: event.object_id, status: 'scheduled' },
+  });
+  await startDueRuns(tx, ctx, id);
+}
+
+let registered = false;
+
+/** Hooks payment work into clock advances and bill-run posting; safe to call more than once. */
+export function registerPaymentSchedule(): void {
+  if (registered) return;
+  registered = true;
+  onClockAdvanced(async (tx, ctx) => {
+    await startDueRuns(tx, ctx);
+    await sendRetryJob(tx, ctx);
+  });
+  onEvent(runAfterPostedBillRun);
+}
+
+/** The periodic sweep: every tenant with a waiting run or a due retry. */
+export async function sweepPaymentWork(db: Db, clock: Clock): Promise<void> {
+  const tenants = await db.query<{ id: string }>(
+    `SELECT DISTINCT tenant_id AS id FROM payment_runs WHERE status = 'scheduled'
+     UNION
+     SELECT DISTINCT tenant_id FROM payments WHERE status = 'failed' AND next_retry_date IS NOT NULL`,
+  );
+  for (const { id } of tenants) {
+    const tenant = await loadTenant(db, id);
+    if (!tenant) continue;
+    const ctx = systemCtx(db, clock, tenant);
+    await db.tx((tx) => startDueRuns(tx, ctx));
+    await runDueRetries(ctx);
+  }
+}
+
+export async function runRetryJob(db: Db, clock: Clock, job: RetryJob): Promise<void> {
+  const tenant = await loadTenant(db, job.tenant_id);
+  if (tenant) await runDueRetries(systemCtx(db, clock, tenant));
+}
+
+/**
+ * Everything due for one tenant, here and now (tests and the CLI without workers): scheduled
+ * runs started, their items charged, due retries made.
+ */
+export async function runDuePaymentWorkHere(db: Db, clock: Clock, tenantId: string) {
+  const tenant = await loadTenant(db, tenantId);
+  if (!tenant) return;
+  const ctx = systemCtx(db, clock, tenant);
+  await db.tx((tx) => startDueRuns(tx, ctx));
+  const running = await db.query<{ id: string }>(
+    `SELECT id FROM payment_runs WHERE tenant_id = $1 AND status = 'running' ORDER BY id`,
+    [tenantId],
+  );
+  for (const r of running) await runPaymentRunHere(db, clock, r.id);
+  await runDueRetries(ctx);
+}

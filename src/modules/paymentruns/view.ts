@@ -1,0 +1,57 @@
+/** A payment run's row and its API view. */
+
+export interface RunRow {
+  id: string;
+  tenant_id: string;
+  status: 'scheduled' | 'running' | 'completed' | 'failed';
+  after_bill_run_id: string | null;
+  run_on: string | null;
+  total_invoices: number;
+  processed: number;
+  succeeded_count: number;
+  failed_count: number;
+  pending_count: number;
+  collected: number;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export const RUN_COLUMNS = `id, tenant_id, status, after_bill_run_id, run_on, total_invoices,
+  processed, succeeded_count, failed_count, pending_count, collected, created_at, started_at,
+  completed_at`;
+
+export interface RunView {
+  id: string;
+  status: RunRow['status'];
+  after_bill_run_id: string | null;
+  run_on: string | null;
+  progress: { processed: number; total: number };
+  counts: { succeeded: number; failed: number; pending: number; skipped: number };
+  collected: number;
+  currency: 'USD';
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export function runView(r: RunRow): RunView {
+  return {
+    id: r.id,
+    status: r.status,
+    after_bill_run_id: r.after_bill_run_id,
+    run_on: r.run_on,
+    progress: { processed: r.processed, total: r.total_invoices },
+    counts: {
+      succeeded: r.succeeded_count,
+      failed: r.failed_count,
+      pending: r.pending_count,
+      skipped: r.processed - r.succeeded_count - r.failed_count - r.pending_count,
+    },
+    collected: r.collected,
+    currency: 'USD',
+    created_at: r.created_at.toISOString(),
+    started_at: r.started_at?.toISOString() ?? null,
+    completed_at: r.completed_at?.toISOString() ?? null,
+  };
+}
