@@ -207,7 +207,7 @@ export async function sandboxRefund(s: SandboxScope, req: RefundRequest): Promis
   }
   return s.db.tx(async (tx) => {
     // The charge's row lock serialises refunds of one charge, retries with one key included.
-    const charge = await findCharge(tx, s.accountId, req.gatewayChargeId, 'FOR UPDATE');
+    const charge = await findCharge(tx, s.accountId, req.gatewayChargeId, 'FOR NO KEY UPDATE');
     const prior = await tx.maybeOne<{ id: string; status: string; message: string | null }>(
       `SELECT id, status, message FROM sandbox_vault_refunds
         WHERE account_id = $1 AND idempotency_key = $2`,

@@ -137,7 +137,7 @@ export async function attachToken(
   );
   if (!customer) throw new GatewayError('sandbox', 'invalid_request', 'No such customer.');
   const token = await tx.maybeOne<VaultToken>(
-    'SELECT * FROM sandbox_vault_tokens WHERE id = $1 AND account_id = $2 FOR UPDATE',
+    'SELECT * FROM sandbox_vault_tokens WHERE id = $1 AND account_id = $2 FOR NO KEY UPDATE',
     [tokenId, accountId],
   );
   if (!token) throw new GatewayError('sandbox', 'token_not_found', `No such token: ${tokenId}`);

@@ -54,7 +54,7 @@ function ruleView(r: RuleRow): RuleView {
 
 async function lockCustomer(tx: Tx, ctx: Ctx, customerId: string): Promise<{ autopay: boolean }> {
   const row = await tx.maybeOne<{ autopay: boolean }>(
-    'SELECT autopay FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+    'SELECT autopay FROM customers WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE',
     [ctx.tenant.id, customerId],
   );
   if (!row) throw new AppError('customer_not_found', { id: customerId });
@@ -222,7 +222,7 @@ export async function updateRule(ctx: Ctx, id: string, patch: RulePatch): Promis
   return ctx.db.tx(async (tx) => {
     const rule = await tx.maybeOne<RuleRow>(
       `SELECT ${RULE_COLUMNS} FROM autopay_rules
-        WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
+        WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR NO KEY UPDATE`,
       [ctx.tenant.id, id],
     );
     if (!rule) throw new AppError('autopay_rule_not_found', { id });

@@ -118,7 +118,7 @@ export async function processBatch(
     const batch = await tx.maybeOne<BatchRow>(
       `SELECT r.tenant_id, r.target_date, b.customer_ids, b.done_at
          FROM bill_run_batches b JOIN bill_runs r ON r.id = b.bill_run_id
-        WHERE b.bill_run_id = $1 AND b.batch_no = $2 FOR UPDATE OF b`,
+        WHERE b.bill_run_id = $1 AND b.batch_no = $2 FOR NO KEY UPDATE OF b`,
       [billRunId, batchNo],
     );
     if (!batch || batch.done_at) return { invoices: 0, total: 0, completedRun: false };
@@ -176,7 +176,7 @@ export async function processBatch(
     // The run's row lock serialises the batches' endings; the count after it is a new statement,
     // so it sees every batch that committed while this one waited, and exactly one batch sees
     // none left.
-    await tx.query('SELECT id FROM bill_runs WHERE id = $1 FOR UPDATE', [billRunId]);
+    await tx.query('SELECT id FROM bill_runs WHERE id = $1 FOR NO KEY UPDATE', [billRunId]);
     await tx.query(
       `UPDATE bill_runs SET processed_customers = processed_customers + $2,
               invoice_count = invoice_count + $3, total_amount = total_amount + $4

@@ -36,7 +36,7 @@ export async function startScheduledRun(
   const row = await tx.one<{ day: number | null; checked: string | null; busy: boolean }>(
     `SELECT (settings->>'bill_run_day')::int AS day, bill_runs_scheduled_through::text AS checked,
             EXISTS (SELECT 1 FROM bill_runs WHERE tenant_id = $1 AND status IN ('pending', 'running')) AS busy
-       FROM tenants WHERE id = $1 FOR UPDATE`,
+       FROM tenants WHERE id = $1 FOR NO KEY UPDATE`,
     [ctx.tenant.id],
   );
   if (row.day === null) return null;

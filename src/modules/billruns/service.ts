@@ -120,7 +120,7 @@ export async function createBillRun(ctx: Ctx, input: NewBillRun): Promise<BillRu
 /** Creates a run inside the caller's transaction (the scheduler uses the clock's). */
 export async function createBillRunIn(tx: Tx, ctx: Ctx, input: NewBillRun): Promise<BillRunView> {
   const tenant = await tx.one<{ settings: { auto_post?: boolean; auto_email?: boolean } }>(
-    'SELECT settings FROM tenants WHERE id = $1 FOR UPDATE',
+    'SELECT settings FROM tenants WHERE id = $1 FOR NO KEY UPDATE',
     [ctx.tenant.id],
   );
   const busy = await tx.maybeOne<{ id: string }>(
@@ -292,7 +292,7 @@ export async function postBillRun(
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
     const run = await tx.maybeOne<RunRow>(
-      `SELECT ${RUN_COLUMNS} FROM bill_runs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      `SELECT ${RUN_COLUMNS} FROM bill_runs WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`,
       [ctx.tenant.id, id],
     );
     if (!run) throw new AppError('bill_run_not_found', { id });

@@ -216,7 +216,7 @@ function patchedShape(row: PriceRow, patch: PricePatch): PriceShape {
 export async function updatePrice(ctx: Ctx, id: string, patch: PricePatch): Promise<PriceView> {
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
-    const row = await findPrice(tx, ctx, id, 'FOR UPDATE');
+    const row = await findPrice(tx, ctx, id, 'FOR NO KEY UPDATE');
     const changed = changedTerms(row, patch);
     if (changed.length > 0 && row.used_at !== null) {
       throw new AppError('price_in_use', { id, fields: changed });

@@ -108,7 +108,7 @@ export async function updateProduct(
 ): Promise<ProductView> {
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
-    const row = await findProduct(tx, ctx, id, 'FOR UPDATE');
+    const row = await findProduct(tx, ctx, id, 'FOR NO KEY UPDATE');
     const updated = await tx.one<ProductRow>(
       `UPDATE products SET name = $3, description = $4, active = $5, updated_at = $6
         WHERE tenant_id = $1 AND id = $2 RETURNING ${PRODUCT_COLUMNS}`,

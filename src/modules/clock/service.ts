@@ -52,7 +52,7 @@ export async function advanceClock(ctx: Ctx, input: Advance): Promise<ClockView>
   if (ctx.tenant.mode !== 'sandbox') throw new AppError('clock_not_movable');
   return ctx.db.tx(async (tx) => {
     const row = await tx.one<{ clock_offset_ms: number }>(
-      'SELECT clock_offset_ms FROM tenants WHERE id = $1 FOR UPDATE',
+      'SELECT clock_offset_ms FROM tenants WHERE id = $1 FOR NO KEY UPDATE',
       [ctx.tenant.id],
     );
     const locked: Ctx = { ...ctx, tenant: { ...ctx.tenant, clockOffsetMs: row.clock_offset_ms } };

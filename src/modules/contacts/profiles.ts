@@ -100,7 +100,7 @@ export async function findProfile(
   db: Queryable,
   ctx: Ctx,
   id: string,
-  lock: '' | 'FOR SHARE' | 'FOR UPDATE' = '',
+  lock: '' | 'FOR SHARE' | 'FOR NO KEY UPDATE' = '',
 ): Promise<ProfileRow> {
   const row = await db.maybeOne<ProfileRow>(
     `SELECT ${COLUMNS} FROM contact_profiles p
@@ -206,7 +206,7 @@ export async function updateProfile(
   return ctx.db.tx(async (tx) => {
     await seedContactProfiles(tx, ctx);
     await lockProfiles(tx, ctx);
-    const row = await findProfile(tx, ctx, id, 'FOR UPDATE');
+    const row = await findProfile(tx, ctx, id, 'FOR NO KEY UPDATE');
     const now = tenantNow(ctx);
     if (patch.is_default && !row.is_default) await clearDefault(tx, ctx, now);
     try {
@@ -244,7 +244,7 @@ export async function deleteProfile(ctx: Ctx, id: string): Promise<ProfileView> 
     await seedContactProfiles(tx, ctx);
     await lockProfiles(tx, ctx);
     // The row lock waits for contacts being added with this profile (they share-lock it).
-    const row = await findProfile(tx, ctx, id, 'FOR UPDATE');
+    const row = await findProfile(tx, ctx, id, 'FOR NO KEY UPDATE');
     if (row.is_default) throw new AppError('contact_profile_is_default', { id });
     // Counted after the lock, in a statement of its own, so that it sees those contacts.
     const { n } = await tx.one<{ n: number }>(

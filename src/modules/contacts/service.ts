@@ -149,7 +149,7 @@ export async function updateContact(
 ): Promise<ContactView> {
   requirePermission(ctx, 'customers:write');
   return ctx.db.tx(async (tx) => {
-    const row = await findRow(tx, ctx, id, 'FOR UPDATE');
+    const row = await findRow(tx, ctx, id, 'FOR NO KEY UPDATE');
     if (row.status === 'revoked') throw new AppError('contact_revoked', { id });
     const profileChanged = patch.profile_id !== undefined && patch.profile_id !== row.profile_id;
     if (profileChanged && patch.profile_id) {
@@ -207,7 +207,7 @@ export async function updateContact(
 export async function revokeContact(ctx: Ctx, id: string): Promise<ContactView> {
   requirePermission(ctx, 'customers:write');
   return ctx.db.tx(async (tx) => {
-    const row = await findRow(tx, ctx, id, 'FOR UPDATE');
+    const row = await findRow(tx, ctx, id, 'FOR NO KEY UPDATE');
     if (row.status === 'revoked') throw new AppError('contact_revoked', { id });
     const now = tenantNow(ctx);
     await tx.query(

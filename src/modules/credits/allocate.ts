@@ -23,7 +23,7 @@ export async function lockInvoices(
   const sorted = [...new Set(ids)].sort();
   const rows = await tx.query<{ id: string; customer_id: string; status: string }>(
     `SELECT id, customer_id, status FROM invoices
-      WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+      WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE`,
     [ctx.tenant.id, sorted],
   );
   for (const id of sorted) {

@@ -71,10 +71,10 @@ async function views(q: Queryable, rows: MemoRow[]): Promise<CreditMemoView[]> {
 
 async function loadMemo(q: Queryable, ctx: Ctx, id: string, lock = false): Promise<MemoRow> {
   if (lock) {
-    await q.query('SELECT id FROM credit_memos WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [
-      ctx.tenant.id,
-      id,
-    ]);
+    await q.query(
+      'SELECT id FROM credit_memos WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE',
+      [ctx.tenant.id, id],
+    );
   }
   const row = await q.maybeOne<MemoRow>(`${MEMO_SELECT} WHERE m.tenant_id = $1 AND m.id = $2`, [
     ctx.tenant.id,

@@ -221,7 +221,7 @@ export async function updateCustomer(
     // The hierarchy lock comes before the row lock, in the same order archiveCustomer takes them.
     const touchesHierarchy = patch.parent_id !== undefined || patch.status !== undefined;
     if (touchesHierarchy) await lockHierarchy(tx, ctx);
-    const row = await findRow(tx, ctx, id, 'FOR UPDATE');
+    const row = await findRow(tx, ctx, id, 'FOR NO KEY UPDATE');
     const status = patch.status ?? row.status;
     if (row.status === 'archived' && status === 'archived') {
       throw new AppError('customer_archived', { id });

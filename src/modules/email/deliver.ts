@@ -61,7 +61,7 @@ export async function enqueueUnsentEmails(db: Db, queue: Queue, limit = 100): Pr
   return db.tx(async (tx) => {
     const rows = await tx.query<{ id: string }>(
       `SELECT id FROM emails WHERE status = 'queued' AND job_id IS NULL
-        ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        ORDER BY created_at LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED`,
       [limit],
     );
     for (const row of rows) await enqueueEmail(tx, queue, row.id);

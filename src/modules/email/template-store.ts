@@ -49,7 +49,7 @@ function templateKey(key: string): TemplateKey {
 async function loadRow(db: Queryable, tenantId: string, key: TemplateKey, lock = false) {
   return db.maybeOne<TemplateRow>(
     `SELECT key, subject, body_text, updated_at FROM email_templates
-      WHERE tenant_id = $1 AND key = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      WHERE tenant_id = $1 AND key = $2 ${lock ? 'FOR NO KEY UPDATE' : ''}`,
     [tenantId, key],
   );
 }

@@ -78,7 +78,7 @@ export async function loadInvoice(
 ): Promise<{ row: InvoiceRow; view: InvoiceView } | undefined> {
   if (lock) {
     const locked = await q.maybeOne(
-      'SELECT id FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+      'SELECT id FROM invoices WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE',
       [tenantId, id],
     );
     if (!locked) return undefined;

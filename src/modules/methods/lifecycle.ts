@@ -58,7 +58,7 @@ export async function replacePaymentMethod(
       ctx.db.tx(async (tx) => {
         await lockActiveCustomer(tx, ctx, current.customer_id);
         await lockCustomerMethods(tx, ctx, current.customer_id);
-        const row = await findLiveMethod(tx, ctx, id, 'FOR UPDATE');
+        const row = await findLiveMethod(tx, ctx, id, 'FOR NO KEY UPDATE');
         if (attached.method.kind !== row.kind) {
           throw new AppError('payment_method_kind_mismatch', {
             method_kind: row.kind,
@@ -140,7 +140,7 @@ export async function deletePaymentMethod(ctx: Ctx, id: string): Promise<MethodV
   const { view, row } = await ctx.db.tx(async (tx) => {
     const peek = await findLiveMethod(tx, ctx, id);
     await lockCustomerMethods(tx, ctx, peek.customer_id);
-    const row = await findLiveMethod(tx, ctx, id, 'FOR UPDATE');
+    const row = await findLiveMethod(tx, ctx, id, 'FOR NO KEY UPDATE');
     const usedBy = await methodUsages(tx, ctx.tenant.id, id);
     if (Object.keys(usedBy).length > 0) {
       throw new AppError('payment_method_in_use', { id, used_by: usedBy });

@@ -144,7 +144,7 @@ export async function changeMethod(
   return ctx.db.tx(async (tx) => {
     const peek = await findLiveMethod(tx, ctx, id);
     await lockCustomerMethods(tx, ctx, peek.customer_id);
-    const row = await findLiveMethod(tx, ctx, id, 'FOR UPDATE');
+    const row = await findLiveMethod(tx, ctx, id, 'FOR NO KEY UPDATE');
     await change(tx, row);
     const today = tenantToday(ctx);
     const before = methodView(row, today);

@@ -117,7 +117,7 @@ export async function putGatewaySettings(
     const current = await tx.maybeOne<SettingsRow>(
       `SELECT gateway, stripe_secret_key_enc, stripe_secret_key_last4, stripe_publishable_key,
               sandbox_latency_ms, updated_at
-         FROM gateway_settings WHERE tenant_id = $1 FOR UPDATE`,
+         FROM gateway_settings WHERE tenant_id = $1 FOR NO KEY UPDATE`,
       [ctx.tenant.id],
     );
     const secret = sealed ?? current?.stripe_secret_key_enc ?? null;

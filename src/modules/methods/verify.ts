@@ -26,7 +26,7 @@ import {
 async function lockedRow(ctx: Ctx, tx: Tx, id: string): Promise<MethodRow> {
   const peek = await findLiveMethod(tx, ctx, id);
   await lockCustomerMethods(tx, ctx, peek.customer_id);
-  return findLiveMethod(tx, ctx, id, 'FOR UPDATE');
+  return findLiveMethod(tx, ctx, id, 'FOR NO KEY UPDATE');
 }
 
 /** When the method was saved, for "the most recently saved becomes the default". */

@@ -149,7 +149,7 @@ async function chargeItems(ctx: Ctx, runId: string, invoiceIds: string[]): Promi
 export async function refreshRun(ctx: Ctx, runId: string): Promise<void> {
   await ctx.db.tx(async (tx) => {
     const before = await tx.one<RunRow>(
-      `SELECT ${RUN_COLUMNS} FROM payment_runs WHERE id = $1 FOR UPDATE`,
+      `SELECT ${RUN_COLUMNS} FROM payment_runs WHERE id = $1 FOR NO KEY UPDATE`,
       [runId],
     );
     const c = await tx.one<{

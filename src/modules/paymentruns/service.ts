@@ -92,7 +92,7 @@ export async function startDueRuns(tx: Tx, ctx: Ctx, only?: string): Promise<str
       WHERE r.tenant_id = $1 AND r.status = 'scheduled' AND ($3::text IS NULL OR r.id = $3)
         AND (r.run_on IS NULL OR r.run_on <= $2)
         AND (r.after_bill_run_id IS NULL OR b.status = 'posted')
-      ORDER BY r.id FOR UPDATE OF r SKIP LOCKED`,
+      ORDER BY r.id FOR NO KEY UPDATE OF r SKIP LOCKED`,
     [ctx.tenant.id, tenantToday(ctx), only ?? null],
   );
   for (const r of due) await startRun(tx, ctx, r.id);

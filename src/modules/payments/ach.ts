@@ -25,7 +25,7 @@ export async function applyChargeUpdate(
   returnCode: string | null,
 ): Promise<PaymentRow | undefined> {
   const row = await tx.maybeOne<PaymentRow>(
-    'SELECT * FROM payments WHERE tenant_id = $1 AND gateway_charge_id = $2 FOR UPDATE',
+    'SELECT * FROM payments WHERE tenant_id = $1 AND gateway_charge_id = $2 FOR NO KEY UPDATE',
     [ctx.tenant.id, gatewayChargeId],
   );
   if (!row) return undefined;

@@ -116,7 +116,7 @@ export async function availableToPay(
 export async function lockInvoices(q: Queryable, tenantId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await q.query(
-    `SELECT id FROM invoices WHERE tenant_id = $1 AND id = ANY ($2::text[]) ORDER BY id FOR UPDATE`,
+    `SELECT id FROM invoices WHERE tenant_id = $1 AND id = ANY ($2::text[]) ORDER BY id FOR NO KEY UPDATE`,
     [tenantId, [...new Set(ids)].sort()],
   );
 }

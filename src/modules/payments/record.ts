@@ -141,7 +141,7 @@ export async function recordChargeResult(
   result: ChargeOutcome,
 ): Promise<PaymentView> {
   return ctx.db.tx(async (tx) => {
-    const before = await findPaymentRow(tx, ctx.tenant.id, paymentId, 'FOR UPDATE');
+    const before = await findPaymentRow(tx, ctx.tenant.id, paymentId, 'FOR NO KEY UPDATE');
     if (result.status === 'unknown' || before.status !== 'pending' || before.gateway_charge_id) {
       return paymentView(tx, before);
     }

@@ -44,7 +44,7 @@ async function refundParts(tx: Tx, row: PaymentRow, amount: number): Promise<All
 
 /** Applies a succeeded refund to the books (tx2, or the only tx of an external payment). */
 async function settleRefund(tx: Tx, ctx: Ctx, refund: RefundRow, gatewayRefundId: string | null) {
-  const row = await findPaymentRow(tx, ctx.tenant.id, refund.payment_id, 'FOR UPDATE');
+  const row = await findPaymentRow(tx, ctx.tenant.id, refund.payment_id, 'FOR NO KEY UPDATE');
   await insertApplications(tx, ctx, row.id, await refundParts(tx, row, refund.amount), 'refund');
   const refunded = row.amount_refunded + refund.amount;
   const after = await tx.one<PaymentRow>(
@@ -75,7 +75,7 @@ export async function refundPayment(
   requirePermission(ctx, 'billing:write');
   // tx1: check and record the intent; concurrent refunds count each other's pending ones.
   const intent = await ctx.db.tx(async (tx) => {
-    const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR UPDATE');
+    const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR NO KEY UPDATE');
     if (row.status !== 'succeeded') {
       throw new AppError('payment_not_refundable', { id, status: row.status });
     }
@@ -130,7 +130,7 @@ export async function recordRefundResult(
 ): Promise<PaymentView> {
   const view = await ctx.db.tx(async (tx) => {
     const current = await tx.one<RefundRow>(
-      'SELECT id, payment_id, amount, status FROM refunds WHERE id = $1 FOR UPDATE',
+      'SELECT id, payment_id, amount, status FROM refunds WHERE id = $1 FOR NO KEY UPDATE',
       [refund.id],
     );
     if (current.status !== 'pending') return null;

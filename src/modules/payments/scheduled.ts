@@ -64,7 +64,7 @@ export async function adjustScheduled(
 ): Promise<AdjustedScheduled[]> {
   const rows = await tx.query<PaymentRow>(
     `SELECT * FROM payments WHERE tenant_id = $1 AND customer_id = $2 AND status = 'scheduled'
-      ORDER BY scheduled_for, id FOR UPDATE`,
+      ORDER BY scheduled_for, id FOR NO KEY UPDATE`,
     [ctx.tenant.id, customerId],
   );
   if (rows.length === 0) return [];
@@ -108,7 +108,7 @@ async function changeScheduled(
 ): Promise<PaymentView> {
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
-    const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR UPDATE');
+    const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR NO KEY UPDATE');
     if (row.status !== 'scheduled') {
       throw new AppError('payment_not_cancellable', { id, status: row.status });
     }
@@ -155,7 +155,7 @@ export async function startScheduled(ctx: Ctx, id: string): Promise<Started | nu
       ctx.tenant.id,
       planOf(peek).map((a) => a.invoice_id),
     );
-    const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR UPDATE');
+    const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR NO KEY UPDATE');
     if (row.status !== 'scheduled' || (row.scheduled_for ?? '') > tenantToday(ctx)) return null;
     const plan = planOf(row);
     const now = tenantNow(ctx);

@@ -281,7 +281,7 @@ export async function applyPayment(
           )
         ).map((r) => r.id);
     await lockInvoices(tx, ctx.tenant.id, ids);
-    const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR UPDATE');
+    const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR NO KEY UPDATE');
     const current = await paymentView(tx, row);
     if (current.unapplied <= 0) {
       throw new AppError('payment_nothing_unapplied', { id, unapplied: current.unapplied });

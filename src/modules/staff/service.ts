@@ -110,11 +110,11 @@ export async function updateStaff(ctx: Ctx, id: string, patch: StaffPatch): Prom
   return ctx.db.tx(async (tx) => {
     // Lock the tenant's owners so two demotions cannot both see "another owner remains".
     await tx.query(
-      `SELECT id FROM staff_users WHERE tenant_id = $1 AND role = 'owner' FOR UPDATE`,
+      `SELECT id FROM staff_users WHERE tenant_id = $1 AND role = 'owner' FOR NO KEY UPDATE`,
       [ctx.tenant.id],
     );
     const row = await tx.maybeOne<StaffRow>(
-      `SELECT ${STAFF_COLUMNS} FROM staff_users WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      `SELECT ${STAFF_COLUMNS} FROM staff_users WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`,
       [ctx.tenant.id, id],
     );
     if (!row) throw new AppError('staff_not_found', { id });
@@ -305,7 +305,7 @@ export async function revokeApiKey(ctx: Ctx, id: string): Promise<ApiKeyView> {
   requirePermission(ctx, 'tenant:manage');
   return ctx.db.tx(async (tx) => {
     const row = await tx.maybeOne<ApiKeyRow>(
-      `SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      `SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`,
       [ctx.tenant.id, id],
     );
     if (!row) throw new AppError('api_key_not_found', { id });

@@ -107,7 +107,7 @@ export async function listCharges(
 export async function deleteCharge(ctx: Ctx, id: string): Promise<ChargeView> {
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
-    const row = await findRow(tx, ctx, id, 'FOR UPDATE');
+    const row = await findRow(tx, ctx, id, 'FOR NO KEY UPDATE');
     if (row.invoice_id !== null) {
       throw new AppError('charge_invoiced', { id, invoice_id: row.invoice_id });
     }

@@ -219,7 +219,7 @@ export async function listSubscriptions(
 
 /** A subscription that is still running (or not started yet), locked for a change. */
 async function lockRunning(tx: Tx, ctx: Ctx, id: string, today: string): Promise<SubRow> {
-  const row = await findRow(tx, ctx, id, 'FOR UPDATE');
+  const row = await findRow(tx, ctx, id, 'FOR NO KEY UPDATE');
   if (effectiveStatus(row, today) === 'canceled') {
     throw new AppError('subscription_canceled', { id, end_date: row.end_date });
   }

@@ -114,9 +114,10 @@ export async function getTenant(ctx: Ctx): Promise<TenantView> {
 export async function updateTenant(ctx: Ctx, patch: TenantPatch): Promise<TenantView> {
   requirePermission(ctx, 'tenant:manage');
   return ctx.db.tx(async (tx) => {
-    const row = await tx.one<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE id = $1 FOR UPDATE`, [
-      ctx.tenant.id,
-    ]);
+    const row = await tx.one<TenantRow>(
+      `SELECT ${COLUMNS} FROM tenants WHERE id = $1 FOR NO KEY UPDATE`,
+      [ctx.tenant.id],
+    );
     const before = view(row);
     const settings = { ...before.settings, ...patch.settings };
     const updated = await tx.one<TenantRow>(

@@ -106,7 +106,7 @@ export async function enqueueUnqueued(db: Db, queue: Queue, limit = 100): Promis
   return db.tx(async (tx) => {
     const rows = await tx.query<{ id: string }>(
       `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND job_id IS NULL
-        ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        ORDER BY created_at LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED`,
       [limit],
     );
     for (const row of rows) await enqueue(tx, queue, row.id);

@@ -53,7 +53,7 @@ async function loadEndpoint(
 ): Promise<EndpointRow> {
   const row = await db.maybeOne<EndpointRow>(
     `SELECT ${COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2
-      ${forUpdate ? 'FOR UPDATE' : ''}`,
+      ${forUpdate ? 'FOR NO KEY UPDATE' : ''}`,
     [ctx.tenant.id, id],
   );
   if (!row) throw new AppError('webhook_endpoint_not_found', { id });
