@@ -142,9 +142,12 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const apps = await q.query<{ payment_id: string; invoice_id: string; amount: number }>(
-    `SELECT payment_id, invoice_id, sum(amount)::bigint AS amount FROM payment_applications
-      WHERE payment_id = ANY ($1::text[]) GROUP BY payment_id, invoice_id
-      ORDER BY payment_id, min(id)`,
+    // In allocation order (oldest invoice first): application ids made in one millisecond do
+    // not sort in the order they were made.
+    `SELECT pa.payment_id, pa.invoice_id, sum(pa.amount)::bigint AS amount
+       FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
+      WHERE pa.payment_id = ANY ($1::text[]) GROUP BY pa.payment_id, pa.invoice_id, i.invoice_date
+      ORDER BY pa.payment_id, i.invoice_date, pa.invoice_id`,
     [ids],
   );
   const refunds = await q.query<RefundView & { payment_id: string; created_at: Date }>(
