@@ -24,6 +24,7 @@ export interface VaultKeys {
 
 const ENV = 'BILLOW_SANDBOX_VAULT_KEY';
 const cache = new WeakMap<object, Promise<Map<string, Buffer>>>();
+const derivedCache = new WeakMap<Map<string, Buffer>, Map<string, VaultKeys>>();
 
 async function masters(db: Queryable): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
@@ -63,10 +64,18 @@ export async function vaultKeys(
   }
   const all = await pending;
   const currentId = all.has('env') ? 'env' : 'db';
+  const derived = derivedCache.get(all) ?? new Map<string, VaultKeys>();
+  derivedCache.set(all, derived);
   const byId = (id: string) => {
     const master = all.get(id);
     if (!master) throw new Error(`the sandbox vault key "${id}" is not configured`);
-    return keysFrom(id, master);
+    // HKDF on every charge showed in the payment-run profile: derive once per master key.
+    let keys = derived.get(id);
+    if (!keys) {
+      keys = keysFrom(id, master);
+      derived.set(id, keys);
+    }
+    return keys;
   };
   return { current: byId(currentId), byId };
 }

@@ -6,7 +6,7 @@
 import { daysBetween } from '../../core/dates.js';
 import type { Queryable } from '../../db/db.js';
 import { type Ctx, tenantToday } from '../context.js';
-import { effectiveMethodId } from '../methods/store.js';
+import { effectiveMethodIds } from '../methods/store.js';
 import { type Criterion, firstMatchingRule, type InvoiceFacts, type RuleForEval } from './model.js';
 
 export interface RuleRow extends RuleForEval {
@@ -119,7 +119,11 @@ export async function autopayChoices(
     list.push({ ...r, criteria: r.criteria as Criterion[] });
     byCustomer.set(r.customer_id, list);
   }
-  const defaults = new Map<string, string | undefined>();
+  const defaults = await effectiveMethodIds(
+    q,
+    ctx,
+    [...facts.values()].filter((f) => f.simpleAutopay).map((f) => f.customerId),
+  );
   const out = new Map<string, AutopayChoice | null>();
   for (const id of invoiceIds) {
     const f = facts.get(id);
@@ -139,9 +143,6 @@ export async function autopayChoices(
     if (!f.simpleAutopay) {
       out.set(id, null);
       continue;
-    }
-    if (!defaults.has(f.customerId)) {
-      defaults.set(f.customerId, await effectiveMethodId(q, ctx, f.customerId));
     }
     const methodId = defaults.get(f.customerId);
     out.set(id, methodId ? { customerId: f.customerId, rule: null, methodId } : null);

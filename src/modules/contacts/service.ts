@@ -228,6 +228,31 @@ export async function revokeContact(ctx: Ctx, id: string): Promise<ContactView> 
   });
 }
 
+/** contactsWithPermission for many customers in one query, by customer id. */
+export async function contactsWithPermissionMany(
+  q: Queryable,
+  tenantId: string,
+  customerIds: string[],
+  permission: string,
+): Promise<Map<string, { id: string; name: string; email: string }[]>> {
+  const out = new Map<string, { id: string; name: string; email: string }[]>();
+  if (customerIds.length === 0) return out;
+  const rows = await q.query<{ customer_id: string; id: string; name: string; email: string }>(
+    `SELECT c.customer_id, c.id, c.name, c.email FROM contacts c
+       JOIN contact_profiles p ON p.id = c.profile_id
+      WHERE c.tenant_id = $1 AND c.customer_id = ANY ($2::text[]) AND c.status = 'active'
+        AND $3 = ANY (p.permissions)
+      ORDER BY c.customer_id, c.id`,
+    [tenantId, [...new Set(customerIds)], permission],
+  );
+  for (const { customer_id, ...contact } of rows) {
+    const list = out.get(customer_id) ?? [];
+    list.push(contact);
+    out.set(customer_id, list);
+  }
+  return out;
+}
+
 /**
  * The active contacts of a customer whose profile grants `permission` (receive_invoice_emails,
  * receive_receipts, …): who gets an invoice or a receipt.

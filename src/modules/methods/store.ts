@@ -185,6 +185,80 @@ export async function effectiveMethodId(
   return row?.id;
 }
 
+/** The customers' ancestors (and themselves at depth 0), as a CTE named `ups(root, id, depth)`. */
+const UPS = `WITH RECURSIVE ups (root, id, parent_id, depth) AS (
+    SELECT id, id, parent_id, 0 FROM customers WHERE tenant_id = $1 AND id = ANY ($2::text[])
+    UNION ALL
+    SELECT ups.root, c.id, c.parent_id, ups.depth + 1
+      FROM customers c JOIN ups ON c.tenant_id = $1 AND c.id = ups.parent_id
+     WHERE ups.depth < 100)`;
+
+/** effectiveMethodId for many customers in one query (payment runs, projections). */
+export async function effectiveMethodIds(
+  q: Queryable,
+  ctx: Ctx,
+  customerIds: string[],
+): Promise<Map<string, string>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await q.query<{ root: string; id: string }>(
+    `${UPS}
+     SELECT DISTINCT ON (ups.root) ups.root, m.id
+       FROM payment_methods m JOIN ups ON m.tenant_id = $1 AND m.customer_id = ups.id
+      WHERE ${usableSql('$3')} AND (ups.depth = 0 OR m.shared_with_children)
+      ORDER BY ups.root, ups.depth, m.is_default DESC, m.id DESC`,
+    [ctx.tenant.id, [...new Set(customerIds)], monthIndex(tenantToday(ctx))],
+  );
+  return new Map(rows.map((r) => [r.root, r.id]));
+}
+
+/**
+ * usableMethodFor for many (customer, method) pairs in two queries: each pair gets its method
+ * row or the error usableMethodFor would have thrown. `lock` as there.
+ */
+export async function usableMethodsFor(
+  q: Queryable,
+  ctx: Ctx,
+  pairs: { customerId: string; methodId: string }[],
+  lock = '',
+): Promise<(MethodRow | AppError)[]> {
+  if (pairs.length === 0) return [];
+  const ids = [...new Set(pairs.map((p) => p.methodId))].sort();
+  const rows = await q.query<MethodRow>(
+    `SELECT * FROM payment_methods WHERE tenant_id = $1 AND id = ANY ($2::text[]) ORDER BY id ${lock}`,
+    [ctx.tenant.id, ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const foreign = pairs.filter((p) => {
+    const m = byId.get(p.methodId);
+    return m && m.customer_id !== p.customerId;
+  });
+  const ancestors = new Set<string>();
+  if (foreign.length > 0) {
+    const up = await q.query<{ root: string; id: string }>(
+      `${UPS} SELECT root, id FROM ups WHERE depth > 0`,
+      [ctx.tenant.id, [...new Set(foreign.map((p) => p.customerId))]],
+    );
+    for (const r of up) ancestors.add(`${r.root}:${r.id}`);
+  }
+  const today = tenantToday(ctx);
+  return pairs.map(({ customerId, methodId }) => {
+    const row = byId.get(methodId);
+    if (!row) return new AppError('payment_method_not_found', { id: methodId });
+    if (row.deleted_at)
+      return new AppError('payment_method_not_found', { id: methodId, deleted: true });
+    if (
+      row.customer_id !== customerId &&
+      !(row.shared_with_children && ancestors.has(`${customerId}:${row.customer_id}`))
+    ) {
+      return new AppError('payment_method_not_found', { id: methodId, customer_id: customerId });
+    }
+    const status = statusOf(row, today);
+    if (status === 'expired') return new AppError('card_expired', { id: methodId });
+    if (status !== 'usable') return new AppError('payment_method_unverified', { id: methodId });
+    return row;
+  });
+}
+
 /**
  * For payments and autopay: the method, checked usable by this customer right now — its own, or
  * shared by an ancestor at this moment (unsharing takes effect for the next charge). Throws

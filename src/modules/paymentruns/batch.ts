@@ -1,60 +1,67 @@
 /**
  * One batch of a payment run: for each of its invoices still queued, the method autopay chooses
- * now (first matching rule, else the default of simple autopay), one gateway charge through
- * collectPayment (outside any transaction, a bounded number at once), and the item's result.
- * Safe to run twice: a processed item is skipped, and a charge already made for the item (a
- * crash between the charge and the item's update) is found and recorded instead of repeated;
- * the unique live-autopay-charge index makes a second charge for the invoice impossible anyway.
+ * now (first matching rule, else the default of simple autopay), and one gateway charge per
+ * invoice through collectMany (payments/batch.ts): one transaction reserves them all, the
+ * gateway calls go out a bounded number at once, one transaction records the answers together
+ * with the items' results. Safe to run twice: a processed item is skipped, a payment reserved by
+ * an attempt that died before recording is charged again with its own idempotency key (the
+ * gateway answers with the charge already made), and the unique live-autopay-charge index makes
+ * a second charge for the invoice impossible anyway.
  */
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
-import type { Db } from '../../db/db.js';
+import type { Db, Queryable } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { autopayChoices } from '../autopay/store.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
-import { availableToPay, collectPayment, type PaymentView } from '../payments/service.js';
+import { collectMany, type InvoiceCharge } from '../payments/batch.js';
+import type { PaymentRow, PaymentView } from '../payments/model.js';
 import { loadTenant } from '../tenants/service.js';
 import { afterFailure } from './retries.js';
 import { RUN_COLUMNS, type RunRow, runView } from './view.js';
 
 /** Gateway charges in flight at once per batch job. */
-export const CHARGE_CONCURRENCY = 8;
-
-/** Runs `fn` over `items` with at most `limit` at once. */
-export async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
+export const CHARGE_CONCURRENCY = 32;
 
 type ItemStatus = 'succeeded' | 'pending' | 'failed' | 'skipped';
 
-async function recordItem(
-  db: Db,
+interface ItemResult {
+  invoiceId: string;
+  status: ItemStatus;
+  paymentId?: string | null;
+  ruleId?: string | null;
+  detail?: string | null;
+}
+
+/** Writes the results of queued items with one statement (items already processed stay). */
+async function recordItems(
+  q: Queryable,
   runId: string,
-  invoiceId: string,
   at: Date,
-  r: { status: ItemStatus; paymentId?: string; ruleId?: string | null; detail?: string | null },
+  items: ItemResult[],
 ): Promise<void> {
-  await db.query(
-    `UPDATE payment_run_items SET status = $3, payment_id = $4, autopay_rule_id = $5, detail = $6,
-            processed_at = $7
-      WHERE payment_run_id = $1 AND invoice_id = $2 AND status = 'queued'`,
-    [runId, invoiceId, r.status, r.paymentId ?? null, r.ruleId ?? null, r.detail ?? null, at],
+  if (items.length === 0) return;
+  await q.query(
+    `UPDATE payment_run_items it
+        SET status = t.status, payment_id = t.payment_id, autopay_rule_id = t.rule_id,
+            detail = t.detail, processed_at = $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         AS t(invoice_id, status, payment_id, rule_id, detail)
+      WHERE it.payment_run_id = $1 AND it.invoice_id = t.invoice_id AND it.status = 'queued'`,
+    [
+      runId,
+      at,
+      items.map((i) => i.invoiceId),
+      items.map((i) => i.status),
+      items.map((i) => i.paymentId ?? null),
+      items.map((i) => i.ruleId ?? null),
+      items.map((i) => i.detail ?? null),
+    ],
   );
 }
 
-const itemStatus = (p: PaymentView): ItemStatus =>
-  p.status === 'succeeded' ? 'succeeded' : p.status === 'failed' ? 'failed' : 'pending';
+const itemStatus = (status: PaymentView['status'] | PaymentRow['status']): ItemStatus =>
+  status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'pending';
 
 export async function runCtx(db: Db, clock: Clock, runId: string): Promise<Ctx | null> {
   const run = await db.maybeOne<{ tenant_id: string }>(
@@ -84,65 +91,79 @@ export async function processRunBatch(
   await refreshRun(ctx, runId);
 }
 
+/**
+ * Charges a batch of queued items: the autopay choice per invoice, then every charge through
+ * collectMany (one reserving transaction, the gateway calls, one recording transaction that
+ * also writes the items). Failures then get their retry date and email.
+ */
 async function chargeItems(ctx: Ctx, runId: string, invoiceIds: string[]): Promise<void> {
   const db = ctx.db;
   const choices = await autopayChoices(db, ctx, invoiceIds);
-  const available = await availableToPay(db, ctx.tenant.id, invoiceIds);
-  const earlier = await db.query<{ id: string; autopay_invoice_id: string; status: string }>(
-    `SELECT id, autopay_invoice_id, status FROM payments
+  const earlier = await db.query<PaymentRow>(
+    `SELECT * FROM payments
       WHERE tenant_id = $1 AND payment_run_id = $2 AND autopay_invoice_id = ANY ($3::text[])
         AND source = 'payment_run'`,
     [ctx.tenant.id, runId, invoiceIds],
   );
   const made = new Map(earlier.map((p) => [p.autopay_invoice_id, p]));
-  await mapLimit(invoiceIds, CHARGE_CONCURRENCY, async (invoiceId) => {
-    const at = tenantNow(ctx);
+  const done: ItemResult[] = [];
+  const charges: InvoiceCharge[] = [];
+  const resume: { row: PaymentRow; charge: InvoiceCharge }[] = [];
+  for (const invoiceId of invoiceIds) {
     const found = made.get(invoiceId);
-    if (found) {
-      const status = found.status as PaymentView['status'];
-      const s: ItemStatus =
-        status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'pending';
-      await recordItem(db, runId, invoiceId, at, { status: s, paymentId: found.id });
-      return;
-    }
     const choice = choices.get(invoiceId);
-    const amount = available.get(invoiceId) ?? 0;
-    if (!choice) {
-      await recordItem(db, runId, invoiceId, at, { status: 'skipped', detail: 'no_autopay' });
-      return;
-    }
-    if (amount <= 0) {
-      await recordItem(db, runId, invoiceId, at, { status: 'skipped', detail: 'nothing_due' });
-      return;
-    }
-    try {
-      const payment = await collectPayment(ctx, {
+    if (found?.status === 'pending' && !found.gateway_charge_id && found.attempted_at) {
+      // Reserved by an earlier attempt of this batch that died before recording the answer.
+      resume.push({
+        row: found,
+        charge: {
+          invoiceId,
+          customerId: found.customer_id,
+          paymentMethodId: found.payment_method_id ?? '',
+          amount: found.amount,
+          source: 'payment_run',
+          paymentRunId: runId,
+          autopayRuleId: found.autopay_rule_id,
+        },
+      });
+    } else if (found) {
+      done.push({
+        invoiceId,
+        status: itemStatus(found.status),
+        paymentId: found.id,
+        ruleId: found.autopay_rule_id,
+      });
+    } else if (!choice) {
+      done.push({ invoiceId, status: 'skipped', detail: 'no_autopay' });
+    } else {
+      charges.push({
+        invoiceId,
         customerId: choice.customerId,
         paymentMethodId: choice.methodId,
-        amount,
-        allocations: [{ invoice_id: invoiceId, amount }],
+        amount: 'balance',
         source: 'payment_run',
         paymentRunId: runId,
-        autopayInvoiceId: invoiceId,
-        ...(choice.rule && { autopayRuleId: choice.rule.id }),
-      });
-      await recordItem(db, runId, invoiceId, at, {
-        status: itemStatus(payment),
-        paymentId: payment.id,
-        ruleId: choice.rule?.id ?? null,
-      });
-      if (payment.status === 'failed') await afterFailure(ctx, payment);
-    } catch (err) {
-      // A refusal before any charge (the method became unusable, the invoice was paid
-      // meanwhile): the item is skipped with the reason; anything else retries the batch.
-      if (!(err instanceof AppError)) throw err;
-      await recordItem(db, runId, invoiceId, at, {
-        status: 'skipped',
-        ruleId: choice.rule?.id ?? null,
-        detail: err.code,
+        autopayRuleId: choice.rule?.id ?? null,
       });
     }
+  }
+  const outcomes = await collectMany(ctx, charges, {
+    concurrency: CHARGE_CONCURRENCY,
+    resume,
+    within: async (tx, all) => {
+      const results = all.map((o): ItemResult => {
+        const base = { invoiceId: o.charge.invoiceId, ruleId: o.charge.autopayRuleId ?? null };
+        return 'payment' in o
+          ? { ...base, status: itemStatus(o.payment.status), paymentId: o.payment.id }
+          : { ...base, status: 'skipped', detail: o.refused.code };
+      });
+      await recordItems(tx, runId, tenantNow(ctx), [...done, ...results]);
+    },
   });
+  if (outcomes.length === 0) await recordItems(db, runId, tenantNow(ctx), done);
+  for (const o of outcomes) {
+    if ('payment' in o && o.payment.status === 'failed') await afterFailure(ctx, o.payment);
+  }
 }
 
 /** Recounts the run from its items (one source of truth) and completes it when none is queued. */

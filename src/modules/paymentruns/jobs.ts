@@ -18,7 +18,7 @@ import {
 import { RUN_BATCH_QUEUE, type RunBatchJob } from './service.js';
 
 /** Batch jobs a worker process runs at once (each with CHARGE_CONCURRENCY charges in flight). */
-export const RUN_BATCH_JOBS_AT_ONCE = 8;
+export const RUN_BATCH_JOBS_AT_ONCE = 4;
 
 export async function startPaymentRunJobs(
   queue: Queue,

@@ -6,7 +6,7 @@
 import { businessDate } from '../../core/dates.js';
 import { formatMoney } from '../../core/money.js';
 import type { Tx } from '../../db/db.js';
-import { contactsWithPermission } from '../contacts/service.js';
+import { contactsWithPermission, contactsWithPermissionMany } from '../contacts/service.js';
 import type { Ctx } from '../context.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
 import type { PaymentRow } from './model.js';
@@ -44,6 +44,20 @@ export async function queueReceipt(tx: Tx, ctx: Ctx, row: PaymentRow): Promise<s
   return notify(tx, ctx, row, 'receipt', {});
 }
 
+/** Receipts for many payments (a payment-run batch): one query finds who receives them. */
+export async function queueReceipts(tx: Tx, ctx: Ctx, rows: PaymentRow[]): Promise<void> {
+  const recipients = await contactsWithPermissionMany(
+    tx,
+    ctx.tenant.id,
+    rows.map((r) => r.customer_id),
+    'receive_receipts',
+  );
+  for (const row of rows) {
+    const to = recipients.get(row.customer_id);
+    if (to) await notify(tx, ctx, row, 'receipt', {}, to);
+  }
+}
+
 /** Tells the billing contacts that a bank debit came back (the invoices are open again). */
 export async function queueReturnNotice(tx: Tx, ctx: Ctx, row: PaymentRow): Promise<string[]> {
   return notify(tx, ctx, row, 'payment_failed', {
@@ -60,9 +74,11 @@ async function notify(
   row: PaymentRow,
   template: 'receipt' | 'payment_failed',
   extra: Record<string, string>,
+  known?: { id: string; name: string; email: string }[],
 ): Promise<string[]> {
   const permission = template === 'receipt' ? 'receive_receipts' : 'receive_invoice_emails';
-  const recipients = await contactsWithPermission(tx, ctx.tenant.id, row.customer_id, permission);
+  const recipients =
+    known ?? (await contactsWithPermission(tx, ctx.tenant.id, row.customer_id, permission));
   if (recipients.length === 0) return [];
   const customer = await customerOf(tx, row);
   const method = await describeMethod(tx, row);

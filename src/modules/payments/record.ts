@@ -6,6 +6,7 @@
  * 3. record (tx2): the result. A payment left pending with attempted_at and no charge id is
  *    reconciled (reconcile.ts) by asking the gateway again with the same key.
  */
+import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
 import {
@@ -14,13 +15,13 @@ import {
   type GatewayName,
   isGatewayError,
 } from '../../gateways/index.js';
-import { recordChange } from '../audit/service.js';
+import { recordMany } from '../audit/service.js';
 import { type Ctx, tenantNow } from '../context.js';
 import { gatewayNamed } from '../methods/gateway.js';
 import type { MethodRow } from '../methods/store.js';
 import type { Allocation, PaymentRow, PaymentSource, PaymentView } from './model.js';
-import { findPaymentRow, paymentView } from './queries.js';
-import { queueReceipt } from './receipts.js';
+import { paymentViews } from './queries.js';
+import { queueReceipts } from './receipts.js';
 
 export interface NewPayment {
   customerId: string;
@@ -41,39 +42,65 @@ export interface NewPayment {
 }
 
 export async function insertPayment(tx: Tx, ctx: Ctx, p: NewPayment): Promise<PaymentRow> {
+  return (await insertPayments(tx, ctx, [p]))[0] as PaymentRow;
+}
+
+/** Inserts payments with one statement; rows come back in the order given. */
+export async function insertPayments(tx: Tx, ctx: Ctx, ps: NewPayment[]): Promise<PaymentRow[]> {
+  if (ps.length === 0) return [];
   const now = tenantNow(ctx);
-  return tx.one<PaymentRow>(
+  const col = <T>(f: (p: NewPayment) => T) => ps.map(f);
+  const ids = col(() => newId('payment'));
+  const rows = await tx.query<PaymentRow>(
     `INSERT INTO payments (id, tenant_id, customer_id, method_type, payment_method_id, gateway,
        reference, amount, status, source, prepayment, scheduled_for, planned_allocations,
        autopay_rule_id, payment_run_id, autopay_invoice_id, retry_of, attempted_at, settled_at,
        created_by, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-       $20, $21, $21)
+     SELECT id, $1, customer_id, method_type, payment_method_id, gateway, reference, amount, status,
+            source, prepayment, scheduled_for, planned_allocations::jsonb, autopay_rule_id,
+            payment_run_id, autopay_invoice_id, retry_of,
+            CASE WHEN status = 'scheduled' THEN NULL ELSE $2::timestamptz END,
+            CASE WHEN status = 'succeeded' THEN $2::timestamptz END, $3, $2, $2
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                   $10::bigint[], $11::text[], $12::text[], $13::boolean[], $14::date[], $15::text[],
+                   $16::text[], $17::text[], $18::text[], $19::text[])
+         AS t(id, customer_id, method_type, payment_method_id, gateway, reference, amount, status,
+              source, prepayment, scheduled_for, planned_allocations, autopay_rule_id,
+              payment_run_id, autopay_invoice_id, retry_of)
      RETURNING *`,
     [
-      newId('payment'),
       ctx.tenant.id,
-      p.customerId,
-      p.methodType,
-      p.paymentMethodId,
-      p.gateway,
-      p.reference,
-      p.amount,
-      p.status,
-      p.source,
-      p.prepayment,
-      p.scheduledFor ?? null,
-      p.plannedAllocations ? JSON.stringify(p.plannedAllocations) : null,
-      p.autopayRuleId ?? null,
-      p.paymentRunId ?? null,
-      p.autopayInvoiceId ?? null,
-      p.retryOf ?? null,
-      p.status === 'scheduled' ? null : now,
-      p.status === 'succeeded' ? now : null,
-      ctx.actor.id,
       now,
+      ctx.actor.id,
+      ids,
+      col((p) => p.customerId),
+      col((p) => p.methodType),
+      col((p) => p.paymentMethodId),
+      col((p) => p.gateway),
+      col((p) => p.reference),
+      col((p) => p.amount),
+      col((p) => p.status),
+      col((p) => p.source),
+      col((p) => p.prepayment),
+      col((p) => p.scheduledFor ?? null),
+      col((p) => (p.plannedAllocations ? JSON.stringify(p.plannedAllocations) : null)),
+      col((p) => p.autopayRuleId ?? null),
+      col((p) => p.paymentRunId ?? null),
+      col((p) => p.autopayInvoiceId ?? null),
+      col((p) => p.retryOf ?? null),
     ],
   );
+  // Nothing promises RETURNING follows the input order: put the rows back in the order given.
+  const order = new Map(ids.map((id, i) => [id, i]));
+  return [...rows].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+export interface ApplicationInsert {
+  paymentId: string;
+  invoiceId: string;
+  /** Positive for payments, negative for refunds; zero is skipped. */
+  amount: number;
+  kind?: 'payment' | 'refund';
 }
 
 /** Application rows (never updated): positive for payments, negative for refunds. */
@@ -84,15 +111,36 @@ export async function insertApplications(
   allocations: Allocation[],
   kind: 'payment' | 'refund' = 'payment',
 ): Promise<void> {
-  const now = tenantNow(ctx);
-  for (const a of allocations) {
-    if (a.amount === 0) continue;
-    await tx.query(
-      `INSERT INTO payment_applications (id, tenant_id, payment_id, invoice_id, amount, kind, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [newId('paymentApplication'), ctx.tenant.id, paymentId, a.invoice_id, a.amount, kind, now],
-    );
-  }
+  await insertApplicationRows(
+    tx,
+    ctx,
+    allocations.map((a) => ({ paymentId, invoiceId: a.invoice_id, amount: a.amount, kind })),
+  );
+}
+
+/** Many payments' applications with one statement. */
+export async function insertApplicationRows(
+  tx: Tx,
+  ctx: Ctx,
+  rows: ApplicationInsert[],
+): Promise<void> {
+  const live = rows.filter((r) => r.amount !== 0);
+  if (live.length === 0) return;
+  await tx.query(
+    `INSERT INTO payment_applications (id, tenant_id, payment_id, invoice_id, amount, kind, created_at)
+     SELECT id, $1, payment_id, invoice_id, amount, kind, $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+         AS t(id, payment_id, invoice_id, amount, kind)`,
+    [
+      ctx.tenant.id,
+      tenantNow(ctx),
+      live.map(() => newId('paymentApplication')),
+      live.map((r) => r.paymentId),
+      live.map((r) => r.invoiceId),
+      live.map((r) => r.amount),
+      live.map((r) => r.kind ?? 'payment'),
+    ],
+  );
 }
 
 /** What the gateway said, or that it could not be reached (the payment stays pending). */
@@ -140,42 +188,86 @@ export async function recordChargeResult(
   paymentId: string,
   result: ChargeOutcome,
 ): Promise<PaymentView> {
+  return (await recordChargeResults(ctx, [{ paymentId, result }]))[0] as PaymentView;
+}
+
+export interface ChargeAnswer {
+  paymentId: string;
+  result: ChargeOutcome;
+}
+
+/**
+ * Step 3 for many payments in one transaction (a payment-run batch): each still-pending payment
+ * without a charge takes its answer; the others, and unknown answers, are left as they are.
+ * Returns every payment's view, in the order given; `within` runs in the same transaction with
+ * those views (the run's items are updated with their payments, all or nothing).
+ */
+export async function recordChargeResults(
+  ctx: Ctx,
+  answers: ChargeAnswer[],
+  within?: (tx: Tx, views: PaymentView[]) => Promise<void>,
+): Promise<PaymentView[]> {
+  if (answers.length === 0) return [];
   return ctx.db.tx(async (tx) => {
-    const before = await findPaymentRow(tx, ctx.tenant.id, paymentId, 'FOR NO KEY UPDATE');
-    if (result.status === 'unknown' || before.status !== 'pending' || before.gateway_charge_id) {
-      return paymentView(tx, before);
-    }
-    const now = tenantNow(ctx);
-    let after: PaymentRow;
-    if (result.status === 'succeeded') {
-      after = await tx.one<PaymentRow>(
-        `UPDATE payments SET status = 'succeeded', gateway_charge_id = $2, settled_at = $3, updated_at = $3
-          WHERE id = $1 RETURNING *`,
-        [paymentId, result.gatewayChargeId, now],
-      );
-      await queueReceipt(tx, ctx, after);
-    } else if (result.status === 'pending') {
-      after = await tx.one<PaymentRow>(
-        `UPDATE payments SET gateway_charge_id = $2, expected_settlement_date = $3, updated_at = $4
-          WHERE id = $1 RETURNING *`,
-        [paymentId, result.gatewayChargeId, result.expectedSettlementDate, now],
-      );
-    } else {
-      after = await tx.one<PaymentRow>(
-        `UPDATE payments SET status = 'failed', gateway_charge_id = $2, decline_code = $3,
-                failure_message = $4, failed_at = $5, updated_at = $5
-          WHERE id = $1 RETURNING *`,
-        [paymentId, result.gatewayChargeId, result.declineCode, result.message, now],
-      );
-    }
-    const view = await paymentView(tx, after);
-    await recordChange(tx, ctx, {
-      action: `payment.${after.status === 'pending' ? 'initiated' : after.status}`,
-      objectType: 'payment',
-      objectId: paymentId,
-      before: { status: before.status },
-      after: view,
+    const ids = answers.map((a) => a.paymentId);
+    const locked = await tx.query<PaymentRow>(
+      `SELECT * FROM payments WHERE tenant_id = $1 AND id = ANY ($2::text[]) ORDER BY id FOR NO KEY UPDATE`,
+      [ctx.tenant.id, ids],
+    );
+    const before = new Map(locked.map((r) => [r.id, r]));
+    for (const id of ids) if (!before.has(id)) throw new AppError('payment_not_found', { id });
+    const todo = answers.filter(({ paymentId, result }) => {
+      const row = before.get(paymentId) as PaymentRow;
+      return result.status !== 'unknown' && row.status === 'pending' && !row.gateway_charge_id;
     });
-    return view;
+    const changed = new Map<string, PaymentRow>();
+    if (todo.length > 0) {
+      const field = (f: (r: ChargeResult) => string | null) =>
+        todo.map((a) => f(a.result as ChargeResult));
+      const rows = await tx.query<PaymentRow>(
+        `UPDATE payments p
+            SET status = t.status,
+                gateway_charge_id = t.charge_id,
+                settled_at = CASE WHEN t.status = 'succeeded' THEN $2::timestamptz END,
+                expected_settlement_date = t.settles_on,
+                decline_code = t.decline_code, failure_message = t.message,
+                failed_at = CASE WHEN t.status = 'failed' THEN $2::timestamptz END,
+                updated_at = $2
+           FROM unnest($3::text[], $4::text[], $5::text[], $6::date[], $7::text[], $8::text[])
+             AS t(id, status, charge_id, settles_on, decline_code, message)
+          WHERE p.tenant_id = $1 AND p.id = t.id
+          RETURNING p.*`,
+        [
+          ctx.tenant.id,
+          tenantNow(ctx),
+          todo.map((a) => a.paymentId),
+          field((r) => r.status),
+          field((r) => r.gatewayChargeId),
+          field((r) => (r.status === 'pending' ? r.expectedSettlementDate : null)),
+          field((r) => (r.status === 'failed' ? r.declineCode : null)),
+          field((r) => (r.status === 'failed' ? r.message : null)),
+        ],
+      );
+      for (const r of rows) changed.set(r.id, r);
+    }
+    const rows = ids.map((id) => changed.get(id) ?? (before.get(id) as PaymentRow));
+    const views = await paymentViews(tx, rows);
+    const changes = views
+      .filter((v) => changed.has(v.id))
+      .map((v) => ({
+        action: `payment.${v.status === 'pending' ? 'initiated' : v.status}`,
+        objectType: 'payment',
+        objectId: v.id,
+        before: { status: (before.get(v.id) as PaymentRow).status },
+        after: v,
+      }));
+    await recordMany(tx, ctx, changes);
+    await queueReceipts(
+      tx,
+      ctx,
+      [...changed.values()].filter((r) => r.status === 'succeeded'),
+    );
+    if (within) await within(tx, views);
+    return views;
   });
 }
