@@ -563,6 +563,13 @@ export const ERRORS = {
       '(details.payments lists why for each).',
     when: 'retrying a payment that did not fail, was already retried, or was not a gateway charge',
   },
+  payment_has_live_retry: {
+    status: 409,
+    message:
+      'This failed payment already has a retry that is pending or succeeded (details.payments ' +
+      'names it); a failed payment is charged again at most once, so follow that retry instead.',
+    when: 'retrying a failed payment whose retry is pending or succeeded, including one started by a concurrent request',
+  },
   calendar_range_invalid: {
     status: 400,
     message: 'Give from ≤ to, at most 366 days apart.',
@@ -593,8 +600,27 @@ export const ERRORS = {
   },
   payment_not_refundable: {
     status: 409,
-    message: 'Only a succeeded payment can be refunded.',
-    when: 'refunding a payment that is scheduled, pending, failed, returned, cancelled or fully refunded',
+    message: 'This payment has been refunded in full.',
+    when: 'refunding a payment that is already refunded in full',
+  },
+  payment_returned_not_refundable: {
+    status: 409,
+    message:
+      'The bank returned this payment: the money already went back to the payer, so there is ' +
+      'nothing to refund.',
+    when: 'refunding a payment whose bank debit came back (returned)',
+  },
+  payment_not_collected: {
+    status: 409,
+    message:
+      'This payment collected no money (details.status), so there is nothing to refund; cancel ' +
+      'a scheduled payment instead.',
+    when: 'refunding a payment that is scheduled, failed or cancelled',
+  },
+  payment_not_settled: {
+    status: 409,
+    message: 'This payment has not settled yet; refund it once it has succeeded.',
+    when: 'refunding a pending payment (a bank debit or a card charge not yet settled)',
   },
   refund_exceeds_payment: {
     status: 422,
@@ -616,6 +642,21 @@ export const ERRORS = {
     message:
       'The allocations add up to more than the payment’s unapplied remainder (details.unapplied).',
     when: 'applying more than a payment’s unapplied remainder, or applying a payment that does not count',
+  },
+  // --- accounting sync -------------------------------------------------------------------
+  accounting_record_not_found: {
+    status: 404,
+    message:
+      'Some results name records that do not exist (details.records lists each type and id); ' +
+      'nothing was changed.',
+    when: 'sync results naming an unknown invoice, payment or credit memo id, one of another tenant, or one of another type',
+  },
+  accounting_record_not_syncable: {
+    status: 409,
+    message:
+      'Some results name records that are not sent to accounting (details.records lists each ' +
+      'with its status): draft invoices, and payments that moved no money. Nothing was changed.',
+    when: 'sync results for a draft invoice, or a payment that is scheduled, pending, failed, cancelled or returned before it settled',
   },
   // --- fallback ------------------------------------------------------------------------
   internal_error: {

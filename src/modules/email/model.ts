@@ -93,7 +93,12 @@ export const TemplateView = z.object({
   subject: z.string(),
   body_text: z.string(),
   customized: z.boolean().describe('False while the built-in default is in use'),
-  variables: z.array(z.string()).describe('Placeholders this template may use, as {{name}}'),
+  variables: z
+    .array(z.string())
+    .describe(
+      'Placeholders this template may use, as {{name}}; {{#name}}…{{/name}} keeps its text only ' +
+        'when name has a value, {{^name}}…{{/name}} only when it has none',
+    ),
   updated_at: z.string().nullable(),
 });
 export type TemplateView = z.infer<typeof TemplateView>;

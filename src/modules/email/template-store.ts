@@ -84,7 +84,10 @@ export async function updateTemplate(
       problem.problem === 'unknown_placeholder'
         ? `{{${problem.placeholder}}} is not a placeholder of the ${k} template; use one of ` +
           `${TEMPLATE_VARIABLES[k].map((v) => `{{${v}}}`).join(', ')}.`
-        : `A lone "${problem.placeholder}" in ${problem.field}: write placeholders as {{name}}.`;
+        : problem.problem === 'unbalanced_section'
+          ? `${problem.placeholder} in ${problem.field} has no matching tag: close each ` +
+            '{{#name}} or {{^name}} with {{/name}}, innermost first.'
+          : `A lone "${problem.placeholder}" in ${problem.field}: write placeholders as {{name}}.`;
     throw new AppError(
       'email_template_invalid',
       { ...problem, key: k, allowed: [...TEMPLATE_VARIABLES[k]] },

@@ -1,7 +1,9 @@
 /**
  * Email templates: the built-in defaults, the placeholders each may use, and rendering — plain
- * `{{name}}` substitution, HTML-escaped in the HTML body. All pure; the tenant's edited copies are
- * loaded by service.ts.
+ * `{{name}}` substitution, HTML-escaped in the HTML body, plus Mustache-style conditional
+ * sections: `{{#name}}…{{/name}}` keeps its text only when `name` has a value, `{{^name}}…{{/name}}`
+ * only when it has none (sections may nest). All pure; the tenant's edited copies are loaded by
+ * template-store.ts.
  */
 
 export const TEMPLATE_KEYS = [
@@ -84,6 +86,8 @@ export const DEFAULT_TEMPLATES: Record<TemplateKey, TemplateText> = {
       'Hello {{customer.name}},\n\n' +
       'Your payment of {{payment.amount}} on {{payment.date}} ({{payment.method}}) failed: ' +
       '{{payment.failure_reason}}.\n\n' +
+      '{{#payment.next_retry_date}}We will try again on {{payment.next_retry_date}}.\n\n' +
+      '{{/payment.next_retry_date}}' +
       'Please check your payment method in the portal: {{portal_url}}\n\n' +
       '{{tenant.name}}',
   },
@@ -127,14 +131,19 @@ export interface TemplateVariables {
 }
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/** A section tag: `{{#name}}` (shown when name has a value), `{{^name}}` (when not), `{{/name}}`. */
+const SECTION_TAG = /\{\{\s*([#^/])\s*([^{}]*?)\s*\}\}/g;
 
 export interface TemplateProblem {
   field: 'subject' | 'body_text';
   placeholder: string;
-  problem: 'unknown_placeholder' | 'unbalanced_braces';
+  problem: 'unknown_placeholder' | 'unbalanced_braces' | 'unbalanced_section';
 }
 
-/** The first placeholder of `text` that `key` does not know, or a stray brace pair, if any. */
+/**
+ * The first problem of a template, if any: a placeholder or section `key` does not know, a
+ * stray brace pair, or a section that is not closed (or closed out of order).
+ */
 export function templateProblem(
   key: TemplateKey,
   template: TemplateText,
@@ -142,11 +151,23 @@ export function templateProblem(
   const allowed = TEMPLATE_VARIABLES[key];
   for (const field of ['subject', 'body_text'] as const) {
     const text = template[field];
+    const open: string[] = [];
     for (const match of text.matchAll(PLACEHOLDER)) {
-      const name = match[1] ?? '';
+      const tag = match[1] ?? '';
+      const section = /^([#^/])\s*(.*)$/.exec(tag);
+      const name = section ? (section[2] ?? '') : tag;
       if (!allowed.includes(name)) {
-        return { field, placeholder: name, problem: 'unknown_placeholder' };
+        return { field, placeholder: tag, problem: 'unknown_placeholder' };
       }
+      if (!section) continue;
+      if (section[1] !== '/') open.push(name);
+      else if (open.pop() !== name) {
+        return { field, placeholder: `{{/${name}}}`, problem: 'unbalanced_section' };
+      }
+    }
+    const unclosed = open.pop();
+    if (unclosed !== undefined) {
+      return { field, placeholder: `{{#${unclosed}}}`, problem: 'unbalanced_section' };
     }
     const rest = text.replace(PLACEHOLDER, '');
     const stray = /\{\{|\}\}/.exec(rest);
@@ -180,16 +201,41 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
+/**
+ * Keeps or drops the text of each section by its value, and removes the section tags: what is
+ * left has plain placeholders only. Works on the template's own text, so a value is never read
+ * as a tag. Tolerant of unbalanced sections (saving refuses them; see templateProblem).
+ */
+export function resolveSections(text: string, vars: TemplateVariables): string {
+  let out = '';
+  let last = 0;
+  const shown: boolean[] = [];
+  const visible = () => shown.every(Boolean);
+  for (const match of text.matchAll(SECTION_TAG)) {
+    if (visible()) out += text.slice(last, match.index);
+    last = match.index + match[0].length;
+    if (match[1] === '/') {
+      shown.pop();
+      continue;
+    }
+    const present = lookup(vars, match[2] ?? '') !== '';
+    shown.push(match[1] === '#' ? present : !present);
+  }
+  if (visible()) out += text.slice(last);
+  return out;
+}
+
 /** Substitutes the placeholders in plain text; a missing value renders as nothing. */
 export function substitute(text: string, vars: TemplateVariables): string {
-  return text.replace(PLACEHOLDER, (_, name: string) => lookup(vars, name));
+  return resolveSections(text, vars).replace(PLACEHOLDER, (_, name: string) => lookup(vars, name));
 }
 
 /**
  * The HTML body: the template text and the values escaped, blank lines as paragraphs, single
  * line breaks kept, and http(s) values of `*_url` placeholders made into links.
  */
-export function substituteHtml(text: string, vars: TemplateVariables): string {
+export function substituteHtml(template: string, vars: TemplateVariables): string {
+  const text = resolveSections(template, vars);
   const parts: string[] = [];
   let last = 0;
   for (const match of text.matchAll(PLACEHOLDER)) {

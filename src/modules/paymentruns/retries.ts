@@ -1,8 +1,15 @@
 /**
- * Failed payments (F2): what happens after an autopay charge fails (the next automatic retry
- * date and an email to the billing contacts), retrying one or many now, and the automatic
- * retries on the tenant's retry_schedule_days (default 3, 5 and 7 days after the first failure
- * of the chain), on the tenant clock.
+ * Failed payments (F2): what happens after any gateway charge fails (the next automatic retry
+ * date for an autopay charge, and an email to the billing contacts saying why), retrying one or
+ * many now, and the automatic retries on the tenant's retry_schedule_days (default 3, 5 and 7
+ * days after the first failure of the chain), on the tenant clock.
+ *
+ * Only autopay charges (payment runs, and their retries, which keep autopay_invoice_id) are
+ * retried automatically. A manual payment is not: staff or the payer chose that charge, and the
+ * email invites them to act. Nor is a scheduled payment: the payer authorised one charge on the
+ * date they picked, and charging the same method on other dates nobody chose is a new charge
+ * they did not ask for (for bank debits, a new authorisation). Staff can still retry either
+ * from the failed-payments list, and an invoice under autopay is charged by the next payment run.
  *
  * Hard declines are never retried automatically: expired_card, incorrect_cvc, invalid_account
  * and card_declined (the issuer refused; retrying the same card annoys the issuer and rarely
@@ -11,7 +18,7 @@
  */
 import { addDays, businessDate } from '../../core/dates.js';
 import { formatMoney } from '../../core/money.js';
-import type { Queryable } from '../../db/db.js';
+import type { Queryable, Tx } from '../../db/db.js';
 import { DECLINE_DESCRIPTIONS, type DeclineCode } from '../../gateways/codes.js';
 import { recordChange } from '../audit/service.js';
 import { contactsWithPermission } from '../contacts/service.js';
@@ -65,57 +72,78 @@ async function firstFailureDate(q: Queryable, ctx: Ctx, paymentId: string): Prom
 }
 
 /**
- * After a failed charge made by a payment run or a retry: the retry count carried along the
- * chain, the next automatic retry date (none for a hard decline), and the email to the billing
- * contacts (profiles receiving invoices or receipts) naming that date. One transaction.
+ * After a failed charge (a manual or scheduled payment, a payment run, a retry): for an autopay
+ * charge, the retry count carried along the chain and the next automatic retry date (none for a
+ * hard decline); for every failure, the email to the billing contacts (profiles receiving
+ * invoices or receipts) saying why it failed and naming that date. One transaction, right after
+ * the one that recorded the failure. Returns the payment with its retry count and date.
  */
 export async function afterFailure(
   ctx: Ctx,
   payment: PaymentView,
   automatic = false,
-): Promise<void> {
-  await ctx.db.tx(async (tx) => {
-    const prior = payment.retry_of
-      ? await tx.one<{ retry_count: number }>('SELECT retry_count FROM payments WHERE id = $1', [
-          payment.retry_of,
-        ])
-      : { retry_count: 0 };
-    const used = prior.retry_count + (automatic ? 1 : 0);
-    const today = tenantToday(ctx);
-    const next = isHardDecline(payment.decline_code)
-      ? null
-      : nextRetryDate(
-          await retrySchedule(tx, ctx.tenant.id),
-          await firstFailureDate(tx, ctx, payment.id),
-          today,
-          used,
-        );
-    await tx.query(
-      `UPDATE payments SET retry_count = $2, next_retry_date = $3 WHERE id = $1 AND status = 'failed'`,
-      [payment.id, used, next],
-    );
-    if (payment.autopay_invoice_id) {
-      // The newest failure of an invoice's autopay charge carries its retries; older ones stop.
-      await tx.query(
-        `UPDATE payments SET next_retry_date = NULL
-          WHERE tenant_id = $1 AND autopay_invoice_id = $2 AND id <> $3 AND status = 'failed'
-            AND next_retry_date IS NOT NULL`,
-        [ctx.tenant.id, payment.autopay_invoice_id, payment.id],
-      );
-    }
-    await recordChange(tx, ctx, {
-      action: 'payment.retry_scheduled',
-      objectType: 'payment',
-      objectId: payment.id,
-      after: { id: payment.id, retry_count: used, next_retry_date: next },
-      event: next === null ? null : undefined,
-    });
-    await emailFailure(tx, ctx, payment, next);
+): Promise<PaymentView> {
+  return ctx.db.tx(async (tx) => {
+    const retry = payment.autopay_invoice_id
+      ? await scheduleRetry(tx, ctx, payment, automatic)
+      : { retry_count: payment.retry_count, next_retry_date: null };
+    await emailFailure(tx, ctx, payment, retry.next_retry_date);
+    return { ...payment, ...retry };
   });
 }
 
+/** The next automatic retry of a failed autopay charge (null when none), recorded on it. */
+async function scheduleRetry(
+  tx: Tx,
+  ctx: Ctx,
+  payment: PaymentView,
+  automatic: boolean,
+): Promise<{ retry_count: number; next_retry_date: string | null }> {
+  const prior = payment.retry_of
+    ? await tx.one<{ retry_count: number }>('SELECT retry_count FROM payments WHERE id = $1', [
+        payment.retry_of,
+      ])
+    : { retry_count: 0 };
+  const used = prior.retry_count + (automatic ? 1 : 0);
+  const today = tenantToday(ctx);
+  const next = isHardDecline(payment.decline_code)
+    ? null
+    : nextRetryDate(
+        await retrySchedule(tx, ctx.tenant.id),
+        await firstFailureDate(tx, ctx, payment.id),
+        today,
+        used,
+      );
+  await tx.query(
+    `UPDATE payments SET retry_count = $2, next_retry_date = $3 WHERE id = $1 AND status = 'failed'`,
+    [payment.id, used, next],
+  );
+  // The newest failure of an invoice's autopay charge carries its retries; older ones stop.
+  await tx.query(
+    `UPDATE payments SET next_retry_date = NULL
+      WHERE tenant_id = $1 AND autopay_invoice_id = $2 AND id <> $3 AND status = 'failed'
+        AND next_retry_date IS NOT NULL`,
+    [ctx.tenant.id, payment.autopay_invoice_id, payment.id],
+  );
+  await recordChange(tx, ctx, {
+    action: 'payment.retry_scheduled',
+    objectType: 'payment',
+    objectId: payment.id,
+    after: { id: payment.id, retry_count: used, next_retry_date: next },
+    event: next === null ? null : undefined,
+  });
+  return { retry_count: used, next_retry_date: next };
+}
+
+/** Why a charge failed, in the payer's words, without a final full stop (templates add one). */
+function failureReason(payment: PaymentView): string {
+  const described = DECLINE_DESCRIPTIONS[payment.decline_code as DeclineCode]?.message;
+  const reason = payment.failure_message ?? described ?? payment.decline_code ?? 'declined';
+  return reason.trim().replace(/\.+$/, '');
+}
+
 async function emailFailure(
-  tx: Queryable & { inTransaction: true },
+  tx: Tx,
   ctx: Ctx,
   payment: PaymentView,
   next: string | null,
@@ -137,7 +165,6 @@ async function emailFailure(
     'SELECT last4, brand, kind FROM payment_methods WHERE id = $1',
     [payment.payment_method_id],
   );
-  const reason = payment.failure_message ?? payment.decline_code ?? 'declined';
   for (const contact of recipients) {
     const text = await renderTemplate(tx, ctx, 'payment_failed', {
       customer: { name: customer.name, number: customer.number },
@@ -147,8 +174,8 @@ async function emailFailure(
         date: tenantToday(ctx),
         amount: formatMoney(payment.amount),
         method: method ? `${method.brand ?? 'bank account'} ending ${method.last4}` : '',
-        // The default template has no next-retry line; say it in the reason as well.
-        failure_reason: next ? `${reason} We will try again on ${next}` : reason,
+        failure_reason: failureReason(payment),
+        // Empty when there is none: the default template's retry sentence is a section on it.
         next_retry_date: next ?? '',
       },
       portal_url: '',

@@ -4,10 +4,16 @@
  * 'retry', retry_of the failed one) for what is still open of the invoices the failed one meant
  * to pay, with the same method; an autopay charge's retry keeps its autopay_invoice_id, so the
  * one-live-autopay-charge index still holds.
+ *
+ * A failed payment is charged again at most once. The request checks and claims the payments
+ * under their row locks (refusing one with a retry already), and the unique index
+ * payments_one_retry_per_payment (0012) settles what a check cannot: two requests that both
+ * passed it race to reserve, the second insert waits for the first to commit and fails, and
+ * that request answers payment_has_live_retry without calling the gateway.
  */
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
-import type { Db } from '../../db/db.js';
+import { type Db, pgConstraint, type Queryable } from '../../db/db.js';
 import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
 import { availableToPay, collectPayment, type PaymentView } from '../payments/service.js';
 import { loadTenant } from '../tenants/service.js';
@@ -47,8 +53,52 @@ export interface RetryResult {
   skipped: string | null;
 }
 
-/** Charges the retry of one failed payment; the caller has claimed it. */
-async function retryOne(ctx: Ctx, failed: FailedRow, automatic: boolean): Promise<RetryResult> {
+const RETRY_INDEX = 'payments_one_retry_per_payment';
+const AUTOPAY_INDEX = 'payments_one_live_autopay_per_invoice';
+
+/** Statuses of a retry that stop another: it may still collect, or it did. */
+const LIVE = new Set(['pending', 'succeeded']);
+
+interface RetryOfRow {
+  retry_of: string;
+  id: string;
+  status: string;
+}
+
+/** The retries (not cancelled) of the given failed payments: at most one each (0012). */
+async function retriesOf(q: Queryable, tenantId: string, ids: string[]): Promise<RetryOfRow[]> {
+  return q.query<RetryOfRow>(
+    `SELECT retry_of, id, status FROM payments
+      WHERE tenant_id = $1 AND retry_of = ANY ($2::text[]) AND status <> 'cancelled'
+      ORDER BY retry_of, id`,
+    [tenantId, ids],
+  );
+}
+
+/**
+ * Why a retry's reservation lost a race on a unique index: another retry of the same payment
+ * (live, or already failed), or another live autopay charge of the invoice (nothing due).
+ */
+async function raceLost(ctx: Ctx, failed: FailedRow): Promise<AppError | 'nothing_due'> {
+  const [other] = await retriesOf(ctx.db, ctx.tenant.id, [failed.id]);
+  if (!other) return 'nothing_due';
+  const refusal = { id: failed.id, retry_id: other.id, retry_status: other.status };
+  return LIVE.has(other.status)
+    ? new AppError('payment_has_live_retry', { payments: [{ ...refusal, reason: 'live_retry' }] })
+    : new AppError('payment_not_retryable', {
+        payments: [{ ...refusal, reason: 'already_retried' }],
+      });
+}
+
+/**
+ * Charges the retry of one failed payment; the caller has claimed it. `refusal`: the error the
+ * retry was refused with after losing a race to another retry of the same payment.
+ */
+async function retryOne(
+  ctx: Ctx,
+  failed: FailedRow,
+  automatic: boolean,
+): Promise<RetryResult & { refusal?: AppError }> {
   const db = ctx.db;
   let planned = await db.query<{ invoice_id: string; amount: number }>(
     `SELECT invoice_id, sum(amount)::bigint AS amount FROM payment_applications
@@ -72,8 +122,9 @@ async function retryOne(ctx: Ctx, failed: FailedRow, automatic: boolean): Promis
   if (allocations.length === 0 || !failed.payment_method_id) {
     return { payment_id: failed.id, retry: null, skipped: 'nothing_due' };
   }
+  let retry: PaymentView;
   try {
-    const retry = await collectPayment(ctx, {
+    retry = await collectPayment(ctx, {
       customerId: failed.customer_id,
       paymentMethodId: failed.payment_method_id,
       amount: allocations.reduce((s, a) => s + a.amount, 0),
@@ -84,53 +135,91 @@ async function retryOne(ctx: Ctx, failed: FailedRow, automatic: boolean): Promis
       ...(failed.autopay_rule_id && { autopayRuleId: failed.autopay_rule_id }),
       ...(failed.payment_run_id && { paymentRunId: failed.payment_run_id }),
     });
-    if (retry.status === 'failed') await afterFailure(ctx, retry, automatic);
-    if (failed.payment_run_id && failed.autopay_invoice_id) {
-      // The run's item now shows the retry's result.
-      await db.query(
-        `UPDATE payment_run_items SET payment_id = $3,
-                status = CASE $4 WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' ELSE 'pending' END
-          WHERE payment_run_id = $1 AND invoice_id = $2 AND payment_id = $5`,
-        [failed.payment_run_id, failed.autopay_invoice_id, retry.id, retry.status, failed.id],
-      );
-      await refreshRun(ctx, failed.payment_run_id);
-    }
-    return { payment_id: failed.id, retry, skipped: null };
   } catch (err) {
+    const constraint = pgConstraint(err);
+    if (constraint === RETRY_INDEX || constraint === AUTOPAY_INDEX) {
+      const lost = await raceLost(ctx, failed);
+      if (lost === 'nothing_due') return { payment_id: failed.id, retry: null, skipped: lost };
+      return { payment_id: failed.id, retry: null, skipped: lost.code, refusal: lost };
+    }
     if (!(err instanceof AppError)) throw err;
     return { payment_id: failed.id, retry: null, skipped: err.code };
   }
+  if (retry.status === 'failed') retry = await afterFailure(ctx, retry, automatic);
+  if (failed.payment_run_id && failed.autopay_invoice_id) {
+    // The run's item now shows the retry's result.
+    await db.query(
+      `UPDATE payment_run_items SET payment_id = $3,
+              status = CASE $4 WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' ELSE 'pending' END
+        WHERE payment_run_id = $1 AND invoice_id = $2 AND payment_id = $5`,
+      [failed.payment_run_id, failed.autopay_invoice_id, retry.id, retry.status, failed.id],
+    );
+    await refreshRun(ctx, failed.payment_run_id);
+  }
+  return { payment_id: failed.id, retry, skipped: null };
 }
 
-/** Retries the given failed payments now; refuses the whole request if any cannot be retried. */
-export async function retryPayments(ctx: Ctx, ids: string[]): Promise<RetryResult[]> {
-  requirePermission(ctx, 'billing:write');
-  const unique = [...new Set(ids)];
-  const rows = await ctx.db.query<FailedRow>(
-    `${FAILED_SELECT} WHERE p.tenant_id = $1 AND p.id = ANY ($2::text[])`,
-    [ctx.tenant.id, unique],
-  );
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const refused = unique.flatMap((id) => {
+/** Why each of `ids` cannot be retried now (empty when all can), read under the caller's locks. */
+function refusals(ids: string[], byId: Map<string, FailedRow>, retries: RetryOfRow[]) {
+  const retryOf = new Map(retries.map((r) => [r.retry_of, r]));
+  return ids.flatMap((id) => {
     const r = byId.get(id);
+    const retry = retryOf.get(id);
     const reason = !r
       ? 'not_found'
       : r.status !== 'failed'
         ? `status_${r.status}`
         : !r.payment_method_id
           ? 'not_a_gateway_charge'
-          : r.retried
-            ? 'already_retried'
+          : retry
+            ? LIVE.has(retry.status)
+              ? 'live_retry'
+              : 'already_retried'
             : null;
-    return reason ? [{ id, reason }] : [];
+    if (!reason) return [];
+    return [{ id, reason, ...(retry && { retry_id: retry.id, retry_status: retry.status }) }];
   });
-  if (refused.length > 0) throw new AppError('payment_not_retryable', { payments: refused });
+}
+
+/**
+ * Retries the given failed payments now. Refuses the whole request, charging nothing, if any
+ * cannot be retried: payment_has_live_retry when each refused one has a retry pending or
+ * succeeded (a double click, two staff at once), payment_not_retryable otherwise. A race lost
+ * after the check (to a concurrent request) is that payment's `skipped` reason, and refuses the
+ * request the same way when it charged nothing at all.
+ */
+export async function retryPayments(ctx: Ctx, ids: string[]): Promise<RetryResult[]> {
+  requirePermission(ctx, 'billing:write');
+  const unique = [...new Set(ids)].sort();
+  const byId = await ctx.db.tx(async (tx) => {
+    const rows = await tx.query<FailedRow>(
+      `${FAILED_SELECT} WHERE p.tenant_id = $1 AND p.id = ANY ($2::text[])
+        ORDER BY p.id FOR NO KEY UPDATE OF p`,
+      [ctx.tenant.id, unique],
+    );
+    const found = new Map(rows.map((r) => [r.id, r]));
+    const refused = refusals(unique, found, await retriesOf(tx, ctx.tenant.id, unique));
+    if (refused.length > 0) {
+      const code = refused.every((r) => r.reason === 'live_retry')
+        ? 'payment_has_live_retry'
+        : 'payment_not_retryable';
+      throw new AppError(code, { payments: refused });
+    }
+    // Claimed: no automatic retry of them any more.
+    await tx.query('UPDATE payments SET next_retry_date = NULL WHERE id = ANY ($1::text[])', [
+      unique,
+    ]);
+    return found;
+  });
   const results: RetryResult[] = [];
-  for (const id of unique) {
-    // Claim: no automatic retry of it any more.
-    await ctx.db.query('UPDATE payments SET next_retry_date = NULL WHERE id = $1', [id]);
-    results.push(await retryOne(ctx, byId.get(id) as FailedRow, false));
+  let refusal: AppError | undefined;
+  for (const id of ids.filter((x, i) => ids.indexOf(x) === i)) {
+    const { refusal: lost, ...result } = await retryOne(ctx, byId.get(id) as FailedRow, false);
+    refusal ??= lost;
+    results.push(result);
   }
+  // Nothing charged because another request got there first: refuse, as the check would have.
+  if (refusal && results.every((r) => r.retry === null)) throw refusal;
   return results;
 }
 
@@ -194,7 +283,8 @@ export async function runDueRetries(ctx: Ctx): Promise<RetryResult[]> {
       [row.id],
     );
     if (!claimed || row.retried || isHardDecline(row.decline_code)) continue;
-    results.push(await retryOne(ctx, row, true));
+    const { refusal: _lost, ...result } = await retryOne(ctx, row, true);
+    results.push(result);
   }
   return results;
 }

@@ -7,6 +7,7 @@ import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission } from '../context.js';
 import { type MethodRow, usableMethodFor } from '../methods/store.js';
+import { afterFailure } from '../paymentruns/retries.js';
 import { allocate, checkAllocations, oldestFirst } from './allocate.js';
 import type {
   AdjustedScheduled,
@@ -152,7 +153,10 @@ async function collect(
 
 export type PaymentResponse = PaymentView & { adjusted_scheduled: AdjustedScheduled[] };
 
-/** POST /payments: pay now, or schedule for a future business date. */
+/**
+ * POST /payments: pay now, or schedule for a future business date. A declined payment emails
+ * the billing contacts why; it is not retried automatically (paymentruns/retries.ts).
+ */
 export async function createPayment(ctx: Ctx, input: PaymentCreate): Promise<PaymentResponse> {
   requirePermission(ctx, 'billing:write');
   if (input.scheduled_for !== undefined) {
@@ -166,6 +170,7 @@ export async function createPayment(ctx: Ctx, input: PaymentCreate): Promise<Pay
     source: 'manual',
     prepayment: input.prepayment ?? false,
   });
+  if (payment.status === 'failed') await afterFailure(ctx, payment);
   return { ...payment, adjusted_scheduled: adjusted };
 }
 
@@ -212,13 +217,21 @@ async function schedulePayment(ctx: Ctx, input: PaymentCreate): Promise<PaymentV
   });
 }
 
-/** Runs one due scheduled payment (re-allocated on its date); null when not due or gone. */
+/**
+ * Runs one due scheduled payment (re-allocated on its date); null when not due or gone. A
+ * failure (declined, or the method no longer usable) emails the billing contacts why. It is not
+ * retried automatically: the payer authorised one charge on the date they chose (see
+ * paymentruns/retries.ts); staff can retry it from the failed-payments list.
+ */
 export async function runScheduledPayment(ctx: Ctx, id: string): Promise<PaymentView | null> {
   const started = await startScheduled(ctx, id);
   if (!started) return null;
-  if (started.kind === 'done') return started.view;
-  const result = await chargeAtGateway(ctx, started.row, started.method);
-  return recordChargeResult(ctx, id, result);
+  const view =
+    started.kind === 'done'
+      ? started.view
+      : await recordChargeResult(ctx, id, await chargeAtGateway(ctx, started.row, started.method));
+  if (view.status === 'failed') await afterFailure(ctx, view);
+  return view;
 }
 
 /** POST /payments/external (E6): a check, wire or cash payment recorded by staff. */
