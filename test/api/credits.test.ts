@@ -1,5 +1,5 @@
 /** Credit memos (H1) and the credits view (H3): issue, apply, void; bad input changes nothing. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Client,
   client,
@@ -9,6 +9,7 @@ import {
   type TestTenant,
 } from '../helpers/app.js';
 import { created, customer } from '../helpers/billing.js';
+import { cardBody, newCustomer, saveMethod, verifiedBank } from '../helpers/payment-methods.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
 let h: Harness;
@@ -279,5 +280,142 @@ describe('the credits view', () => {
     expect(unapplied.body).toMatchObject({ total: 0, count: 0, data: [] });
     expect((await t.api.get(`/api/v1/customers/${cus}/credits?type=nope`)).status).toBe(400);
     await expectBooksBalance(h, t.id);
+  });
+});
+
+/**
+ * Refunds pay back only money a payment still holds (E4, E10): a returned bank debit already went
+ * back, a pending one has not settled, and scheduled, failed or cancelled payments never collected.
+ * Each is refused with its own code and nothing changes: no refund row, no gateway call, the
+ * payment and its invoice as they were.
+ */
+describe('refunds of payments that hold no money', () => {
+  let r: TestTenant;
+  beforeEach(async () => {
+    r = await newTenant(h); // its own clock for each scenario
+  });
+
+  async function pay(customerId: string, methodId: string, amount: number, extra: object = {}) {
+    const res = await r.api.post('/api/v1/payments', {
+      customer_id: customerId,
+      payment_method_id: methodId,
+      amount,
+      ...extra,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body as { id: string; status: string };
+  }
+
+  async function advance(days: number) {
+    const res = await r.api.post('/api/v1/clock/advance', { days });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  }
+
+  /** Refunds `amount`, expects `status`/`code`, and checks that nothing changed. */
+  async function refused(paymentId: string, amount: number, status: number, code: string) {
+    const state = async () => ({
+      payment: (await r.api.get(`/api/v1/payments/${paymentId}`)).body,
+      refunds: await h.testDb.db.query('SELECT * FROM refunds WHERE payment_id = $1 ORDER BY id', [
+        paymentId,
+      ]),
+      audit: (await r.api.get(`/api/v1/audit-log?object=${paymentId}`)).body.data,
+    });
+    const before = await state();
+    const res = await r.api.post(`/api/v1/payments/${paymentId}/refunds`, {
+      amount,
+      reason: 'customer asked',
+    });
+    expect([res.status, res.body.error?.code], JSON.stringify(res.body)).toEqual([status, code]);
+    expect(await state()).toEqual(before);
+    return res.body.error as { code: string; details: Record<string, unknown> };
+  }
+
+  it('refuses a bank debit while pending, and after it came back (R01)', async () => {
+    const cus = await newCustomer(r);
+    const bank = await verifiedBank(r, cus.id, '000111111116');
+    const inv = await invoice(r.api, cus.id, 3100);
+    const p = await pay(cus.id, bank.id, 3100);
+    expect(p.status).toBe('pending');
+    const pending = await refused(p.id, 3100, 409, 'payment_not_settled');
+    expect(pending.details).toMatchObject({ status: 'pending' });
+    await advance(5);
+    expect((await r.api.get(`/api/v1/payments/${p.id}`)).body.status).toBe('returned');
+    const back = await refused(p.id, 3100, 409, 'payment_returned_not_refundable');
+    expect(back.details).toMatchObject({ status: 'returned', return_code: 'R01', refundable: 0 });
+    await refused(p.id, 1, 409, 'payment_returned_not_refundable');
+    expect(await balanceOf(r.api, inv)).toBe(3100);
+    await expectBooksBalance(h, r.id);
+  });
+
+  it('refuses a bank debit that settled and then came back (R10)', async () => {
+    const cus = await newCustomer(r);
+    const bank = await verifiedBank(r, cus.id, '000222222227');
+    const inv = await invoice(r.api, cus.id, 2700);
+    const p = await pay(cus.id, bank.id, 2700);
+    await advance(4);
+    expect((await r.api.get(`/api/v1/payments/${p.id}`)).body.status).toBe('succeeded');
+    await advance(7);
+    expect((await r.api.get(`/api/v1/payments/${p.id}`)).body).toMatchObject({
+      status: 'returned',
+      return_code: 'R10',
+    });
+    await refused(p.id, 2700, 409, 'payment_returned_not_refundable');
+    expect(await balanceOf(r.api, inv)).toBe(2700);
+    await expectBooksBalance(h, r.id);
+  });
+
+  it('refuses failed, scheduled and cancelled payments: they never collected', async () => {
+    const cus = await newCustomer(r);
+    const declining = await saveMethod(r, cus.id, cardBody('4000000000009995'));
+    const inv = await invoice(r.api, cus.id, 1500);
+    const failed = await pay(cus.id, declining.id, 1500);
+    expect(failed.status).toBe('failed');
+    expect((await refused(failed.id, 1500, 409, 'payment_not_collected')).details).toMatchObject({
+      status: 'failed',
+    });
+    const card = await saveMethod(r, cus.id, cardBody());
+    const scheduled = await pay(cus.id, card.id, 1500, { scheduled_for: '2026-12-15' });
+    expect(scheduled.status).toBe('scheduled');
+    await refused(scheduled.id, 1500, 409, 'payment_not_collected');
+    const cancel = await r.api.post(`/api/v1/payments/${scheduled.id}/cancel`, {});
+    expect(cancel.body.status).toBe('cancelled');
+    await refused(scheduled.id, 1, 409, 'payment_not_collected');
+    expect(await balanceOf(r.api, inv)).toBe(1500);
+    await expectBooksBalance(h, r.id);
+  });
+
+  it('refuses a card charge until it settles, then refunds it', async () => {
+    const cus = await newCustomer(r);
+    const slow = await saveMethod(r, cus.id, cardBody('4000000000000077'));
+    const inv = await invoice(r.api, cus.id, 900);
+    const p = await pay(cus.id, slow.id, 900);
+    expect(p.status).toBe('pending');
+    await refused(p.id, 900, 409, 'payment_not_settled');
+    await advance(4);
+    expect((await r.api.get(`/api/v1/payments/${p.id}`)).body.status).toBe('succeeded');
+    const ok = await r.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 900 });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    expect(ok.body).toMatchObject({ status: 'refunded', amount_refunded: 900 });
+    expect(await balanceOf(r.api, inv)).toBe(900);
+    await expectBooksBalance(h, r.id);
+  });
+
+  it('refuses more than is refundable, and anything once fully refunded', async () => {
+    const cus = await newCustomer(r);
+    const card = await saveMethod(r, cus.id, cardBody());
+    const inv = await invoice(r.api, cus.id, 2000);
+    const p = await pay(cus.id, card.id, 2000);
+    const over = await refused(p.id, 2001, 422, 'refund_exceeds_payment');
+    expect(over.details).toMatchObject({ requested: 2001, refundable: 2000 });
+    const part = await r.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 1200 });
+    expect(part.status, JSON.stringify(part.body)).toBe(201);
+    expect((await refused(p.id, 801, 422, 'refund_exceeds_payment')).details).toMatchObject({
+      refundable: 800,
+    });
+    const rest = await r.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 800 });
+    expect(rest.body).toMatchObject({ status: 'refunded', amount_refunded: 2000 });
+    await refused(p.id, 1, 409, 'payment_not_refundable');
+    expect(await balanceOf(r.api, inv)).toBe(2000);
+    await expectBooksBalance(h, r.id);
   });
 });

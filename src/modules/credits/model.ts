@@ -1,6 +1,7 @@
 /** Credit memos and the credits view (H1–H3): request and response shapes. */
 import { z } from 'zod';
 import { ListQuery } from '../../http/schemas.js';
+import { AdjustedScheduledView } from '../invoices/model.js';
 
 const Id = z.string().min(1).max(64);
 const Positive = z
@@ -58,11 +59,23 @@ export const CreditMemoView = z.object({
   remaining: z.number(),
   reason: z.string(),
   sync_state: z.enum(['pending', 'synced', 'failed']),
+  synced_at: z.string().nullable(),
+  sync_error: z.string().nullable(),
   applications: z.array(CreditApplicationView),
   created_by: z.string().nullable(),
   created_at: z.string(),
 });
 export type CreditMemoView = z.infer<typeof CreditMemoView>;
+
+/** A memo after issuing or applying it, with the scheduled payments it reduced or cancelled. */
+export const CreditMemoChange = CreditMemoView.extend({
+  adjusted_scheduled: z
+    .array(AdjustedScheduledView)
+    .describe(
+      'Scheduled payments of the customer reduced (new_amount) or cancelled (null) because the credit left less open on their invoices',
+    ),
+});
+export type CreditMemoChange = z.infer<typeof CreditMemoChange>;
 
 export const CreditMemoPage = z.object({
   data: z.array(CreditMemoView),

@@ -3,6 +3,7 @@ import type { App } from '../../http/app.js';
 import { IdParams } from '../../http/schemas.js';
 import {
   CreditApply,
+  CreditMemoChange,
   CreditMemoCreate,
   CreditMemoListQuery,
   CreditMemoPage,
@@ -27,9 +28,10 @@ export async function creditRoutes(app: App): Promise<void> {
     {
       schema: {
         tags,
-        summary: 'Issue a credit memo; with invoice_id it is applied to that invoice at once',
+        summary:
+          'Issue a credit memo; with invoice_id it is applied to that invoice at once (scheduled payments it leaves overpaying are reduced or cancelled: adjusted_scheduled)',
         body: CreditMemoCreate,
-        response: { 201: CreditMemoView },
+        response: { 201: CreditMemoChange },
       },
     },
     async (req, reply) => reply.code(201).send(await createCreditMemo(req.ctx, req.body)),
@@ -64,10 +66,10 @@ export async function creditRoutes(app: App): Promise<void> {
       schema: {
         tags,
         summary:
-          'Apply a credit memo to invoices: the allocations given, or the oldest open invoices first',
+          'Apply a credit memo to invoices: the allocations given, or the oldest open invoices first; scheduled payments that would now overpay are reduced or cancelled (adjusted_scheduled)',
         params: IdParams,
         body: CreditApply,
-        response: { 200: CreditMemoView },
+        response: { 200: CreditMemoChange },
       },
     },
     (req) => applyCreditMemo(req.ctx, req.params.id, req.body),

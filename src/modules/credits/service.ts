@@ -2,7 +2,8 @@
  * Credit memos (H1): issued by staff with an amount and a reason, optionally against an invoice
  * (applied there at once), applied to open invoices later, voided only while unused. Applying
  * locks the memo, then the invoices in id order, and never goes beyond the memo's remainder nor
- * an invoice's available amount (balance less payments in flight).
+ * an invoice's available amount (balance less payments in flight). A credit that lowers what is
+ * open clips the customer's scheduled payments in the same transaction (E3), like a payment does.
  */
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -10,9 +11,16 @@ import type { Queryable } from '../../db/db.js';
 import { cursorId } from '../../http/schemas.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
+import { adjustScheduled } from '../payments/scheduled.js';
 import { insertApplications, lockInvoices, oldestFirst } from './allocate.js';
 import { memoRemainingSql } from './ledger.js';
-import type { CreditAllocation, CreditApply, CreditMemoCreate, CreditMemoView } from './model.js';
+import type {
+  CreditAllocation,
+  CreditApply,
+  CreditMemoChange,
+  CreditMemoCreate,
+  CreditMemoView,
+} from './model.js';
 
 interface MemoRow {
   id: string;
@@ -23,12 +31,14 @@ interface MemoRow {
   remaining: number;
   reason: string;
   sync_state: CreditMemoView['sync_state'];
+  synced_at: Date | null;
+  sync_error: string | null;
   created_by: string | null;
   created_at: Date;
 }
 
 const MEMO_SELECT = `SELECT m.id, m.customer_id, m.invoice_id, m.status, m.amount, m.reason,
-  m.sync_state, m.created_by, m.created_at, (${memoRemainingSql('m')})::bigint AS remaining
+  m.sync_state, m.synced_at, m.sync_error, m.created_by, m.created_at, (${memoRemainingSql('m')})::bigint AS remaining
   FROM credit_memos m`;
 
 async function views(q: Queryable, rows: MemoRow[]): Promise<CreditMemoView[]> {
@@ -39,8 +49,12 @@ async function views(q: Queryable, rows: MemoRow[]): Promise<CreditMemoView[]> {
     amount: number;
     created_at: Date;
   }>(
-    `SELECT id, credit_memo_id, invoice_id, amount, created_at FROM credit_applications
-      WHERE credit_memo_id = ANY($1::text[]) ORDER BY id`,
+    // In the order they were made, and within one application oldest invoice first (the
+    // allocation order): ids made in one millisecond do not sort in the order they were made.
+    `SELECT ca.id, ca.credit_memo_id, ca.invoice_id, ca.amount, ca.created_at
+       FROM credit_applications ca JOIN invoices i ON i.id = ca.invoice_id
+      WHERE ca.credit_memo_id = ANY($1::text[])
+      ORDER BY ca.created_at, i.invoice_date, i.due_date NULLS LAST, i.number, ca.id`,
     [rows.map((r) => r.id)],
   );
   return rows.map((r) => {
@@ -57,6 +71,8 @@ async function views(q: Queryable, rows: MemoRow[]): Promise<CreditMemoView[]> {
       remaining: r.status === 'open' ? r.amount - applied : 0,
       reason: r.reason,
       sync_state: r.sync_state,
+      synced_at: r.synced_at?.toISOString() ?? null,
+      sync_error: r.sync_error,
       applications: mine.map((a) => ({
         id: a.id,
         invoice_id: a.invoice_id,
@@ -89,7 +105,10 @@ async function memoView(q: Queryable, ctx: Ctx, id: string): Promise<CreditMemoV
   return view as CreditMemoView;
 }
 
-export async function createCreditMemo(ctx: Ctx, input: CreditMemoCreate): Promise<CreditMemoView> {
+export async function createCreditMemo(
+  ctx: Ctx,
+  input: CreditMemoCreate,
+): Promise<CreditMemoChange> {
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
     const customer = await tx.maybeOne<{ status: string }>(
@@ -124,7 +143,8 @@ export async function createCreditMemo(ctx: Ctx, input: CreditMemoCreate): Promi
       const amount = Math.min(open, input.amount);
       await insertApplications(tx, ctx, id, [{ invoice_id: input.invoice_id, amount }]);
     }
-    const after = await memoView(tx, ctx, id);
+    const adjusted = input.invoice_id ? await adjustScheduled(tx, ctx, input.customer_id) : [];
+    const after = { ...(await memoView(tx, ctx, id)), adjusted_scheduled: adjusted };
     await recordChange(tx, ctx, {
       action: 'credit_memo.created',
       objectType: 'credit_memo',
@@ -139,7 +159,7 @@ export async function applyCreditMemo(
   ctx: Ctx,
   id: string,
   input: CreditApply,
-): Promise<CreditMemoView> {
+): Promise<CreditMemoChange> {
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
     const memo = await loadMemo(tx, ctx, id, true);
@@ -179,7 +199,8 @@ export async function applyCreditMemo(
       }
     }
     await insertApplications(tx, ctx, id, allocations);
-    const after = await memoView(tx, ctx, id);
+    const adjusted = await adjustScheduled(tx, ctx, memo.customer_id);
+    const after = { ...(await memoView(tx, ctx, id)), adjusted_scheduled: adjusted };
     await recordChange(tx, ctx, {
       action: 'credit_memo.applied',
       objectType: 'credit_memo',

@@ -2,7 +2,9 @@
  * What has been applied to invoices: payments and credits. They arrive with the payments issue,
  * which registers its source here; until then nothing is applied to any invoice.
  */
-import type { Queryable } from '../../db/db.js';
+import type { Queryable, Tx } from '../../db/db.js';
+import type { Ctx } from '../context.js';
+import type { AdjustedScheduledView } from './model.js';
 
 export interface Applied {
   paid: number;
@@ -39,4 +41,26 @@ export async function appliedTo(
     }
   }
   return total;
+}
+
+type BalanceListener = (tx: Tx, ctx: Ctx, customerId: string) => Promise<AdjustedScheduledView[]>;
+const balanceListeners: BalanceListener[] = [];
+
+/** Lets the payments module clip scheduled payments when an invoice's open balance falls (E3). */
+export function onOpenBalanceReduced(listener: BalanceListener): void {
+  balanceListeners.push(listener);
+}
+
+/**
+ * Call in the transaction that lowered a customer's open balance (a credit adjustment, a void),
+ * after the change: returns the scheduled payments that were reduced or cancelled.
+ */
+export async function openBalanceReduced(
+  tx: Tx,
+  ctx: Ctx,
+  customerId: string,
+): Promise<AdjustedScheduledView[]> {
+  const out: AdjustedScheduledView[] = [];
+  for (const listener of balanceListeners) out.push(...(await listener(tx, ctx, customerId)));
+  return out;
 }

@@ -107,6 +107,11 @@ export const InvoiceSummary = z.object({
   balance: z.number(),
   posted_at: z.string().nullable(),
   voided_at: z.string().nullable(),
+  sync_state: z
+    .enum(['pending', 'synced', 'failed'])
+    .describe('Accounting sync (E8): pending until the adapter confirms it, again after a change'),
+  synced_at: z.string().nullable().describe('When the accounting adapter last confirmed it'),
+  sync_error: z.string().nullable().describe('The accounting adapter’s last failure'),
   created_at: z.string(),
 });
 export type InvoiceSummary = z.infer<typeof InvoiceSummary>;
@@ -117,3 +122,19 @@ export const InvoiceView = InvoiceSummary.extend({
   adjustments: z.array(AdjustmentView),
 });
 export type InvoiceView = z.infer<typeof InvoiceView>;
+
+/** A scheduled payment clipped because an invoice's open balance fell (E3), as POST /payments says. */
+export const AdjustedScheduledView = z.object({
+  id: z.string(),
+  old_amount: z.number(),
+  new_amount: z.number().nullable().describe('null when the scheduled payment was cancelled'),
+});
+export type AdjustedScheduledView = z.infer<typeof AdjustedScheduledView>;
+
+/** An invoice after a change that lowered its open balance, with the scheduled payments clipped. */
+export const InvoiceChange = InvoiceView.extend({
+  adjusted_scheduled: z
+    .array(AdjustedScheduledView)
+    .describe('scheduled payments reduced or cancelled because the invoice now has less open'),
+});
+export type InvoiceChange = z.infer<typeof InvoiceChange>;

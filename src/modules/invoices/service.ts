@@ -7,9 +7,10 @@ import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
-import { appliedTo } from './applications.js';
+import { appliedTo, openBalanceReduced } from './applications.js';
 import type {
   AdjustmentInput,
+  InvoiceChange,
   InvoiceCreate,
   InvoicePatch,
   InvoiceView,
@@ -275,7 +276,7 @@ export async function adjustInvoice(
   ctx: Ctx,
   id: string,
   input: AdjustInput,
-): Promise<InvoiceView> {
+): Promise<InvoiceChange> {
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
     const { row, view: before } = await mustLoad(tx, ctx, id);
@@ -320,19 +321,21 @@ export async function adjustInvoice(
     );
     await refreshTotal(tx, id);
     await tx.query('UPDATE invoices SET updated_at = $2 WHERE id = $1', [id, tenantNow(ctx)]);
+    const adjusted =
+      input.kind === 'credit' ? await openBalanceReduced(tx, ctx, row.customer_id) : [];
     const { view: after } = await mustLoad(tx, ctx, id, false);
     await recordChange(tx, ctx, {
       action: 'invoice.adjusted',
       objectType: 'invoice',
       objectId: id,
       before,
-      after,
+      after: { ...after, adjusted_scheduled: adjusted },
     });
-    return after;
+    return { ...after, adjusted_scheduled: adjusted };
   });
 }
 
-export async function voidInvoice(ctx: Ctx, id: string, reason: string): Promise<InvoiceView> {
+export async function voidInvoice(ctx: Ctx, id: string, reason: string): Promise<InvoiceChange> {
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
     const { row, view: before } = await mustLoad(tx, ctx, id);
@@ -346,14 +349,15 @@ export async function voidInvoice(ctx: Ctx, id: string, reason: string): Promise
       `UPDATE invoices SET status = 'void', voided_at = $2, void_reason = $3, updated_at = $2 WHERE id = $1`,
       [id, now, reason],
     );
+    const adjusted = await openBalanceReduced(tx, ctx, row.customer_id);
     const { view: after } = await mustLoad(tx, ctx, id, false);
     await recordChange(tx, ctx, {
       action: 'invoice.voided',
       objectType: 'invoice',
       objectId: id,
       before,
-      after,
+      after: { ...after, adjusted_scheduled: adjusted },
     });
-    return after;
+    return { ...after, adjusted_scheduled: adjusted };
   });
 }

@@ -4,14 +4,14 @@
  * only what is refunded reopens. A gateway payment is refunded at the gateway between two
  * transactions, like a charge: intent (pending refund row), gateway call, result.
  */
-import { AppError } from '../../core/errors.js';
+import { AppError, type ErrorCode } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
 import { isGatewayError, type RefundResult } from '../../gateways/index.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { gatewayNamed } from '../methods/gateway.js';
-import type { Allocation, PaymentRow, PaymentView } from './model.js';
+import type { Allocation, PaymentRow, PaymentStatus, PaymentView } from './model.js';
 import { findPaymentRow, paymentView } from './queries.js';
 import { insertApplications } from './record.js';
 
@@ -20,6 +20,28 @@ interface RefundRow {
   payment_id: string;
   amount: number;
   status: 'pending' | 'succeeded' | 'failed';
+}
+
+/**
+ * Why a payment in this status cannot be refunded, or null when it can (E4, E10): only a
+ * succeeded payment holds money the payer could get back. A returned one already went back, a
+ * pending one has not settled, and scheduled, failed or cancelled ones never collected.
+ */
+function refusalFor(status: PaymentStatus): ErrorCode | null {
+  switch (status) {
+    case 'succeeded':
+      return null;
+    case 'returned':
+      return 'payment_returned_not_refundable';
+    case 'pending':
+      return 'payment_not_settled';
+    case 'scheduled':
+    case 'failed':
+    case 'cancelled':
+      return 'payment_not_collected';
+    case 'refunded':
+      return 'payment_not_refundable';
+  }
 }
 
 /** What the refund takes from each invoice: after the remainder, newest applications first. */
@@ -48,7 +70,10 @@ async function settleRefund(tx: Tx, ctx: Ctx, refund: RefundRow, gatewayRefundId
   await insertApplications(tx, ctx, row.id, await refundParts(tx, row, refund.amount), 'refund');
   const refunded = row.amount_refunded + refund.amount;
   const after = await tx.one<PaymentRow>(
-    `UPDATE payments SET amount_refunded = $2, status = CASE WHEN $2 = amount THEN 'refunded' ELSE status END,
+    // Only a succeeded payment becomes 'refunded': a bank return recorded while the refund was at
+    // the gateway keeps its status (its applications, the refund's included, stop counting).
+    `UPDATE payments SET amount_refunded = $2,
+            status = CASE WHEN $2 = amount AND status = 'succeeded' THEN 'refunded' ELSE status END,
             updated_at = $3 WHERE id = $1 RETURNING *`,
     [row.id, refunded, tenantNow(ctx)],
   );
@@ -76,8 +101,14 @@ export async function refundPayment(
   // tx1: check and record the intent; concurrent refunds count each other's pending ones.
   const intent = await ctx.db.tx(async (tx) => {
     const row = await findPaymentRow(tx, ctx.tenant.id, id, 'FOR NO KEY UPDATE');
-    if (row.status !== 'succeeded') {
-      throw new AppError('payment_not_refundable', { id, status: row.status });
+    const refusal = refusalFor(row.status);
+    if (refusal) {
+      throw new AppError(refusal, {
+        id,
+        status: row.status,
+        refundable: 0,
+        ...(row.return_code && { return_code: row.return_code }),
+      });
     }
     const pending = await tx.one<{ sum: number }>(
       `SELECT coalesce(sum(amount), 0)::bigint AS sum FROM refunds WHERE payment_id = $1 AND status = 'pending'`,

@@ -7,6 +7,7 @@ import { AppError, isAppError } from '../../core/errors.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
+import { onOpenBalanceReduced } from '../invoices/applications.js';
 import { type MethodRow, usableMethodFor } from '../methods/store.js';
 import { registerMethodUsage } from '../methods/usage.js';
 import { clipPlan } from './allocate.js';
@@ -23,6 +24,9 @@ registerMethodUsage('scheduled_payments', async (q, tenantId, methodId) =>
     )
   ).map((r) => r.id),
 );
+
+// A credit adjustment or a void lowers what invoices have open: clip the scheduled payments.
+onOpenBalanceReduced((tx, ctx, customerId) => adjustScheduled(tx, ctx, customerId));
 
 /** What a scheduled payment means to pay. */
 export function planOf(row: PaymentRow): Allocation[] {
