@@ -1,5 +1,6 @@
 /** Every module's routes, mounted under /api/v1. */
 import { sandboxRoutes } from '../gateways/sandbox/routes.js';
+import { accountingRoutes } from '../modules/accounting/routes.js';
 import { auditRoutes } from '../modules/audit/routes.js';
 import { autopayRoutes } from '../modules/autopay/routes.js';
 import { balanceRoutes } from '../modules/balances/routes.js';
@@ -44,4 +45,5 @@ export async function registerRoutes(app: App, opts: { loginRateLimit: number })
   await sandboxRoutes(app);
   await creditRoutes(app);
   await balanceRoutes(app);
+  await accountingRoutes(app);
 }

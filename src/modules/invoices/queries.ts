@@ -20,6 +20,9 @@ export interface InvoiceRow {
   posted_at: Date | null;
   voided_at: Date | null;
   void_reason: string | null;
+  sync_state: 'pending' | 'synced' | 'failed';
+  synced_at: Date | null;
+  sync_error: string | null;
   created_at: Date;
 }
 
@@ -27,7 +30,7 @@ export interface InvoiceRow {
 export const INVOICE_SELECT = `
   SELECT i.id, i.tenant_id, i.customer_id, i.bill_run_id, i.number, i.status, i.currency,
          i.invoice_date, i.due_date, i.po_number, i.memo, i.total, i.posted_at, i.voided_at,
-         i.void_reason, i.created_at,
+         i.void_reason, i.sync_state, i.synced_at, i.sync_error, i.created_at,
          coalesce((SELECT sum(l.amount) FROM invoice_lines l WHERE l.invoice_id = i.id), 0)::bigint
            AS subtotal
     FROM invoices i`;
@@ -64,6 +67,9 @@ export async function summaries(
       balance: r.status === 'void' ? 0 : r.total - a.paid - a.credits,
       posted_at: r.posted_at?.toISOString() ?? null,
       voided_at: r.voided_at?.toISOString() ?? null,
+      sync_state: r.sync_state,
+      synced_at: r.synced_at?.toISOString() ?? null,
+      sync_error: r.sync_error,
       created_at: r.created_at.toISOString(),
     };
   });

@@ -55,6 +55,8 @@ export interface PaymentRow {
   next_retry_date: string | null;
   retry_count: number;
   sync_state: 'pending' | 'synced' | 'failed';
+  synced_at: Date | null;
+  sync_error: string | null;
   attempted_at: Date | null;
   settled_at: Date | null;
   failed_at: Date | null;
@@ -113,6 +115,8 @@ export type PaymentView = {
   next_retry_date: string | null;
   retry_count: number;
   sync_state: 'pending' | 'synced' | 'failed';
+  synced_at: string | null;
+  sync_error: string | null;
   attempted_at: string | null;
   settled_at: string | null;
   failed_at: string | null;

@@ -193,6 +193,8 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
       next_retry_date: r.next_retry_date,
       retry_count: r.retry_count,
       sync_state: r.sync_state,
+      synced_at: iso(r.synced_at),
+      sync_error: r.sync_error,
       attempted_at: iso(r.attempted_at),
       settled_at: iso(r.settled_at),
       failed_at: iso(r.failed_at),
