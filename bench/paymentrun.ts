@@ -29,6 +29,8 @@ import { arg, benchDb, rssSampler } from './harness.js';
 
 const INVOICES = arg('invoices', 20_000);
 const LATENCY = arg('gateway-latency-ms', 100);
+/** Contacts per customer whose profile receives receipts (each successful payment emails them). */
+const CONTACTS = arg('contacts', 1);
 process.env.BILLOW_SANDBOX_LATENCY_MS = String(LATENCY);
 
 const bench = await benchDb(Number(process.env.BENCH_POOL ?? 24));
@@ -102,6 +104,14 @@ async function seed(tag: string, autopay: boolean): Promise<void> {
        ${g}, payment_methods p WHERE p.id = $1`,
     [pm.id],
   );
+  for (let k = 1; k <= CONTACTS; k++) {
+    await db.query(
+      `INSERT INTO contacts (id, tenant_id, customer_id, name, email, profile_id, created_at, updated_at)
+       SELECT 'con_${tag}${k}_' || ${suffix}, $1, 'cus_${tag}' || ${suffix}, 'Billing ' || g,
+              'billing${k}-' || g || '@${tag}.example.com', $3, $2, $2 ${g}`,
+      [tenantId, now, receiptProfile.id],
+    );
+  }
   await db.query(
     `INSERT INTO invoices (id, tenant_id, customer_id, number, status, invoice_date, due_date, total,
                            posted_at, created_at, updated_at)
@@ -119,6 +129,11 @@ async function seed(tag: string, autopay: boolean): Promise<void> {
 const pmRow = await db.one<{ gateway_customer_id: string; gateway_method_id: string }>(
   'SELECT gateway_customer_id, gateway_method_id FROM payment_methods WHERE id = $1',
   [pm.id],
+);
+const receiptProfile = await db.one<{ id: string }>(
+  `SELECT id FROM contact_profiles WHERE tenant_id = $1 AND 'receive_receipts' = ANY (permissions)
+    ORDER BY id LIMIT 1`,
+  [tenantId],
 );
 const seedStart = performance.now();
 await seed('bench', true);
@@ -280,7 +295,8 @@ const baseRate = INVOICES / baselineSeconds;
 console.log(
   `paymentrun: ${INVOICES} invoices, ${Math.round(rate)} payments/s ` +
     `(${seconds.toFixed(1)} s, selection ${((selected - t0) / 1000).toFixed(1)} s, gateway latency ${LATENCY} ms, ` +
-    `${RUN_BATCH_JOBS_AT_ONCE} batch jobs × ${CHARGE_CONCURRENCY} charges in flight); raw SQL ` +
+    `${RUN_BATCH_JOBS_AT_ONCE} batch jobs × ${CHARGE_CONCURRENCY} charges in flight, ` +
+    `${CONTACTS} receipt contact(s) per customer); raw SQL ` +
     `${Math.round(baseRate)} payments/s; ratio ${(baseRate / rate).toFixed(2)}; ` +
     `double charges ${doubles}, peak RSS ${peak} MiB; ${bench.label}; checks ${ok ? 'ok' : 'FAILED'} ` +
     `(seed ${seedSeconds.toFixed(0)} s)`,

@@ -13,6 +13,7 @@
  * them; startQueue creates every declared queue, because pg-boss 10 drops jobs sent to a queue
  * that does not exist.
  */
+import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Db, Queryable } from '../db/db.js';
 
@@ -75,6 +76,11 @@ export interface Queue {
     options?: PgBoss.SendOptions,
     tx?: Queryable,
   ): Promise<string>;
+  /**
+   * Sends many jobs of one queue with one statement, in the transaction `tx`; returns their ids
+   * in the order given. The queue's policy (retries, expiry) applies as with send().
+   */
+  sendMany<T extends object>(name: string, data: T[], tx: Queryable): Promise<string[]>;
   /** Runs `handler` for each job of the queue until stop(). */
   work<T extends object>(
     name: string,
@@ -152,6 +158,18 @@ export async function startQueue(db: Db, opts: QueueOptions = {}): Promise<Queue
       const id = await boss.send(name, data, { ...options, ...(tx && { db: executor(tx) }) });
       if (!id) throw new Error(`queue ${name} refused the job`);
       return id;
+    },
+    async sendMany(name, data, tx) {
+      if (!created.has(name)) {
+        throw new Error(`queue ${name} is not defined: declare it with defineQueue`);
+      }
+      if (data.length === 0) return [];
+      const ids = data.map(() => randomUUID());
+      await boss.insert(
+        data.map((d, i) => ({ id: ids[i], name, data: d })),
+        { db: executor(tx) },
+      );
+      return ids;
     },
     async work<T extends object>(name: string, handler: JobHandler<T>, options: WorkOptions = {}) {
       if (!created.has(name)) await define(name);

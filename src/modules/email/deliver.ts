@@ -49,11 +49,19 @@ export function registerAttachmentRenderer(type: string, render: AttachmentRende
   renderers.set(type, render);
 }
 
-/** Sends the message's job inside the writing transaction and records its id. */
-export async function enqueueEmail(tx: Tx, queue: Queue, emailId: string): Promise<void> {
-  const data: EmailJob = { email_id: emailId };
-  const jobId = await queue.send(EMAIL_QUEUE, data, {}, tx);
-  await tx.query('UPDATE emails SET job_id = $2 WHERE id = $1', [emailId, jobId]);
+/** Sends the messages' jobs inside the writing transaction and records their ids. */
+export async function enqueueEmails(tx: Tx, queue: Queue, emailIds: string[]): Promise<void> {
+  if (emailIds.length === 0) return;
+  const jobIds = await queue.sendMany<EmailJob>(
+    EMAIL_QUEUE,
+    emailIds.map((id) => ({ email_id: id })),
+    tx,
+  );
+  await tx.query(
+    `UPDATE emails e SET job_id = t.job_id
+       FROM unnest($1::text[], $2::uuid[]) AS t(id, job_id) WHERE e.id = t.id`,
+    [emailIds, jobIds],
+  );
 }
 
 /** Enqueues queued messages that have no job; returns how many. */
@@ -64,7 +72,11 @@ export async function enqueueUnsentEmails(db: Db, queue: Queue, limit = 100): Pr
         ORDER BY created_at LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED`,
       [limit],
     );
-    for (const row of rows) await enqueueEmail(tx, queue, row.id);
+    await enqueueEmails(
+      tx,
+      queue,
+      rows.map((r) => r.id),
+    );
     return rows.length;
   });
 }

@@ -7,9 +7,9 @@ import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { queueFor } from '../../jobs/queue.js';
-import { recordChange } from '../audit/service.js';
+import { recordMany } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
-import { EMAIL_QUEUE, enqueueEmail } from './deliver.js';
+import { EMAIL_QUEUE, enqueueEmails } from './deliver.js';
 import {
   type AttachmentDescriptor,
   type EmailKind,
@@ -79,55 +79,83 @@ function view(row: EmailRow): EmailView {
  * descriptors rendered at send time by the renderer registered for their type.
  */
 export async function queueEmail(tx: Tx, ctx: Ctx, message: OutgoingEmail): Promise<EmailView> {
-  return insertEmail(tx, ctx, message, null);
+  return (await queueEmails(tx, ctx, [message]))[0] as EmailView;
 }
 
-async function insertEmail(
+/** queueEmail for many messages (receipts of a payment run): a few statements in all. */
+export async function queueEmails(
   tx: Tx,
   ctx: Ctx,
-  message: OutgoingEmail,
-  resentFrom: string | null,
-): Promise<EmailView> {
-  const parsed = OutgoingEmail.safeParse(message);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new AppError('validation_failed', { issues });
-  }
-  const m = parsed.data;
-  const row = await tx.one<EmailRow>(
+  messages: OutgoingEmail[],
+): Promise<EmailView[]> {
+  return insertEmails(
+    tx,
+    ctx,
+    messages.map((m) => ({ message: m, resentFrom: null })),
+  );
+}
+
+async function insertEmails(
+  tx: Tx,
+  ctx: Ctx,
+  items: { message: OutgoingEmail; resentFrom: string | null }[],
+): Promise<EmailView[]> {
+  if (items.length === 0) return [];
+  const parsed = items.map(({ message }) => {
+    const p = OutgoingEmail.safeParse(message);
+    if (!p.success) {
+      const issues = p.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      throw new AppError('validation_failed', { issues });
+    }
+    return p.data;
+  });
+  const ids = parsed.map(() => newId('email'));
+  const inserted = await tx.query<EmailRow>(
     `INSERT INTO emails
        (id, tenant_id, customer_id, contact_id, invoice_id, kind, to_address, cc, subject,
         body_text, body_html, attachments, status, resent_from, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13, $14)
+     SELECT id, $1, customer_id, contact_id, invoice_id, kind, to_address,
+            ARRAY(SELECT jsonb_array_elements_text(cc::jsonb)), subject, body_text, body_html,
+            attachments::jsonb, 'queued', resent_from, $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+         AS t(id, customer_id, contact_id, invoice_id, kind, to_address, cc, subject, body_text,
+              body_html, attachments, resent_from)
      RETURNING ${COLUMNS}`,
     [
-      newId('email'),
       ctx.tenant.id,
-      m.customerId,
-      m.contactId,
-      m.invoiceId,
-      m.kind,
-      m.to.toLowerCase(),
-      m.cc.map((a) => a.toLowerCase()),
-      m.subject,
-      m.bodyText,
-      m.bodyHtml,
-      JSON.stringify(m.attachments),
-      resentFrom,
       tenantNow(ctx),
+      ids,
+      parsed.map((m) => m.customerId),
+      parsed.map((m) => m.contactId),
+      parsed.map((m) => m.invoiceId),
+      parsed.map((m) => m.kind),
+      parsed.map((m) => m.to.toLowerCase()),
+      parsed.map((m) => JSON.stringify(m.cc.map((a) => a.toLowerCase()))),
+      parsed.map((m) => m.subject),
+      parsed.map((m) => m.bodyText),
+      parsed.map((m) => m.bodyHtml),
+      parsed.map((m) => JSON.stringify(m.attachments)),
+      items.map((i) => i.resentFrom),
     ],
   );
-  // No queue in this process (a CLI command): the worker's sweep enqueues the row.
+  const byId = new Map(inserted.map((r) => [r.id, r]));
+  const rows = ids.map((id) => byId.get(id) as EmailRow);
+  // No queue in this process (a CLI command): the worker's sweep enqueues the rows.
   const queue = queueFor(ctx.db);
-  if (queue?.has(EMAIL_QUEUE)) await enqueueEmail(tx, queue, row.id);
-  // The audit row and event describe the message, never its body.
-  await recordChange(tx, ctx, {
-    action: 'email.queued',
-    objectType: 'email',
-    objectId: row.id,
-    after: summary(row),
-  });
-  return view(row);
+  if (queue?.has(EMAIL_QUEUE)) await enqueueEmails(tx, queue, ids);
+  // The audit rows and events describe the messages, never their bodies.
+  await recordMany(
+    tx,
+    ctx,
+    rows.map((row) => ({
+      action: 'email.queued',
+      objectType: 'email',
+      objectId: row.id,
+      after: summary(row),
+    })),
+  );
+  return rows.map(view);
 }
 
 export interface EmailFilter {
@@ -189,22 +217,23 @@ export async function resendEmail(ctx: Ctx, id: string): Promise<EmailView> {
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
     const row = await loadEmail(tx, ctx, id);
-    return insertEmail(
-      tx,
-      ctx,
+    const [copy] = await insertEmails(tx, ctx, [
       {
-        kind: row.kind,
-        to: row.to_address,
-        cc: row.cc,
-        subject: row.subject,
-        bodyText: row.body_text,
-        bodyHtml: row.body_html,
-        customerId: row.customer_id,
-        contactId: row.contact_id,
-        invoiceId: row.invoice_id,
-        attachments: row.attachments,
+        message: {
+          kind: row.kind,
+          to: row.to_address,
+          cc: row.cc,
+          subject: row.subject,
+          bodyText: row.body_text,
+          bodyHtml: row.body_html,
+          customerId: row.customer_id,
+          contactId: row.contact_id,
+          invoiceId: row.invoice_id,
+          attachments: row.attachments,
+        },
+        resentFrom: row.id,
       },
-      row.id,
-    );
+    ]);
+    return copy as EmailView;
   });
 }

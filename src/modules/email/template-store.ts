@@ -152,14 +152,25 @@ export async function renderTemplate(
   key: TemplateKey,
   variables: TemplateVariables,
 ): Promise<RenderedEmail> {
+  return (await templateRenderer(q, ctx, key))(variables);
+}
+
+/** renderTemplate for many messages of one template: the tenant's edit is read once. */
+export async function templateRenderer(
+  q: Queryable,
+  ctx: Pick<Ctx, 'tenant'>,
+  key: TemplateKey,
+): Promise<(variables: TemplateVariables) => RenderedEmail> {
   const row = await loadRow(q, ctx.tenant.id, key);
-  const tenantVars = variables.tenant;
-  const vars: TemplateVariables = {
-    ...variables,
-    tenant: {
-      name: ctx.tenant.name,
-      ...(tenantVars !== null && typeof tenantVars === 'object' ? tenantVars : {}),
-    },
+  return (variables) => {
+    const tenantVars = variables.tenant;
+    const vars: TemplateVariables = {
+      ...variables,
+      tenant: {
+        name: ctx.tenant.name,
+        ...(tenantVars !== null && typeof tenantVars === 'object' ? tenantVars : {}),
+      },
+    };
+    return render(row ?? DEFAULT_TEMPLATES[key], vars);
   };
-  return render(row ?? DEFAULT_TEMPLATES[key], vars);
 }

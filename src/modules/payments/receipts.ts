@@ -6,9 +6,10 @@
 import { businessDate } from '../../core/dates.js';
 import { formatMoney } from '../../core/money.js';
 import type { Tx } from '../../db/db.js';
-import { contactsWithPermission, contactsWithPermissionMany } from '../contacts/service.js';
+import { contactsWithPermissionMany } from '../contacts/service.js';
 import type { Ctx } from '../context.js';
-import { queueEmail, renderTemplate } from '../email/service.js';
+import { queueEmails } from '../email/service.js';
+import { templateRenderer } from '../email/template-store.js';
 import type { PaymentRow } from './model.js';
 
 const METHOD_NAMES: Record<PaymentRow['method_type'], string> = {
@@ -19,93 +20,105 @@ const METHOD_NAMES: Record<PaymentRow['method_type'], string> = {
   cash: 'cash',
 };
 
-async function customerOf(tx: Tx, row: PaymentRow) {
-  return tx.one<{ name: string; number: string }>(
-    'SELECT name, number FROM customers WHERE tenant_id = $1 AND id = $2',
-    [row.tenant_id, row.customer_id],
-  );
-}
-
-async function describeMethod(tx: Tx, row: PaymentRow): Promise<string> {
+/** How a payment was made, as the customer knows it ("visa ending 4242", "check 1042"). */
+function describeMethod(
+  row: PaymentRow,
+  method: { last4: string; brand: string | null } | undefined,
+): string {
   if (!row.payment_method_id) {
     return row.reference
       ? `${METHOD_NAMES[row.method_type]} ${row.reference}`
       : METHOD_NAMES[row.method_type];
   }
-  const m = await tx.maybeOne<{ last4: string; brand: string | null }>(
-    'SELECT last4, brand FROM payment_methods WHERE id = $1',
-    [row.payment_method_id],
-  );
-  return `${m?.brand ?? METHOD_NAMES[row.method_type]} ending ${m?.last4 ?? '????'}`;
+  return `${method?.brand ?? METHOD_NAMES[row.method_type]} ending ${method?.last4 ?? '????'}`;
 }
 
 /** Queues a receipt to each contact who receives receipts; returns the email ids. */
 export async function queueReceipt(tx: Tx, ctx: Ctx, row: PaymentRow): Promise<string[]> {
-  return notify(tx, ctx, row, 'receipt', {});
+  return notify(tx, ctx, [row], 'receipt', () => ({}));
 }
 
-/** Receipts for many payments (a payment-run batch): one query finds who receives them. */
-export async function queueReceipts(tx: Tx, ctx: Ctx, rows: PaymentRow[]): Promise<void> {
-  const recipients = await contactsWithPermissionMany(
-    tx,
-    ctx.tenant.id,
-    rows.map((r) => r.customer_id),
-    'receive_receipts',
-  );
-  for (const row of rows) {
-    const to = recipients.get(row.customer_id);
-    if (to) await notify(tx, ctx, row, 'receipt', {}, to);
-  }
+/** Receipts for many payments (a payment-run batch) with a few statements in all. */
+export async function queueReceipts(tx: Tx, ctx: Ctx, rows: PaymentRow[]): Promise<string[]> {
+  return notify(tx, ctx, rows, 'receipt', () => ({}));
 }
 
 /** Tells the billing contacts that a bank debit came back (the invoices are open again). */
 export async function queueReturnNotice(tx: Tx, ctx: Ctx, row: PaymentRow): Promise<string[]> {
-  return notify(tx, ctx, row, 'payment_failed', {
-    failure_reason: `the bank returned the debit (${row.return_code ?? 'return'}: ${
-      row.failure_message ?? 'returned'
+  return notify(tx, ctx, [row], 'payment_failed', (r) => ({
+    failure_reason: `the bank returned the debit (${r.return_code ?? 'return'}: ${
+      r.failure_message ?? 'returned'
     })`,
     next_retry_date: '',
-  });
+  }));
 }
 
+/**
+ * One message per payment and recipient: recipients, customers and methods are read for all the
+ * payments at once, the template once, and the messages go to the outbox together.
+ */
 async function notify(
   tx: Tx,
   ctx: Ctx,
-  row: PaymentRow,
+  rows: PaymentRow[],
   template: 'receipt' | 'payment_failed',
-  extra: Record<string, string>,
-  known?: { id: string; name: string; email: string }[],
+  extra: (row: PaymentRow) => Record<string, string>,
 ): Promise<string[]> {
   const permission = template === 'receipt' ? 'receive_receipts' : 'receive_invoice_emails';
-  const recipients =
-    known ?? (await contactsWithPermission(tx, ctx.tenant.id, row.customer_id, permission));
-  if (recipients.length === 0) return [];
-  const customer = await customerOf(tx, row);
-  const method = await describeMethod(tx, row);
-  const ids: string[] = [];
-  for (const contact of recipients) {
-    const text = await renderTemplate(tx, ctx, template, {
-      customer: { name: customer.name, number: customer.number },
-      contact: { name: contact.name },
-      payment: {
-        id: row.id,
-        date: businessDate(row.attempted_at ?? row.created_at, ctx.tenant.timeZone),
-        amount: formatMoney(row.amount),
-        method,
-        ...extra,
-      },
-      portal_url: '',
+  const recipients = await contactsWithPermissionMany(
+    tx,
+    ctx.tenant.id,
+    rows.map((r) => r.customer_id),
+    permission,
+  );
+  const to = rows.filter((r) => recipients.has(r.customer_id));
+  if (to.length === 0) return [];
+  const customers = new Map(
+    (
+      await tx.query<{ id: string; name: string; number: string }>(
+        'SELECT id, name, number FROM customers WHERE tenant_id = $1 AND id = ANY ($2::text[])',
+        [ctx.tenant.id, [...new Set(to.map((r) => r.customer_id))]],
+      )
+    ).map((c) => [c.id, c]),
+  );
+  const methodIds = to.flatMap((r) => (r.payment_method_id ? [r.payment_method_id] : []));
+  const methods = new Map(
+    methodIds.length === 0
+      ? []
+      : (
+          await tx.query<{ id: string; last4: string; brand: string | null }>(
+            'SELECT id, last4, brand FROM payment_methods WHERE tenant_id = $1 AND id = ANY ($2::text[])',
+            [ctx.tenant.id, methodIds],
+          )
+        ).map((m) => [m.id, m]),
+  );
+  const render = await templateRenderer(tx, ctx, template);
+  const messages = to.flatMap((row) => {
+    const customer = customers.get(row.customer_id);
+    const method = describeMethod(row, methods.get(row.payment_method_id ?? ''));
+    return (recipients.get(row.customer_id) ?? []).map((contact) => {
+      const text = render({
+        customer: { name: customer?.name ?? '', number: customer?.number ?? '' },
+        contact: { name: contact.name },
+        payment: {
+          id: row.id,
+          date: businessDate(row.attempted_at ?? row.created_at, ctx.tenant.timeZone),
+          amount: formatMoney(row.amount),
+          method,
+          ...extra(row),
+        },
+        portal_url: '',
+      });
+      return {
+        kind: template,
+        to: contact.email,
+        subject: text.subject,
+        bodyText: text.text,
+        bodyHtml: text.html,
+        customerId: row.customer_id,
+        contactId: contact.id,
+      };
     });
-    const email = await queueEmail(tx, ctx, {
-      kind: template,
-      to: contact.email,
-      subject: text.subject,
-      bodyText: text.text,
-      bodyHtml: text.html,
-      customerId: row.customer_id,
-      contactId: contact.id,
-    });
-    ids.push(email.id);
-  }
-  return ids;
+  });
+  return (await queueEmails(tx, ctx, messages)).map((e) => e.id);
 }
