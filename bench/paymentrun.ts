@@ -33,7 +33,7 @@ const LATENCY = arg('gateway-latency-ms', 100);
 const CONTACTS = arg('contacts', 1);
 process.env.BILLOW_SANDBOX_LATENCY_MS = String(LATENCY);
 
-const bench = await benchDb(Number(process.env.BENCH_POOL ?? 24));
+const bench = await benchDb(Number(process.env.BENCH_POOL ?? 10));
 const { db } = bench;
 const clock = new ManualClock('2026-11-02T15:00:00Z');
 const created = await createTenant(db, clock, {

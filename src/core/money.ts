@@ -57,9 +57,19 @@ export function formatMoney(amount: number, currency: Currency = 'USD', locale =
   const decimal = exp > 0 ? `${sign}${digits.slice(0, -exp)}.${digits.slice(-exp)}` : sign + digits;
   // Intl accepts a decimal string exactly (no float round trip) and puts the minus sign where
   // the locale writes it ("US$ -1.234,56" in nl-NL, not "-US$ 1.234,56").
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(
-    decimal as unknown as number,
-  );
+  return currencyFormat(locale, currency).format(decimal as unknown as number);
+}
+
+const formats = new Map<string, Intl.NumberFormat>();
+/** Building an Intl.NumberFormat costs far more than using one: keep one per locale and currency. */
+function currencyFormat(locale: string, currency: Currency): Intl.NumberFormat {
+  const key = `${locale}:${currency}`;
+  let f = formats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    formats.set(key, f);
+  }
+  return f;
 }
 
 /**

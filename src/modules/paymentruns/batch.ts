@@ -21,7 +21,7 @@ import { afterFailure } from './retries.js';
 import { RUN_COLUMNS, type RunRow, runView } from './view.js';
 
 /** Gateway charges in flight at once per batch job. */
-export const CHARGE_CONCURRENCY = 32;
+export const CHARGE_CONCURRENCY = 64;
 
 type ItemStatus = 'succeeded' | 'pending' | 'failed' | 'skipped';
 
