@@ -42,6 +42,11 @@ export interface Db extends Queryable {
   /** The pool, for libraries that need a pg client of their own (the job queue). */
   readonly pool: pg.Pool;
   /**
+   * Transactions retried after a deadlock or a serialization failure since the database was
+   * opened: a retry is invisible to callers, so this is how it shows (tests, operations).
+   */
+  readonly stats: { deadlocks: number; serializationFailures: number };
+  /**
    * Runs `fn` in one transaction: commit when it resolves, roll back when it throws. A
    * serialization failure or deadlock is retried (fn must therefore touch only the database).
    */
@@ -74,9 +79,11 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 4;
 
 export function createDb(pool: pg.Pool, kind: Db['kind'], onClose?: () => Promise<void>): Db {
+  const stats = { deadlocks: 0, serializationFailures: 0 };
   return {
     kind,
     pool,
+    stats,
     ...queryable(pool),
     async tx<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
       for (let attempt = 1; ; attempt++) {
@@ -93,6 +100,8 @@ export function createDb(pool: pg.Pool, kind: Db['kind'], onClose?: () => Promis
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined);
           const code = (err as { code?: string }).code;
+          if (code === '40P01') stats.deadlocks++;
+          if (code === '40001') stats.serializationFailures++;
           if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
           throw err;
         } finally {

@@ -95,3 +95,42 @@ describe('bill run faults', () => {
     await runBillRunHere(h.testDb.db, h.clock, first.body.id);
   });
 });
+
+describe('concurrent batches of one bill run', () => {
+  it('finish without a deadlock (each batch locks its run FOR NO KEY UPDATE)', async () => {
+    const db = h.testDb.db;
+    const price = await monthlyPrice(t.api, 'Parallel plan', 700);
+    for (let i = 0; i < 9; i++) {
+      await subscribe(t.api, await customer(t.api, `Parallel ${i}`), price, '2027-01-15');
+    }
+    await t.api.post('/api/v1/clock/advance', { to: '2027-02-01' });
+    const started = await t.api.post('/api/v1/bill-runs', { target_date: '2027-02-01' });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const id = started.body.id as string;
+    // Cut the run's customers into batches of two, processed all at once: each inserts invoices
+    // (a KEY SHARE lock on the run through the foreign key) and then locks the run to count.
+    const all = await db.one<{ ids: string[] }>(
+      `SELECT array_agg(c ORDER BY c) AS ids
+         FROM bill_run_batches b, unnest(b.customer_ids) AS c WHERE b.bill_run_id = $1`,
+      [id],
+    );
+    await db.query('DELETE FROM bill_run_batches WHERE bill_run_id = $1', [id]);
+    const batches = Math.ceil(all.ids.length / 2);
+    for (let b = 0; b < batches; b++) {
+      await db.query(
+        'INSERT INTO bill_run_batches (bill_run_id, batch_no, customer_ids) VALUES ($1, $2, $3)',
+        [id, b, all.ids.slice(b * 2, b * 2 + 2)],
+      );
+    }
+    const before = { ...db.stats };
+    const invoicesBefore = await invoiceCount();
+    const results = await Promise.all(
+      Array.from({ length: batches }, (_, b) => processBatch(db, h.clock, id, b)),
+    );
+    expect(db.stats.deadlocks - before.deadlocks).toBe(0);
+    expect(results.filter((r) => r.completedRun)).toHaveLength(1);
+    expect(await invoiceCount()).toBe(invoicesBefore + all.ids.length);
+    const run = await t.api.get(`/api/v1/bill-runs/${id}`);
+    expect(run.body).toMatchObject({ status: 'completed', invoice_count: all.ids.length });
+  });
+});
