@@ -7,6 +7,7 @@
 import { loadConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/db.js';
+import { currentSchema, vacuumAnalyze } from '../db/maintenance.js';
 import { checkSchedules, SCHEDULE_QUEUE } from '../modules/billruns/schedule.js';
 import {
   BATCH_QUEUE,
@@ -38,6 +39,9 @@ import {
   WEBHOOK_QUEUE,
 } from '../modules/webhooks/deliver.js';
 import type { Queue } from './queue.js';
+
+/** The hourly VACUUM (ANALYZE) of the embedded database. */
+export const MAINTENANCE_QUEUE = 'db-maintenance';
 
 export interface WebhookWorkerOptions {
   /** Retries after the first attempt (default 8). */
@@ -135,6 +139,20 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   // Every 10 minutes, whichever worker's turn it is checks the tenants' bill run schedules.
   await queue.boss.schedule(SCHEDULE_QUEUE, '*/10 * * * *');
 
+  // The embedded database has no autovacuum: clean up and refresh statistics every hour.
+  if (db.kind === 'pglite') {
+    const schemas = [await currentSchema(db), queue.schema];
+    await queue.define(MAINTENANCE_QUEUE);
+    await queue.work(
+      MAINTENANCE_QUEUE,
+      async () => {
+        await vacuumAnalyze(db, schemas);
+      },
+      { batchSize: 1 },
+    );
+    await queue.boss.schedule(MAINTENANCE_QUEUE, '17 * * * *');
+  }
+
   // Scheduled payments, reconciliation after a crash (E11) and bank debits (ACH).
   const stopPaymentJobs = await startPaymentJobs(queue, db, clock);
   // Payment runs, automatic retries of failed payments (F1–F3).
@@ -166,6 +184,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await queue.boss.offWork(SCHEDULE_QUEUE);
       await queue.boss.offWork(EMAIL_RUN_QUEUE);
       await queue.boss.offWork(EMAIL_QUEUE);
+      if (db.kind === 'pglite') await queue.boss.offWork(MAINTENANCE_QUEUE);
     },
   };
 }
