@@ -98,9 +98,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply
-          .code(413)
-          .send(errorBody('payload_too_large', { limit: app.initialConfig.bodyLimit }));
+        return reply.code(413).send(
+          errorBody('payload_too_large', {
+            // The route's own limit where it has one (usage CSV, sync results).
+            limit: req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit,
+          }),
+        );
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return reply.code(415).send(errorBody('unsupported_media_type'));
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':

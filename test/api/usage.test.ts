@@ -230,7 +230,10 @@ describe('refusing usage: all or nothing', () => {
     expect(res.body.accepted).toBe(1000);
     const huge = await s.t.api.raw('POST', USAGE, 'x'.repeat(1024 * 1024 + 1), 'text/csv');
     expect(huge.status).toBe(413);
-    expect(huge.body.error.code).toBe('payload_too_large');
+    expect(huge.body.error).toMatchObject({
+      code: 'payload_too_large',
+      details: { limit: 1024 * 1024 },
+    });
   });
 
   it('lists every bad record of a batch by index and stores nothing', async () => {
