@@ -603,6 +603,12 @@ export const ERRORS = {
     message: 'This payment has been refunded in full.',
     when: 'refunding a payment that is already refunded in full',
   },
+  refund_in_return_window: {
+    status: 409,
+    message:
+      'This bank debit may still be returned by the bank; it can be refunded once the return window has passed.',
+    when: 'refunding a bank debit within 10 days of its settlement (details.refundable_from)',
+  },
   payment_returned_not_refundable: {
     status: 409,
     message:

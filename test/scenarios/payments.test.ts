@@ -161,6 +161,29 @@ describe('bank debits (ACH)', () => {
     await expectBooksBalance(h, t.id);
   });
 
+  it('refunds a bank debit only once the bank can no longer return it', async () => {
+    const cus = await customerWithContact();
+    const bank = await verifiedBank(t, cus);
+    const inv = await postedInvoice(t, cus, 2600);
+    const p = await pay(cus, bank.id, 2600);
+    await advance(5);
+    const settled = await t.api.get(`/api/v1/payments/${p.id}`);
+    expect(settled.body.status).toBe('succeeded');
+    const early = await t.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 600 });
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('refund_in_return_window');
+    expect(early.body.error.details.refundable_from).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const unchanged = await t.api.get(`/api/v1/payments/${p.id}`);
+    expect(unchanged.body).toMatchObject({ status: 'succeeded', amount_refunded: 0, refunds: [] });
+    expect(await balanceOf(t, inv)).toBe(0);
+    await advance(11);
+    const later = await t.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 600 });
+    expect(later.status, JSON.stringify(later.body)).toBe(201);
+    expect(later.body).toMatchObject({ status: 'succeeded', amount_refunded: 600 });
+    expect(await balanceOf(t, inv)).toBe(600);
+    await expectBooksBalance(h, t.id);
+  });
+
   it('comes back R01: returned, the invoice reopens, the customer is told', async () => {
     const cus = await customerWithContact();
     const bank = await verifiedBank(t, cus, '000111111116');

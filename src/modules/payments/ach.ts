@@ -76,7 +76,7 @@ export function registerAchListener(): void {
 registerAchListener();
 
 /** How long after settling a bank debit may still come back (R10 is late). */
-const RETURN_WINDOW_DAYS = 10;
+export const RETURN_WINDOW_DAYS = 10;
 
 /**
  * Asks the gateway about pending debits due to settle and recently settled ones; records what

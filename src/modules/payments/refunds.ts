@@ -4,6 +4,7 @@
  * only what is refunded reopens. A gateway payment is refunded at the gateway between two
  * transactions, like a charge: intent (pending refund row), gateway call, result.
  */
+import { businessDate } from '../../core/dates.js';
 import { AppError, type ErrorCode } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
@@ -11,6 +12,7 @@ import { isGatewayError, type RefundResult } from '../../gateways/index.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { gatewayNamed } from '../methods/gateway.js';
+import { RETURN_WINDOW_DAYS } from './ach.js';
 import type { Allocation, PaymentRow, PaymentStatus, PaymentView } from './model.js';
 import { findPaymentRow, paymentView } from './queries.js';
 import { insertApplications } from './record.js';
@@ -41,6 +43,23 @@ function refusalFor(status: PaymentStatus): ErrorCode | null {
       return 'payment_not_collected';
     case 'refunded':
       return 'payment_not_refundable';
+  }
+}
+
+/**
+ * A bank debit may still come back for RETURN_WINDOW_DAYS after it settled; refunding it in that
+ * time would give the payer the money twice if it does (the merchant loses it). Refused until the
+ * window has passed; a card payment or an external one is refundable at once.
+ */
+function returnWindowCheck(ctx: Ctx, row: PaymentRow): void {
+  if (row.method_type !== 'bank_account' || !row.settled_at) return;
+  const until = new Date(row.settled_at.getTime() + RETURN_WINDOW_DAYS * 86_400_000);
+  if (tenantNow(ctx) < until) {
+    throw new AppError('refund_in_return_window', {
+      id: row.id,
+      settled_at: row.settled_at.toISOString(),
+      refundable_from: businessDate(until, ctx.tenant.timeZone),
+    });
   }
 }
 
@@ -110,6 +129,7 @@ export async function refundPayment(
         ...(row.return_code && { return_code: row.return_code }),
       });
     }
+    returnWindowCheck(ctx, row);
     const pending = await tx.one<{ sum: number }>(
       `SELECT coalesce(sum(amount), 0)::bigint AS sum FROM refunds WHERE payment_id = $1 AND status = 'pending'`,
       [id],
