@@ -8,5 +8,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // For the `billow serve` processes of test/cli, which deliver webhooks to a receiver on
+    // loopback. In-process tests pass the setting to buildApp and startWorker instead (where
+    // it defaults to refusing private targets), so this reaches only code that reads the env.
+    env: { BILLOW_WEBHOOKS_ALLOW_PRIVATE: '1' },
   },
 });

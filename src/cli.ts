@@ -162,10 +162,12 @@ program
   .option('--auto-email', 'email the invoices after posting')
   .action(async (opts) => {
     if (!isBusinessDate(opts.date)) throw new Error('--date must be a real date YYYY-MM-DD');
-    const db = await openDatabase(loadConfig());
+    const config = loadConfig();
+    const db = await openDatabase(config);
     // This process works on the run too, alongside any running workers.
     const queue = await startQueue(db);
-    const worker = await startWorker({ db, clock: systemClock, queue });
+    const webhooks = { allowPrivate: config.webhooksAllowPrivate };
+    const worker = await startWorker({ db, clock: systemClock, queue, webhooks });
     try {
       const ctx = systemCtx(db, systemClock, await tenantFor(db, opts.tenant));
       let run = await createBillRun(ctx, {

@@ -15,6 +15,12 @@ const Env = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   BILLOW_EMAIL_FROM: z.email().default('billing@localhost'),
+  BILLOW_WEBHOOKS_ALLOW_PRIVATE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['', '0', '1', 'false', 'true'], 'must be 1, true, 0 or false'))
+    .default(''),
 });
 
 export interface Config {
@@ -27,6 +33,12 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The sender address of tenants that have not set their own. */
   emailFrom: string;
+  /**
+   * Webhooks may target private, loopback and link-local addresses (an installation whose
+   * receivers are its own internal services). Off by default: a tenant admin must not be able
+   * to make the worker POST into the network Billow runs in.
+   */
+  webhooksAllowPrivate: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -44,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.BILLOW_SMTP_URL || undefined,
     emailFrom: e.BILLOW_EMAIL_FROM,
+    webhooksAllowPrivate: ['1', 'true'].includes(e.BILLOW_WEBHOOKS_ALLOW_PRIVATE),
   };
 }

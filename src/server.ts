@@ -23,10 +23,18 @@ export async function startServer(
     await migrate(db);
     // The queue starts before requests are taken, so events written by them find it.
     const queue = await startQueue(db);
-    const app = await buildApp({ db, clock: systemClock, logLevel: config.logLevel });
+    const app = await buildApp({
+      db,
+      clock: systemClock,
+      logLevel: config.logLevel,
+      webhooksAllowPrivate: config.webhooksAllowPrivate,
+    });
     const url = await app.listen({ port: config.port, host: config.host });
+    const webhooks = { allowPrivate: config.webhooksAllowPrivate };
     const worker =
-      options.worker === false ? undefined : await startWorker({ db, clock: systemClock, queue });
+      options.worker === false
+        ? undefined
+        : await startWorker({ db, clock: systemClock, queue, webhooks });
     return {
       url,
       async close() {
@@ -49,7 +57,8 @@ export async function startWorkers(config: Config): Promise<{ close(): Promise<v
     await migrate(db);
     registerWebhookFanOut();
     const queue = await startQueue(db);
-    const worker = await startWorker({ db, clock: systemClock, queue });
+    const webhooks = { allowPrivate: config.webhooksAllowPrivate };
+    const worker = await startWorker({ db, clock: systemClock, queue, webhooks });
     return {
       async close() {
         await worker.stop();

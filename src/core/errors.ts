@@ -186,6 +186,16 @@ export const ERRORS = {
     message: 'No such webhook endpoint.',
     when: 'an unknown endpoint id, or one of another tenant',
   },
+  webhook_url_private: {
+    status: 422,
+    message:
+      'This URL points at a private, loopback or link-local address, which this installation ' +
+      'does not deliver webhooks to; use a public address.',
+    when:
+      'creating or changing an endpoint whose URL host is a private, loopback or link-local IP ' +
+      'address (10.0.0.1, 127.0.0.1, 169.254.169.254, [fd00::1]…), unless the installation sets ' +
+      'BILLOW_WEBHOOKS_ALLOW_PRIVATE',
+  },
   // --- catalog, subscriptions, usage ----------------------------------------------------
   product_not_found: {
     status: 404,

@@ -43,6 +43,11 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Login attempts per minute per client address (default 10). */
   loginRateLimit?: number;
+  /**
+   * Webhook endpoints may target private, loopback and link-local addresses
+   * (BILLOW_WEBHOOKS_ALLOW_PRIVATE; default false: such URLs are refused).
+   */
+  webhooksAllowPrivate?: boolean;
 }
 
 /** Long runs of digits (with spaces or dashes, or their %20) in a URL, for the logs. */
@@ -153,7 +158,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerAuth(app, options.db, options.clock);
   registerIdempotency(app, options.db);
   await app.register(
-    async (api) => registerRoutes(api as App, { loginRateLimit: options.loginRateLimit ?? 10 }),
+    async (api) =>
+      registerRoutes(api as App, {
+        loginRateLimit: options.loginRateLimit ?? 10,
+        webhooks: { allowPrivate: options.webhooksAllowPrivate ?? false },
+      }),
     { prefix: '/api/v1' },
   );
   return app;

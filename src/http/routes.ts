@@ -21,9 +21,13 @@ import { subscriptionRoutes } from '../modules/subscriptions/routes.js';
 import { tenantRoutes } from '../modules/tenants/routes.js';
 import { usageRoutes } from '../modules/usage/routes.js';
 import { webhookRoutes } from '../modules/webhooks/routes.js';
+import type { EndpointPolicy } from '../modules/webhooks/service.js';
 import type { App } from './app.js';
 
-export async function registerRoutes(app: App, opts: { loginRateLimit: number }): Promise<void> {
+export async function registerRoutes(
+  app: App,
+  opts: { loginRateLimit: number; webhooks: EndpointPolicy },
+): Promise<void> {
   await staffRoutes(app, opts);
   await tenantRoutes(app);
   await clockRoutes(app);
@@ -33,7 +37,7 @@ export async function registerRoutes(app: App, opts: { loginRateLimit: number })
   await catalogRoutes(app);
   await subscriptionRoutes(app);
   await usageRoutes(app);
-  await webhookRoutes(app);
+  await webhookRoutes(app, opts.webhooks);
   await invoiceRoutes(app);
   await billRunRoutes(app);
   await emailRoutes(app);

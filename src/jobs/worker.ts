@@ -52,6 +52,11 @@ export interface WebhookWorkerOptions {
   timeoutMs?: number | undefined;
   /** Deliveries attempted at once per poll (default 10). */
   concurrency?: number | undefined;
+  /**
+   * Deliver to private, loopback and link-local addresses too (BILLOW_WEBHOOKS_ALLOW_PRIVATE;
+   * default false: such deliveries fail at once).
+   */
+  allowPrivate?: boolean | undefined;
 }
 
 export interface EmailWorkerOptions {
@@ -103,7 +108,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   });
   await queue.work<DeliveryJob>(
     WEBHOOK_QUEUE,
-    (job) => deliverWebhook(job, { db, clock, timeoutMs: hooks.timeoutMs }),
+    (job) =>
+      deliverWebhook(job, {
+        db,
+        clock,
+        timeoutMs: hooks.timeoutMs,
+        allowPrivate: hooks.allowPrivate,
+      }),
     { batchSize: hooks.concurrency ?? 10 },
   );
 

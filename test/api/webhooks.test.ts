@@ -19,6 +19,8 @@ interface Received {
   body: any;
 }
 
+// The receiver listens on loopback, so this installation allows private targets
+// (BILLOW_WEBHOOKS_ALLOW_PRIVATE); the last describe block is one that refuses them (the default).
 let h: Harness;
 let queue: Queue;
 let worker: Worker;
@@ -29,7 +31,7 @@ const received: Received[] = [];
 const answers = new Map<string, number[]>();
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ webhooksAllowPrivate: true });
   receiver = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk) => {
@@ -52,7 +54,7 @@ beforeAll(async () => {
     db: h.testDb.db,
     clock: h.clock,
     queue,
-    webhooks: { retryDelaySeconds: 1, retryLimit: 2, timeoutMs: 2000 },
+    webhooks: { retryDelaySeconds: 1, retryLimit: 2, timeoutMs: 2000, allowPrivate: true },
     sweepIntervalMs: 300,
   });
 });
@@ -324,5 +326,160 @@ describe('webhook endpoints', () => {
       headers: billing,
     });
     expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('webhook endpoints where private targets are allowed', () => {
+  it('delivers to a host name that resolves to loopback', async () => {
+    const t = await newTenant(h);
+    const path = `/hook/${unique()}`;
+    const local = base.replace('127.0.0.1', 'localhost');
+    const res = await t.api.post('/api/v1/webhook-endpoints', {
+      url: `${local}${path}`,
+      event_types: ['tenant.updated'],
+    });
+    expect(res.status).toBe(201);
+    await touchTenant(t);
+    const [delivery] = await settled(t, res.body.id);
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1, last_status_code: 200 });
+    expect(at(path)).toHaveLength(1);
+  });
+});
+
+describe('webhook endpoints where private targets are refused (the default)', () => {
+  let strict: Harness;
+  let strictQueue: Queue;
+  let strictWorker: Worker;
+
+  beforeAll(async () => {
+    strict = await startHarness();
+    strictQueue = await startQueue(strict.testDb.db, {
+      schema: strict.testDb.schema && `${strict.testDb.schema}_jobs`,
+      pollingIntervalSeconds: 0.5,
+    });
+    strictWorker = await startWorker({
+      db: strict.testDb.db,
+      clock: strict.clock,
+      queue: strictQueue,
+      webhooks: { retryDelaySeconds: 1, retryLimit: 2, timeoutMs: 2000 },
+      sweepIntervalMs: 300,
+    });
+  });
+
+  afterAll(async () => {
+    await strictWorker?.stop();
+    await strictQueue?.stop();
+    if (strict?.testDb.schema) {
+      await strict.testDb.db.exec(`DROP SCHEMA IF EXISTS ${strictQueue.schema} CASCADE`);
+    }
+    await strict?.close();
+  });
+
+  it('refuses a URL whose host is a private address, storing nothing', async () => {
+    const t = await newTenant(strict);
+    const port = new URL(base).port;
+    const refused: [url: string, address: string][] = [
+      [`http://127.0.0.1:${port}/hook`, '127.0.0.1'],
+      ['http://127.1/hook', '127.0.0.1'],
+      ['http://2130706433/hook', '127.0.0.1'],
+      ['https://10.1.2.3/hook', '10.1.2.3'],
+      ['http://172.16.0.1/hook', '172.16.0.1'],
+      ['http://192.168.1.10/hook', '192.168.1.10'],
+      ['http://169.254.169.254/latest/meta-data/', '169.254.169.254'],
+      ['http://0.0.0.0:3000/hook', '0.0.0.0'],
+      ['http://[::1]/hook', '::1'],
+      ['http://[fd00::1]/hook', 'fd00::1'],
+      ['http://[fe80::1]/hook', 'fe80::1'],
+      ['http://[::ffff:127.0.0.1]/hook', '::ffff:7f00:1'],
+    ];
+    for (const [url, address] of refused) {
+      const res = await t.api.post('/api/v1/webhook-endpoints', { url });
+      expect(res.status, url).toBe(422);
+      expect(res.body.error).toMatchObject({
+        code: 'webhook_url_private',
+        details: { url, address },
+      });
+    }
+    expect((await t.api.get('/api/v1/webhook-endpoints')).body.data).toEqual([]);
+    const stored = await strict.testDb.db.one<{ n: number }>(
+      'SELECT count(*)::int AS n FROM webhook_endpoints WHERE tenant_id = $1',
+      [t.id],
+    );
+    expect(stored.n).toBe(0);
+    const audit = await t.api.get('/api/v1/audit-log');
+    expect(audit.body.data.map((a: { action: string }) => a.action)).not.toContain(
+      'webhook_endpoint.created',
+    );
+
+    // A public URL is saved; it cannot be moved onto a private address.
+    const created = await t.api.post('/api/v1/webhook-endpoints', {
+      url: 'https://hooks.example.com/billow',
+      event_types: ['test.never'],
+    });
+    expect(created.status).toBe(201);
+    const url = `/api/v1/webhook-endpoints/${created.body.id}`;
+    const moved = await t.api.patch(url, { url: 'http://169.254.169.254/latest/meta-data/' });
+    expect(moved.status).toBe(422);
+    expect(moved.body.error.code).toBe('webhook_url_private');
+    expect((await t.api.get(url)).body.url).toBe('https://hooks.example.com/billow');
+  });
+
+  it('refuses at delivery a host name that resolves to loopback, once, with the reason', async () => {
+    const t = await newTenant(strict);
+    const path = `/hook/${unique()}`;
+    // Host names are not resolved when saved: what they resolve to can change.
+    const res = await t.api.post('/api/v1/webhook-endpoints', {
+      url: `${base.replace('127.0.0.1', 'localhost')}${path}`,
+      event_types: ['tenant.updated'],
+    });
+    expect(res.status).toBe(201);
+    await touchTenant(t);
+    const [delivery] = await settled(t, res.body.id);
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_status_code: null,
+      next_attempt_at: null,
+      delivered_at: null,
+    });
+    expect(delivery.last_error).toMatch(
+      /^refused: localhost resolves to (127\.0\.0\.1|::1), a private address, and this installation does not deliver to private networks$/,
+    );
+    // Not retried: a retry would have come after 1 s.
+    await sleep(2500);
+    const again = await t.api.get(`/api/v1/webhook-endpoints/${res.body.id}/deliveries`);
+    expect(again.body.data).toMatchObject([{ status: 'failed', attempts: 1 }]);
+    expect(at(path)).toEqual([]);
+  });
+
+  it('refuses at delivery a private address saved while the installation allowed it', async () => {
+    const t = await newTenant(strict);
+    const path = `/hook/${unique()}`;
+    const res = await t.api.post('/api/v1/webhook-endpoints', {
+      url: 'https://hooks.example.com/billow',
+      event_types: ['tenant.updated'],
+      status: 'disabled',
+    });
+    expect(res.status).toBe(201);
+    // As if saved before BILLOW_WEBHOOKS_ALLOW_PRIVATE was turned off.
+    await strict.testDb.db.query('UPDATE webhook_endpoints SET url = $2 WHERE id = $1', [
+      res.body.id,
+      `${base}${path}`,
+    ]);
+    // Changing anything but the URL is still allowed.
+    const enabled = await t.api.patch(`/api/v1/webhook-endpoints/${res.body.id}`, {
+      status: 'active',
+    });
+    expect(enabled.status).toBe(200);
+    await touchTenant(t);
+    const [delivery] = await settled(t, res.body.id);
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_status_code: null,
+      last_error:
+        'refused: 127.0.0.1 is a private address, and this installation does not deliver to private networks',
+    });
+    expect(at(path)).toEqual([]);
   });
 });

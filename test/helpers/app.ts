@@ -14,7 +14,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { loginRateLimit?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { loginRateLimit?: number; webhooksAllowPrivate?: boolean } = {},
+): Promise<Harness> {
   const testDb = await openTestDb();
   const clock = new ManualClock('2026-11-22T15:00:00Z');
   const app = await buildApp({
@@ -22,6 +24,7 @@ export async function startHarness(options: { loginRateLimit?: number } = {}): P
     clock,
     logLevel: false,
     loginRateLimit: options.loginRateLimit ?? 1000,
+    webhooksAllowPrivate: options.webhooksAllowPrivate ?? false,
   });
   await app.ready();
   return {

@@ -7,12 +7,14 @@
  * A writer with no queue started (a CLI command) leaves the row without a job; the worker's
  * sweep enqueues those. Each job is safe to run twice: only a pending delivery is attempted.
  */
+import { fetch } from 'undici';
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Tx } from '../../db/db.js';
 import { defineQueue, type Job, type Queue, type QueuePolicy, queueFor } from '../../jobs/queue.js';
 import { type EventRow, onEvent, onEvents } from '../audit/service.js';
 import type { Ctx } from '../context.js';
+import { deliveryDispatcher, literalTargetRefusal, privateTargetRefusal } from './egress.js';
 import { eventTypeKeys, signatureHeader, type WebhookPayload } from './model.js';
 
 /** Up to 8 retries after the first attempt, 1 min then doubling with jitter: ~4 to 8 hours. */
@@ -118,7 +120,12 @@ export interface DeliverOptions {
   db: Db;
   clock: Clock;
   /** Per-attempt HTTP timeout (default 10 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
+  /**
+   * Deliver to private, loopback and link-local addresses too (BILLOW_WEBHOOKS_ALLOW_PRIVATE);
+   * by default such a target fails the delivery at once.
+   */
+  allowPrivate?: boolean | undefined;
 }
 
 interface Target {
@@ -144,6 +151,51 @@ function describe(err: unknown, timeoutMs: number): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const detail = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : err);
   return `could not connect: ${String(detail)}`.slice(0, MAX_ERROR);
+}
+
+interface Attempt {
+  /** The HTTP status, when the endpoint answered. */
+  code: number | null;
+  /** Why the attempt failed, or null when the endpoint answered 2xx. */
+  error: string | null;
+  /** The target is refused by the installation's policy: retrying cannot help. */
+  permanent: boolean;
+}
+
+/** POSTs the signed body to the endpoint once. */
+async function post(
+  target: Target,
+  body: string,
+  signature: string,
+  opts: { timeoutMs: number; allowPrivate: boolean },
+): Promise<Attempt> {
+  const refused = opts.allowPrivate ? null : literalTargetRefusal(target.url);
+  if (refused) return { code: null, error: refused.message.slice(0, MAX_ERROR), permanent: true };
+  try {
+    const res = await fetch(target.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Billow-Webhooks/1',
+        'billow-signature': signature,
+        'billow-event-id': target.event_id,
+        'billow-event-type': target.type,
+      },
+      body,
+      // A redirect is an answer, not a success: the endpoint should be updated instead.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(opts.timeoutMs),
+      // Its DNS lookup refuses private addresses, and its socket connects to what it checked.
+      dispatcher: deliveryDispatcher(opts.allowPrivate),
+    });
+    await res.body?.cancel().catch(() => undefined);
+    const ok = res.status >= 200 && res.status <= 299;
+    return { code: res.status, error: ok ? null : `HTTP ${res.status}`, permanent: false };
+  } catch (err) {
+    const policy = privateTargetRefusal(err);
+    if (policy) return { code: null, error: policy.message.slice(0, MAX_ERROR), permanent: true };
+    return { code: null, error: describe(err, opts.timeoutMs), permanent: false };
+  }
 }
 
 /** Runs one attempt of a delivery job; throws when it failed and must be retried. */
@@ -182,34 +234,20 @@ export async function deliverWebhook(job: Job<DeliveryJob>, opts: DeliverOptions
     tenant_id: target.tenant_id,
   };
   const body = JSON.stringify(payload);
-  const timestamp = Math.floor(clock.now().getTime() / 1000);
-  let code: number | null = null;
-  let error: string | null = null;
-  try {
-    const res = await fetch(target.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Billow-Webhooks/1',
-        'billow-signature': signatureHeader(target.secret, body, timestamp),
-        'billow-event-id': target.event_id,
-        'billow-event-type': target.type,
-      },
-      body,
-      // A redirect is an answer, not a success: the endpoint should be updated instead.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    code = res.status;
-    await res.body?.cancel().catch(() => undefined);
-    if (code < 200 || code > 299) error = `HTTP ${code}`;
-  } catch (err) {
-    error = describe(err, timeoutMs);
-  }
-
+  const signature = signatureHeader(target.secret, body, Math.floor(clock.now().getTime() / 1000));
+  const { code, error, permanent } = await post(target, body, signature, {
+    timeoutMs,
+    allowPrivate: opts.allowPrivate ?? false,
+  });
   const at = clock.now();
   if (error === null) {
     await settle(db, id, 'succeeded', { attempted: true, code, error: null, at });
+    return;
+  }
+  // Refused by the installation's policy: no retry can succeed, so the delivery fails now, as
+  // one to a disabled endpoint does.
+  if (permanent) {
+    await settle(db, id, 'failed', { attempted: true, code, error, at });
     return;
   }
   if (job.retryCount >= job.retryLimit) {

@@ -7,6 +7,7 @@
  * than the receiver's tolerance.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { systemClock } from '../../core/clock.js';
 
@@ -25,6 +26,75 @@ export function webhookUrlProblem(url: string): string | null {
   if (parsed.username || parsed.password) return 'must not contain a user name or password';
   if (!parsed.hostname) return 'must name a host';
   return null;
+}
+
+/**
+ * IPv4 networks a webhook must not reach unless the installation allows private targets
+ * (BILLOW_WEBHOOKS_ALLOW_PRIVATE): they belong to the machine or network Billow runs on, not to
+ * the internet. 169.254.169.254, 100.100.100.200 and 192.0.0.192 are cloud metadata services.
+ */
+const PRIVATE_V4: readonly [network: string, prefix: number][] = [
+  ['0.0.0.0', 8], // "this network"; 0.0.0.0 reaches the local host
+  ['10.0.0.0', 8], // RFC 1918
+  ['100.64.0.0', 10], // shared address space (carrier-grade NAT, cloud-internal)
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local, cloud metadata
+  ['172.16.0.0', 12], // RFC 1918
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.168.0.0', 16], // RFC 1918
+  ['198.18.0.0', 15], // benchmarking
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, broadcast
+];
+
+const PRIVATE_V6: readonly [network: string, prefix: number][] = [
+  ['::', 96], // unspecified (::), loopback (::1), IPv4-compatible (deprecated)
+  ['fc00::', 7], // unique-local
+  ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
+  ['ff00::', 8], // multicast
+];
+
+/** "7f00:1" for 127.0.0.1: the two IPv6 groups that carry an IPv4 address. */
+function v4Groups(address: string): string {
+  const [a = 0, b = 0, c = 0, d = 0] = address.split('.').map(Number);
+  return `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+}
+
+const privateNetworks = new BlockList();
+for (const [network, prefix] of PRIVATE_V4) {
+  // BlockList matches IPv4-mapped IPv6 (::ffff:127.0.0.1) against these rules by itself.
+  privateNetworks.addSubnet(network, prefix, 'ipv4');
+  // IPv6 addresses that carry an IPv4 one a gateway connects to: NAT64 and 6to4.
+  privateNetworks.addSubnet(`64:ff9b::${v4Groups(network)}`, 96 + prefix, 'ipv6');
+  privateNetworks.addSubnet(`2002:${v4Groups(network)}::`, 16 + prefix, 'ipv6');
+}
+for (const [network, prefix] of PRIVATE_V6) privateNetworks.addSubnet(network, prefix, 'ipv6');
+
+/**
+ * Whether an IP address lies in a private, loopback, link-local, unique-local or otherwise
+ * non-public network. Anything that is not an IP address (a host name) is not.
+ */
+export function isPrivateAddress(address: string): boolean {
+  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, ''); // [::1], fe80::1%eth0
+  const family = isIP(bare);
+  if (family === 0) return false;
+  return privateNetworks.check(bare, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * The URL's host when it is a literal private address (after the URL parser's normalisation,
+ * so 127.1, 0x7f000001 and [::ffff:7f00:1] are caught), otherwise null. Host names are not
+ * resolved here: what they resolve to is checked when a delivery connects (egress.ts).
+ */
+export function privateHostOf(url: string): string | null {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return null;
+  }
+  return isPrivateAddress(host) ? host.replace(/^\[|\]$/g, '') : null;
 }
 
 export const WebhookUrl = z

@@ -13,6 +13,7 @@ import {
 import {
   createEndpoint,
   deleteEndpoint,
+  type EndpointPolicy,
   getEndpoint,
   listDeliveries,
   listEndpoints,
@@ -22,7 +23,7 @@ import {
 
 const tags = ['webhooks'];
 
-export async function webhookRoutes(app: App): Promise<void> {
+export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<void> {
   // Every process that serves the API fans its events out to webhook endpoints.
   registerWebhookFanOut();
 
@@ -54,7 +55,7 @@ export async function webhookRoutes(app: App): Promise<void> {
         response: { 201: EndpointWithSecret },
       },
     },
-    async (req, reply) => reply.code(201).send(await createEndpoint(req.ctx, req.body)),
+    async (req, reply) => reply.code(201).send(await createEndpoint(req.ctx, req.body, policy)),
   );
   app.get(
     '/webhook-endpoints/:id',
@@ -79,7 +80,7 @@ export async function webhookRoutes(app: App): Promise<void> {
         response: { 200: EndpointView },
       },
     },
-    (req) => updateEndpoint(req.ctx, req.params.id, req.body),
+    (req) => updateEndpoint(req.ctx, req.params.id, req.body, policy),
   );
   app.delete(
     '/webhook-endpoints/:id',

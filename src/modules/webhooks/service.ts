@@ -7,12 +7,13 @@ import { newId, newSecret } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission } from '../context.js';
-import type {
-  DeliveryView,
-  EndpointCreate,
-  EndpointPatch,
-  EndpointView,
-  EndpointWithSecret,
+import {
+  type DeliveryView,
+  type EndpointCreate,
+  type EndpointPatch,
+  type EndpointView,
+  type EndpointWithSecret,
+  privateHostOf,
 } from './model.js';
 
 interface EndpointRow {
@@ -44,6 +45,22 @@ function view(row: EndpointRow): EndpointView {
 const withSecret = (row: EndpointRow): EndpointWithSecret => ({ ...view(row), secret: row.secret });
 
 const newSigningSecret = () => `whsec_${newSecret(32)}`;
+
+/** The installation's rules for endpoint URLs (from BILLOW_WEBHOOKS_ALLOW_PRIVATE). */
+export interface EndpointPolicy {
+  /** Private, loopback and link-local targets are allowed (a self-hosted internal receiver). */
+  allowPrivate: boolean;
+}
+
+/**
+ * Refuses a URL whose host is a literal private address. A host name is not resolved here:
+ * its address can change after saving, so delivery checks what it resolves to each time.
+ */
+function checkUrl(url: string, policy: EndpointPolicy): void {
+  if (policy.allowPrivate) return;
+  const host = privateHostOf(url);
+  if (host) throw new AppError('webhook_url_private', { url, address: host });
+}
 
 async function loadEndpoint(
   db: Queryable,
@@ -79,8 +96,13 @@ export async function getEndpoint(ctx: Ctx, id: string): Promise<EndpointView> {
   return view(await loadEndpoint(ctx.db, ctx, id));
 }
 
-export async function createEndpoint(ctx: Ctx, input: EndpointCreate): Promise<EndpointWithSecret> {
+export async function createEndpoint(
+  ctx: Ctx,
+  input: EndpointCreate,
+  policy: EndpointPolicy,
+): Promise<EndpointWithSecret> {
   requirePermission(ctx, 'tenant:manage');
+  checkUrl(input.url, policy);
   return ctx.db.tx(async (tx) => {
     const now = ctx.clock.now();
     const row = await tx.one<EndpointRow>(
@@ -107,8 +129,12 @@ export async function updateEndpoint(
   ctx: Ctx,
   id: string,
   patch: EndpointPatch,
+  policy: EndpointPolicy,
 ): Promise<EndpointView> {
   requirePermission(ctx, 'tenant:manage');
+  // Only a new URL is checked: an endpoint saved while private targets were allowed can still
+  // be disabled or described (its deliveries are refused when they connect).
+  if (patch.url !== undefined) checkUrl(patch.url, policy);
   return ctx.db.tx(async (tx) => {
     const row = await loadEndpoint(tx, ctx, id, true);
     const updated = await tx.one<EndpointRow>(
