@@ -163,7 +163,7 @@ describe('the README tour', () => {
     expect(code, output.slice(-3000)).toBe(0);
     expect(output).toContain('books balance: no violations');
     const outcome = new RegExp(`^${MARKER} (\\S+) (\\S+) (\\S+) (\\S+)$`, 'm').exec(output);
-    expect(outcome, output).not.toBeNull();
+    expect(outcome, output.slice(-3000)).not.toBeNull();
     const [, key, customer, invoice, paymentRun] = outcome as unknown as string[];
 
     const get = async (path: string) => {
@@ -206,5 +206,5 @@ describe('the README tour', () => {
     });
     // The clock stands on the due date: it moved forward to the billing date, then to the due date.
     expect((await get('/clock')).today).toBe(inv.due_date);
-  }, 300_000);
+  }, 420_000);
 });
