@@ -39,7 +39,7 @@ export async function startServe(): Promise<ServeProcess> {
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 110_000);
       server.stdout?.on('data', (chunk) => {
         out += chunk;
         const match = /listening on (http:\/\/[^\s]+)/.exec(out);

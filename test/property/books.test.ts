@@ -6,21 +6,18 @@
  * a 4xx; a 5xx fails the run.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyTenant } from '../../src/modules/verify/service.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { created, customer } from '../helpers/billing.js';
+import { newTenant, type TestTenant } from '../helpers/app.js';
+import { created, invoiceOnlyCustomer, postedInvoice } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
 import { cardBody, saveMethod, verifiedBank } from '../helpers/payment-methods.js';
 
-let h: Harness;
+const h = useHarness();
 let payments = false;
 beforeAll(async () => {
-  h = await startHarness();
   const probe = await (await newTenant(h)).api.post('/api/v1/payments/external', {});
   payments = !(probe.status === 404 && probe.body?.error?.code === 'route_not_found');
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 const CARDS = {
@@ -126,7 +123,10 @@ interface World {
 
 async function world(): Promise<World> {
   const t = await newTenant(h);
-  const customers = [await customer(t.api, 'A'), await customer(t.api, 'B')];
+  const customers = [
+    await invoiceOnlyCustomer(t, { name: 'A' }),
+    await invoiceOnlyCustomer(t, { name: 'B' }),
+  ];
   const w: World = {
     t,
     customers,
@@ -139,14 +139,8 @@ async function world(): Promise<World> {
   };
   // Something to pay or credit from the first step on.
   for (const c of customers) {
-    const inv = await created(
-      t.api.post('/api/v1/invoices', {
-        customer_id: c,
-        lines: [{ description: 'Opening', amount: 10_000 }],
-      }),
-    );
-    await created(t.api.post(`/api/v1/invoices/${inv.id}/post`));
-    w.invoices.push({ id: inv.id, cus: c });
+    const opening = await postedInvoice(t, c, 10_000, { description: 'Opening' });
+    w.invoices.push({ id: opening, cus: c });
   }
   if (payments) {
     for (const c of customers) {
