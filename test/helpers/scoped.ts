@@ -2,6 +2,7 @@
  * The life of a test resource (an installation, a tenant, a receiver) tied to the enclosing block:
  * started before its first test (or before each test), stopped after its last. What it returns
  * reads through to the resource of the moment, so a file keeps it in a `const` at top level.
+ * It is a proxy: read its fields or pass it on; spreading or serialising it gives nothing.
  */
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 
