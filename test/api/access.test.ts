@@ -2,25 +2,11 @@
  * Staff access (A2): logins, sessions, API keys and roles, tried the way an attacker or a careless
  * client would try them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, type Harness, newTenant, startHarness, unique } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { apiKey, client, newTenant, unique } from '../helpers/app.js';
+import { useHarness } from '../helpers/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-
-async function keyFor(api: ReturnType<typeof client>, role: string) {
-  const res = await api.post('/api/v1/api-keys', { name: `${role} key`, role });
-  expect(res.status).toBe(201);
-  return {
-    id: res.body.id as string,
-    api: client(h.app, { authorization: `Bearer ${res.body.secret}` }),
-  };
-}
+const h = useHarness();
 
 describe('authentication', () => {
   it('refuses requests without credentials, with a malformed or an unknown key', async () => {
@@ -105,21 +91,23 @@ describe('login sessions', () => {
     expect(wrong.body.error.code).toBe('invalid_credentials');
   });
 
-  it('limits login attempts per client', async () => {
-    const limited = await startHarness({ loginRateLimit: 5 });
-    const statuses: number[] = [];
-    for (let i = 0; i < 8; i++) {
-      const res = await limited.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        remoteAddress: '10.9.9.9',
-        payload: { email: 'x@example.com', password: 'guess' },
-      });
-      statuses.push(res.statusCode);
-    }
-    await limited.close();
-    expect(statuses.slice(0, 5).every((s) => s === 401)).toBe(true);
-    expect(statuses.at(-1)).toBe(429);
+  describe('on an installation allowing 5 attempts a minute', () => {
+    const limited = useHarness({ loginRateLimit: 5 });
+
+    it('limits login attempts per client', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await limited.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          remoteAddress: '10.9.9.9',
+          payload: { email: 'x@example.com', password: 'guess' },
+        });
+        statuses.push(res.statusCode);
+      }
+      expect(statuses.slice(0, 5).every((s) => s === 401)).toBe(true);
+      expect(statuses.at(-1)).toBe(429);
+    });
   });
 
   it('disabling a staff user ends their sessions and blocks login', async () => {
@@ -174,7 +162,7 @@ describe('login sessions', () => {
 describe('roles', () => {
   it('read-only staff cannot change anything nor see the audit log or events', async () => {
     const t = await newTenant(h);
-    const { api } = await keyFor(t.api, 'read_only');
+    const { api } = await apiKey(t, 'read_only');
     expect((await api.get('/api/v1/tenant')).status).toBe(200);
     for (const res of [
       await api.patch('/api/v1/tenant', { name: 'Hijacked' }),
@@ -192,7 +180,7 @@ describe('roles', () => {
 
   it('billing staff cannot manage staff, keys or settings', async () => {
     const t = await newTenant(h);
-    const { api } = await keyFor(t.api, 'billing');
+    const { api } = await apiKey(t, 'billing');
     expect((await api.patch('/api/v1/tenant', { settings: { auto_post: true } })).status).toBe(403);
     expect((await api.get('/api/v1/api-keys')).status).toBe(403);
     expect((await api.post('/api/v1/clock/advance', { days: 1 })).status).toBe(200);
@@ -200,7 +188,7 @@ describe('roles', () => {
 
   it('an admin cannot create an owner, nor demote or disable the last owner', async () => {
     const t = await newTenant(h);
-    const { api: admin } = await keyFor(t.api, 'admin');
+    const { api: admin } = await apiKey(t, 'admin');
     const owner = await admin.post('/api/v1/staff', {
       email: `o-${unique()}@example.com`,
       name: 'O',
@@ -226,7 +214,7 @@ describe('tenant isolation of platform objects', () => {
   it('a tenant cannot revoke, list or use another tenant’s keys and staff', async () => {
     const a = await newTenant(h);
     const b = await newTenant(h);
-    const aKey = await keyFor(a.api, 'billing');
+    const aKey = await apiKey(a, 'billing');
     const aStaff = (await a.api.get('/api/v1/staff')).body.data[0];
     const revoke = await b.api.post(`/api/v1/api-keys/${aKey.id}/revoke`);
     expect(revoke.status).toBe(404);

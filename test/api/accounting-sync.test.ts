@@ -2,29 +2,30 @@
  * Accounting sync (E8, K2): an adapter reads what waits to be sent, reports synced or failed, and
  * sees a record again when it changes after it was sent. Bad results change nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  advance,
+  apiKey,
+  auditOf,
   type Client,
-  client,
-  type Harness,
   newTenant,
-  startHarness,
   type TestTenant,
+  useTenant,
 } from '../helpers/app.js';
-import { created, customer } from '../helpers/billing.js';
-import { newCustomer, verifiedBank } from '../helpers/payment-methods.js';
-import { draftInvoice, payingCustomer, postedInvoice } from '../helpers/payments.js';
+import {
+  created,
+  draftInvoice,
+  invoiceOnlyCustomer,
+  newCustomer,
+  postedInvoice,
+} from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import { verifiedBank } from '../helpers/payment-methods.js';
+import { pay, payingCustomer } from '../helpers/payments.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-let h: Harness;
-let t: TestTenant;
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
+const t = useTenant(h, { each: true });
 
 const PENDING = '/api/v1/accounting/pending';
 const RESULTS = '/api/v1/accounting/sync-results';
@@ -62,21 +63,14 @@ async function synced(api: Client, type: string, id: string, externalId = `EXT-$
   expect(res.body.data[0]).toMatchObject({ outcome: 'updated', sync: { state: 'synced' } });
 }
 
-async function auditActions(api: Client, id: string): Promise<string[]> {
-  const res = await api.get(`/api/v1/audit-log?object=${id}`);
-  return res.body.data.map((a: { action: string }) => a.action);
-}
-
-async function keyWithRole(api: Client, role: string): Promise<Client> {
-  const res = await api.post('/api/v1/api-keys', { name: `${role} key`, role });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return client(h.app, { authorization: `Bearer ${res.body.secret}` });
+async function auditActions(t: TestTenant, id: string): Promise<string[]> {
+  return (await auditOf(t, id)).map((a) => a.action);
 }
 
 describe('GET /accounting/pending', () => {
   it('lists posted and void invoices oldest first, never drafts, page by page', async () => {
     const own = await newTenant(h);
-    const cus = await customer(own.api, 'Initech');
+    const cus = await invoiceOnlyCustomer(own, { name: 'Initech' });
     const a = await postedInvoice(own, cus, 1000);
     const draft = await draftInvoice(own, cus, 500);
     const b = await postedInvoice(own, cus, 2000);
@@ -124,21 +118,11 @@ describe('GET /accounting/pending', () => {
     const own = await newTenant(h);
     const { customerId, methodId } = await payingCustomer(own);
     const inv = await postedInvoice(own, customerId, 5000);
-    const paid = await created<{ id: string }>(
-      own.api.post('/api/v1/payments', {
-        customer_id: customerId,
-        payment_method_id: methodId,
-        amount: 3000,
-      }),
-    );
+    const paid = await pay(own, customerId, methodId, 3000);
     const declined = await payingCustomer(own, '4000000000000002');
     await postedInvoice(own, declined.customerId, 700);
-    const failed = await own.api.post('/api/v1/payments', {
-      customer_id: declined.customerId,
-      payment_method_id: declined.methodId,
-      amount: 700,
-    });
-    expect(failed.body.status, JSON.stringify(failed.body)).toBe('failed');
+    const failed = await pay(own, declined.customerId, declined.methodId, 700);
+    expect(failed.status, JSON.stringify(failed)).toBe('failed');
 
     const rows = await pending(own.api, 'type=payment');
     expect(rows.map((r) => r.id)).toEqual([paid.id]);
@@ -156,24 +140,24 @@ describe('GET /accounting/pending', () => {
     });
     // A failed payment moved no money: there is nothing to confirm.
     const refused = await own.api.post(RESULTS, {
-      results: [{ type: 'payment', id: failed.body.id, state: 'synced' }],
+      results: [{ type: 'payment', id: failed.id, state: 'synced' }],
     });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({
       code: 'accounting_record_not_syncable',
-      details: { records: [{ type: 'payment', id: failed.body.id, status: 'failed' }] },
+      details: { records: [{ type: 'payment', id: failed.id, status: 'failed' }] },
     });
   });
 
   it('needs billing:read', async () => {
-    const readOnly = await keyWithRole(t.api, 'read_only');
+    const readOnly = (await apiKey(t, 'read_only')).api;
     expect((await readOnly.get(`${PENDING}?type=invoice`)).status).toBe(403);
   });
 });
 
 describe('POST /accounting/sync-results', () => {
   it('records synced and failed results, with audit entries, and takes them off the list', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const a = await postedInvoice(t, cus, 1200);
     const b = await postedInvoice(t, cus, 3400);
     const revA = await revisionOf(t.api, 'invoice', a);
@@ -221,8 +205,8 @@ describe('POST /accounting/sync-results', () => {
     expect((await pending(t.api, 'type=invoice&state=failed&limit=100')).map((r) => r.id)).toEqual([
       b,
     ]);
-    expect(await auditActions(t.api, a)).toContain('invoice.synced');
-    expect(await auditActions(t.api, b)).toContain('invoice.sync_failed');
+    expect(await auditActions(t, a)).toContain('invoice.synced');
+    expect(await auditActions(t, b)).toContain('invoice.sync_failed');
     const events = await t.api.get('/api/v1/events?type=invoice.synced');
     expect(events.body.data[0]).toMatchObject({
       object_id: a,
@@ -238,7 +222,7 @@ describe('POST /accounting/sync-results', () => {
   });
 
   it('is idempotent: a repeat changes nothing and writes no audit entry', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const inv = await postedInvoice(t, cus, 999);
     const memo = await created<{ id: string }>(
       t.api.post('/api/v1/credit-memos', { customer_id: cus, amount: 100, reason: 'Goodwill' }),
@@ -254,7 +238,7 @@ describe('POST /accounting/sync-results', () => {
       'updated',
       'updated',
     ]);
-    const auditBefore = [await auditActions(t.api, inv), await auditActions(t.api, memo.id)];
+    const auditBefore = [await auditActions(t, inv), await auditActions(t, memo.id)];
     h.clock.advance(60_000);
     const again = await t.api.post(RESULTS, body);
     expect(again.status).toBe(200);
@@ -264,9 +248,7 @@ describe('POST /accounting/sync-results', () => {
     ]);
     // Same state, same time of sync as the first report.
     expect(again.body.data[0].sync).toEqual(first.body.data[0].sync);
-    expect([await auditActions(t.api, inv), await auditActions(t.api, memo.id)]).toEqual(
-      auditBefore,
-    );
+    expect([await auditActions(t, inv), await auditActions(t, memo.id)]).toEqual(auditBefore);
     // Without the external id, a synced record keeps the one it has.
     const noExternal = await t.api.post(RESULTS, {
       results: [{ type: 'invoice', id: inv, state: 'synced' }],
@@ -284,10 +266,10 @@ describe('POST /accounting/sync-results', () => {
   });
 
   it('refuses unknown ids and other tenants’ ids, naming them, and changes nothing', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const mine = await postedInvoice(t, cus, 500);
     const other = await newTenant(h);
-    const theirs = await postedInvoice(other, await customer(other.api), 700);
+    const theirs = await postedInvoice(other, await invoiceOnlyCustomer(other), 700);
     const res = await t.api.post(RESULTS, {
       results: [
         { type: 'invoice', id: mine, state: 'synced' },
@@ -309,7 +291,7 @@ describe('POST /accounting/sync-results', () => {
     });
     expect((await t.api.get(`/api/v1/invoices/${mine}`)).body.sync_state).toBe('pending');
     expect((await other.api.get(`/api/v1/invoices/${theirs}`)).body.sync_state).toBe('pending');
-    expect(await auditActions(t.api, mine)).not.toContain('invoice.synced');
+    expect(await auditActions(t, mine)).not.toContain('invoice.synced');
     // The other tenant's invoice is not on this tenant's list either.
     expect(await pendingIds(t.api, 'invoice')).not.toContain(theirs);
 
@@ -329,10 +311,10 @@ describe('POST /accounting/sync-results', () => {
   });
 
   it('needs billing:write: a read-only key is refused, a billing key may report', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const inv = await postedInvoice(t, cus, 800);
     const body = { results: [{ type: 'invoice', id: inv, state: 'synced' }] };
-    const readOnly = await keyWithRole(t.api, 'read_only');
+    const readOnly = (await apiKey(t, 'read_only')).api;
     const refused = await readOnly.post(RESULTS, body);
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({
@@ -340,13 +322,13 @@ describe('POST /accounting/sync-results', () => {
       details: { required: 'billing:write' },
     });
     expect((await t.api.get(`/api/v1/invoices/${inv}`)).body.sync_state).toBe('pending');
-    const billing = await keyWithRole(t.api, 'billing');
+    const billing = (await apiKey(t, 'billing')).api;
     expect((await billing.get(`${PENDING}?type=invoice`)).status).toBe(200);
     expect((await billing.post(RESULTS, body)).status).toBe(200);
   });
 
   it('refuses bad and oversize bodies', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const inv = await postedInvoice(t, cus, 800);
     const post = (results: unknown) => t.api.post(RESULTS, { results });
     const one = { type: 'invoice', id: inv, state: 'synced' };
@@ -381,7 +363,7 @@ describe('POST /accounting/sync-results', () => {
 
 describe('a record that changes after it was synced', () => {
   it('comes back pending with a new revision: an adjusted or voided invoice', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const inv = await postedInvoice(t, cus, 5000);
     const rev = await revisionOf(t.api, 'invoice', inv);
     await synced(t.api, 'invoice', inv);
@@ -421,26 +403,20 @@ describe('a record that changes after it was synced', () => {
   it('comes back pending: a refunded payment, an unapplied payment applied later', async () => {
     const { customerId, methodId } = await payingCustomer(t);
     const inv = await postedInvoice(t, customerId, 4000);
-    const pay = await created<{ id: string }>(
-      t.api.post('/api/v1/payments', {
-        customer_id: customerId,
-        payment_method_id: methodId,
-        amount: 4000,
-      }),
-    );
-    await synced(t.api, 'payment', pay.id);
-    expect((await t.api.get(`/api/v1/payments/${pay.id}`)).body.sync_state).toBe('synced');
-    const refund = await t.api.post(`/api/v1/payments/${pay.id}/refunds`, { amount: 1000 });
+    const paid = await pay(t, customerId, methodId, 4000);
+    await synced(t.api, 'payment', paid.id);
+    expect((await t.api.get(`/api/v1/payments/${paid.id}`)).body.sync_state).toBe('synced');
+    const refund = await t.api.post(`/api/v1/payments/${paid.id}/refunds`, { amount: 1000 });
     expect(refund.status, JSON.stringify(refund.body)).toBe(201);
-    expect((await t.api.get(`/api/v1/payments/${pay.id}`)).body.sync_state).toBe('pending');
-    const row = (await pending(t.api, 'type=payment&limit=100')).find((r) => r.id === pay.id);
+    expect((await t.api.get(`/api/v1/payments/${paid.id}`)).body.sync_state).toBe('pending');
+    const row = (await pending(t.api, 'type=payment&limit=100')).find((r) => r.id === paid.id);
     expect(row?.payment).toMatchObject({
       amount_refunded: 1000,
       applications: [{ invoice_id: inv, amount: 3000 }],
     });
 
     // A check received before any invoice stays unapplied, then pays one.
-    const payer = await customer(t.api);
+    const payer = await invoiceOnlyCustomer(t);
     const check = await created<{ id: string; unapplied: number }>(
       t.api.post('/api/v1/payments/external', {
         customer_id: payer,
@@ -469,30 +445,20 @@ describe('a record that changes after it was synced', () => {
     const early = await newCustomer(own);
     const earlyBank = await verifiedBank(own, early.id, '000111111116'); // R01 before settling
     await postedInvoice(own, early.id, 3100);
-    const pay = async (customerId: string, methodId: string, amount: number) =>
-      created<{ id: string; status: string }>(
-        own.api.post('/api/v1/payments', {
-          customer_id: customerId,
-          payment_method_id: methodId,
-          amount,
-        }),
-      );
-    const settles = await pay(late.id, lateBank.id, 2700);
-    const bounces = await pay(early.id, earlyBank.id, 3100);
+    const settles = await pay(own, late.id, lateBank.id, 2700);
+    const bounces = await pay(own, early.id, earlyBank.id, 3100);
     expect([settles.status, bounces.status]).toEqual(['pending', 'pending']);
     // In flight, nothing is sent.
     expect(await pendingIds(own.api, 'payment')).toEqual([]);
-    const advance = async (days: number) =>
-      expect((await own.api.post('/api/v1/clock/advance', { days })).status).toBe(200);
 
-    await advance(4);
+    await advance(own, 4);
     expect((await own.api.get(`/api/v1/payments/${settles.id}`)).body.status).toBe('succeeded');
     expect((await own.api.get(`/api/v1/payments/${bounces.id}`)).body.status).toBe('returned');
     expect(await pendingIds(own.api, 'payment')).toEqual([settles.id]);
     await synced(own.api, 'payment', settles.id);
     expect(await pendingIds(own.api, 'payment')).toEqual([]);
 
-    await advance(7);
+    await advance(own, 7);
     const rows = await pending(own.api, 'type=payment');
     expect(rows.map((r) => r.id)).toEqual([settles.id]);
     expect(rows[0]).toMatchObject({
@@ -507,7 +473,7 @@ describe('a record that changes after it was synced', () => {
   });
 
   it('comes back pending: a credit memo applied or voided', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const inv = await postedInvoice(t, cus, 2000);
     const memo = await created<{ id: string }>(
       t.api.post('/api/v1/credit-memos', { customer_id: cus, amount: 700, reason: 'Credit' }),

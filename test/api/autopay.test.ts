@@ -2,10 +2,12 @@
  * Autopay (G1–G4): the pure evaluation, the simple flag, and the ordered rules API — validation
  * per row, locks, reorder, a method in use, tenant isolation.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { firstMatchingRule, type InvoiceFacts } from '../../src/modules/autopay/model.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { cardBody, MASTERCARD, newCustomer, saveMethod } from '../helpers/payment-methods.js';
+import { useTenant } from '../helpers/app.js';
+import { newCustomer } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import { cardBody, MASTERCARD, saveMethod } from '../helpers/payment-methods.js';
 
 const facts: InvoiceFacts = {
   invoiceId: 'inv_x',
@@ -59,18 +61,9 @@ describe('firstMatchingRule', () => {
   });
 });
 
-let h: Harness;
-let t: TestTenant;
-let other: TestTenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-  other = await newTenant(h);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
+const t = useTenant(h);
+const other = useTenant(h);
 
 describe('simple autopay', () => {
   it('needs a usable method, then uses the default', async () => {

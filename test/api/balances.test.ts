@@ -1,45 +1,13 @@
 /** The balance card (J3) and the children's balances rolled up (A3). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import {
-  type Client,
-  type Harness,
-  newTenant,
-  startHarness,
-  type TestTenant,
-} from '../helpers/app.js';
-import { created, customer } from '../helpers/billing.js';
+import { advanceTo, newTenant, useTenant } from '../helpers/app.js';
+import { created, invoiceOnlyCustomer, postedInvoice } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-let h: Harness;
-let t: TestTenant;
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-});
-afterAll(async () => {
-  await h?.close();
-});
-
-async function invoice(api: Client, cus: string, amount: number, date?: string): Promise<string> {
-  const draft = await created(
-    api.post('/api/v1/invoices', {
-      customer_id: cus,
-      ...(date && { invoice_date: date }),
-      lines: [{ description: 'Services', amount }],
-    }),
-  );
-  await created(api.post(`/api/v1/invoices/${draft.id}/post`));
-  return draft.id;
-}
-
-async function child(api: Client, parent: string): Promise<string> {
-  return (
-    await created(
-      api.post('/api/v1/customers', { name: 'Branch', invoice_only: true, parent_id: parent }),
-    )
-  ).id;
-}
+const h = useHarness();
+const t = useTenant(h);
 
 /**
  * A received check of `amount`, `applied` of it on `invoiceId`: written straight into the books
@@ -66,7 +34,7 @@ async function check(cus: string, amount: number, invoiceId?: string, applied = 
 
 describe('the balance card', () => {
   it('sums open balances, past due, the oldest open invoice and unapplied credits', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const empty = await t.api.get(`/api/v1/customers/${cus}/balance`);
     expect(empty.body).toEqual({
       customer_id: cus,
@@ -80,9 +48,9 @@ describe('the balance card', () => {
       children: { count: 0, total_balance: 0, total_past_due: 0 },
     });
     // Net 30: due 2026-10-31 (past due today, 2026-11-22) and 2026-12-22.
-    const old = await invoice(t.api, cus, 5000, '2026-10-01');
-    const recent = await invoice(t.api, cus, 7000);
-    const paidOff = await invoice(t.api, cus, 1000, '2026-09-01');
+    const old = await postedInvoice(t, cus, 5000, { date: '2026-10-01' });
+    const recent = await postedInvoice(t, cus, 7000);
+    const paidOff = await postedInvoice(t, cus, 1000, { date: '2026-09-01' });
     await created(
       t.api.post('/api/v1/credit-memos', {
         customer_id: cus,
@@ -123,14 +91,14 @@ describe('the balance card', () => {
   });
 
   it('rolls up every descendant’s balance for a parent', async () => {
-    const parent = await customer(t.api, 'Holding');
-    const a = await child(t.api, parent);
-    const b = await child(t.api, parent);
-    const grandchild = await child(t.api, a);
-    await invoice(t.api, parent, 100);
-    await invoice(t.api, a, 2000, '2026-09-15');
-    await invoice(t.api, grandchild, 300);
-    await invoice(t.api, b, 40);
+    const parent = await invoiceOnlyCustomer(t, { name: 'Holding' });
+    const a = await invoiceOnlyCustomer(t, { parent_id: parent });
+    const b = await invoiceOnlyCustomer(t, { parent_id: parent });
+    const grandchild = await invoiceOnlyCustomer(t, { parent_id: a });
+    await postedInvoice(t, parent, 100);
+    await postedInvoice(t, a, 2000, { date: '2026-09-15' });
+    await postedInvoice(t, grandchild, 300);
+    await postedInvoice(t, b, 40);
     const res = await t.api.get(`/api/v1/customers/${parent}/balance`);
     expect(res.body).toMatchObject({
       total_balance: 100,
@@ -148,15 +116,15 @@ describe('the balance card', () => {
 
   it('moves past due with the tenant clock', async () => {
     const s = await newTenant(h);
-    const cus = await customer(s.api);
-    await invoice(s.api, cus, 900);
+    const cus = await invoiceOnlyCustomer(s);
+    await postedInvoice(s, cus, 900);
     expect((await s.api.get(`/api/v1/customers/${cus}/balance`)).body.total_past_due).toBe(0);
-    await created(s.api.post('/api/v1/clock/advance', { to: '2027-01-05' }));
+    await advanceTo(s, '2027-01-05');
     expect((await s.api.get(`/api/v1/customers/${cus}/balance`)).body.total_past_due).toBe(900);
   });
 
   it('is not found across tenants and needs the billing privilege', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const other = await newTenant(h);
     const res = await other.api.get(`/api/v1/customers/${cus}/balance`);
     expect(res.status).toBe(404);
@@ -167,8 +135,8 @@ describe('the balance card', () => {
 describe('billow verify', () => {
   it('catches books that do not balance', async () => {
     const s = await newTenant(h);
-    const cus = await customer(s.api);
-    const inv = await invoice(s.api, cus, 1000);
+    const cus = await invoiceOnlyCustomer(s);
+    const inv = await postedInvoice(s, cus, 1000);
     const { verifyTenant } = await import('../../src/modules/verify/service.js');
     expect(await verifyTenant(h.testDb.db, s.id)).toEqual([]);
     // A payment applied beyond the invoice total, written behind the services' back.

@@ -1,41 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Client,
-  client,
-  type Harness,
-  newTenant,
-  startHarness,
-  type TestTenant,
-  unique,
-} from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { apiKey, newTenant } from '../helpers/app.js';
+import { price, product } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const V = '/api/v1';
-
-async function product(t: TestTenant, body: Record<string, unknown> = {}) {
-  const res = await t.api.post(`${V}/products`, { name: `Product ${unique()}`, ...body });
-  expect(res.status).toBe(201);
-  return res.body as { id: string; name: string; active: boolean };
-}
-
-async function price(t: TestTenant, body: Record<string, unknown>) {
-  const res = await t.api.post(`${V}/prices`, body);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string; used: boolean; [k: string]: unknown };
-}
-
-async function keyWithRole(t: TestTenant, role: string): Promise<Client> {
-  const res = await t.api.post(`${V}/api-keys`, { name: `${role} key`, role });
-  expect(res.status).toBe(201);
-  return client(h.app, { authorization: `Bearer ${res.body.secret}` });
-}
 
 describe('products', () => {
   it('creates, reads, lists, renames and archives a product, audited', async () => {
@@ -381,7 +351,7 @@ describe('access', () => {
   it('read-only reads the catalog but cannot change it; billing can', async () => {
     const t = await newTenant(h);
     const p = await product(t);
-    const ro = await keyWithRole(t, 'read_only');
+    const ro = (await apiKey(t, 'read_only')).api;
     expect((await ro.get(`${V}/products`)).status).toBe(200);
     expect((await ro.get(`${V}/prices`)).status).toBe(200);
     for (const res of [
@@ -391,7 +361,7 @@ describe('access', () => {
     ]) {
       expect(res.status).toBe(403);
     }
-    const billing = await keyWithRole(t, 'billing');
+    const billing = (await apiKey(t, 'billing')).api;
     expect((await billing.post(`${V}/products`, { name: 'Yes' })).status).toBe(201);
   });
 });

@@ -1,24 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedContactProfiles } from '../../src/modules/contacts/service.js';
 import { systemCtx } from '../../src/modules/context.js';
 import { loadTenant } from '../../src/modules/tenants/service.js';
-import {
-  type Client,
-  client,
-  type Harness,
-  newTenant,
-  startHarness,
-  type TestTenant,
-  unique,
-} from '../helpers/app.js';
+import { apiKey, auditOf, newTenant, type TestTenant } from '../helpers/app.js';
+import { contact, newCustomer, type ProfileBody, profileNamed } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const PROFILES = '/api/v1/contact-profiles';
 const ALL = [
@@ -33,54 +21,10 @@ const ALL = [
   'receive_receipts',
 ];
 
-interface Profile {
-  id: string;
-  name: string;
-  permissions: string[];
-  is_default: boolean;
-  active_contacts: number;
-}
-
-async function customerOf(t: TestTenant): Promise<string> {
-  const res = await t.api.post('/api/v1/customers', { name: `Customer ${unique()}` });
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
-
-async function contact(t: TestTenant, customerId: string, body: Record<string, unknown> = {}) {
-  const res = await t.api.post(`/api/v1/customers/${customerId}/contacts`, {
-    name: 'Pat Payer',
-    email: `pat-${unique()}@example.com`,
-    ...body,
-  });
-  expect(res.status).toBe(201);
-  return res.body;
-}
-
-async function profiles(t: TestTenant): Promise<Profile[]> {
+async function profiles(t: TestTenant): Promise<ProfileBody[]> {
   const res = await t.api.get(PROFILES);
   expect(res.status).toBe(200);
   return res.body.data;
-}
-
-async function profileNamed(t: TestTenant, name: string): Promise<Profile> {
-  const found = (await profiles(t)).find((p) => p.name === name);
-  if (!found) throw new Error(`no profile ${name}`);
-  return found;
-}
-
-async function keyWithRole(t: TestTenant, role: string): Promise<Client> {
-  const res = await t.api.post('/api/v1/api-keys', { name: `${role} key`, role });
-  expect(res.status).toBe(201);
-  return client(h.app, { authorization: `Bearer ${res.body.secret}` });
-}
-
-async function audit(t: TestTenant, id: string) {
-  return (await t.api.get(`/api/v1/audit-log?object=${id}`)).body.data as {
-    action: string;
-    before: Record<string, unknown>;
-    after: Record<string, unknown>;
-  }[];
 }
 
 describe('contact profiles', () => {
@@ -139,7 +83,7 @@ describe('contact profiles', () => {
       permissions: ['receive_receipts'],
     });
     expect(changed.body.permissions).toEqual(['receive_receipts']);
-    const entries = await audit(t, created.body.id);
+    const entries = await auditOf(t, created.body.id);
     expect(entries.map((e) => e.action)).toEqual([
       'contact_profile.updated',
       'contact_profile.created',
@@ -162,14 +106,14 @@ describe('contact profiles', () => {
     const gone = await t.api.delete(`${PROFILES}/${made.body.id}`);
     expect(gone.status).toBe(409);
     expect(gone.body.error.code).toBe('contact_profile_is_default');
-    const c = await contact(t, await customerOf(t));
+    const c = await contact(t, (await newCustomer(t)).id);
     expect(c.profile.name).toBe('New');
   });
 
   it('refuses to delete a profile active contacts use; deletes it once they are revoked', async () => {
     const t = await newTenant(h);
     const viewer = await profileNamed(t, 'Viewer');
-    const c = await contact(t, await customerOf(t), { profile_id: viewer.id });
+    const c = await contact(t, (await newCustomer(t)).id, { profile_id: viewer.id });
     const refused = await t.api.delete(`${PROFILES}/${viewer.id}`);
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({
@@ -224,7 +168,7 @@ describe('contact profiles', () => {
     const t = await newTenant(h);
     const viewer = await profileNamed(t, 'Viewer');
     for (const role of ['read_only', 'billing']) {
-      const api = await keyWithRole(t, role);
+      const { api } = await apiKey(t, role);
       expect((await api.get(PROFILES)).status).toBe(200);
       for (const res of [
         await api.post(PROFILES, { name: 'No', permissions: [] }),
@@ -242,7 +186,7 @@ describe('contact profiles', () => {
 describe('contacts', () => {
   it('adds a contact with the default profile, lower-cased email, audited', async () => {
     const t = await newTenant(h);
-    const customerId = await customerOf(t);
+    const customerId = (await newCustomer(t)).id;
     const res = await t.api.post(`/api/v1/customers/${customerId}/contacts`, {
       name: 'Dana Doe',
       email: 'Dana.Doe@Example.COM',
@@ -264,7 +208,7 @@ describe('contacts', () => {
     });
     expect(res.body.id).toMatch(/^con_/);
     expect((await t.api.get(`/api/v1/contacts/${res.body.id}`)).body).toEqual(res.body);
-    const entries = await audit(t, res.body.id);
+    const entries = await auditOf(t, res.body.id);
     expect(entries.map((e) => e.action)).toEqual(['contact.created']);
     const events = await t.api.get('/api/v1/events?type=contact.created');
     expect(events.body.data[0]?.object_id).toBe(res.body.id);
@@ -273,13 +217,13 @@ describe('contacts', () => {
   it('shows why a contact cannot see invoices: its profile lacks view_invoices', async () => {
     const t = await newTenant(h);
     const none = await profileNamed(t, 'No access');
-    const c = await contact(t, await customerOf(t), { profile_id: none.id });
+    const c = await contact(t, (await newCustomer(t)).id, { profile_id: none.id });
     expect(c).toMatchObject({ can_view_invoices: false, profile: { name: 'No access' } });
   });
 
   it('one active contact per email per customer; another customer or a revoked one is fine', async () => {
     const t = await newTenant(h);
-    const first = await customerOf(t);
+    const first = (await newCustomer(t)).id;
     const c = await contact(t, first, { email: 'same@example.com' });
     const dup = await t.api.post(`/api/v1/customers/${first}/contacts`, {
       name: 'Again',
@@ -287,14 +231,14 @@ describe('contacts', () => {
     });
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe('contact_email_taken');
-    await contact(t, await customerOf(t), { email: 'same@example.com' });
+    await contact(t, (await newCustomer(t)).id, { email: 'same@example.com' });
     await t.api.post(`/api/v1/contacts/${c.id}/revoke`);
     await contact(t, first, { email: 'same@example.com' });
   });
 
   it('changes details and profile; a profile change is its own audited event', async () => {
     const t = await newTenant(h);
-    const c = await contact(t, await customerOf(t));
+    const c = await contact(t, (await newCustomer(t)).id);
     const none = await profileNamed(t, 'No access');
     const res = await t.api.patch(`/api/v1/contacts/${c.id}`, {
       profile_id: none.id,
@@ -303,7 +247,7 @@ describe('contacts', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ title: 'CFO', phone: null, can_view_invoices: false });
-    const entries = await audit(t, c.id);
+    const entries = await auditOf(t, c.id);
     const changed = entries.find((e) => e.action === 'contact.profile_changed');
     expect(changed?.before).toMatchObject({
       profile: { name: 'Billing admin' },
@@ -321,7 +265,7 @@ describe('contacts', () => {
 
   it('revokes access; a revoked contact cannot be changed or revoked again', async () => {
     const t = await newTenant(h);
-    const c = await contact(t, await customerOf(t));
+    const c = await contact(t, (await newCustomer(t)).id);
     const junk = await t.api.post(`/api/v1/contacts/${c.id}/revoke`, { reason: 'x' });
     expect(junk.status).toBe(400);
     const res = await h.app
@@ -340,7 +284,7 @@ describe('contacts', () => {
       expect(again.status).toBe(409);
       expect(again.body.error.code).toBe('contact_revoked');
     }
-    expect((await audit(t, c.id)).map((e) => e.action)).toEqual([
+    expect((await auditOf(t, c.id)).map((e) => e.action)).toEqual([
       'contact.revoked',
       'contact.created',
     ]);
@@ -352,7 +296,7 @@ describe('contacts', () => {
 
   it('refuses contacts on an archived customer', async () => {
     const t = await newTenant(h);
-    const customerId = await customerOf(t);
+    const customerId = (await newCustomer(t)).id;
     await t.api.delete(`/api/v1/customers/${customerId}`);
     const res = await t.api.post(`/api/v1/customers/${customerId}/contacts`, {
       name: 'Late',
@@ -364,7 +308,7 @@ describe('contacts', () => {
 
   it('pages a customer’s contacts newest first', async () => {
     const t = await newTenant(h);
-    const customerId = await customerOf(t);
+    const customerId = (await newCustomer(t)).id;
     const made = [];
     for (let i = 0; i < 3; i++) made.push((await contact(t, customerId)).id);
     const first = await t.api.get(`/api/v1/customers/${customerId}/contacts?limit=2`);
@@ -386,7 +330,7 @@ describe('contacts', () => {
     ['a numeric name', { name: 42, email: 'x@example.com' }],
   ])('refuses %s', async (_label, body) => {
     const t = await newTenant(h);
-    const customerId = await customerOf(t);
+    const customerId = (await newCustomer(t)).id;
     const res = await t.api.post(`/api/v1/customers/${customerId}/contacts`, body);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
@@ -395,8 +339,8 @@ describe('contacts', () => {
 
   it('a read-only key reads contacts but cannot add, change or revoke them', async () => {
     const t = await newTenant(h);
-    const c = await contact(t, await customerOf(t));
-    const ro = await keyWithRole(t, 'read_only');
+    const c = await contact(t, (await newCustomer(t)).id);
+    const ro = (await apiKey(t, 'read_only')).api;
     expect((await ro.get(`/api/v1/contacts/${c.id}`)).status).toBe(200);
     expect((await ro.get(`/api/v1/customers/${c.customer_id}/contacts`)).status).toBe(200);
     for (const res of [
@@ -418,7 +362,7 @@ describe('tenant isolation', () => {
   it('tenant B cannot read, change or revoke A’s contacts, nor use A’s customers or profiles', async () => {
     const a = await newTenant(h);
     const b = await newTenant(h);
-    const aCustomer = await customerOf(a);
+    const aCustomer = (await newCustomer(a)).id;
     const c = await contact(a, aCustomer);
     const aViewer = await profileNamed(a, 'Viewer');
     for (const res of [
@@ -439,7 +383,7 @@ describe('tenant isolation', () => {
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('customer_not_found');
     }
-    const bCustomer = await customerOf(b);
+    const bCustomer = (await newCustomer(b)).id;
     const viaProfile = await b.api.post(`/api/v1/customers/${bCustomer}/contacts`, {
       name: 'Borrowed',
       email: 'borrowed@example.com',
@@ -465,6 +409,6 @@ describe('tenant isolation', () => {
     expect((await profiles(b)).map((p) => p.id)).not.toContain(aViewer.id);
     expect((await a.api.get(`/api/v1/contacts/${c.id}`)).body).toEqual(c);
     expect(await profileNamed(a, 'Viewer')).toEqual(aViewer);
-    expect((await audit(a, c.id)).map((e) => e.action)).toEqual(['contact.created']);
+    expect((await auditOf(a, c.id)).map((e) => e.action)).toEqual(['contact.created']);
   });
 });

@@ -1,47 +1,26 @@
 /** Credit memos (H1) and the credits view (H3): issue, apply, void; bad input changes nothing. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { advance, apiKey, newTenant, useTenant } from '../helpers/app.js';
 import {
-  type Client,
-  client,
-  type Harness,
-  newTenant,
-  startHarness,
-  type TestTenant,
-} from '../helpers/app.js';
-import { created, customer } from '../helpers/billing.js';
-import { cardBody, newCustomer, saveMethod, verifiedBank } from '../helpers/payment-methods.js';
+  created,
+  draftInvoice,
+  invoiceOnlyCustomer,
+  newCustomer,
+  postedInvoice,
+} from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import { cardBody, saveMethod, verifiedBank } from '../helpers/payment-methods.js';
+import { balanceOf, pay } from '../helpers/payments.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-let h: Harness;
-let t: TestTenant;
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
+const t = useTenant(h);
 
 const MEMOS = '/api/v1/credit-memos';
 
-async function invoice(api: Client, cus: string, amount: number, post = true): Promise<string> {
-  const draft = await created(
-    api.post('/api/v1/invoices', {
-      customer_id: cus,
-      lines: [{ description: 'Services', amount }],
-    }),
-  );
-  if (post) await created(api.post(`/api/v1/invoices/${draft.id}/post`));
-  return draft.id;
-}
-
-async function balanceOf(api: Client, id: string): Promise<number> {
-  return (await api.get(`/api/v1/invoices/${id}`)).body.balance;
-}
-
 describe('credit memos', () => {
   it('are issued with an amount and a reason, open and pending sync', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const res = await t.api.post(MEMOS, { customer_id: cus, amount: 2500, reason: 'Goodwill' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
@@ -64,8 +43,8 @@ describe('credit memos', () => {
   });
 
   it('against an invoice are applied there at once, the rest stays open', async () => {
-    const cus = await customer(t.api);
-    const inv = await invoice(t.api, cus, 10_000);
+    const cus = await invoiceOnlyCustomer(t);
+    const inv = await postedInvoice(t, cus, 10_000);
     const memo = await created<{ id: string; applied: number; remaining: number }>(
       t.api.post(MEMOS, { customer_id: cus, amount: 15_000, reason: 'Outage', invoice_id: inv }),
     );
@@ -79,9 +58,9 @@ describe('credit memos', () => {
   });
 
   it('apply to the oldest open invoices first, up to the remainder', async () => {
-    const cus = await customer(t.api);
-    const a = await invoice(t.api, cus, 3000);
-    const b = await invoice(t.api, cus, 4000);
+    const cus = await invoiceOnlyCustomer(t);
+    const a = await postedInvoice(t, cus, 3000);
+    const b = await postedInvoice(t, cus, 4000);
     const memo = await created<{ id: string }>(
       t.api.post(MEMOS, { customer_id: cus, amount: 5000, reason: 'Refund as credit' }),
     );
@@ -99,8 +78,8 @@ describe('credit memos', () => {
         [b, 2000],
       ]),
     );
-    expect(await balanceOf(t.api, a)).toBe(0);
-    expect(await balanceOf(t.api, b)).toBe(2000);
+    expect(await balanceOf(t, a)).toBe(0);
+    expect(await balanceOf(t, b)).toBe(2000);
     const again = await t.api.post(`${MEMOS}/${memo.id}/apply`, {});
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('credit_nothing_to_apply');
@@ -108,9 +87,9 @@ describe('credit memos', () => {
   });
 
   it('apply to the invoices given, never beyond the remainder or the invoice', async () => {
-    const cus = await customer(t.api);
-    const a = await invoice(t.api, cus, 3000);
-    const b = await invoice(t.api, cus, 4000);
+    const cus = await invoiceOnlyCustomer(t);
+    const a = await postedInvoice(t, cus, 3000);
+    const b = await postedInvoice(t, cus, 4000);
     const memo = await created<{ id: string }>(
       t.api.post(MEMOS, { customer_id: cus, amount: 5000, reason: 'Credit' }),
     );
@@ -137,17 +116,17 @@ describe('credit memos', () => {
     expect((await apply([{ invoice_id: a, amount: 1.5 }])).status).toBe(400);
     // Nothing changed.
     expect((await t.api.get(`${MEMOS}/${memo.id}`)).body.remaining).toBe(5000);
-    expect(await balanceOf(t.api, a)).toBe(3000);
+    expect(await balanceOf(t, a)).toBe(3000);
     const ok = await apply([{ invoice_id: b, amount: 1500 }]);
     expect(ok.body).toMatchObject({ applied: 1500, remaining: 3500 });
-    expect(await balanceOf(t.api, b)).toBe(2500);
+    expect(await balanceOf(t, b)).toBe(2500);
     await expectBooksBalance(h, t.id);
   });
 
   it('refuse draft, void, unknown and another customer’s invoices', async () => {
-    const cus = await customer(t.api);
-    const draft = await invoice(t.api, cus, 1000, false);
-    const voided = await invoice(t.api, cus, 1000);
+    const cus = await invoiceOnlyCustomer(t);
+    const draft = await draftInvoice(t, cus, 1000);
+    const voided = await postedInvoice(t, cus, 1000);
     await created(t.api.post(`/api/v1/invoices/${voided}/void`, { reason: 'Wrong' }));
     const memo = await created<{ id: string }>(
       t.api.post(MEMOS, { customer_id: cus, amount: 500, reason: 'Credit' }),
@@ -157,7 +136,7 @@ describe('credit memos', () => {
     expect((await apply(draft)).body.error.code).toBe('invoice_not_posted');
     expect((await apply(voided)).body.error.code).toBe('invoice_not_posted');
     expect((await apply('inv_nope')).status).toBe(404);
-    const other = await invoice(t.api, await customer(t.api), 1000);
+    const other = await postedInvoice(t, await invoiceOnlyCustomer(t), 1000);
     expect((await apply(other)).body.error.code).toBe('credit_invoice_other_customer');
     const onDraft = await t.api.post(MEMOS, {
       customer_id: cus,
@@ -186,8 +165,8 @@ describe('credit memos', () => {
   });
 
   it('are voided only while unused, and a void memo cannot be applied', async () => {
-    const cus = await customer(t.api);
-    const inv = await invoice(t.api, cus, 1000);
+    const cus = await invoiceOnlyCustomer(t);
+    const inv = await postedInvoice(t, cus, 1000);
     const used = await created<{ id: string }>(
       t.api.post(MEMOS, { customer_id: cus, amount: 400, reason: 'x', invoice_id: inv }),
     );
@@ -209,7 +188,7 @@ describe('credit memos', () => {
   });
 
   it('stay within their tenant and need the billing privilege', async () => {
-    const cus = await customer(t.api);
+    const cus = await invoiceOnlyCustomer(t);
     const memo = await created<{ id: string }>(
       t.api.post(MEMOS, { customer_id: cus, amount: 400, reason: 'x' }),
     );
@@ -220,13 +199,12 @@ describe('credit memos', () => {
     );
     expect((await other.api.post(`${MEMOS}/${memo.id}/void`)).status).toBe(404);
     expect((await other.api.get(`/api/v1/customers/${cus}/credits`)).status).toBe(404);
-    const theirs = await invoice(other.api, await customer(other.api), 1000);
+    const theirs = await postedInvoice(other, await invoiceOnlyCustomer(other), 1000);
     const cross = await t.api.post(`${MEMOS}/${memo.id}/apply`, {
       allocations: [{ invoice_id: theirs, amount: 100 }],
     });
     expect(cross.body.error.code).toBe('invoice_not_found');
-    const key = await t.api.post('/api/v1/api-keys', { name: 'ro', role: 'read_only' });
-    const ro = client(h.app, { authorization: `Bearer ${key.body.secret}` });
+    const { api: ro } = await apiKey(t, 'read_only');
     expect((await ro.get(MEMOS)).status).toBe(403);
     expect((await ro.post(MEMOS, { customer_id: cus, amount: 1, reason: 'x' })).status).toBe(403);
     await expectBooksBalance(h, t.id);
@@ -236,8 +214,8 @@ describe('credit memos', () => {
 
 describe('racing applications', () => {
   it('never credit an invoice beyond its total nor a memo beyond its amount', async () => {
-    const cus = await customer(t.api);
-    const inv = await invoice(t.api, cus, 3000);
+    const cus = await invoiceOnlyCustomer(t);
+    const inv = await postedInvoice(t, cus, 3000);
     const memos = await Promise.all(
       [1, 2].map(() =>
         created<{ id: string }>(t.api.post(MEMOS, { customer_id: cus, amount: 2500, reason: 'x' })),
@@ -253,15 +231,15 @@ describe('racing applications', () => {
     expect(tries.every((r) => r.status === 200 || r.status === 422)).toBe(true);
     // 3000 / 700: four applications fit on the invoice; each memo holds three.
     expect(tries.filter((r) => r.status === 200)).toHaveLength(4);
-    expect(await balanceOf(t.api, inv)).toBe(200);
+    expect(await balanceOf(t, inv)).toBe(200);
     await expectBooksBalance(h, t.id);
   });
 });
 
 describe('the credits view', () => {
   it('lists memos with what remains, with total and count', async () => {
-    const cus = await customer(t.api);
-    const inv = await invoice(t.api, cus, 1000);
+    const cus = await invoiceOnlyCustomer(t);
+    const inv = await postedInvoice(t, cus, 1000);
     await created(
       t.api.post(MEMOS, { customer_id: cus, amount: 3000, reason: 'A', invoice_id: inv }),
     );
@@ -290,26 +268,7 @@ describe('the credits view', () => {
  * payment and its invoice as they were.
  */
 describe('refunds of payments that hold no money', () => {
-  let r: TestTenant;
-  beforeEach(async () => {
-    r = await newTenant(h); // its own clock for each scenario
-  });
-
-  async function pay(customerId: string, methodId: string, amount: number, extra: object = {}) {
-    const res = await r.api.post('/api/v1/payments', {
-      customer_id: customerId,
-      payment_method_id: methodId,
-      amount,
-      ...extra,
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as { id: string; status: string };
-  }
-
-  async function advance(days: number) {
-    const res = await r.api.post('/api/v1/clock/advance', { days });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-  }
+  const r = useTenant(h, { each: true }); // its own clock for each scenario
 
   /** Refunds `amount`, expects `status`/`code`, and checks that nothing changed. */
   async function refused(paymentId: string, amount: number, status: number, code: string) {
@@ -333,78 +292,78 @@ describe('refunds of payments that hold no money', () => {
   it('refuses a bank debit while pending, and after it came back (R01)', async () => {
     const cus = await newCustomer(r);
     const bank = await verifiedBank(r, cus.id, '000111111116');
-    const inv = await invoice(r.api, cus.id, 3100);
-    const p = await pay(cus.id, bank.id, 3100);
+    const inv = await postedInvoice(r, cus.id, 3100);
+    const p = await pay(r, cus.id, bank.id, 3100);
     expect(p.status).toBe('pending');
     const pending = await refused(p.id, 3100, 409, 'payment_not_settled');
     expect(pending.details).toMatchObject({ status: 'pending' });
-    await advance(5);
+    await advance(r, 5);
     expect((await r.api.get(`/api/v1/payments/${p.id}`)).body.status).toBe('returned');
     const back = await refused(p.id, 3100, 409, 'payment_returned_not_refundable');
     expect(back.details).toMatchObject({ status: 'returned', return_code: 'R01', refundable: 0 });
     await refused(p.id, 1, 409, 'payment_returned_not_refundable');
-    expect(await balanceOf(r.api, inv)).toBe(3100);
+    expect(await balanceOf(r, inv)).toBe(3100);
     await expectBooksBalance(h, r.id);
   });
 
   it('refuses a bank debit that settled and then came back (R10)', async () => {
     const cus = await newCustomer(r);
     const bank = await verifiedBank(r, cus.id, '000222222227');
-    const inv = await invoice(r.api, cus.id, 2700);
-    const p = await pay(cus.id, bank.id, 2700);
-    await advance(4);
+    const inv = await postedInvoice(r, cus.id, 2700);
+    const p = await pay(r, cus.id, bank.id, 2700);
+    await advance(r, 4);
     expect((await r.api.get(`/api/v1/payments/${p.id}`)).body.status).toBe('succeeded');
-    await advance(7);
+    await advance(r, 7);
     expect((await r.api.get(`/api/v1/payments/${p.id}`)).body).toMatchObject({
       status: 'returned',
       return_code: 'R10',
     });
     await refused(p.id, 2700, 409, 'payment_returned_not_refundable');
-    expect(await balanceOf(r.api, inv)).toBe(2700);
+    expect(await balanceOf(r, inv)).toBe(2700);
     await expectBooksBalance(h, r.id);
   });
 
   it('refuses failed, scheduled and cancelled payments: they never collected', async () => {
     const cus = await newCustomer(r);
     const declining = await saveMethod(r, cus.id, cardBody('4000000000009995'));
-    const inv = await invoice(r.api, cus.id, 1500);
-    const failed = await pay(cus.id, declining.id, 1500);
+    const inv = await postedInvoice(r, cus.id, 1500);
+    const failed = await pay(r, cus.id, declining.id, 1500);
     expect(failed.status).toBe('failed');
     expect((await refused(failed.id, 1500, 409, 'payment_not_collected')).details).toMatchObject({
       status: 'failed',
     });
     const card = await saveMethod(r, cus.id, cardBody());
-    const scheduled = await pay(cus.id, card.id, 1500, { scheduled_for: '2026-12-15' });
+    const scheduled = await pay(r, cus.id, card.id, 1500, { scheduled_for: '2026-12-15' });
     expect(scheduled.status).toBe('scheduled');
     await refused(scheduled.id, 1500, 409, 'payment_not_collected');
     const cancel = await r.api.post(`/api/v1/payments/${scheduled.id}/cancel`, {});
     expect(cancel.body.status).toBe('cancelled');
     await refused(scheduled.id, 1, 409, 'payment_not_collected');
-    expect(await balanceOf(r.api, inv)).toBe(1500);
+    expect(await balanceOf(r, inv)).toBe(1500);
     await expectBooksBalance(h, r.id);
   });
 
   it('refuses a card charge until it settles, then refunds it', async () => {
     const cus = await newCustomer(r);
     const slow = await saveMethod(r, cus.id, cardBody('4000000000000077'));
-    const inv = await invoice(r.api, cus.id, 900);
-    const p = await pay(cus.id, slow.id, 900);
+    const inv = await postedInvoice(r, cus.id, 900);
+    const p = await pay(r, cus.id, slow.id, 900);
     expect(p.status).toBe('pending');
     await refused(p.id, 900, 409, 'payment_not_settled');
-    await advance(4);
+    await advance(r, 4);
     expect((await r.api.get(`/api/v1/payments/${p.id}`)).body.status).toBe('succeeded');
     const ok = await r.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 900 });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     expect(ok.body).toMatchObject({ status: 'refunded', amount_refunded: 900 });
-    expect(await balanceOf(r.api, inv)).toBe(900);
+    expect(await balanceOf(r, inv)).toBe(900);
     await expectBooksBalance(h, r.id);
   });
 
   it('refuses more than is refundable, and anything once fully refunded', async () => {
     const cus = await newCustomer(r);
     const card = await saveMethod(r, cus.id, cardBody());
-    const inv = await invoice(r.api, cus.id, 2000);
-    const p = await pay(cus.id, card.id, 2000);
+    const inv = await postedInvoice(r, cus.id, 2000);
+    const p = await pay(r, cus.id, card.id, 2000);
     const over = await refused(p.id, 2001, 422, 'refund_exceeds_payment');
     expect(over.details).toMatchObject({ requested: 2001, refundable: 2000 });
     const part = await r.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 1200 });
@@ -415,7 +374,7 @@ describe('refunds of payments that hold no money', () => {
     const rest = await r.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 800 });
     expect(rest.body).toMatchObject({ status: 'refunded', amount_refunded: 2000 });
     await refused(p.id, 1, 409, 'payment_not_refundable');
-    expect(await balanceOf(r.api, inv)).toBe(2000);
+    expect(await balanceOf(r, inv)).toBe(2000);
     await expectBooksBalance(h, r.id);
   });
 });

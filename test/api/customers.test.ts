@@ -1,46 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Client,
-  client,
-  type Harness,
-  newTenant,
-  startHarness,
-  type TestTenant,
-  unique,
-} from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { apiKey, auditOf, client, newTenant, unique } from '../helpers/app.js';
+import { newCustomer } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const CUSTOMERS = '/api/v1/customers';
-
-async function customer(t: TestTenant, body: Record<string, unknown> = {}) {
-  const res = await t.api.post(CUSTOMERS, { name: `Customer ${unique()}`, ...body });
-  expect(res.status).toBe(201);
-  return res.body as { id: string; number: string; name: string; parent_id: string | null };
-}
-
-async function keyWithRole(t: TestTenant, role: string): Promise<Client> {
-  const res = await t.api.post('/api/v1/api-keys', { name: `${role} key`, role });
-  expect(res.status).toBe(201);
-  return client(h.app, { authorization: `Bearer ${res.body.secret}` });
-}
-
-async function audit(t: TestTenant, id: string) {
-  const res = await t.api.get(`/api/v1/audit-log?object=${id}`);
-  expect(res.status).toBe(200);
-  return res.body.data as {
-    action: string;
-    before: Record<string, unknown>;
-    after: Record<string, unknown>;
-    actor_type: string;
-  }[];
-}
 
 describe('creating customers', () => {
   it('numbers customers C-000001, C-000002, … per tenant, with defaults and missing links', async () => {
@@ -63,9 +28,9 @@ describe('creating customers', () => {
       created_at: '2026-11-22T15:00:00.000Z',
     });
     expect(a.body.id).toMatch(/^cus_[0-9a-z]{26}$/);
-    expect((await customer(t)).number).toBe('C-000002');
+    expect((await newCustomer(t)).number).toBe('C-000002');
     const other = await newTenant(h);
-    expect((await customer(other)).number).toBe('C-000001');
+    expect((await newCustomer(other)).number).toBe('C-000001');
   });
 
   it('keeps every field given, lower-cases the email, and shows the links as chips', async () => {
@@ -98,8 +63,8 @@ describe('creating customers', () => {
 
   it('writes an audit row and a customer.created event', async () => {
     const t = await newTenant(h);
-    const c = await customer(t);
-    const entries = await audit(t, c.id);
+    const c = await newCustomer(t);
+    const entries = await auditOf(t, c.id);
     expect(entries.map((e) => e.action)).toEqual(['customer.created']);
     expect(entries[0]?.after.id).toBe(c.id);
     expect(entries[0]?.actor_type).toBe('api_key');
@@ -109,17 +74,17 @@ describe('creating customers', () => {
 
   it('refuses a number in use, and automatic numbering skips numbers taken by hand', async () => {
     const t = await newTenant(h);
-    await customer(t, { number: 'C-000002' });
+    await newCustomer(t, { number: 'C-000002' });
     const dup = await t.api.post(CUSTOMERS, { name: 'Dup', number: 'C-000002' });
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe('customer_number_taken');
-    expect((await customer(t)).number).toBe('C-000001');
-    expect((await customer(t)).number).toBe('C-000003');
+    expect((await newCustomer(t)).number).toBe('C-000001');
+    expect((await newCustomer(t)).number).toBe('C-000003');
   });
 
   it('gives concurrent creations distinct numbers', async () => {
     const t = await newTenant(h);
-    const made = await Promise.all(Array.from({ length: 8 }, () => customer(t)));
+    const made = await Promise.all(Array.from({ length: 8 }, () => newCustomer(t)));
     const numbers = made.map((c) => c.number).sort();
     expect(numbers).toEqual(Array.from({ length: 8 }, (_, i) => `C-00000${i + 1}`));
   });
@@ -161,7 +126,7 @@ describe('creating customers', () => {
 describe('changing and archiving customers', () => {
   it('changes fields, clears nullable ones, patches links one by one, audited before/after', async () => {
     const t = await newTenant(h);
-    const c = await customer(t, {
+    const c = await newCustomer(t, {
       billing_email: 'a@example.com',
       credit_limit: 100,
       links: { crm: 'crm-1', accounting: 'acc-1' },
@@ -180,7 +145,7 @@ describe('changing and archiving customers', () => {
       links: { crm: null, accounting: 'acc-1', gateway: 'gw-1' },
       missing_links: ['crm'],
     });
-    const [entry] = await audit(t, c.id);
+    const [entry] = await auditOf(t, c.id);
     expect(entry?.action).toBe('customer.updated');
     expect(entry?.before).toMatchObject({ name: c.name, billing_email: 'a@example.com' });
     expect(entry?.after).toMatchObject({ name: 'Renamed', billing_email: null });
@@ -188,8 +153,8 @@ describe('changing and archiving customers', () => {
 
   it('refuses renumbering onto a number in use', async () => {
     const t = await newTenant(h);
-    const a = await customer(t);
-    const b = await customer(t);
+    const a = await newCustomer(t);
+    const b = await newCustomer(t);
     const res = await t.api.patch(`${CUSTOMERS}/${b.id}`, { number: a.number });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('customer_number_taken');
@@ -198,18 +163,18 @@ describe('changing and archiving customers', () => {
 
   it('refuses bad patches: unknown fields, wrong types, negative credit limit', async () => {
     const t = await newTenant(h);
-    const c = await customer(t);
+    const c = await newCustomer(t);
     for (const body of [{ nmae: 'x' }, { invoice_only: 1 }, { credit_limit: -5 }, { name: '' }]) {
       const res = await t.api.patch(`${CUSTOMERS}/${c.id}`, body);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
     }
-    expect(await audit(t, c.id)).toHaveLength(1);
+    expect(await auditOf(t, c.id)).toHaveLength(1);
   });
 
   it('archives with DELETE, freezes the customer, and restores with status active', async () => {
     const t = await newTenant(h);
-    const c = await customer(t);
+    const c = await newCustomer(t);
     const del = await t.api.delete(`${CUSTOMERS}/${c.id}`);
     expect(del.status).toBe(200);
     expect(del.body).toMatchObject({ status: 'archived', archived_at: '2026-11-22T15:00:00.000Z' });
@@ -220,7 +185,7 @@ describe('changing and archiving customers', () => {
     const restored = await t.api.patch(`${CUSTOMERS}/${c.id}`, { status: 'active', name: 'Back' });
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ status: 'active', archived_at: null, name: 'Back' });
-    const actions = (await audit(t, c.id)).map((e) => e.action);
+    const actions = (await auditOf(t, c.id)).map((e) => e.action);
     expect(actions).toEqual(['customer.restored', 'customer.archived', 'customer.created']);
   });
 
@@ -243,8 +208,8 @@ describe('changing and archiving customers', () => {
 describe('access', () => {
   it('a read-only key reads customers but cannot change them', async () => {
     const t = await newTenant(h);
-    const c = await customer(t);
-    const ro = await keyWithRole(t, 'read_only');
+    const c = await newCustomer(t);
+    const ro = (await apiKey(t, 'read_only')).api;
     expect((await ro.get(CUSTOMERS)).status).toBe(200);
     expect((await ro.get(`${CUSTOMERS}/${c.id}`)).status).toBe(200);
     expect((await ro.get(`${CUSTOMERS}/${c.id}/hierarchy`)).status).toBe(200);
@@ -264,7 +229,7 @@ describe('access', () => {
 
   it('a billing key can create customers', async () => {
     const t = await newTenant(h);
-    const billing = await keyWithRole(t, 'billing');
+    const billing = (await apiKey(t, 'billing')).api;
     expect((await billing.post(CUSTOMERS, { name: 'Ok' })).status).toBe(201);
   });
 
@@ -278,8 +243,11 @@ describe('tenant isolation', () => {
   it('tenant B can neither see nor change tenant A’s customers', async () => {
     const a = await newTenant(h);
     const b = await newTenant(h);
-    const parent = await customer(a, { name: `Isolated ${unique()}`, billing_email: 'x@a.test' });
-    const child = await customer(a, { parent_id: parent.id });
+    const parent = await newCustomer(a, {
+      name: `Isolated ${unique()}`,
+      billing_email: 'x@a.test',
+    });
+    const child = await newCustomer(a, { parent_id: parent.id });
     const before = (await a.api.get(`${CUSTOMERS}/${parent.id}`)).body;
     for (const res of [
       await b.api.get(`${CUSTOMERS}/${parent.id}`),
@@ -297,7 +265,7 @@ describe('tenant isolation', () => {
       code: 'customer_not_found',
       details: { field: 'parent_id' },
     });
-    const own = await customer(b);
+    const own = await newCustomer(b);
     const reparent = await b.api.patch(`${CUSTOMERS}/${own.id}`, { parent_id: parent.id });
     expect(reparent.status).toBe(404);
     expect((await b.api.get(CUSTOMERS)).body.data.map((c: { id: string }) => c.id)).toEqual([
@@ -309,17 +277,17 @@ describe('tenant isolation', () => {
     expect((await a.api.get(`${CUSTOMERS}/${parent.id}`)).body).toEqual(before);
     expect((await a.api.get(`${CUSTOMERS}/${child.id}`)).body.status).toBe('active');
     expect((await a.api.get(`${CUSTOMERS}/${parent.id}/children`)).body.data).toHaveLength(1);
-    expect(await audit(a, parent.id)).toHaveLength(1);
+    expect(await auditOf(a, parent.id)).toHaveLength(1);
   });
 });
 
 describe('parent and child accounts', () => {
   it('lists children, shows the subtree with its descendant count and the ancestors', async () => {
     const t = await newTenant(h);
-    const root = await customer(t, { name: 'Root' });
-    const mid = await customer(t, { name: 'Mid', parent_id: root.id });
-    const leaf = await customer(t, { name: 'Leaf', parent_id: mid.id });
-    const sibling = await customer(t, { name: 'Sibling', parent_id: root.id });
+    const root = await newCustomer(t, { name: 'Root' });
+    const mid = await newCustomer(t, { name: 'Mid', parent_id: root.id });
+    const leaf = await newCustomer(t, { name: 'Leaf', parent_id: mid.id });
+    const sibling = await newCustomer(t, { name: 'Sibling', parent_id: root.id });
     expect(mid.parent_id).toBe(root.id);
     const children = await t.api.get(`${CUSTOMERS}/${root.id}/children`);
     expect(children.body.data.map((c: { id: string }) => c.id)).toEqual([sibling.id, mid.id]);
@@ -360,9 +328,9 @@ describe('parent and child accounts', () => {
 
   it('refuses cycles: itself, its child, and an indirect A→B→C→A', async () => {
     const t = await newTenant(h);
-    const a = await customer(t);
-    const b = await customer(t, { parent_id: a.id });
-    const c = await customer(t, { parent_id: b.id });
+    const a = await newCustomer(t);
+    const b = await newCustomer(t, { parent_id: a.id });
+    const c = await newCustomer(t, { parent_id: b.id });
     for (const parent of [a.id, b.id, c.id]) {
       const res = await t.api.patch(`${CUSTOMERS}/${a.id}`, { parent_id: parent });
       expect(res.status).toBe(422);
@@ -379,8 +347,8 @@ describe('parent and child accounts', () => {
   it('two concurrent re-parentings cannot build a cycle together', async () => {
     const t = await newTenant(h);
     for (let round = 0; round < 3; round++) {
-      const x = await customer(t);
-      const y = await customer(t);
+      const x = await newCustomer(t);
+      const y = await newCustomer(t);
       const results = await Promise.all([
         t.api.patch(`${CUSTOMERS}/${x.id}`, { parent_id: y.id }),
         t.api.patch(`${CUSTOMERS}/${y.id}`, { parent_id: x.id }),
@@ -391,8 +359,8 @@ describe('parent and child accounts', () => {
 
   it('refuses to archive a parent with active children, and an archived parent', async () => {
     const t = await newTenant(h);
-    const parent = await customer(t);
-    const child = await customer(t, { parent_id: parent.id });
+    const parent = await newCustomer(t);
+    const child = await newCustomer(t, { parent_id: parent.id });
     const refused = await t.api.delete(`${CUSTOMERS}/${parent.id}`);
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({
@@ -418,9 +386,12 @@ describe('parent and child accounts', () => {
 describe('search and pagination', () => {
   it('finds by part of the name, number or email, case-insensitively', async () => {
     const t = await newTenant(h);
-    const acme = await customer(t, { name: 'Acme Rocket Works', billing_email: 'ap@acme.example' });
-    const globex = await customer(t, { name: 'Globex', number: 'GLX-42' });
-    const pct = await customer(t, { name: '100% Pure_Water' });
+    const acme = await newCustomer(t, {
+      name: 'Acme Rocket Works',
+      billing_email: 'ap@acme.example',
+    });
+    const globex = await newCustomer(t, { name: 'Globex', number: 'GLX-42' });
+    const pct = await newCustomer(t, { name: '100% Pure_Water' });
     const ids = async (q: string) =>
       (await t.api.get(`${CUSTOMERS}?q=${encodeURIComponent(q)}`)).body.data.map(
         (c: { id: string }) => c.id,
@@ -439,7 +410,7 @@ describe('search and pagination', () => {
   it('filters by status and pages newest first with a cursor', async () => {
     const t = await newTenant(h);
     const made = [];
-    for (let i = 0; i < 5; i++) made.push(await customer(t));
+    for (let i = 0; i < 5; i++) made.push(await newCustomer(t));
     await t.api.delete(`${CUSTOMERS}/${made[0]?.id}`);
     const seen: string[] = [];
     let url = `${CUSTOMERS}?limit=2`;

@@ -1,56 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/db.js';
-import { type Queue, startQueue } from '../../src/jobs/queue.js';
 import { startWorker, type Worker } from '../../src/jobs/worker.js';
-import { type Ctx, systemCtx } from '../../src/modules/context.js';
 import { registerAttachmentRenderer } from '../../src/modules/email/deliver.js';
 import { type OutgoingEmail, queueEmail, renderTemplate } from '../../src/modules/email/service.js';
 import { renderInvoicePdf } from '../../src/modules/invoices/pdf.js';
 import { loadTenant } from '../../src/modules/tenants/service.js';
-import {
-  client,
-  type Harness,
-  newTenant,
-  startHarness,
-  type TestTenant,
-  unique,
-} from '../helpers/app.js';
-import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
+import { apiKey, newTenant, type TestTenant, unique } from '../helpers/app.js';
+import { contact, newCustomer } from '../helpers/billing.js';
+import { type Harness, useHarness, type WorkerTuning } from '../helpers/harness.js';
+import { tenantCtx } from '../helpers/payments.js';
+import { until } from '../helpers/wait.js';
 
-let h: Harness;
-let queue: Queue;
-let worker: Worker;
-let smtp: TestSmtp;
+const EMAIL_WORKER: WorkerTuning = {
+  email: { retryLimit: 2, retryDelaySeconds: 1, timeoutMs: 5000 },
+};
+const h = useHarness({ smtp: true, worker: EMAIL_WORKER });
 
-async function startJobs(harness: Harness, smtpUrl: string | null) {
-  const q = await startQueue(harness.testDb.db, {
-    schema: harness.testDb.schema && `${harness.testDb.schema}_jobs`,
-    pollingIntervalSeconds: 0.5,
-  });
-  const w = await startWorker({
-    db: harness.testDb.db,
-    clock: harness.clock,
-    queue: q,
-    email: { smtpUrl, retryLimit: 2, retryDelaySeconds: 1, timeoutMs: 5000 },
-    sweepIntervalMs: 300,
-  });
-  return { q, w };
-}
-
-async function stopJobs(harness: Harness | undefined, q: Queue | undefined, w?: Worker) {
-  await w?.stop();
-  await q?.stop();
-  if (harness?.testDb.schema && q) {
-    await harness.testDb.db.exec(`DROP SCHEMA IF EXISTS ${q.schema} CASCADE`);
-  }
-}
-
-beforeAll(async () => {
-  h = await startHarness();
-  smtp = await startSmtp();
-  ({ q: queue, w: worker } = await startJobs(h, smtp.url));
-  // What the invoices module registers for real; here a fixed document per descriptor.
+// What the invoices module registers for real; here a fixed document per descriptor.
+beforeAll(() => {
   registerAttachmentRenderer('test_invoice_pdf', async (_db, _tenantId, a) => ({
     filename: `${String(a.number)}.pdf`,
     contentType: 'application/pdf',
@@ -77,43 +44,17 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(async () => {
-  await stopJobs(h, queue, worker);
-  await smtp?.close();
-  await h?.close();
-});
-
-async function until<T>(check: () => T | Promise<T>, ms = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(100);
-  }
-}
-
-async function ctxOf(db: Db, harness: Harness, t: TestTenant): Promise<Ctx> {
-  return systemCtx(db, harness.clock, (await loadTenant(db, t.id))!);
-}
-
 async function customerWithContact(t: TestTenant) {
   const email = `ap-${unique()}@acme.example`;
-  const customer = await t.api.post('/api/v1/customers', { name: 'Acme & Sons' });
-  expect(customer.status).toBe(201);
-  const contact = await t.api.post(`/api/v1/customers/${customer.body.id}/contacts`, {
-    name: 'Pat Payable',
-    email,
-  });
-  expect(contact.status).toBe(201);
-  return { customerId: customer.body.id as string, contactId: contact.body.id as string, email };
+  const customer = await newCustomer(t, { name: 'Acme & Sons' });
+  const person = await contact(t, customer.id, { name: 'Pat Payable', email });
+  return { customerId: customer.id, contactId: person.id as string, email };
 }
 
 async function queue1(harness: Harness, t: TestTenant, message: Partial<OutgoingEmail> = {}) {
-  const db = harness.testDb.db;
-  const ctx = await ctxOf(db, harness, t);
+  const ctx = await tenantCtx(harness, t);
   const to = message.to ?? `someone-${unique()}@example.com`;
-  const email = await db.tx((tx) =>
+  const email = await harness.testDb.db.tx((tx) =>
     queueEmail(tx, ctx, {
       kind: 'other',
       subject: 'Hello there',
@@ -152,7 +93,7 @@ describe('email outbox with SMTP', () => {
       contactId: c.contactId,
       attachments: [{ type: 'test_invoice_pdf', number: 'INV-7' }],
     });
-    const [got] = await until(() => (smtp.to(c.email).length ? smtp.to(c.email) : null));
+    const [got] = await until(() => (h.smtp.to(c.email).length ? h.smtp.to(c.email) : null));
     expect(got!.rcpt.sort()).toEqual([c.email, 'boss@acme.example'].sort());
     const mail = got!.mail;
     expect(mail.subject).toBe('Invoice INV-7');
@@ -199,8 +140,8 @@ describe('email outbox with SMTP', () => {
   it('sends from the installation default when the tenant has no sender', async () => {
     const t = await newTenant(h, { name: 'Plain Tenant' });
     const { id, to } = await queue1(h, t);
-    await until(() => smtp.to(to).length > 0);
-    expect(smtp.to(to)[0]!.mail.from?.value[0]).toEqual({
+    await until(() => h.smtp.to(to).length > 0);
+    expect(h.smtp.to(to)[0]!.mail.from?.value[0]).toEqual({
       name: 'Plain Tenant',
       address: 'billing@localhost',
     });
@@ -210,25 +151,25 @@ describe('email outbox with SMTP', () => {
   it('retries a temporary refusal with backoff, then marks the message failed', async () => {
     const t = await newTenant(h);
     const to = `full-${unique()}@example.com`;
-    smtp.refuse(to, 451, 'Mailbox busy');
+    h.smtp.refuse(to, 451, 'Mailbox busy');
     const { id } = await queue1(h, t, { to });
     const failed = await settledEmail(t, id);
     expect(failed).toMatchObject({ status: 'failed', attempts: 3, sent_at: null });
     expect(failed.last_error).toContain('451');
-    expect(smtp.rcptAttempts.get(to)).toBe(3);
-    expect(smtp.to(to)).toEqual([]);
+    expect(h.smtp.rcptAttempts.get(to)).toBe(3);
+    expect(h.smtp.to(to)).toEqual([]);
   });
 
   it('gives up at once on a permanent refusal', async () => {
     const t = await newTenant(h);
     const to = `nobody-${unique()}@example.com`;
-    smtp.refuse(to, 550, 'No such user');
+    h.smtp.refuse(to, 550, 'No such user');
     const { id } = await queue1(h, t, { to });
     const failed = await settledEmail(t, id);
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
     expect(failed.last_error).toContain('550');
     await sleep(2500);
-    expect(smtp.rcptAttempts.get(to)).toBe(1);
+    expect(h.smtp.rcptAttempts.get(to)).toBe(1);
   });
 
   it('resends a copy of a message', async () => {
@@ -245,10 +186,9 @@ describe('email outbox with SMTP', () => {
     });
     expect(copy.body.id).not.toBe(id);
     expect((await settledEmail(t, copy.body.id)).status).toBe('sent');
-    expect(smtp.to(to)).toHaveLength(2);
+    expect(h.smtp.to(to)).toHaveLength(2);
 
-    const key = await t.api.post('/api/v1/api-keys', { name: 'ro', role: 'read_only' });
-    const readOnly = client(h.app, { authorization: `Bearer ${key.body.secret}` });
+    const { api: readOnly } = await apiKey(t, 'read_only');
     expect((await readOnly.get(`/api/v1/emails/${id}`)).status).toBe(403);
     expect((await readOnly.post(`/api/v1/emails/${id}/resend`)).status).toBe(403);
   });
@@ -256,7 +196,7 @@ describe('email outbox with SMTP', () => {
   it('queues nothing when the writing transaction rolls back', async () => {
     const t = await newTenant(h);
     const db = h.testDb.db;
-    const ctx = await ctxOf(db, h, t);
+    const ctx = await tenantCtx(h, t);
     const to = `ghost-${unique()}@example.com`;
     let id = '';
     await expect(
@@ -267,12 +207,13 @@ describe('email outbox with SMTP', () => {
     ).rejects.toThrow('changed my mind');
     expect(id).toMatch(/^em_/);
     expect((await t.api.get(`/api/v1/emails/${id}`)).status).toBe(404);
-    const jobs = await db.query(`SELECT id FROM ${queue.schema}.job WHERE data->>'email_id' = $1`, [
-      id,
-    ]);
+    const jobs = await db.query(
+      `SELECT id FROM ${h.queue.schema}.job WHERE data->>'email_id' = $1`,
+      [id],
+    );
     expect(jobs).toEqual([]);
     await sleep(1000);
-    expect(smtp.to(to)).toEqual([]);
+    expect(h.smtp.to(to)).toEqual([]);
   });
 
   it("keeps one tenant's emails invisible to another", async () => {
@@ -324,7 +265,7 @@ describe('email templates', () => {
     expect(put.body).toMatchObject({ key: 'invoice', customized: true });
 
     const db = h.testDb.db;
-    const ctx = await ctxOf(db, h, t);
+    const ctx = await tenantCtx(h, t);
     const vars = {
       customer: { name: 'Tom & <Jerry>' },
       invoice: { number: 'INV-9', total: '$1,234.50' },
@@ -340,7 +281,7 @@ describe('email templates', () => {
     expect(out.html).not.toContain('<Jerry>');
 
     const other = await newTenant(h);
-    const theirs = await renderTemplate(db, await ctxOf(db, h, other), 'invoice', vars);
+    const theirs = await renderTemplate(db, await tenantCtx(h, other), 'invoice', vars);
     expect(theirs.subject).toBe(`Invoice INV-9 from ${(await loadTenant(db, other.id))!.name}`);
 
     const bad = await t.api.put('/api/v1/email-templates/invoice', {
@@ -378,8 +319,7 @@ describe('email templates', () => {
 
   it('lets only owners and admins change templates', async () => {
     const t = await newTenant(h);
-    const key = await t.api.post('/api/v1/api-keys', { name: 'b', role: 'billing' });
-    const billing = client(h.app, { authorization: `Bearer ${key.body.secret}` });
+    const { api: billing } = await apiKey(t, 'billing');
     expect((await billing.get('/api/v1/email-templates/receipt')).status).toBe(200);
     const body = { subject: 'Thanks', body_text: 'Got {{payment.amount}}' };
     expect((await billing.put('/api/v1/email-templates/receipt', body)).status).toBe(403);
@@ -392,17 +332,10 @@ describe('email templates', () => {
 });
 
 describe('email outbox without SMTP', () => {
-  let h2: Harness;
-  let q2: Queue;
-  let w2: Worker | undefined;
-
-  beforeAll(async () => {
-    h2 = await startHarness();
-    ({ q: q2, w: w2 } = await startJobs(h2, null));
-  });
+  const h2 = useHarness({ worker: EMAIL_WORKER });
+  let withSmtp: Worker | undefined;
   afterAll(async () => {
-    await stopJobs(h2, q2, w2);
-    await h2?.close();
+    await withSmtp?.stop();
   });
 
   it('keeps messages queued and readable, without retrying, and sends them once SMTP is set', async () => {
@@ -411,7 +344,7 @@ describe('email outbox without SMTP', () => {
     const db = h2.testDb.db;
     const jobs = () =>
       db.query<{ state: string }>(
-        `SELECT state FROM ${q2.schema}.job WHERE data->>'email_id' = $1`,
+        `SELECT state FROM ${h2.queue.schema}.job WHERE data->>'email_id' = $1`,
         [id],
       );
     await until(async () => (await jobs())[0]?.state === 'completed');
@@ -430,16 +363,15 @@ describe('email outbox without SMTP', () => {
     expect(queued.body.data.map((e: { id: string }) => e.id)).toEqual([id]);
 
     // A worker with SMTP takes over the backlog.
-    await w2?.stop();
-    w2 = undefined;
-    w2 = await startWorker({
+    await h2.worker.stop();
+    withSmtp = await startWorker({
       db,
       clock: h2.clock,
-      queue: q2,
-      email: { smtpUrl: smtp.url, retryLimit: 1, retryDelaySeconds: 1 },
+      queue: h2.queue,
+      email: { smtpUrl: h.smtp.url, retryLimit: 1, retryDelaySeconds: 1 },
       sweepIntervalMs: 300,
     });
     expect((await settledEmail(t, id)).status).toBe('sent');
-    expect(smtp.to(to)).toHaveLength(1);
+    expect(h.smtp.to(to)).toHaveLength(1);
   });
 });

@@ -4,40 +4,13 @@
  * Billow's tables, in the server's logs, or in any response. Only the sandbox_vault_* tables (the
  * gateway's side) may hold them, and they hold them encrypted.
  */
-import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { describe, expect, it } from 'vitest';
 import { TEST_BANK_ACCOUNTS, TEST_CARDS } from '../../src/gateways/sandbox/testdata.js';
-import { buildApp } from '../../src/http/app.js';
-import { type Client, type Harness, newTenant, type Reply } from '../helpers/app.js';
-import { openTestDb } from '../helpers/db.js';
+import { type Client, newTenant, type Reply } from '../helpers/app.js';
+import { useHarness } from '../helpers/harness.js';
 import { bankBody, cardBody } from '../helpers/payment-methods.js';
 
-let h: Harness;
-let logs = '';
-
-beforeAll(async () => {
-  const testDb = await openTestDb();
-  const clock = new ManualClock('2026-11-22T15:00:00Z');
-  const stream = new PassThrough();
-  stream.on('data', (chunk: Buffer) => {
-    logs += chunk.toString('utf8');
-  });
-  const app = await buildApp({ db: testDb.db, clock, logLevel: 'trace', logStream: stream });
-  await app.ready();
-  h = {
-    app,
-    testDb,
-    clock,
-    async close() {
-      await app.close();
-      await testDb.close();
-    },
-  };
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness({ captureLogs: true });
 
 const PANS = [...TEST_CARDS.map((c) => c.number), '4242424242424241', '4111111111111112'];
 const CVCS = ['737', '7373', '9461', '846'];
@@ -165,7 +138,7 @@ describe('no card data in Billow', () => {
       );
       for (const { row } of rows) findings(name, row, found);
     }
-    const lines = logs.split('\n').filter(Boolean);
+    const lines = h.logs.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(50);
     for (const line of lines) findings('log', JSON.parse(line), found);
     for (const reply of replies) findings('response', reply.body, found);
@@ -200,8 +173,8 @@ describe('paths around the vault', () => {
     const t = await newTenant(h);
     await t.api.get('/api/v1/customers?q=4242%204242%204242%204242');
     await t.api.get('/api/v1/customers?q=4000000000009995');
-    expect(logs).toContain('[redacted]');
-    expect(logs).not.toContain('4000000000009995');
-    expect(logs).not.toContain('4242%204242%204242%204242');
+    expect(h.logs).toContain('[redacted]');
+    expect(h.logs).not.toContain('4000000000009995');
+    expect(h.logs).not.toContain('4242%204242%204242%204242');
   });
 });

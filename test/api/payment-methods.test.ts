@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerMethodUsage } from '../../src/modules/methods/usage.js';
-import { client, type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { monthlyPrice } from '../helpers/billing.js';
+import { apiKey, newTenant, type TestTenant } from '../helpers/app.js';
+import { monthlyPrice, newCustomer } from '../helpers/billing.js';
+import { countRows, useHarness } from '../helpers/harness.js';
 import {
   AMEX,
   BANK_FAILS,
@@ -9,20 +10,13 @@ import {
   cardBody,
   deposits,
   MASTERCARD,
-  newCustomer,
   saveMethod,
   token,
   VISA,
   verifiedBank,
 } from '../helpers/payment-methods.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const PM = '/api/v1/payment-methods';
 const methodsOf = (id: string) => `/api/v1/customers/${id}/payment-methods`;
@@ -35,14 +29,6 @@ async function list(t: TestTenant, customerId: string) {
     default_method_id: string | null;
     billing_ready: boolean;
   };
-}
-
-async function countMethods(tenantId: string): Promise<number> {
-  const row = await h.testDb.db.one<{ n: number }>(
-    'SELECT count(*)::int AS n FROM payment_methods WHERE tenant_id = $1',
-    [tenantId],
-  );
-  return row.n;
 }
 
 describe('saving a card', () => {
@@ -127,7 +113,7 @@ describe('saving a card', () => {
     const first = await t.api.post(methodsOf(c.id), body, key);
     const again = await t.api.post(methodsOf(c.id), body, key);
     expect([again.status, again.body.id]).toEqual([201, first.body.id]);
-    expect(await countMethods(t.id)).toBe(1);
+    expect(await countRows(h, 'payment_methods', t.id)).toBe(1);
   });
 
   it('refuses the same card twice, naming the saved one, and stores nothing', async () => {
@@ -143,7 +129,7 @@ describe('saving a card', () => {
       code: 'payment_method_duplicate',
       details: { existing_id: first.id },
     });
-    expect(await countMethods(t.id)).toBe(1);
+    expect(await countRows(h, 'payment_methods', t.id)).toBe(1);
     // Another customer may save the same card.
     await saveMethod(t, (await newCustomer(t)).id, cardBody(VISA));
   });
@@ -160,7 +146,7 @@ describe('saving a card', () => {
     const res = await t.api.post(methodsOf(c.id), { gateway_token: tok, ...extra });
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
-    expect(await countMethods(t.id)).toBe(0);
+    expect(await countRows(h, 'payment_methods', t.id)).toBe(0);
     const ok = await t.api.post(methodsOf(c.id), { gateway_token: tok, authorized: true });
     expect(ok.status).toBe(201);
   });
@@ -192,7 +178,7 @@ describe('saving a card', () => {
     await t.api.post('/api/v1/clock/advance', { hours: 1 });
     const expired = await t.api.post(methodsOf(c.id), { gateway_token: late, authorized: true });
     expect([expired.status, expired.body.error.code]).toEqual([409, 'token_expired']);
-    expect(await countMethods(t.id)).toBe(1);
+    expect(await countRows(h, 'payment_methods', t.id)).toBe(1);
   });
 
   it('answers 404 for unknown or foreign customers and 409 for archived ones', async () => {
@@ -211,7 +197,7 @@ describe('saving a card', () => {
       authorized: true,
     });
     expect([archived.status, archived.body.error.code]).toEqual([409, 'customer_archived']);
-    expect(await countMethods(t.id)).toBe(0);
+    expect(await countRows(h, 'payment_methods', t.id)).toBe(0);
   });
 });
 
@@ -353,7 +339,7 @@ describe('defaults, edits and deletion', () => {
       replaced_at: '2026-11-22T15:00:00.000Z',
     });
     expect(res.body.gateway_method_id).not.toBe(card.gateway_method_id);
-    expect(await countMethods(t.id)).toBe(1);
+    expect(await countRows(h, 'payment_methods', t.id)).toBe(1);
   });
 
   it('a replaced default bank account must be verified again, the default moving meanwhile', async () => {
@@ -435,7 +421,7 @@ describe('child accounts and the billing readiness gate', () => {
   it('refuses to start a subscription until billing is set up, saying what to do', async () => {
     const t = await newTenant(h);
     const c = await newCustomer(t);
-    const price = await monthlyPrice(t.api, 'Hosting', 1500);
+    const price = await monthlyPrice(t, 'Hosting', 1500);
     const body = { customer_id: c.id, price_id: price, start_date: '2026-11-22' };
     const refused = await t.api.post('/api/v1/subscriptions', body);
     expect([refused.status, refused.body.error.code]).toEqual([422, 'billing_not_set_up']);
@@ -470,8 +456,7 @@ describe('access', () => {
     const other = await newTenant(h);
     const c = await newCustomer(t);
     const card = await saveMethod(t, c.id, cardBody());
-    const key = await t.api.post('/api/v1/api-keys', { name: 'ro', role: 'read_only' });
-    const ro = client(h.app, { authorization: `Bearer ${key.body.secret}` });
+    const { api: ro } = await apiKey(t, 'read_only');
     expect((await ro.get(methodsOf(c.id))).status).toBe(403);
     expect((await ro.post('/api/v1/sandbox/tokens', cardBody())).status).toBe(403);
     for (const res of [

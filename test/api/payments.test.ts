@@ -1,19 +1,13 @@
 /** Payments over the API (E1–E3, E6, E7, E10, E11, C9): happy paths and bad input. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { bankBody, newCustomer, saveMethod } from '../helpers/payment-methods.js';
-import { balanceOf, draftInvoice, payingCustomer, postedInvoice } from '../helpers/payments.js';
+import { describe, expect, it } from 'vitest';
+import { newTenant, useTenant } from '../helpers/app.js';
+import { draftInvoice, newCustomer, postedInvoice } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import { bankBody, saveMethod } from '../helpers/payment-methods.js';
+import { balanceOf, payingCustomer } from '../helpers/payments.js';
 
-let h: Harness;
-let t: TestTenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
+const t = useTenant(h);
 
 describe('POST /payments', () => {
   it('pays one invoice in full and sends nothing more than the balance', async () => {
@@ -47,8 +41,8 @@ describe('POST /payments', () => {
 describe('allocation and prepayment', () => {
   it('goes oldest first over several invoices, partially on the last', async () => {
     const { customerId, methodId } = await payingCustomer(t);
-    const newer = await postedInvoice(t, customerId, 3000, '2026-11-20');
-    const older = await postedInvoice(t, customerId, 2000, '2026-11-10');
+    const newer = await postedInvoice(t, customerId, 3000, { date: '2026-11-20' });
+    const older = await postedInvoice(t, customerId, 2000, { date: '2026-11-10' });
     const res = await t.api.post('/api/v1/payments', {
       customer_id: customerId,
       payment_method_id: methodId,
@@ -88,8 +82,8 @@ describe('allocation and prepayment', () => {
 
   it('takes given allocations as they are', async () => {
     const { customerId, methodId } = await payingCustomer(t);
-    const a = await postedInvoice(t, customerId, 1000, '2026-11-01');
-    const b = await postedInvoice(t, customerId, 1000, '2026-11-02');
+    const a = await postedInvoice(t, customerId, 1000, { date: '2026-11-01' });
+    const b = await postedInvoice(t, customerId, 1000, { date: '2026-11-02' });
     const res = await t.api.post('/api/v1/payments', {
       customer_id: customerId,
       payment_method_id: methodId,

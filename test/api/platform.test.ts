@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, newTenant, startHarness } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { newTenant } from '../helpers/app.js';
+import { useHarness } from '../helpers/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 describe('tenant and settings', () => {
   it('a new tenant is a sandbox with default settings in America/New_York', async () => {

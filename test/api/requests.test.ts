@@ -2,18 +2,12 @@
  * The request contract every endpoint shares (K3): the error shape for each class of bad input,
  * idempotency keys, pagination cursors — and the sandbox clock.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { newTenant, useTenant } from '../helpers/app.js';
+import { useHarness } from '../helpers/harness.js';
 
-let h: Harness;
-let t: TestTenant;
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
+const t = useTenant(h);
 
 describe('bad input gets a precise 4xx and changes nothing', () => {
   it('malformed JSON', async () => {

@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { addBusinessDays } from '../../src/gateways/sandbox/charges.js';
 import { type ChargeUpdate, onSandboxChargeUpdate } from '../../src/gateways/sandbox/clock.js';
 import { TEST_BANK_ACCOUNTS, TEST_CARDS } from '../../src/gateways/sandbox/testdata.js';
 import { GatewayError } from '../../src/gateways/types.js';
-import { type Harness, newTenant, startHarness, type TestTenant, unique } from '../helpers/app.js';
+import { newTenant, type TestTenant, unique } from '../helpers/app.js';
+import { newCustomer } from '../helpers/billing.js';
+import { countRows, useHarness } from '../helpers/harness.js';
 import {
   AMEX,
   bankBody,
   cardBody,
   deposits,
-  newCustomer,
   sandboxOf,
   saveMethod,
   token,
@@ -19,23 +20,9 @@ import {
   verifiedBank,
 } from '../helpers/payment-methods.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const TOKENS = '/api/v1/sandbox/tokens';
-
-async function vaultTokens(tenantId: string): Promise<number> {
-  const row = await h.testDb.db.one<{ n: number }>(
-    'SELECT count(*)::int AS n FROM sandbox_vault_tokens WHERE account_id = $1',
-    [tenantId],
-  );
-  return row.n;
-}
 
 describe('tokenization', () => {
   const card = (c: Record<string, unknown>) => cardBody(VISA, c);
@@ -98,7 +85,7 @@ describe('tokenization', () => {
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe(code);
     if (reason) expect(res.body.error.details.reason).toBe(reason);
-    expect(await vaultTokens(t.id)).toBe(0);
+    expect(await countRows(h, 'sandbox_vault_tokens', t.id, 'account_id')).toBe(0);
   });
 
   it.each([
@@ -112,7 +99,7 @@ describe('tokenization', () => {
     const t = await newTenant(h);
     const res = await t.api.post(TOKENS, body);
     expect([res.status, res.body.error.code]).toEqual([400, 'validation_failed']);
-    expect(await vaultTokens(t.id)).toBe(0);
+    expect(await countRows(h, 'sandbox_vault_tokens', t.id, 'account_id')).toBe(0);
   });
 
   it('returns a token with display data only, and seals the number in the vault', async () => {
@@ -207,11 +194,7 @@ describe('charges by test card', () => {
       gw.charge({ ...req, idempotencyKey: key }),
     ]);
     expect(a).toEqual(b);
-    const n = await h.testDb.db.one<{ n: number }>(
-      'SELECT count(*)::int AS n FROM sandbox_vault_charges WHERE account_id = $1',
-      [t.id],
-    );
-    expect(n.n).toBe(1);
+    expect(await countRows(h, 'sandbox_vault_charges', t.id, 'account_id')).toBe(1);
   });
 
   it('settles the slow card two business days later on the tenant clock', async () => {

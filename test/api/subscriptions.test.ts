@@ -1,44 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listBillableSubscriptions } from '../../src/modules/subscriptions/service.js';
-import {
-  type Client,
-  client,
-  type Harness,
-  newTenant,
-  startHarness,
-  type TestTenant,
-  unique,
-} from '../helpers/app.js';
+import { apiKey, newTenant, type TestTenant, unique } from '../helpers/app.js';
+import { newCustomer, price, product, subscription } from '../helpers/billing.js';
+import { countRows, useHarness } from '../helpers/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const V = '/api/v1';
 // The harness clock: 2026-11-22T15:00Z, 10:00 on 2026-11-22 in New York.
 const TODAY = '2026-11-22';
 
-async function customer(t: TestTenant, body: Record<string, unknown> = {}) {
-  const res = await t.api.post(`${V}/customers`, {
-    name: `Customer ${unique()}`,
-    invoice_only: true,
-    ...body,
-  });
-  expect(res.status).toBe(201);
-  return res.body as { id: string };
-}
+/** An invoice-only customer, ready to subscribe. */
+const customer = (t: TestTenant, body: Record<string, unknown> = {}) =>
+  newCustomer(t, { invoice_only: true, ...body });
 
+/** One product with a monthly, a yearly, a usage and a one-time price. */
 async function catalog(t: TestTenant) {
-  const product = await t.api.post(`${V}/products`, { name: `Plan ${unique()}` });
-  const make = async (body: Record<string, unknown>) => {
-    const res = await t.api.post(`${V}/prices`, { product_id: product.body.id, ...body });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body.id as string;
-  };
+  const { id: productId } = await product(t);
+  const make = async (body: Record<string, unknown>) =>
+    (await price(t, { product_id: productId, ...body })).id;
   return {
     monthly: await make({ kind: 'recurring', billing_interval: 'month', unit_amount: 3000 }),
     yearly: await make({ kind: 'recurring', billing_interval: 'year', unit_amount: 30000 }),
@@ -52,31 +32,12 @@ async function catalog(t: TestTenant) {
   };
 }
 
-async function subscribe(t: TestTenant, body: Record<string, unknown>) {
-  const res = await t.api.post(`${V}/subscriptions`, body);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-}
-
-async function keyWithRole(t: TestTenant, role: string): Promise<Client> {
-  const res = await t.api.post(`${V}/api-keys`, { name: `${role} key`, role });
-  return client(h.app, { authorization: `Bearer ${res.body.secret}` });
-}
-
-const count = async (t: TestTenant, table: string) =>
-  (
-    await h.testDb.db.one<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`,
-      [t.id],
-    )
-  ).n;
-
 describe('starting subscriptions', () => {
   it('defaults to today, quantity 1 and the start day as anchor; marks the price used', async () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
-    const sub = await subscribe(t, { customer_id: c.id, price_id: p.monthly });
+    const sub = await subscription(t, { customer_id: c.id, price_id: p.monthly });
     expect(sub).toMatchObject({
       customer_id: c.id,
       price_id: p.monthly,
@@ -103,7 +64,7 @@ describe('starting subscriptions', () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
-    const sub = await subscribe(t, {
+    const sub = await subscription(t, {
       customer_id: c.id,
       price_id: p.monthly,
       quantity: 3,
@@ -114,14 +75,14 @@ describe('starting subscriptions', () => {
       billing_anchor_day: 31,
       current_period: { start: '2026-10-31', end: '2026-11-30' },
     });
-    const yearly = await subscribe(t, {
+    const yearly = await subscription(t, {
       customer_id: c.id,
       price_id: p.yearly,
       start_date: '2026-03-15',
       billing_anchor_day: 1,
     });
     expect(yearly.current_period).toEqual({ start: '2026-03-01', end: '2027-03-01' });
-    const future = await subscribe(t, {
+    const future = await subscription(t, {
       customer_id: c.id,
       price_id: p.monthly,
       start_date: '2027-02-10',
@@ -161,7 +122,7 @@ describe('starting subscriptions', () => {
       expect(res.status, JSON.stringify(bad)).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
     }
-    expect(await count(t, 'subscriptions')).toBe(0);
+    expect(await countRows(h, 'subscriptions', t.id)).toBe(0);
     expect((await t.api.get(`${V}/prices/${p.once}`)).body.used).toBe(false);
   });
 
@@ -189,8 +150,8 @@ describe('starting subscriptions', () => {
       expect(res.status).toBe(status);
       expect(res.body.error.code).toBe(code);
     }
-    expect(await count(t, 'subscriptions')).toBe(0);
-    expect(await count(other, 'subscriptions')).toBe(0);
+    expect(await countRows(h, 'subscriptions', t.id)).toBe(0);
+    expect(await countRows(h, 'subscriptions', other.id)).toBe(0);
     expect((await other.api.get(`${V}/prices/${theirs.monthly}`)).body.used).toBe(false);
   });
 
@@ -201,17 +162,17 @@ describe('starting subscriptions', () => {
     const res = await t.api.post(`${V}/subscriptions`, { customer_id: c.id, price_id: p.monthly });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('billing_not_set_up');
-    expect(await count(t, 'subscriptions')).toBe(0);
+    expect(await countRows(h, 'subscriptions', t.id)).toBe(0);
     expect((await t.api.get(`${V}/prices/${p.monthly}`)).body.used).toBe(false);
     await t.api.patch(`${V}/customers/${c.id}`, { invoice_only: true });
-    await subscribe(t, { customer_id: c.id, price_id: p.monthly });
+    await subscription(t, { customer_id: c.id, price_id: p.monthly });
   });
 
   it('refuses two usage subscriptions for one unit of measure over the same dates', async () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
-    const first = await subscribe(t, { customer_id: c.id, price_id: p.usage });
+    const first = await subscription(t, { customer_id: c.id, price_id: p.usage });
     const twice = await Promise.all([
       t.api.post(`${V}/subscriptions`, { customer_id: c.id, price_id: p.usage }),
       t.api.post(`${V}/subscriptions`, {
@@ -228,7 +189,7 @@ describe('starting subscriptions', () => {
       });
     }
     await t.api.post(`${V}/subscriptions/${first.id}/cancel`, { at: '2027-01-01' });
-    await subscribe(t, { customer_id: c.id, price_id: p.usage, start_date: '2027-01-01' });
+    await subscription(t, { customer_id: c.id, price_id: p.usage, start_date: '2027-01-01' });
   });
 });
 
@@ -237,14 +198,14 @@ describe('changing and canceling', () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
-    const sub = await subscribe(t, { customer_id: c.id, price_id: p.monthly });
+    const sub = await subscription(t, { customer_id: c.id, price_id: p.monthly });
     const res = await t.api.patch(`${V}/subscriptions/${sub.id}`, { quantity: 5 });
     expect(res.status).toBe(200);
     expect(res.body.quantity).toBe(5);
     for (const body of [{ quantity: 0 }, { quantity: 2.5 }, {}, { start_date: '2027-01-01' }]) {
       expect((await t.api.patch(`${V}/subscriptions/${sub.id}`, body)).status).toBe(400);
     }
-    const usage = await subscribe(t, { customer_id: c.id, price_id: p.usage });
+    const usage = await subscription(t, { customer_id: c.id, price_id: p.usage });
     expect((await t.api.patch(`${V}/subscriptions/${usage.id}`, { quantity: 2 })).status).toBe(400);
     const audit = await t.api.get(`${V}/audit-log?object=${sub.id}`);
     expect(audit.body.data[0]).toMatchObject({
@@ -258,7 +219,7 @@ describe('changing and canceling', () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
-    const sub = await subscribe(t, {
+    const sub = await subscription(t, {
       customer_id: c.id,
       price_id: p.monthly,
       start_date: '2026-10-05',
@@ -285,7 +246,7 @@ describe('changing and canceling', () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
-    const sub = await subscribe(t, {
+    const sub = await subscription(t, {
       customer_id: c.id,
       price_id: p.monthly,
       start_date: '2026-10-05',
@@ -317,7 +278,7 @@ describe('changing and canceling', () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
-    const sub = await subscribe(t, {
+    const sub = await subscription(t, {
       customer_id: c.id,
       price_id: p.yearly,
       start_date: '2026-06-01',
@@ -328,7 +289,7 @@ describe('changing and canceling', () => {
     for (const at of ['tomorrow', '2026-13-01', 5]) {
       expect((await t.api.post(`${V}/subscriptions/${sub.id}/cancel`, { at })).status).toBe(400);
     }
-    const future = await subscribe(t, {
+    const future = await subscription(t, {
       customer_id: c.id,
       price_id: p.monthly,
       start_date: '2027-03-01',
@@ -339,7 +300,7 @@ describe('changing and canceling', () => {
     expect(now.body).toMatchObject({ status: 'canceled', end_date: '2027-03-01' });
     const dated = await t.api.post(`${V}/subscriptions/${sub.id}/cancel`, { at: '2027-02-14' });
     expect(dated.body).toMatchObject({ status: 'canceled', end_date: '2027-02-14' });
-    const yearEnd = await subscribe(t, {
+    const yearEnd = await subscription(t, {
       customer_id: c.id,
       price_id: p.yearly,
       start_date: '2026-06-01',
@@ -352,7 +313,7 @@ describe('changing and canceling', () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
-    const sub = await subscribe(t, {
+    const sub = await subscription(t, {
       customer_id: c.id,
       price_id: p.usage,
       start_date: '2026-11-01',
@@ -378,9 +339,9 @@ describe('lists, isolation and access', () => {
     const a = await customer(t);
     const b = await customer(t);
     const p = await catalog(t);
-    const s1 = await subscribe(t, { customer_id: a.id, price_id: p.monthly });
-    const s2 = await subscribe(t, { customer_id: b.id, price_id: p.monthly });
-    const s3 = await subscribe(t, { customer_id: a.id, price_id: p.yearly });
+    const s1 = await subscription(t, { customer_id: a.id, price_id: p.monthly });
+    const s2 = await subscription(t, { customer_id: b.id, price_id: p.monthly });
+    const s3 = await subscription(t, { customer_id: a.id, price_id: p.yearly });
     const ofA = await t.api.get(`${V}/subscriptions?customer=${a.id}`);
     expect(ofA.body.data.map((s: { id: string }) => s.id)).toEqual([s3.id, s1.id]);
     const first = await t.api.get(`${V}/subscriptions?limit=2`);
@@ -395,7 +356,7 @@ describe('lists, isolation and access', () => {
     const b = await newTenant(h);
     const c = await customer(a);
     const p = await catalog(a);
-    const sub = await subscribe(a, { customer_id: c.id, price_id: p.monthly });
+    const sub = await subscription(a, { customer_id: c.id, price_id: p.monthly });
     for (const res of [
       await b.api.get(`${V}/subscriptions/${sub.id}`),
       await b.api.patch(`${V}/subscriptions/${sub.id}`, { quantity: 9 }),
@@ -412,8 +373,8 @@ describe('lists, isolation and access', () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
-    const sub = await subscribe(t, { customer_id: c.id, price_id: p.monthly });
-    const ro = await keyWithRole(t, 'read_only');
+    const sub = await subscription(t, { customer_id: c.id, price_id: p.monthly });
+    const ro = (await apiKey(t, 'read_only')).api;
     expect((await ro.get(`${V}/subscriptions/${sub.id}`)).status).toBe(200);
     for (const res of [
       await ro.post(`${V}/subscriptions`, { customer_id: c.id, price_id: p.monthly }),
@@ -431,8 +392,8 @@ describe('for the bill run', () => {
     const a = await customer(t);
     const b = await customer(t);
     const p = await catalog(t);
-    const s1 = await subscribe(t, { customer_id: a.id, price_id: p.monthly, quantity: 2 });
-    const s2 = await subscribe(t, {
+    const s1 = await subscription(t, { customer_id: a.id, price_id: p.monthly, quantity: 2 });
+    const s2 = await subscription(t, {
       customer_id: b.id,
       price_id: p.usage,
       start_date: '2026-01-01',
@@ -528,9 +489,9 @@ describe('one-time charges', () => {
     expect((await t.api.get(`${V}/customers/${theirCustomer.id}/charges`)).status).toBe(404);
     const mine = await t.api.post(`${V}/customers/${c.id}/charges`, { price_id: p.once });
     expect((await other.api.delete(`${V}/charges/${mine.body.id}`)).status).toBe(404);
-    expect(await count(t, 'pending_charges')).toBe(1);
-    expect(await count(other, 'pending_charges')).toBe(0);
-    const ro = await keyWithRole(t, 'read_only');
+    expect(await countRows(h, 'pending_charges', t.id)).toBe(1);
+    expect(await countRows(h, 'pending_charges', other.id)).toBe(0);
+    const ro = (await apiKey(t, 'read_only')).api;
     expect((await ro.get(`${V}/customers/${c.id}/charges`)).status).toBe(403);
     expect((await ro.delete(`${V}/charges/${mine.body.id}`)).status).toBe(403);
   });

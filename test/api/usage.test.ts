@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Client,
-  client,
-  type Harness,
-  newTenant,
-  startHarness,
-  type TestTenant,
-  unique,
-} from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { apiKey, newTenant, type TestTenant, unique } from '../helpers/app.js';
+import { newCustomer, price, product, subscription } from '../helpers/billing.js';
+import { countRows, useHarness } from '../helpers/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const V = '/api/v1';
 const USAGE = `${V}/usage-records`;
@@ -29,22 +17,21 @@ interface Setup {
 /** A tenant with a customer on a usage price for api_call, started 2026-11-01. */
 async function setup(t?: TestTenant): Promise<Setup> {
   const tenant = t ?? (await newTenant(h));
-  const c = await tenant.api.post(`${V}/customers`, { name: `C ${unique()}`, invoice_only: true });
-  const product = await tenant.api.post(`${V}/products`, { name: 'API' });
-  const price = await tenant.api.post(`${V}/prices`, {
-    product_id: product.body.id,
+  const customer = await newCustomer(tenant, { invoice_only: true });
+  const { id: productId } = await product(tenant, { name: 'API' });
+  const usage = await price(tenant, {
+    product_id: productId,
     kind: 'usage',
     billing_interval: 'month',
     unit_amount: 1,
     unit_of_measure: 'api_call',
   });
-  const sub = await tenant.api.post(`${V}/subscriptions`, {
-    customer_id: c.body.id,
-    price_id: price.body.id,
+  const sub = await subscription(tenant, {
+    customer_id: customer.id,
+    price_id: usage.id,
     start_date: '2026-11-01',
   });
-  expect(sub.status).toBe(201);
-  return { t: tenant, customerId: c.body.id, subscriptionId: sub.body.id };
+  return { t: tenant, customerId: customer.id, subscriptionId: sub.id };
 }
 
 function rec(s: Setup, over: Record<string, unknown> = {}) {
@@ -56,19 +43,6 @@ function rec(s: Setup, over: Record<string, unknown> = {}) {
     usage_date: '2026-11-20',
     ...over,
   };
-}
-
-const stored = async (t: TestTenant) =>
-  (
-    await h.testDb.db.one<{ n: number }>(
-      'SELECT count(*)::int AS n FROM usage_records WHERE tenant_id = $1',
-      [t.id],
-    )
-  ).n;
-
-async function keyWithRole(t: TestTenant, role: string): Promise<Client> {
-  const res = await t.api.post(`${V}/api-keys`, { name: `${role} key`, role });
-  return client(h.app, { authorization: `Bearer ${res.body.secret}` });
 }
 
 describe('recording usage', () => {
@@ -122,7 +96,7 @@ describe('recording usage', () => {
       true,
     ]);
     expect(res.body.records[2].id).toBe(res.body.records[0].id);
-    expect(await stored(s.t)).toBe(3);
+    expect(await countRows(h, 'usage_records', s.t.id)).toBe(3);
     const q = await s.t.api.get(`${USAGE}?q=${encodeURIComponent(a.id)}`);
     expect(q.body.data[0].quantity).toBe('0');
   });
@@ -203,7 +177,7 @@ describe('refusing usage: all or nothing', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
     expect(res.body.error.details.records[0].index).toBe(0);
-    expect(await stored(s.t)).toBe(0);
+    expect(await countRows(h, 'usage_records', s.t.id)).toBe(0);
   });
 
   it('refuses 1,001 records, and an empty batch', async () => {
@@ -217,7 +191,7 @@ describe('refusing usage: all or nothing', () => {
     });
     expect((await s.t.api.post(USAGE, { records: [] })).status).toBe(400);
     expect((await s.t.api.post(USAGE, { records: [], extra: 1 })).status).toBe(400);
-    expect(await stored(s.t)).toBe(0);
+    expect(await countRows(h, 'usage_records', s.t.id)).toBe(0);
     const full = await s.t.api.post(USAGE, { records: records.slice(0, 1000) });
     expect(full.body.accepted).toBe(1000);
   });
@@ -262,7 +236,7 @@ describe('refusing usage: all or nothing', () => {
       expect.objectContaining({ index: 2, code: 'usage_date_outside_subscription' }),
       expect.objectContaining({ index: 3, code: 'customer_not_found' }),
     ]);
-    expect(await stored(s.t)).toBe(0);
+    expect(await countRows(h, 'usage_records', s.t.id)).toBe(0);
   });
 
   it('matches the service dates: before the start or from the end date is outside', async () => {
@@ -289,8 +263,8 @@ describe('refusing usage: all or nothing', () => {
     });
     expect(batch.status).toBe(404);
     expect(batch.body.error.details.records[0].index).toBe(1);
-    expect(await stored(a.t)).toBe(0);
-    expect(await stored(b.t)).toBe(0);
+    expect(await countRows(h, 'usage_records', a.t.id)).toBe(0);
+    expect(await countRows(h, 'usage_records', b.t.id)).toBe(0);
     await a.t.api.post(USAGE, rec(a));
     const list = await b.t.api.get(`${USAGE}?customer=${a.customerId}`);
     expect(list.body.data).toEqual([]);
@@ -339,7 +313,7 @@ describe('CSV uploads', () => {
     }
     const other = await s.t.api.raw('POST', USAGE, `${header}${good(unique())}`, 'text/plain');
     expect(other.status).toBe(415);
-    expect(await stored(s.t)).toBe(0);
+    expect(await countRows(h, 'usage_records', s.t.id)).toBe(0);
   });
 
   it('refuses a CSV of 1,001 rows', async () => {
@@ -351,7 +325,7 @@ describe('CSV uploads', () => {
     const csv = `id,customer_id,unit_of_measure,quantity,usage_date\n${rows.join('\n')}\n`;
     const res = await s.t.api.raw('POST', USAGE, csv, 'text/csv');
     expect(res.status).toBe(400);
-    expect(await stored(s.t)).toBe(0);
+    expect(await countRows(h, 'usage_records', s.t.id)).toBe(0);
   });
 });
 
@@ -395,12 +369,12 @@ describe('listing usage', () => {
 
   it('usage is billing data: read-only is refused, billing may', async () => {
     const s = await setup();
-    const ro = await keyWithRole(s.t, 'read_only');
+    const ro = (await apiKey(s.t, 'read_only')).api;
     for (const res of [await ro.get(USAGE), await ro.post(USAGE, rec(s))]) {
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('forbidden');
     }
-    const billing = await keyWithRole(s.t, 'billing');
+    const billing = (await apiKey(s.t, 'billing')).api;
     expect((await billing.post(USAGE, rec(s))).status).toBe(201);
     expect((await billing.get(USAGE)).status).toBe(200);
   });

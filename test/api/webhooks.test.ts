@@ -1,87 +1,30 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/db.js';
-import { type Queue, startQueue } from '../../src/jobs/queue.js';
-import { startWorker, type Worker } from '../../src/jobs/worker.js';
 import { recordChange } from '../../src/modules/audit/service.js';
 import { systemCtx } from '../../src/modules/context.js';
 import { loadTenant } from '../../src/modules/tenants/service.js';
 import { verifySignature } from '../../src/modules/webhooks/model.js';
-import { type Harness, newTenant, startHarness, type TestTenant, unique } from '../helpers/app.js';
+import { apiKey, newTenant, type TestTenant, unique } from '../helpers/app.js';
+import { countRows, useHarness, type WorkerTuning } from '../helpers/harness.js';
+import { useReceiver } from '../helpers/receiver.js';
+import { until } from '../helpers/wait.js';
 
-interface Received {
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  raw: string;
-  // biome-ignore lint/suspicious/noExplicitAny: payloads are inspected freely
-  body: any;
-}
-
+const WEBHOOK_WORKER: WorkerTuning = {
+  webhooks: { retryDelaySeconds: 1, retryLimit: 2, timeoutMs: 2000 },
+};
 // The receiver listens on loopback, so this installation allows private targets
 // (BILLOW_WEBHOOKS_ALLOW_PRIVATE); the last describe block is one that refuses them (the default).
-let h: Harness;
-let queue: Queue;
-let worker: Worker;
-let receiver: Server;
-let base: string;
-const received: Received[] = [];
-/** Status codes to answer, in turn, per path; 200 once they run out. */
-const answers = new Map<string, number[]>();
-
-beforeAll(async () => {
-  h = await startHarness({ webhooksAllowPrivate: true });
-  receiver = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => {
-      raw += chunk;
-    });
-    req.on('end', () => {
-      const path = req.url ?? '';
-      received.push({ path, headers: req.headers, raw, body: JSON.parse(raw) });
-      res.statusCode = answers.get(path)?.shift() ?? 200;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  queue = await startQueue(h.testDb.db, {
-    schema: h.testDb.schema && `${h.testDb.schema}_jobs`,
-    pollingIntervalSeconds: 0.5,
-  });
-  worker = await startWorker({
-    db: h.testDb.db,
-    clock: h.clock,
-    queue,
-    webhooks: { retryDelaySeconds: 1, retryLimit: 2, timeoutMs: 2000, allowPrivate: true },
-    sweepIntervalMs: 300,
-  });
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await queue?.stop();
-  if (h?.testDb.schema) await h.testDb.db.exec(`DROP SCHEMA IF EXISTS ${queue.schema} CASCADE`);
-  await new Promise((ok) => receiver?.close(ok));
-  await h?.close();
-});
-
-const at = (path: string) => received.filter((r) => r.path === path);
-
-async function until<T>(check: () => T | Promise<T>, ms = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(100);
-  }
-}
+const h = useHarness({ webhooksAllowPrivate: true, worker: WEBHOOK_WORKER });
+const receiver = useReceiver();
+const at = (path: string) => receiver.at(path);
 
 async function endpoint(t: TestTenant, body: Record<string, unknown> = {}) {
   const path = `/hook/${unique()}`;
-  const res = await t.api.post('/api/v1/webhook-endpoints', { url: `${base}${path}`, ...body });
+  const res = await t.api.post('/api/v1/webhook-endpoints', {
+    url: `${receiver.url}${path}`,
+    ...body,
+  });
   expect(res.status).toBe(201);
   return { id: res.body.id as string, secret: res.body.secret as string, path };
 }
@@ -139,7 +82,7 @@ describe('webhook endpoints', () => {
   it('retries a failed attempt with backoff until the endpoint answers 2xx', async () => {
     const t = await newTenant(h);
     const e = await endpoint(t, { event_types: ['tenant.updated'] });
-    answers.set(e.path, [500]);
+    receiver.answer(e.path, [500]);
     await touchTenant(t);
     const [delivery] = await settled(t, e.id);
     expect(delivery).toMatchObject({ status: 'succeeded', attempts: 2, last_status_code: 200 });
@@ -151,7 +94,7 @@ describe('webhook endpoints', () => {
   it('marks a delivery failed after the last retry', async () => {
     const t = await newTenant(h);
     const e = await endpoint(t, { event_types: ['tenant.updated'] });
-    answers.set(e.path, [503, 503, 503]);
+    receiver.answer(e.path, [503, 503, 503]);
     await touchTenant(t);
     const [delivery] = await settled(t, e.id);
     expect(delivery).toMatchObject({
@@ -208,7 +151,7 @@ describe('webhook endpoints', () => {
     const ctx = systemCtx(db, h.clock, (await loadTenant(db, t.id))!);
     const change = { action: 'test.probed', objectType: 'tenant', objectId: t.id, after: {} };
     const jobs = async () =>
-      (await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM ${queue.schema}.job`)).n;
+      (await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM ${h.queue.schema}.job`)).n;
     const before = await jobs();
     await expect(
       db.tx(async (tx) => {
@@ -318,14 +261,9 @@ describe('webhook endpoints', () => {
     expect(patch.status).toBe(400);
     expect((await t.api.get('/api/v1/webhook-endpoints/whe_nope')).status).toBe(404);
 
-    const key = await t.api.post('/api/v1/api-keys', { name: 'billing', role: 'billing' });
-    const billing = { authorization: `Bearer ${key.body.secret}` };
-    const res = await h.app.inject({
-      method: 'GET',
-      url: '/api/v1/webhook-endpoints',
-      headers: billing,
-    });
-    expect(res.statusCode).toBe(403);
+    const { api: billing } = await apiKey(t, 'billing');
+    const res = await billing.get('/api/v1/webhook-endpoints');
+    expect(res.status).toBe(403);
   });
 });
 
@@ -333,7 +271,7 @@ describe('webhook endpoints where private targets are allowed', () => {
   it('delivers to a host name that resolves to loopback', async () => {
     const t = await newTenant(h);
     const path = `/hook/${unique()}`;
-    const local = base.replace('127.0.0.1', 'localhost');
+    const local = receiver.url.replace('127.0.0.1', 'localhost');
     const res = await t.api.post('/api/v1/webhook-endpoints', {
       url: `${local}${path}`,
       event_types: ['tenant.updated'],
@@ -347,37 +285,11 @@ describe('webhook endpoints where private targets are allowed', () => {
 });
 
 describe('webhook endpoints where private targets are refused (the default)', () => {
-  let strict: Harness;
-  let strictQueue: Queue;
-  let strictWorker: Worker;
-
-  beforeAll(async () => {
-    strict = await startHarness();
-    strictQueue = await startQueue(strict.testDb.db, {
-      schema: strict.testDb.schema && `${strict.testDb.schema}_jobs`,
-      pollingIntervalSeconds: 0.5,
-    });
-    strictWorker = await startWorker({
-      db: strict.testDb.db,
-      clock: strict.clock,
-      queue: strictQueue,
-      webhooks: { retryDelaySeconds: 1, retryLimit: 2, timeoutMs: 2000 },
-      sweepIntervalMs: 300,
-    });
-  });
-
-  afterAll(async () => {
-    await strictWorker?.stop();
-    await strictQueue?.stop();
-    if (strict?.testDb.schema) {
-      await strict.testDb.db.exec(`DROP SCHEMA IF EXISTS ${strictQueue.schema} CASCADE`);
-    }
-    await strict?.close();
-  });
+  const strict = useHarness({ worker: WEBHOOK_WORKER });
 
   it('refuses a URL whose host is a private address, storing nothing', async () => {
     const t = await newTenant(strict);
-    const port = new URL(base).port;
+    const port = new URL(receiver.url).port;
     const refused: [url: string, address: string][] = [
       [`http://127.0.0.1:${port}/hook`, '127.0.0.1'],
       ['http://127.1/hook', '127.0.0.1'],
@@ -401,11 +313,7 @@ describe('webhook endpoints where private targets are refused (the default)', ()
       });
     }
     expect((await t.api.get('/api/v1/webhook-endpoints')).body.data).toEqual([]);
-    const stored = await strict.testDb.db.one<{ n: number }>(
-      'SELECT count(*)::int AS n FROM webhook_endpoints WHERE tenant_id = $1',
-      [t.id],
-    );
-    expect(stored.n).toBe(0);
+    expect(await countRows(strict, 'webhook_endpoints', t.id)).toBe(0);
     const audit = await t.api.get('/api/v1/audit-log');
     expect(audit.body.data.map((a: { action: string }) => a.action)).not.toContain(
       'webhook_endpoint.created',
@@ -429,7 +337,7 @@ describe('webhook endpoints where private targets are refused (the default)', ()
     const path = `/hook/${unique()}`;
     // Host names are not resolved when saved: what they resolve to can change.
     const res = await t.api.post('/api/v1/webhook-endpoints', {
-      url: `${base.replace('127.0.0.1', 'localhost')}${path}`,
+      url: `${receiver.url.replace('127.0.0.1', 'localhost')}${path}`,
       event_types: ['tenant.updated'],
     });
     expect(res.status).toBe(201);
@@ -464,7 +372,7 @@ describe('webhook endpoints where private targets are refused (the default)', ()
     // As if saved before BILLOW_WEBHOOKS_ALLOW_PRIVATE was turned off.
     await strict.testDb.db.query('UPDATE webhook_endpoints SET url = $2 WHERE id = $1', [
       res.body.id,
-      `${base}${path}`,
+      `${receiver.url}${path}`,
     ]);
     // Changing anything but the URL is still allowed.
     const enabled = await t.api.patch(`/api/v1/webhook-endpoints/${res.body.id}`, {

@@ -8,20 +8,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StripeGateway } from '../../src/gateways/stripe/gateway.js';
 import { GatewayError } from '../../src/gateways/types.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { newCustomer } from '../helpers/payment-methods.js';
-import { FakeStripe } from '../helpers/stripe-server.js';
+import { newTenant, type TestTenant, useTenant } from '../helpers/app.js';
+import { newCustomer } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import { scoped } from '../helpers/scoped.js';
+import { useFakeStripe } from '../helpers/stripe-server.js';
 
 const KEY = 'sk_test_contract0123456789abcdef';
-let fake: FakeStripe;
-let gw: StripeGateway;
-beforeAll(async () => {
-  fake = await new FakeStripe().start();
-  gw = new StripeGateway({ secretKey: KEY, apiBase: fake.url, maxNetworkRetries: 0 });
-});
-afterAll(async () => {
-  await fake?.close();
-});
+const fake = useFakeStripe();
+const gw = scoped(
+  'the gateway',
+  async () => new StripeGateway({ secretKey: KEY, apiBase: fake.url, maxNetworkRetries: 0 }),
+);
 
 const last = () => fake.requests[fake.requests.length - 1]!;
 
@@ -288,17 +286,25 @@ describe('the Stripe adapter against the Stripe API contract', () => {
 });
 
 describe('a tenant on Stripe, through Billow’s API', () => {
-  let h: Harness;
-  let t: TestTenant;
-  beforeAll(async () => {
+  // Billow's own Stripe adapter talks to the fake while this block runs.
+  beforeAll(() => {
     process.env.BILLOW_STRIPE_API_BASE = fake.url;
-    h = await startHarness();
-    t = await newTenant(h);
   });
-  afterAll(async () => {
+  afterAll(() => {
     delete process.env.BILLOW_STRIPE_API_BASE;
-    await h?.close();
   });
+  const h = useHarness();
+  const t = useTenant(h, { each: true });
+
+  /** Puts the tenant on Stripe with the contract's test key. */
+  async function onStripe(tenant: TestTenant) {
+    const res = await tenant.api.put('/api/v1/gateway-settings', {
+      gateway: 'stripe',
+      stripe_secret_key: KEY,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res;
+  }
 
   it('keeps the secret key sealed and shows only its last four characters', async () => {
     const bad = await t.api.put('/api/v1/gateway-settings', {
@@ -312,10 +318,7 @@ describe('a tenant on Stripe, through Billow’s API', () => {
     ]);
     const none = await t.api.put('/api/v1/gateway-settings', { gateway: 'stripe' });
     expect(none.body.error.details.reason).toBe('missing');
-    const res = await t.api.put('/api/v1/gateway-settings', {
-      gateway: 'stripe',
-      stripe_secret_key: KEY,
-    });
+    const res = await onStripe(t);
     expect(res.body).toEqual({
       gateway: 'stripe',
       stripe: { configured: true, secret_key_last4: 'cdef', publishable_key: null },
@@ -332,6 +335,7 @@ describe('a tenant on Stripe, through Billow’s API', () => {
   });
 
   it('saves Stripe.js PaymentMethods and verifies a bank account through Stripe', async () => {
+    await onStripe(t);
     const c = await newCustomer(t);
     const card = await t.api.post(`/api/v1/customers/${c.id}/payment-methods`, {
       gateway_token: fake.addCard(),

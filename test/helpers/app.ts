@@ -1,42 +1,12 @@
 /**
- * A running Billow API on a fresh database, with builders for tenants and a small client that
- * speaks to it through Fastify's inject (the full HTTP pipeline without a socket).
+ * Tenants of the harness's installation and a small client that speaks to the app through
+ * Fastify's inject (the full HTTP pipeline without a socket).
  */
-import { ManualClock } from '../../src/core/clock.js';
-import { type App, buildApp } from '../../src/http/app.js';
+import { expect } from 'vitest';
+import type { App } from '../../src/http/app.js';
 import { createTenant } from '../../src/modules/tenants/service.js';
-import { openTestDb, type TestDb } from './db.js';
-
-export interface Harness {
-  app: App;
-  testDb: TestDb;
-  clock: ManualClock;
-  close(): Promise<void>;
-}
-
-export async function startHarness(
-  options: { loginRateLimit?: number; webhooksAllowPrivate?: boolean } = {},
-): Promise<Harness> {
-  const testDb = await openTestDb();
-  const clock = new ManualClock('2026-11-22T15:00:00Z');
-  const app = await buildApp({
-    db: testDb.db,
-    clock,
-    logLevel: false,
-    loginRateLimit: options.loginRateLimit ?? 1000,
-    webhooksAllowPrivate: options.webhooksAllowPrivate ?? false,
-  });
-  await app.ready();
-  return {
-    app,
-    testDb,
-    clock,
-    async close() {
-      await app.close();
-      await testDb.close();
-    },
-  };
-}
+import type { Harness } from './harness.js';
+import { scoped } from './scoped.js';
 
 let counter = 0;
 /** A unique suffix so tests never collide, in parallel or on a shared server. */
@@ -50,13 +20,21 @@ export interface TestTenant {
   key: string;
   ownerEmail: string;
   password: string;
+  /** The owner's API key at work. */
   api: Client;
+  /** The app the tenant lives in, for clients of other credentials. */
+  app: App;
 }
 
-export async function newTenant(
-  h: Harness,
-  options: { name?: string; live?: boolean; timeZone?: string } = {},
-): Promise<TestTenant> {
+export interface TenantOptions {
+  name?: string;
+  live?: boolean;
+  timeZone?: string;
+  /** Delay of each sandbox gateway call: a slow gateway widens the window races need. */
+  sandboxLatencyMs?: number;
+}
+
+export async function newTenant(h: Harness, options: TenantOptions = {}): Promise<TestTenant> {
   const ownerEmail = `owner-${unique()}@example.com`;
   const password = 'correct horse battery';
   const created = await createTenant(h.testDb.db, h.clock, {
@@ -66,13 +44,70 @@ export async function newTenant(
     ownerEmail,
     ownerPassword: password,
   });
-  return {
+  const tenant = {
     id: created.tenant.id,
     key: created.apiKey.secret,
     ownerEmail,
     password,
     api: client(h.app, { authorization: `Bearer ${created.apiKey.secret}` }),
+    app: h.app,
   };
+  if (options.sandboxLatencyMs !== undefined) {
+    const settings = await tenant.api.put('/api/v1/gateway-settings', {
+      gateway: 'sandbox',
+      sandbox_latency_ms: options.sandboxLatencyMs,
+    });
+    expect(settings.status, JSON.stringify(settings.body)).toBe(200);
+  }
+  return tenant;
+}
+
+/**
+ * A tenant for the enclosing block: one for all its tests, or (`each: true`) a new one for each
+ * test, with its own clock and nothing left by another test. Reads through like useHarness.
+ */
+export function useTenant(
+  h: Harness,
+  options: TenantOptions & { each?: boolean } = {},
+): TestTenant {
+  return scoped('the tenant', () => newTenant(h, options), { each: options.each });
+}
+
+/** A new API key of the tenant with `role`, and a client using it. */
+export async function apiKey(t: TestTenant, role: string): Promise<{ id: string; api: Client }> {
+  const res = await t.api.post('/api/v1/api-keys', { name: `${role} key`, role });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return {
+    id: res.body.id as string,
+    api: client(t.app, { authorization: `Bearer ${res.body.secret}` }),
+  };
+}
+
+/** Moves the tenant's sandbox clock on by whole days. */
+export async function advance(t: TestTenant, days: number): Promise<void> {
+  const res = await t.api.post('/api/v1/clock/advance', { days });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
+/** Moves the tenant's sandbox clock to the start of `date` (its own time zone). */
+export async function advanceTo(t: TestTenant, date: string): Promise<void> {
+  const res = await t.api.post('/api/v1/clock/advance', { to: date });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  expect(res.body.today).toBe(date);
+}
+
+export interface AuditEntry {
+  action: string;
+  actor_type: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+/** The audit log of one object. */
+export async function auditOf(t: TestTenant, objectId: string): Promise<AuditEntry[]> {
+  const res = await t.api.get(`/api/v1/audit-log?object=${objectId}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.data;
 }
 
 export interface Reply {

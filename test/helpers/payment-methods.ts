@@ -1,26 +1,30 @@
 /**
- * Builders for payment-method scenarios: customers, sandbox tokens for the test numbers, saved
- * cards and bank accounts, and the sandbox gateway itself on a tenant's clock.
+ * Builders for payment-method scenarios: sandbox tokens for the test numbers, saved cards and
+ * bank accounts, and the sandbox gateway itself on a tenant's clock.
  */
 import { expect } from 'vitest';
 import { offsetClock } from '../../src/core/clock.js';
 import { SandboxGateway } from '../../src/gateways/sandbox/gateway.js';
 import { TEST_ROUTING_NUMBER } from '../../src/gateways/sandbox/testdata.js';
 import { loadTenant } from '../../src/modules/tenants/service.js';
-import { type Harness, type TestTenant, unique } from './app.js';
+import type { TestTenant } from './app.js';
+import type { Harness } from './harness.js';
 
 export const VISA = '4242424242424242';
 export const MASTERCARD = '5555555555554444';
 export const AMEX = '378282246310005';
+/** Approves, but settles two business days later. */
+export const CARD_PENDING = '4000000000000077';
+/** Declines: insufficient funds (a soft decline). */
+export const CARD_INSUFFICIENT = '4000000000009995';
+/** Declines: card declined (a hard decline). */
+export const CARD_DECLINED = '4000000000000002';
 export const BANK_OK = '000123456789';
 export const BANK_FAILS = '000111111113';
+/** Debits that come back: R01 before settling, R10 after. */
+export const BANK_R01 = '000111111116';
+export const BANK_R10 = '000222222227';
 export const ROUTING = TEST_ROUTING_NUMBER;
-
-export async function newCustomer(t: TestTenant, body: Record<string, unknown> = {}) {
-  const res = await t.api.post('/api/v1/customers', { name: `Customer ${unique()}`, ...body });
-  expect(res.status).toBe(201);
-  return res.body as { id: string; number: string };
-}
 
 export function cardBody(number = VISA, extra: Record<string, unknown> = {}) {
   return {

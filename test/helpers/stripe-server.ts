@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { scoped } from './scoped.js';
 
 type Json = Record<string, unknown>;
 
@@ -329,4 +330,9 @@ export class FakeStripe {
     const { decline: _decline, ...rest } = pm;
     return rest;
   }
+}
+
+/** A FakeStripe listening for the enclosing block. */
+export function useFakeStripe(): FakeStripe {
+  return scoped('the fake Stripe', () => new FakeStripe().start(), { stop: (f) => f.close() });
 }

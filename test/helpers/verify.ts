@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { verifyTenant } from '../../src/modules/verify/service.js';
-import type { Harness } from './app.js';
+import type { Harness } from './harness.js';
 
 export async function expectBooksBalance(h: Harness, tenantId: string): Promise<void> {
   const violations = await verifyTenant(h.testDb.db, tenantId);

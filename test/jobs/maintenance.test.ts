@@ -2,21 +2,15 @@
  * The embedded database's housekeeping (no autovacuum on PGlite): vacuumAnalyze cleans every
  * table of the schema and gives the planner the tables' real sizes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { currentSchema, vacuumAnalyze } from '../../src/db/maintenance.js';
-import { openTestDb, type TestDb } from '../helpers/db.js';
+import { useHarness } from '../helpers/harness.js';
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await openTestDb();
-});
-afterAll(async () => {
-  await t?.close();
-});
+const h = useHarness();
 
 describe('vacuumAnalyze', () => {
   it('vacuums and analyzes every table of the schema, one by one', async () => {
-    const { db } = t;
+    const { db } = h.testDb;
     await db.exec('CREATE TABLE maint_probe (id int PRIMARY KEY, note text)');
     await db.exec(`INSERT INTO maint_probe SELECT g, 'x' FROM generate_series(1, 1000) g`);
     await db.exec('DELETE FROM maint_probe WHERE id % 2 = 0');

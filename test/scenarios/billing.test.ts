@@ -3,75 +3,154 @@
  * estimate, advance the clock, run the bill run, review, post, adjust; late usage lands on the
  * next invoice; nothing is ever billed twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBillRunHere } from '../../src/modules/billruns/service.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
+import { newTenant, type TestTenant } from '../helpers/app.js';
 import {
   billRun,
   created,
-  customer,
+  invoiceOnlyCustomer,
   monthlyPrice,
   oneTimePrice,
+  postedInvoice,
   subscribe,
   usagePrice,
 } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-let h: Harness;
-let t: TestTenant;
-let cus: string;
-let hosting: string;
-let transfer: string;
-let setup: string;
-let firstInvoice: string;
+const h = useHarness();
 
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-  cus = await customer(t.api);
-  hosting = await monthlyPrice(t.api, 'Hosting', 3000);
-  transfer = await usagePrice(t.api, 'Transfer', 5);
-  setup = await oneTimePrice(t.api, 'Setup', 5000);
-});
-afterAll(async () => {
-  await h?.close();
-});
+/**
+ * The month of billing, step by step. Each test plays the steps before its own on a tenant of its
+ * own, so that it can run alone, then plays and checks its own.
+ */
+interface Month {
+  t: TestTenant;
+  cus: string;
+  hosting: string;
+  transfer: string;
+  setup: string;
+  /** The invoice of the first bill run. */
+  firstInvoice: string;
+}
+
+/** A tenant with a customer and a catalog of a monthly, a usage and a one-time price. */
+async function month(): Promise<Month> {
+  const t = await newTenant(h);
+  return {
+    t,
+    cus: await invoiceOnlyCustomer(t),
+    hosting: await monthlyPrice(t, 'Hosting', 3000),
+    transfer: await usagePrice(t, 'Transfer', 5),
+    setup: await oneTimePrice(t, 'Setup', 5000),
+    firstInvoice: '',
+  };
+}
+
+/** Subscribes mid-month to hosting and transfer, records usage (and a replay), adds the setup fee. */
+async function subscribed(m: Month) {
+  const { t, cus } = m;
+  await subscribe(t, cus, m.hosting, '2026-11-16');
+  await subscribe(t, cus, m.transfer, '2026-11-16');
+  const batch = await t.api.post('/api/v1/usage-records', {
+    records: [
+      {
+        id: 'u-1',
+        customer_id: cus,
+        unit_of_measure: 'GB',
+        quantity: 10,
+        usage_date: '2026-11-17',
+      },
+      {
+        id: 'u-2',
+        customer_id: cus,
+        unit_of_measure: 'GB',
+        quantity: '5.5',
+        usage_date: '2026-11-20',
+      },
+    ],
+  });
+  const replay = await t.api.post('/api/v1/usage-records', {
+    id: 'u-1',
+    customer_id: cus,
+    unit_of_measure: 'GB',
+    quantity: 10,
+    usage_date: '2026-11-17',
+  });
+  await created(t.api.post(`/api/v1/customers/${cus}/charges`, { price_id: m.setup, quantity: 1 }));
+  return { batch, replay };
+}
+
+/** Moves to 1 December and bills through it: the run, and its one draft as firstInvoice. */
+async function billed(m: Month) {
+  await m.t.api.post('/api/v1/clock/advance', { to: '2026-12-01' });
+  const run = await billRun(h, m.t, '2026-12-01');
+  const list = await m.t.api.get(`/api/v1/invoices?bill_run=${run.id}`);
+  m.firstInvoice = list.body.data[0]?.id;
+  return { run, list };
+}
+
+/** Removes the setup fee from the draft. */
+async function edited(m: Month) {
+  const inv = (await m.t.api.get(`/api/v1/invoices/${m.firstInvoice}`)).body;
+  const setupLine = inv.lines.find((l: { kind: string }) => l.kind === 'one_time');
+  return m.t.api.delete(`/api/v1/invoices/${m.firstInvoice}/lines/${setupLine.id}`);
+}
+
+/** Posts the bill run. */
+async function posted(m: Month) {
+  const runs = await m.t.api.get('/api/v1/bill-runs');
+  return m.t.api.post(`/api/v1/bill-runs/${runs.body.data[0].id}/post`);
+}
+
+/** Credits 5.00 on the subscription line of the posted invoice. */
+async function adjusted(m: Month) {
+  const inv = (await m.t.api.get(`/api/v1/invoices/${m.firstInvoice}`)).body;
+  const line = inv.lines.find((l: { kind: string }) => l.kind === 'subscription');
+  return m.t.api.post(`/api/v1/invoices/${m.firstInvoice}/adjustments`, {
+    kind: 'credit',
+    amount: 500,
+    reason: 'Outage on 3 December',
+    line_id: line.id,
+  });
+}
+
+/** Records late usage for November, moves to 1 January and bills through it. */
+async function billedLate(m: Month) {
+  const late = await m.t.api.post('/api/v1/usage-records', {
+    id: 'u-late',
+    customer_id: m.cus,
+    unit_of_measure: 'GB',
+    quantity: 2,
+    usage_date: '2026-11-25',
+  });
+  await m.t.api.post('/api/v1/clock/advance', { to: '2027-01-01' });
+  const run = await billRun(h, m.t, '2027-01-01');
+  return { late, run };
+}
+
+const STEPS = { subscribed, billed, edited, posted, adjusted };
+
+/** A month played up to and including the step `last`. */
+async function monthUpTo(last: keyof typeof STEPS): Promise<Month> {
+  const m = await month();
+  for (const [name, step] of Object.entries(STEPS)) {
+    await step(m);
+    if (name === last) break;
+  }
+  return m;
+}
 
 describe('a month of billing', () => {
   it('subscribes mid-month and records usage once per client id', async () => {
-    await subscribe(t.api, cus, hosting, '2026-11-16');
-    await subscribe(t.api, cus, transfer, '2026-11-16');
-    const batch = await t.api.post('/api/v1/usage-records', {
-      records: [
-        {
-          id: 'u-1',
-          customer_id: cus,
-          unit_of_measure: 'GB',
-          quantity: 10,
-          usage_date: '2026-11-17',
-        },
-        {
-          id: 'u-2',
-          customer_id: cus,
-          unit_of_measure: 'GB',
-          quantity: '5.5',
-          usage_date: '2026-11-20',
-        },
-      ],
-    });
+    const { batch, replay } = await subscribed(await month());
     expect(batch.status).toBeLessThan(300);
-    const replay = await t.api.post('/api/v1/usage-records', {
-      id: 'u-1',
-      customer_id: cus,
-      unit_of_measure: 'GB',
-      quantity: 10,
-      usage_date: '2026-11-17',
-    });
     expect(replay.status).toBeLessThan(300);
-    await created(t.api.post(`/api/v1/customers/${cus}/charges`, { price_id: setup, quantity: 1 }));
   });
 
   it('estimates the next invoice as of the tenant clock', async () => {
+    const { t, cus } = await monthUpTo('subscribed');
     const up = await t.api.get(`/api/v1/customers/${cus}/upcoming-invoice`);
     expect(up.status).toBe(200);
     expect(up.body).toMatchObject({ estimate: true, billing_date: '2026-12-01' });
@@ -89,34 +168,31 @@ describe('a month of billing', () => {
   });
 
   it('bills through the target date into one draft, with progress and totals', async () => {
-    await t.api.post('/api/v1/clock/advance', { to: '2026-12-01' });
-    const run = await billRun(h, t.api, '2026-12-01');
+    const m = await monthUpTo('subscribed');
+    const { run, list } = await billed(m);
     expect(run).toMatchObject({
       status: 'completed',
       progress: { processed: 1, total: 1 },
       invoice_count: 1,
       total_amount: 9578,
     });
-    const list = await t.api.get(`/api/v1/invoices?bill_run=${run.id}`);
     expect(list.body.data).toHaveLength(1);
-    firstInvoice = list.body.data[0].id;
     expect(list.body.data[0]).toMatchObject({ status: 'draft', number: null, total: 9578 });
   });
 
   it('lets staff edit the draft: a removed charge is billed again later', async () => {
-    const inv = (await t.api.get(`/api/v1/invoices/${firstInvoice}`)).body;
-    const setupLine = inv.lines.find((l: { kind: string }) => l.kind === 'one_time');
-    const edited = await t.api.delete(`/api/v1/invoices/${firstInvoice}/lines/${setupLine.id}`);
-    expect(edited.status).toBe(200);
-    expect(edited.body.total).toBe(4578);
-    const up = await t.api.get(`/api/v1/customers/${cus}/upcoming-invoice`);
+    const m = await monthUpTo('billed');
+    const edit = await edited(m);
+    expect(edit.status).toBe(200);
+    expect(edit.body.total).toBe(4578);
+    const up = await m.t.api.get(`/api/v1/customers/${m.cus}/upcoming-invoice`);
     expect(up.body.lines.some((l: { kind: string }) => l.kind === 'one_time')).toBe(true);
   });
 
   it('posts the run: gap-free number, due date from the terms, frozen', async () => {
-    const runs = await t.api.get('/api/v1/bill-runs');
-    const posted = await t.api.post(`/api/v1/bill-runs/${runs.body.data[0].id}/post`);
-    expect(posted.body.status).toBe('posted');
+    const m = await monthUpTo('edited');
+    const { t, firstInvoice } = m;
+    expect((await posted(m)).body.status).toBe('posted');
     const inv = (await t.api.get(`/api/v1/invoices/${firstInvoice}`)).body;
     expect(inv).toMatchObject({
       status: 'open',
@@ -136,14 +212,9 @@ describe('a month of billing', () => {
   });
 
   it('changes a posted invoice only through adjustments', async () => {
-    const inv = (await t.api.get(`/api/v1/invoices/${firstInvoice}`)).body;
-    const line = inv.lines.find((l: { kind: string }) => l.kind === 'subscription');
-    const credit = await t.api.post(`/api/v1/invoices/${firstInvoice}/adjustments`, {
-      kind: 'credit',
-      amount: 500,
-      reason: 'Outage on 3 December',
-      line_id: line.id,
-    });
+    const m = await monthUpTo('posted');
+    const { t, firstInvoice } = m;
+    const credit = await adjusted(m);
     expect(credit.status).toBe(200);
     expect(credit.body).toMatchObject({ total: 4078, balance: 4078, adjustments_total: -500 });
     const tooMuch = await t.api.post(`/api/v1/invoices/${firstInvoice}/adjustments`, {
@@ -158,16 +229,10 @@ describe('a month of billing', () => {
   });
 
   it('puts late usage for a billed period on the next invoice, never on the posted one', async () => {
-    const late = await t.api.post('/api/v1/usage-records', {
-      id: 'u-late',
-      customer_id: cus,
-      unit_of_measure: 'GB',
-      quantity: 2,
-      usage_date: '2026-11-25',
-    });
+    const m = await monthUpTo('adjusted');
+    const { t, firstInvoice } = m;
+    const { late, run } = await billedLate(m);
     expect(late.status).toBeLessThan(300);
-    await t.api.post('/api/v1/clock/advance', { to: '2027-01-01' });
-    const run = await billRun(h, t.api, '2027-01-01');
     expect(run.invoice_count).toBe(1);
     const next = (await t.api.get(`/api/v1/invoices?bill_run=${run.id}`)).body.data[0];
     const full = (await t.api.get(`/api/v1/invoices/${next.id}`)).body;
@@ -187,7 +252,10 @@ describe('a month of billing', () => {
   });
 
   it('never bills a customer and period twice, and refuses a target date before the last', async () => {
-    const again = await billRun(h, t.api, '2027-01-01');
+    const m = await monthUpTo('adjusted');
+    const { t, cus } = m;
+    await billedLate(m);
+    const again = await billRun(h, t, '2027-01-01');
     expect(again).toMatchObject({ status: 'completed', invoice_count: 0 });
     const past = await t.api.post('/api/v1/bill-runs', { target_date: '2026-12-15' });
     expect(past.status).toBe(422);
@@ -199,6 +267,8 @@ describe('a month of billing', () => {
 
 describe('ad hoc invoices', () => {
   it('are drafted, posted with the next number, and voided while nothing is applied', async () => {
+    const { t, cus, setup } = await month();
+    await postedInvoice(t, cus, 1000); // INV-000001
     const draft = await t.api.post('/api/v1/invoices', {
       customer_id: cus,
       po_number: 'PO-77',
@@ -220,6 +290,7 @@ describe('ad hoc invoices', () => {
   });
 
   it('refuses to post an empty draft, and bad lines', async () => {
+    const { t, cus, hosting } = await month();
     const empty = await t.api.post('/api/v1/invoices', { customer_id: cus });
     const post = await t.api.post(`/api/v1/invoices/${empty.body.id}/post`);
     expect(post.status).toBe(422);
@@ -236,6 +307,8 @@ describe('ad hoc invoices', () => {
   });
 
   it('are invisible to other tenants', async () => {
+    const { t, cus } = await month();
+    const firstInvoice = await postedInvoice(t, cus, 1000);
     const other = await newTenant(h);
     expect((await other.api.get(`/api/v1/invoices/${firstInvoice}`)).status).toBe(404);
     expect(
@@ -251,8 +324,8 @@ describe('scheduled bill runs', () => {
   it('start when the sandbox clock passes the scheduled day, once, and auto-post', async () => {
     const s = await newTenant(h);
     await s.api.patch('/api/v1/tenant', { settings: { bill_run_day: 1, auto_post: true } });
-    const c = await customer(s.api, 'Scheduled');
-    await subscribe(s.api, c, await monthlyPrice(s.api, 'Plan', 1000), '2026-11-01');
+    const c = await invoiceOnlyCustomer(s, { name: 'Scheduled' });
+    await subscribe(s, c, await monthlyPrice(s, 'Plan', 1000), '2026-11-01');
     // Moving within the month starts nothing.
     await s.api.post('/api/v1/clock/advance', { to: '2026-11-28' });
     expect((await s.api.get('/api/v1/bill-runs')).body.data).toEqual([]);
@@ -269,6 +342,8 @@ describe('scheduled bill runs', () => {
 
 describe('the books', () => {
   it('balance at the end of the scenario', async () => {
-    await expectBooksBalance(h, t.id);
+    const m = await monthUpTo('adjusted');
+    await billedLate(m);
+    await expectBooksBalance(h, m.t.id);
   });
 });

@@ -3,39 +3,30 @@
  * halfway leaves no partial invoice, a retried or duplicated batch makes its invoices once, and
  * a second run for the same date bills nothing again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type BatchResult, processBatch } from '../../src/modules/billruns/batch.js';
 import { runBillRunHere } from '../../src/modules/billruns/service.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { customer, monthlyPrice, subscribe } from '../helpers/billing.js';
+import { advanceTo, useTenant } from '../helpers/app.js';
+import { billRun, invoiceOnlyCustomer, monthlyPrice, subscribe } from '../helpers/billing.js';
+import { countRows, useHarness } from '../helpers/harness.js';
 
-let h: Harness;
-let t: TestTenant;
+const h = useHarness();
+const t = useTenant(h, { each: true });
 
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-  const plain = await monthlyPrice(t.api, 'Plain plan', 1000);
-  const fragile = await monthlyPrice(t.api, 'Fragile plan', 2000);
+// Three customers on monthly plans from 1 November; Two's plan is the one a fault can target.
+beforeEach(async () => {
+  const plain = await monthlyPrice(t, 'Plain plan', 1000);
+  const fragile = await monthlyPrice(t, 'Fragile plan', 2000);
   for (const [name, price] of [
     ['One', plain],
     ['Two', fragile],
     ['Three', plain],
   ] as const) {
-    await subscribe(t.api, await customer(t.api, name), price, '2026-11-01');
+    await subscribe(t, await invoiceOnlyCustomer(t, { name }), price, '2026-11-01');
   }
 });
-afterAll(async () => {
-  await h?.close();
-});
 
-const invoiceCount = async () =>
-  (
-    await h.testDb.db.one<{ n: number }>(
-      'SELECT count(*) AS n FROM invoices WHERE tenant_id = $1',
-      [t.id],
-    )
-  ).n;
+const invoiceCount = () => countRows(h, 'invoices', t.id);
 
 describe('bill run faults', () => {
   it('a batch that throws halfway leaves no partial invoice, and the retry bills once', async () => {
@@ -67,6 +58,7 @@ describe('bill run faults', () => {
   });
 
   it('the same batch processed twice at once bills once', async () => {
+    await billRun(h, t, '2026-11-01');
     await t.api.post('/api/v1/clock/advance', { to: '2026-12-01' });
     const started = await t.api.post('/api/v1/bill-runs', { target_date: '2026-12-01' });
     const results: BatchResult[] = await Promise.all([
@@ -79,6 +71,9 @@ describe('bill run faults', () => {
   });
 
   it('a second run for the same date finds nothing left to bill', async () => {
+    await billRun(h, t, '2026-11-01');
+    await advanceTo(t, '2026-12-01');
+    await billRun(h, t, '2026-12-01');
     const started = await t.api.post('/api/v1/bill-runs', { target_date: '2026-12-01' });
     await runBillRunHere(h.testDb.db, h.clock, started.body.id);
     const run = await t.api.get(`/api/v1/bill-runs/${started.body.id}`);
@@ -99,9 +94,14 @@ describe('bill run faults', () => {
 describe('concurrent batches of one bill run', () => {
   it('finish without a deadlock (each batch locks its run FOR NO KEY UPDATE)', async () => {
     const db = h.testDb.db;
-    const price = await monthlyPrice(t.api, 'Parallel plan', 700);
+    const price = await monthlyPrice(t, 'Parallel plan', 700);
     for (let i = 0; i < 9; i++) {
-      await subscribe(t.api, await customer(t.api, `Parallel ${i}`), price, '2027-01-15');
+      await subscribe(
+        t,
+        await invoiceOnlyCustomer(t, { name: `Parallel ${i}` }),
+        price,
+        '2027-01-15',
+      );
     }
     await t.api.post('/api/v1/clock/advance', { to: '2027-02-01' });
     const started = await t.api.post('/api/v1/bill-runs', { target_date: '2027-02-01' });

@@ -5,52 +5,24 @@
  * calendar (scheduled and projected autopay) show the new amounts at once, and on its date the
  * scheduled payment collects only what is left. Every scenario ends with the books balancing.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { created } from '../helpers/billing.js';
-import { balanceOf, payingCustomer, postedInvoice, runDue } from '../helpers/payments.js';
+import { describe, expect, it } from 'vitest';
+import { advanceTo, useTenant } from '../helpers/app.js';
+import { created, postedInvoice } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import {
+  balanceOf,
+  payingCustomer,
+  paymentOf,
+  runDue,
+  schedulePayment,
+} from '../helpers/payments.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-let h: Harness;
-let t: TestTenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
+const h = useHarness();
 // Each scenario on its own tenant: its own clock (today 2026-11-22) and its own due work.
-beforeEach(async () => {
-  t = await newTenant(h);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const t = useTenant(h, { each: true });
 
 const MEMOS = '/api/v1/credit-memos';
-
-async function schedule(
-  customerId: string,
-  methodId: string,
-  amount: number,
-  date: string,
-  allocations?: { invoice_id: string; amount: number }[],
-) {
-  const res = await t.api.post('/api/v1/payments', {
-    customer_id: customerId,
-    payment_method_id: methodId,
-    amount,
-    scheduled_for: date,
-    ...(allocations && { allocations }),
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  expect(res.body.status).toBe('scheduled');
-  return res.body.id as string;
-}
-
-async function payment(id: string) {
-  const res = await t.api.get(`/api/v1/payments/${id}`);
-  expect(res.status).toBe(200);
-  return res.body;
-}
 
 async function memo(customerId: string, amount: number, invoiceId?: string) {
   const res = await t.api.post(MEMOS, {
@@ -69,16 +41,11 @@ async function calendarDay(customerId: string, from: string, to: string, date: s
   return cal.body.days.find((d: { date: string }) => d.date === date);
 }
 
-async function advanceTo(date: string) {
-  const res = await t.api.post('/api/v1/clock/advance', { to: date });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-}
-
 describe('applying a credit memo', () => {
   it('reduces the scheduled payment to what is left; on its date it collects just that', async () => {
     const { customerId, methodId } = await payingCustomer(t);
     const inv = await postedInvoice(t, customerId, 5000);
-    const sched = await schedule(customerId, methodId, 5000, '2026-11-27');
+    const sched = await schedulePayment(t, customerId, methodId, 5000, '2026-11-27');
     const m = await memo(customerId, 2000);
     expect(m.adjusted_scheduled).toEqual([]); // not applied yet: nothing changes
 
@@ -88,7 +55,7 @@ describe('applying a credit memo', () => {
     expect(applied.body.adjusted_scheduled).toEqual([
       { id: sched, old_amount: 5000, new_amount: 3000 },
     ]);
-    expect(await payment(sched)).toMatchObject({
+    expect(await paymentOf(t, sched)).toMatchObject({
       status: 'scheduled',
       amount: 3000,
       planned_allocations: [{ invoice_id: inv, amount: 3000 }],
@@ -105,9 +72,9 @@ describe('applying a credit memo', () => {
     const audit = await t.api.get(`/api/v1/audit-log?object=${sched}`);
     expect(audit.body.data.map((e: { action: string }) => e.action)).toContain('payment.reduced');
 
-    await advanceTo('2026-11-27');
+    await advanceTo(t, '2026-11-27');
     expect((await runDue(h, t)).ran).toBe(1);
-    expect(await payment(sched)).toMatchObject({
+    expect(await paymentOf(t, sched)).toMatchObject({
       status: 'succeeded',
       amount: 3000,
       applications: [{ invoice_id: inv, amount: 3000 }],
@@ -118,13 +85,13 @@ describe('applying a credit memo', () => {
 
   it('clips scheduled payments in date order: the earliest keeps its share', async () => {
     const { customerId, methodId } = await payingCustomer(t);
-    const a = await postedInvoice(t, customerId, 1000, '2026-11-01');
-    const b = await postedInvoice(t, customerId, 4000, '2026-11-10');
-    const early = await schedule(customerId, methodId, 3000, '2026-12-01');
-    const late = await schedule(customerId, methodId, 2000, '2026-12-15', [
+    const a = await postedInvoice(t, customerId, 1000, { date: '2026-11-01' });
+    const b = await postedInvoice(t, customerId, 4000, { date: '2026-11-10' });
+    const early = await schedulePayment(t, customerId, methodId, 3000, '2026-12-01');
+    const late = await schedulePayment(t, customerId, methodId, 2000, '2026-12-15', [
       { invoice_id: b, amount: 2000 },
     ]);
-    expect((await payment(early)).planned_allocations).toEqual([
+    expect((await paymentOf(t, early)).planned_allocations).toEqual([
       { invoice_id: a, amount: 1000 },
       { invoice_id: b, amount: 2000 },
     ]);
@@ -138,8 +105,12 @@ describe('applying a credit memo', () => {
       { id: early, old_amount: 3000, new_amount: 2000 },
       { id: late, old_amount: 2000, new_amount: 1500 },
     ]);
-    expect((await payment(early)).planned_allocations).toEqual([{ invoice_id: b, amount: 2000 }]);
-    expect((await payment(late)).planned_allocations).toEqual([{ invoice_id: b, amount: 1500 }]);
+    expect((await paymentOf(t, early)).planned_allocations).toEqual([
+      { invoice_id: b, amount: 2000 },
+    ]);
+    expect((await paymentOf(t, late)).planned_allocations).toEqual([
+      { invoice_id: b, amount: 1500 },
+    ]);
     const day = await calendarDay(customerId, '2026-11-28', '2026-12-31', '2026-12-15');
     expect(day).toMatchObject({ scheduled: { count: 1, total: 1500 } });
     await expectBooksBalance(h, t.id);
@@ -148,13 +119,13 @@ describe('applying a credit memo', () => {
   it('a credit refused for its size changes no scheduled payment', async () => {
     const { customerId, methodId } = await payingCustomer(t);
     const inv = await postedInvoice(t, customerId, 1200);
-    const sched = await schedule(customerId, methodId, 1200, '2026-12-03');
+    const sched = await schedulePayment(t, customerId, methodId, 1200, '2026-12-03');
     const m = await memo(customerId, 5000);
     const over = await t.api.post(`${MEMOS}/${m.id}/apply`, {
       allocations: [{ invoice_id: inv, amount: 1300 }],
     });
     expect([over.status, over.body.error.code]).toEqual([422, 'credit_exceeds_invoice_balance']);
-    expect(await payment(sched)).toMatchObject({ status: 'scheduled', amount: 1200 });
+    expect(await paymentOf(t, sched)).toMatchObject({ status: 'scheduled', amount: 1200 });
     expect(await balanceOf(t, inv)).toBe(1200);
     await expectBooksBalance(h, t.id);
   });
@@ -164,11 +135,11 @@ describe('issuing a credit memo against an invoice', () => {
   it('cancels the scheduled payment it leaves nothing to collect for', async () => {
     const { customerId, methodId } = await payingCustomer(t);
     const inv = await postedInvoice(t, customerId, 800);
-    const sched = await schedule(customerId, methodId, 800, '2026-12-04');
+    const sched = await schedulePayment(t, customerId, methodId, 800, '2026-12-04');
     const m = await memo(customerId, 1000, inv);
     expect(m).toMatchObject({ applied: 800, remaining: 200 });
     expect(m.adjusted_scheduled).toEqual([{ id: sched, old_amount: 800, new_amount: null }]);
-    expect(await payment(sched)).toMatchObject({ status: 'cancelled', scheduled_for: null });
+    expect(await paymentOf(t, sched)).toMatchObject({ status: 'cancelled', scheduled_for: null });
     expect(await balanceOf(t, inv)).toBe(0);
     expect(await calendarDay(customerId, '2026-11-28', '2026-12-31', '2026-12-04')).toBeUndefined();
     const events = await t.api.get('/api/v1/events?limit=20');
@@ -178,16 +149,16 @@ describe('issuing a credit memo against an invoice', () => {
           e.type === 'payment.cancelled' && e.object_id === sched,
       ),
     ).toHaveLength(1);
-    await advanceTo('2026-12-04');
+    await advanceTo(t, '2026-12-04');
     expect((await runDue(h, t)).ran).toBe(0);
-    expect((await payment(sched)).status).toBe('cancelled');
+    expect((await paymentOf(t, sched)).status).toBe('cancelled');
     await expectBooksBalance(h, t.id);
   });
 
   it('leaves scheduled payments of other invoices alone', async () => {
     const { customerId, methodId } = await payingCustomer(t);
-    const a = await postedInvoice(t, customerId, 700, '2026-11-02');
-    const b = await postedInvoice(t, customerId, 900, '2026-11-03');
+    const a = await postedInvoice(t, customerId, 700, { date: '2026-11-02' });
+    const b = await postedInvoice(t, customerId, 900, { date: '2026-11-03' });
     const forB = await t.api.post('/api/v1/payments', {
       customer_id: customerId,
       payment_method_id: methodId,
@@ -198,7 +169,7 @@ describe('issuing a credit memo against an invoice', () => {
     expect(forB.status, JSON.stringify(forB.body)).toBe(201);
     const m = await memo(customerId, 700, a);
     expect(m.adjusted_scheduled).toEqual([]);
-    expect(await payment(forB.body.id)).toMatchObject({ status: 'scheduled', amount: 900 });
+    expect(await paymentOf(t, forB.body.id)).toMatchObject({ status: 'scheduled', amount: 900 });
     expect([await balanceOf(t, a), await balanceOf(t, b)]).toEqual([0, 900]);
     await expectBooksBalance(h, t.id);
   });
@@ -222,7 +193,7 @@ describe('the calendar follows credits (E9, G4)', () => {
     expect(await projected()).toEqual({ count: 1, total: 4500 });
 
     // A scheduled payment before the due date runs first: autopay collects only the rest.
-    const sched = await schedule(customerId, methodId, 4000, '2026-12-10');
+    const sched = await schedulePayment(t, customerId, methodId, 4000, '2026-12-10');
     expect(await projected()).toEqual({ count: 1, total: 500 });
     const all = await t.api.get(`/api/v1/calendar?from=${today}&to=${to}&customer=${customerId}`);
     expect(all.body.total).toBe(4500); // never more than is open
@@ -253,7 +224,7 @@ describe('an unapplied payment applied later (H2)', () => {
     );
     expect(prepaid.unapplied).toBe(600);
     const inv = await postedInvoice(t, customerId, 1000);
-    const sched = await schedule(customerId, methodId, 1000, '2026-12-21');
+    const sched = await schedulePayment(t, customerId, methodId, 1000, '2026-12-21');
     const applied = await t.api.post(`/api/v1/payments/${prepaid.id}/apply`, {});
     expect(applied.status, JSON.stringify(applied.body)).toBe(200);
     expect(applied.body.adjusted_scheduled).toEqual([
@@ -268,7 +239,7 @@ describe('an invoice credit adjustment or a void', () => {
   it('reduces the scheduled payment by the credit and says so', async () => {
     const { customerId, methodId } = await payingCustomer(t);
     const inv = await postedInvoice(t, customerId, 6000);
-    const sched = await schedule(customerId, methodId, 6000, '2026-12-01');
+    const sched = await schedulePayment(t, customerId, methodId, 6000, '2026-12-01');
     const adj = await t.api.post(`/api/v1/invoices/${inv}/adjustments`, {
       kind: 'credit',
       amount: 1500,
@@ -278,7 +249,7 @@ describe('an invoice credit adjustment or a void', () => {
     expect(adj.body.adjusted_scheduled).toEqual([
       { id: sched, old_amount: 6000, new_amount: 4500 },
     ]);
-    expect(await payment(sched)).toMatchObject({ status: 'scheduled', amount: 4500 });
+    expect(await paymentOf(t, sched)).toMatchObject({ status: 'scheduled', amount: 4500 });
     // A charge adjustment raises the balance and clips nothing.
     const charge = await t.api.post(`/api/v1/invoices/${inv}/adjustments`, {
       kind: 'charge',
@@ -286,9 +257,9 @@ describe('an invoice credit adjustment or a void', () => {
       reason: 'Late fee',
     });
     expect(charge.body.adjusted_scheduled).toEqual([]);
-    await advanceTo('2026-12-01');
+    await advanceTo(t, '2026-12-01');
     await runDue(h, t);
-    expect(await payment(sched)).toMatchObject({ status: 'succeeded', amount: 4500 });
+    expect(await paymentOf(t, sched)).toMatchObject({ status: 'succeeded', amount: 4500 });
     expect(await balanceOf(t, inv)).toBe(200);
     await expectBooksBalance(h, t.id);
   });
@@ -296,13 +267,13 @@ describe('an invoice credit adjustment or a void', () => {
   it('cancels the scheduled payment of a voided invoice at once', async () => {
     const { customerId, methodId } = await payingCustomer(t);
     const inv = await postedInvoice(t, customerId, 2500);
-    const sched = await schedule(customerId, methodId, 2500, '2026-12-01');
+    const sched = await schedulePayment(t, customerId, methodId, 2500, '2026-12-01');
     const voided = await t.api.post(`/api/v1/invoices/${inv}/void`, { reason: 'Billed twice' });
     expect(voided.status, JSON.stringify(voided.body)).toBe(200);
     expect(voided.body.adjusted_scheduled).toEqual([
       { id: sched, old_amount: 2500, new_amount: null },
     ]);
-    expect(await payment(sched)).toMatchObject({ status: 'cancelled' });
+    expect(await paymentOf(t, sched)).toMatchObject({ status: 'cancelled' });
     await expectBooksBalance(h, t.id);
   });
 });

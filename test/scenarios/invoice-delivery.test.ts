@@ -3,85 +3,47 @@
  * invoices (with the PDF attached, over a real SMTP server), email history, auto-email after a
  * bill run, and questions from contacts to staff.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Queue, startQueue } from '../../src/jobs/queue.js';
-import { startWorker, type Worker } from '../../src/jobs/worker.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runBillRunHere } from '../../src/modules/billruns/service.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { created, customer, monthlyPrice, subscribe } from '../helpers/billing.js';
+import { newTenant, useTenant } from '../helpers/app.js';
+import {
+  contact,
+  draftInvoice,
+  invoiceOnlyCustomer,
+  monthlyPrice,
+  postedInvoice,
+  profileNamed,
+  subscribe,
+} from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
 import { pdfText } from '../helpers/pdf.js';
-import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { expectBooksBalance } from '../helpers/verify.js';
+import { until } from '../helpers/wait.js';
 
-let h: Harness;
-let t: TestTenant;
-let smtp: TestSmtp;
-let queue: Queue;
-let worker: Worker;
+const h = useHarness({
+  smtp: true,
+  worker: { email: { from: 'billing@billow.test', retryLimit: 1, retryDelaySeconds: 1 } },
+});
+const t = useTenant(h);
 let cus: string;
 let invoice: { id: string; number: string };
 
+// Initech: a billing contact who receives invoices, a viewer who does not, one posted invoice.
 beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-  smtp = await startSmtp();
-  queue = await startQueue(h.testDb.db, {
-    schema: h.testDb.schema && `${h.testDb.schema}_jobs`,
-    pollingIntervalSeconds: 0.5,
+  cus = await invoiceOnlyCustomer(t, { name: 'Initech' });
+  await contact(t, cus, { name: 'Bill Lumbergh', email: 'bill@initech.example' });
+  const viewer = await profileNamed(t, 'Viewer');
+  await contact(t, cus, {
+    name: 'Milton',
+    email: 'milton@initech.example',
+    profile_id: viewer.id,
   });
-  worker = await startWorker({
-    db: h.testDb.db,
-    clock: h.clock,
-    queue,
-    email: { smtpUrl: smtp.url, from: 'billing@billow.test', retryLimit: 1, retryDelaySeconds: 1 },
-    sweepIntervalMs: 300,
+  const id = await postedInvoice(t, cus, 123_456, {
+    description: 'TPS report review',
+    po_number: 'PO-4471',
   });
-  cus = await customer(t.api, 'Initech');
-  await created(
-    t.api.post(`/api/v1/customers/${cus}/contacts`, {
-      name: 'Bill Lumbergh',
-      email: 'bill@initech.example',
-    }),
-  );
-  const profiles = (await t.api.get('/api/v1/contact-profiles')).body.data;
-  const viewer = profiles.find((p: { name: string }) => p.name === 'Viewer');
-  await created(
-    t.api.post(`/api/v1/customers/${cus}/contacts`, {
-      name: 'Milton',
-      email: 'milton@initech.example',
-      profile_id: viewer.id,
-    }),
-  );
-  const draft = await created<{ id: string }>(
-    t.api.post('/api/v1/invoices', {
-      customer_id: cus,
-      po_number: 'PO-4471',
-      lines: [{ description: 'TPS report review', amount: 123_456 }],
-    }),
-  );
-  invoice = (await t.api.post(`/api/v1/invoices/${draft.id}/post`)).body;
+  invoice = (await t.api.get(`/api/v1/invoices/${id}`)).body;
 });
-
-afterAll(async () => {
-  await worker?.stop();
-  await queue?.stop();
-  if (h?.testDb.schema && queue)
-    await h.testDb.db.exec(`DROP SCHEMA IF EXISTS ${queue.schema} CASCADE`);
-  await smtp?.close();
-  await h?.close();
-});
-
-async function until<T>(
-  probe: () => T | null | undefined | Promise<T | null | undefined>,
-  ms = 20_000,
-): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) {
-    const value = await probe();
-    if (value) return value;
-  }
-  throw new Error('timed out');
-}
 
 describe('invoice delivery', () => {
   it('renders the PDF with the number, customer, PO number, lines and totals', async () => {
@@ -108,12 +70,12 @@ describe('invoice delivery', () => {
     expect(res.status).toBe(202);
     expect(res.body.emails).toHaveLength(1);
     const [got] = await until(() =>
-      smtp.to('bill@initech.example').length ? smtp.to('bill@initech.example') : null,
+      h.smtp.to('bill@initech.example').length ? h.smtp.to('bill@initech.example') : null,
     );
     expect(got?.mail.subject).toContain(invoice.number);
     const pdf = got?.mail.attachments.find((a) => a.contentType === 'application/pdf');
     expect((await pdfText(pdf?.content as Buffer)).join('\n')).toContain('$1,234.56');
-    expect(smtp.to('milton@initech.example')).toEqual([]);
+    expect(h.smtp.to('milton@initech.example')).toEqual([]);
     const history = await until(async () => {
       const r = await t.api.get(`/api/v1/invoices/${invoice.id}/emails`);
       return r.body.data[0]?.status === 'sent' ? r : null;
@@ -125,13 +87,8 @@ describe('invoice delivery', () => {
   });
 
   it('says what to do when no contact receives invoices, and refuses drafts', async () => {
-    const lonely = await customer(t.api, 'Lonely LLC');
-    const draft = await created<{ id: string }>(
-      t.api.post('/api/v1/invoices', {
-        customer_id: lonely,
-        lines: [{ description: 'x', amount: 100 }],
-      }),
-    );
+    const lonely = await invoiceOnlyCustomer(t, { name: 'Lonely LLC' });
+    const draft = { id: await draftInvoice(t, lonely, 100, { description: 'x' }) };
     const notPosted = await t.api.post(`/api/v1/invoices/${draft.id}/email`);
     expect(notPosted.body.error.code).toBe('invoice_not_posted');
     await t.api.post(`/api/v1/invoices/${draft.id}/post`);
@@ -141,7 +98,7 @@ describe('invoice delivery', () => {
   });
 
   it('emails a bill run’s invoices by itself when auto-post and auto-email are on', async () => {
-    await subscribe(t.api, cus, await monthlyPrice(t.api, 'Support', 9900), '2026-11-01');
+    await subscribe(t, cus, await monthlyPrice(t, 'Support', 9900), '2026-11-01');
     const run = await t.api.post('/api/v1/bill-runs', {
       target_date: '2026-11-01',
       auto_post: true,
@@ -151,7 +108,7 @@ describe('invoice delivery', () => {
     const runInvoice = (await t.api.get(`/api/v1/invoices?bill_run=${run.body.id}`)).body.data[0];
     expect(runInvoice.status).toBe('open');
     await until(() =>
-      smtp.to('bill@initech.example').find((m) => m.mail.subject?.includes(runInvoice.number)),
+      h.smtp.to('bill@initech.example').find((m) => m.mail.subject?.includes(runInvoice.number)),
     );
   });
 
@@ -164,7 +121,7 @@ describe('invoice delivery', () => {
     });
     expect(asked.status).toBe(201);
     expect(asked.body.notified).toEqual([t.ownerEmail]);
-    const mail = await until(() => smtp.to(t.ownerEmail)[0]);
+    const mail = await until(() => h.smtp.to(t.ownerEmail)[0]);
     expect(mail.mail.text).toContain('Why is the TPS review so expensive?');
     expect((await t.api.get(`/api/v1/invoices/${invoice.id}/questions`)).body.data).toHaveLength(1);
     const foreign = await newTenant(h);

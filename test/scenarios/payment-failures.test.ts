@@ -5,72 +5,50 @@
  * with the old placeholders still renders); and a failed payment retried by ten requests at
  * once is charged again exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPaymentRunHere } from '../../src/modules/paymentruns/batch.js';
 import { runDueRetriesFor } from '../../src/modules/paymentruns/retry.js';
 import { chargeAtGateway, recordChargeResult } from '../../src/modules/payments/record.js';
 import { reservePayment } from '../../src/modules/payments/service.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
+import { advance, newTenant, type TestTenant, useTenant } from '../helpers/app.js';
+import { contact, newCustomer, postedInvoice, profileNamed } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
 import {
+  CARD_INSUFFICIENT,
   cardBody,
-  newCustomer,
   saveMethod,
   token,
   VISA,
   verifiedBank,
 } from '../helpers/payment-methods.js';
-import { balanceOf, postedInvoice, runDue, tenantCtx } from '../helpers/payments.js';
+import { balanceOf, emailsOf, runDue, tenantCtx } from '../helpers/payments.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-const INSUFFICIENT = '4000000000009995';
-
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 /** A customer with a card and a billing contact (default profile) plus a viewer contact. */
 async function customer(t: TestTenant, card: string, expiry?: string) {
   const cus = await newCustomer(t);
   const pm = await saveMethod(t, cus.id, cardBody(card, expiry ? { expiry } : {}));
-  const billing = await t.api.post(`/api/v1/customers/${cus.id}/contacts`, {
-    name: 'Dana Lee',
-    email: `dana-${cus.id}@example.com`,
-  });
-  expect(billing.status, JSON.stringify(billing.body)).toBe(201);
-  const profiles = await t.api.get('/api/v1/contact-profiles');
-  const viewer = profiles.body.data.find((p: { name: string }) => p.name === 'Viewer');
-  const watcher = await t.api.post(`/api/v1/customers/${cus.id}/contacts`, {
+  const billingEmail = `dana-${cus.id}@example.com`;
+  await contact(t, cus.id, { name: 'Dana Lee', email: billingEmail });
+  const viewer = await profileNamed(t, 'Viewer');
+  await contact(t, cus.id, {
     name: 'Viewer Only',
     email: `viewer-${cus.id}@example.com`,
     profile_id: viewer.id,
   });
-  expect(watcher.status, JSON.stringify(watcher.body)).toBe(201);
-  return { id: cus.id, methodId: pm.id, billingEmail: `dana-${cus.id}@example.com` };
+  return { id: cus.id, methodId: pm.id, billingEmail };
 }
 
-async function failureEmails(t: TestTenant, customerId: string) {
-  return h.testDb.db.query<{ to_address: string; subject: string; body_text: string }>(
-    `SELECT to_address, subject, body_text FROM emails
-      WHERE tenant_id = $1 AND customer_id = $2 AND kind = 'payment_failed' ORDER BY id`,
-    [t.id, customerId],
-  );
-}
+const failureEmails = (t: TestTenant, customerId: string) =>
+  emailsOf(h, t, customerId, 'payment_failed');
 
 async function paymentsOf(customerId: string) {
   return h.testDb.db.query<{ id: string; status: string; source: string }>(
     'SELECT id, status, source FROM payments WHERE customer_id = $1 ORDER BY id',
     [customerId],
   );
-}
-
-async function advance(t: TestTenant, days: number) {
-  const res = await t.api.post('/api/v1/clock/advance', { days });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
 /** Advances past every day of the default retry schedule (3, 5, 7), running due work daily. */
@@ -85,7 +63,7 @@ async function runRetryScheduleOut(t: TestTenant) {
 describe('a declined manual payment', () => {
   it('emails the billing contacts why, and is not retried automatically', async () => {
     const t = await newTenant(h);
-    const c = await customer(t, INSUFFICIENT);
+    const c = await customer(t, CARD_INSUFFICIENT);
     const inv = await postedInvoice(t, c.id, 10_000);
     const res = await t.api.post('/api/v1/payments', {
       customer_id: c.id,
@@ -143,7 +121,7 @@ describe('a declined manual payment', () => {
 describe('a scheduled payment that fails on its date', () => {
   it('declined: emails why, and is not retried automatically', async () => {
     const t = await newTenant(h);
-    const c = await customer(t, INSUFFICIENT);
+    const c = await customer(t, CARD_INSUFFICIENT);
     const inv = await postedInvoice(t, c.id, 6_000);
     const scheduled = await t.api.post('/api/v1/payments', {
       customer_id: c.id,
@@ -200,7 +178,7 @@ describe('a scheduled payment that fails on its date', () => {
 describe('the payment_failed email', () => {
   it('names the next retry date; a tenant template with the old placeholders still renders', async () => {
     const t = await newTenant(h);
-    const c = await customer(t, INSUFFICIENT);
+    const c = await customer(t, CARD_INSUFFICIENT);
     const on = await t.api.patch(`/api/v1/customers/${c.id}/autopay`, { enabled: true });
     expect(on.status, JSON.stringify(on.body)).toBe(200);
     await postedInvoice(t, c.id, 7_000);
@@ -248,21 +226,12 @@ describe('the payment_failed email', () => {
 });
 
 describe('retrying one failed payment from many requests at once', () => {
-  let t: TestTenant;
-
-  beforeAll(async () => {
-    t = await newTenant(h);
-    // A slow gateway widens the window in which the racing retries are in flight.
-    const settings = await t.api.put('/api/v1/gateway-settings', {
-      gateway: 'sandbox',
-      sandbox_latency_ms: 50,
-    });
-    expect(settings.status, JSON.stringify(settings.body)).toBe(200);
-  });
+  // A slow gateway widens the window in which the racing retries are in flight.
+  const t = useTenant(h, { sandboxLatencyMs: 50 });
 
   /** A manual payment of `amount` declined on an invoice of `total`; then the card is replaced. */
   async function failedThenFixed(total: number, amount: number) {
-    const c = await customer(t, INSUFFICIENT);
+    const c = await customer(t, CARD_INSUFFICIENT);
     const inv = await postedInvoice(t, c.id, total);
     const pay = await t.api.post('/api/v1/payments', {
       customer_id: c.id,

@@ -3,35 +3,19 @@
  * balance once; a crash between the gateway call and the commit is reconciled without a second
  * charge.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chargeAtGateway } from '../../src/modules/payments/record.js';
 import { reservePayment } from '../../src/modules/payments/service.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import {
-  balanceOf,
-  payingCustomer,
-  postedInvoice,
-  runDue,
-  tenantCtx,
-} from '../helpers/payments.js';
+import { useTenant } from '../helpers/app.js';
+import { postedInvoice } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import { balanceOf, payingCustomer, runDue, tenantCtx } from '../helpers/payments.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-let h: Harness;
-let t: TestTenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-  // A slow gateway widens the window in which the racing payments are in flight.
-  const settings = await t.api.put('/api/v1/gateway-settings', {
-    gateway: 'sandbox',
-    sandbox_latency_ms: 50,
-  });
-  expect(settings.status, JSON.stringify(settings.body)).toBe(200);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
+// A slow gateway widens the window in which the racing payments are in flight; each test has
+// its own tenant, so that the due work it runs is only its own.
+const t = useTenant(h, { each: true, sandboxLatencyMs: 50 });
 
 async function vaultCharges(key: string): Promise<number> {
   const row = await h.testDb.db.one<{ n: number }>(

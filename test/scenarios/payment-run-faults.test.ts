@@ -4,32 +4,23 @@
  * without making new ones; an invoice paid between the selection and the charge is skipped while
  * the rest of its batch is charged.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { processRunBatch } from '../../src/modules/paymentruns/batch.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { cardBody, newCustomer, saveMethod } from '../helpers/payment-methods.js';
-import { balanceOf, postedInvoice } from '../helpers/payments.js';
+import { useTenant } from '../helpers/app.js';
+import { postedInvoice } from '../helpers/billing.js';
+import { countRows, useHarness } from '../helpers/harness.js';
+import { autopayCustomer, balanceOf } from '../helpers/payments.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-let h: Harness;
-let t: TestTenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
+// Each test on its own tenant: a payment run takes every invoice due in its tenant.
+const t = useTenant(h, { each: true });
 
 async function autopayInvoices(n: number, amount: number): Promise<string[]> {
   const invoices: string[] = [];
   for (let i = 0; i < n; i++) {
-    const cus = await newCustomer(t);
-    await saveMethod(t, cus.id, cardBody());
-    const on = await t.api.patch(`/api/v1/customers/${cus.id}/autopay`, { enabled: true });
-    expect(on.status, JSON.stringify(on.body)).toBe(200);
-    invoices.push(await postedInvoice(t, cus.id, amount + i));
+    const { customerId } = await autopayCustomer(t);
+    invoices.push(await postedInvoice(t, customerId, amount + i));
   }
   return invoices;
 }
@@ -41,13 +32,7 @@ async function startRun(): Promise<string> {
   return run.body.id;
 }
 
-const vaultCharges = async () =>
-  (
-    await h.testDb.db.one<{ n: number }>(
-      'SELECT count(*)::int AS n FROM sandbox_vault_charges WHERE account_id = $1',
-      [t.id],
-    )
-  ).n;
+const vaultCharges = () => countRows(h, 'sandbox_vault_charges', t.id, 'account_id');
 
 const items = async (runId: string) =>
   (await t.api.get(`/api/v1/payment-runs/${runId}/items?limit=100`)).body.data as {

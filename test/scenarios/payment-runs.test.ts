@@ -3,41 +3,23 @@
  * declining card listed and retried, automatic retries that skip hard declines, the calendar,
  * and books that balance.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPaymentRunHere } from '../../src/modules/paymentruns/batch.js';
 import { runDuePaymentWorkHere } from '../../src/modules/paymentruns/schedule.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { created } from '../helpers/billing.js';
-import { cardBody, MASTERCARD, newCustomer, saveMethod } from '../helpers/payment-methods.js';
-import { draftInvoice, postedInvoice } from '../helpers/payments.js';
+import { newTenant, type TestTenant } from '../helpers/app.js';
+import { contact, draftInvoice, newCustomer, postedInvoice } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import {
+  CARD_DECLINED,
+  CARD_INSUFFICIENT,
+  cardBody,
+  MASTERCARD,
+  saveMethod,
+} from '../helpers/payment-methods.js';
+import { autopayCustomer } from '../helpers/payments.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-const INSUFFICIENT = '4000000000009995';
-const DECLINED = '4000000000000002';
-
-let h: Harness;
-let t: TestTenant;
-const c: Record<string, { id: string; inv: string }> = {};
-let ruleHosting: string;
-let runId: string;
-
-async function hostingInvoice(customerId: string, amount: number): Promise<string> {
-  const res = await t.api.post('/api/v1/invoices', {
-    customer_id: customerId,
-    lines: [{ description: 'Hosting (monthly)', amount }],
-  });
-  await created(t.api.post(`/api/v1/invoices/${res.body.id}/post`));
-  return res.body.id;
-}
-
-async function autopayCustomer(card: string, contact: string) {
-  const cus = await newCustomer(t);
-  await saveMethod(t, cus.id, cardBody(card));
-  await created(t.api.post(`/api/v1/customers/${cus.id}/contacts`, { name: 'AP', email: contact }));
-  const on = await t.api.patch(`/api/v1/customers/${cus.id}/autopay`, { enabled: true });
-  expect(on.status).toBe(200);
-  return cus.id;
-}
+const h = useHarness();
 
 const paymentsFor = (invoiceId: string) =>
   h.testDb.db.query<{ id: string; status: string; autopay_rule_id: string | null }>(
@@ -45,9 +27,13 @@ const paymentsFor = (invoiceId: string) =>
     [invoiceId],
   );
 
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
+/**
+ * A tenant of four customers, each with an invoice of its own: A pays by the first of two
+ * matching rules, B and C by simple autopay with cards that decline (soft, hard), D has no
+ * autopay. Each test plays the runs before its own on a world of its own.
+ */
+async function autopayWorld() {
+  const t = await newTenant(h);
   // A: two rules that both match its invoice; the first pays.
   const a = await newCustomer(t);
   const visa = await saveMethod(t, a.id, cardBody());
@@ -62,26 +48,38 @@ beforeAll(async () => {
       { name: 'Everything', payment_method_id: mc.id },
     ],
   });
-  ruleHosting = rules.body.rules[0].id;
-  c.a = { id: a.id, inv: await hostingInvoice(a.id, 12_000) };
+  expect(rules.status, JSON.stringify(rules.body)).toBe(200);
+  const ruleHosting: string = rules.body.rules[0].id;
+  const hosting = await postedInvoice(t, a.id, 12_000, { description: 'Hosting (monthly)' });
   await draftInvoice(t, a.id, 5_000);
   // B: simple autopay, a card that declines with insufficient funds (soft).
-  const b = await autopayCustomer(INSUFFICIENT, 'ap-b@example.com');
-  c.b = { id: b, inv: await postedInvoice(t, b, 7_000) };
+  const b = await autopayCustomer(t, CARD_INSUFFICIENT);
+  await contact(t, b.customerId, { name: 'AP', email: 'ap-b@example.com' });
   // C: simple autopay, a card the issuer declines (hard).
-  const cc = await autopayCustomer(DECLINED, 'ap-c@example.com');
-  c.c = { id: cc, inv: await postedInvoice(t, cc, 3_000) };
+  const cc = await autopayCustomer(t, CARD_DECLINED);
+  await contact(t, cc.customerId, { name: 'AP', email: 'ap-c@example.com' });
   // D: no autopay.
   const d = await newCustomer(t);
   await saveMethod(t, d.id, cardBody());
-  c.d = { id: d.id, inv: await postedInvoice(t, d.id, 9_000) };
-});
-afterAll(async () => {
-  await h?.close();
-});
+  const c = {
+    a: { id: a.id, inv: hosting },
+    b: { id: b.customerId, inv: await postedInvoice(t, b.customerId, 7_000) },
+    c: { id: cc.customerId, inv: await postedInvoice(t, cc.customerId, 3_000) },
+    d: { id: d.id, inv: await postedInvoice(t, d.id, 9_000) },
+  };
+  return { t, c, ruleHosting };
+}
+
+/** Starts a payment run and processes it here (no worker); the answer that started it. */
+async function paymentRun(t: TestTenant) {
+  const started = await t.api.post('/api/v1/payment-runs', {});
+  await runPaymentRunHere(h.testDb.db, h.clock, started.body.id);
+  return started;
+}
 
 describe('a payment run', () => {
   it('projects autopay payments on the calendar', async () => {
+    const { t, c, ruleHosting } = await autopayWorld();
     const cal = await t.api.get('/api/v1/calendar?from=2026-11-22&to=2026-12-31');
     expect(cal.status, JSON.stringify(cal.body)).toBe(200);
     expect(cal.body).toMatchObject({ count: 3, total: 22_000 });
@@ -99,11 +97,11 @@ describe('a payment run', () => {
   });
 
   it('charges posted invoices of autopay customers once, by the first matching rule', async () => {
-    const started = await t.api.post('/api/v1/payment-runs', {});
+    const { t, c, ruleHosting } = await autopayWorld();
+    const started = await paymentRun(t);
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     expect(started.body).toMatchObject({ status: 'running', progress: { total: 3 } });
-    runId = started.body.id;
-    await runPaymentRunHere(h.testDb.db, h.clock, runId);
+    const runId = started.body.id;
     const run = await t.api.get(`/api/v1/payment-runs/${runId}`);
     expect(run.body).toMatchObject({
       status: 'completed',
@@ -127,6 +125,8 @@ describe('a payment run', () => {
   });
 
   it('lists failures with the next retry, emails the contacts', async () => {
+    const { t, c } = await autopayWorld();
+    await paymentRun(t);
     const list = await t.api.get('/api/v1/payments/failed');
     const byCustomer = new Map(
       list.body.data.map((p: { customer_id: string }) => [p.customer_id, p]),
@@ -145,8 +145,9 @@ describe('a payment run', () => {
   });
 
   it('a second run charges nothing twice; retry-failed retries both now', async () => {
-    const again = await t.api.post('/api/v1/payment-runs', {});
-    await runPaymentRunHere(h.testDb.db, h.clock, again.body.id);
+    const { t, c } = await autopayWorld();
+    const runId = (await paymentRun(t)).body.id;
+    await paymentRun(t);
     expect((await paymentsFor(c.a?.inv as string)).length).toBe(1);
     const retried = await t.api.post(`/api/v1/payment-runs/${runId}/retry-failed`);
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);
@@ -160,6 +161,11 @@ describe('a payment run', () => {
   });
 
   it('retries automatically on the schedule, skipping the hard decline', async () => {
+    const { t, c } = await autopayWorld();
+    // The runs and retries of the tests before.
+    const runId = (await paymentRun(t)).body.id;
+    await paymentRun(t);
+    await t.api.post(`/api/v1/payment-runs/${runId}/retry-failed`);
     const count = async (cus: string) =>
       (await h.testDb.db.query(`SELECT 1 FROM payments WHERE customer_id = $1`, [cus])).length;
     const before = { b: await count(c.b?.id as string), c: await count(c.c?.id as string) };

@@ -4,90 +4,30 @@
  * charges what fell due; a bank debit it started then settles (or comes back) as the clock moves
  * on. Nothing here calls the due work directly.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Queue, startQueue } from '../../src/jobs/queue.js';
-import { startWorker, type Worker } from '../../src/jobs/worker.js';
+import { describe, expect, it } from 'vitest';
 import { PAYMENTS_DUE_QUEUE } from '../../src/modules/payments/jobs.js';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { cardBody, newCustomer, saveMethod, verifiedBank } from '../helpers/payment-methods.js';
-import { balanceOf, postedInvoice } from '../helpers/payments.js';
+import { advanceTo, useTenant } from '../helpers/app.js';
+import { newCustomer, postedInvoice } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import { cardBody, saveMethod, verifiedBank } from '../helpers/payment-methods.js';
+import { balanceOf, paymentOf, schedulePayment } from '../helpers/payments.js';
 import { expectBooksBalance } from '../helpers/verify.js';
+import { until } from '../helpers/wait.js';
 
-let h: Harness;
-let queue: Queue;
-let worker: Worker;
-let t: TestTenant;
-
-beforeAll(async () => {
-  h = await startHarness(); // every tenant's today: Sunday 2026-11-22
-  queue = await startQueue(h.testDb.db, {
-    schema: h.testDb.schema && `${h.testDb.schema}_jobs`,
-    pollingIntervalSeconds: 0.5,
-  });
-  worker = await startWorker({
-    db: h.testDb.db,
-    clock: h.clock,
-    queue,
-    email: { smtpUrl: null, from: 'billing@billow.test' },
-    sweepIntervalMs: 60_000,
-  });
+// Every tenant's today: Sunday 2026-11-22.
+const h = useHarness({
+  worker: { email: { from: 'billing@billow.test' }, sweepIntervalMs: 60_000 },
 });
-afterAll(async () => {
-  await worker?.stop();
-  await queue?.stop();
-  if (h?.testDb.schema && queue) {
-    await h.testDb.db.exec(`DROP SCHEMA IF EXISTS ${queue.schema} CASCADE`);
-  }
-  await h?.close();
-});
-beforeEach(async () => {
-  t = await newTenant(h);
-});
+const t = useTenant(h, { each: true });
 
 /** Polls until `probe` gives a value (generous: two cores shared with other test runs). */
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  ms = 60_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-async function payment(id: string) {
-  const res = await t.api.get(`/api/v1/payments/${id}`);
-  expect(res.status).toBe(200);
-  return res.body;
-}
-
-async function advanceTo(date: string) {
-  const res = await t.api.post('/api/v1/clock/advance', { to: date });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  expect(res.body.today).toBe(date);
-}
-
-async function schedule(customerId: string, methodId: string, amount: number, date: string) {
-  const res = await t.api.post('/api/v1/payments', {
-    customer_id: customerId,
-    payment_method_id: methodId,
-    amount,
-    scheduled_for: date,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  expect(res.body).toMatchObject({ status: 'scheduled', scheduled_for: date });
-  return res.body.id as string;
-}
+const waitFor = <T>(what: string, probe: () => Promise<T>) =>
+  until(probe, { what, timeoutMs: 60_000, intervalMs: 200 });
 
 /** The payments-due jobs sent for the tenant, with their states. */
 function dueJobs(tenantId: string) {
   return h.testDb.db.query<{ state: string }>(
-    `SELECT state::text AS state FROM ${queue.schema}.job
+    `SELECT state::text AS state FROM ${h.queue.schema}.job
       WHERE name = $1 AND data->>'tenantId' = $2 ORDER BY created_on`,
     [PAYMENTS_DUE_QUEUE, tenantId],
   );
@@ -98,20 +38,20 @@ describe('a scheduled card payment through the worker', () => {
     const cus = await newCustomer(t);
     const card = await saveMethod(t, cus.id, cardBody());
     const inv = await postedInvoice(t, cus.id, 4500);
-    const id = await schedule(cus.id, card.id, 4500, '2026-11-25');
+    const id = await schedulePayment(t, cus.id, card.id, 4500, '2026-11-25');
 
     // A day early: the job runs and finds nothing due.
-    await advanceTo('2026-11-24');
-    await until('the first due job', async () => {
+    await advanceTo(t, '2026-11-24');
+    await waitFor('the first due job', async () => {
       const jobs = await dueJobs(t.id);
       return jobs.length === 1 && jobs[0]?.state === 'completed';
     });
-    expect(await payment(id)).toMatchObject({ status: 'scheduled', amount: 4500 });
+    expect(await paymentOf(t, id)).toMatchObject({ status: 'scheduled', amount: 4500 });
 
-    await advanceTo('2026-11-25');
+    await advanceTo(t, '2026-11-25');
     // Between the worker's two transactions the payment is pending: wait for the outcome.
-    const paid = await until('the worker to charge it', async () => {
-      const p = await payment(id);
+    const paid = await waitFor('the worker to charge it', async () => {
+      const p = await paymentOf(t, id);
       return p.status === 'scheduled' || p.status === 'pending' ? null : p;
     });
     expect(paid).toMatchObject({
@@ -123,7 +63,7 @@ describe('a scheduled card payment through the worker', () => {
     expect(paid.gateway_charge_id).toBeTruthy();
     expect(await balanceOf(t, inv)).toBe(0);
     expect((await t.api.get(`/api/v1/invoices/${inv}`)).body.status).toBe('paid');
-    await until('the second due job to complete', async () => {
+    await waitFor('the second due job to complete', async () => {
       const jobs = await dueJobs(t.id);
       return jobs.length === 2 && jobs.every((j) => j.state === 'completed');
     });
@@ -136,12 +76,12 @@ describe('a scheduled bank debit through the worker (ACH)', () => {
     const cus = await newCustomer(t);
     const bank = await verifiedBank(t, cus.id);
     const inv = await postedInvoice(t, cus.id, 3300);
-    const id = await schedule(cus.id, bank.id, 3300, '2026-11-27');
+    const id = await schedulePayment(t, cus.id, bank.id, 3300, '2026-11-27');
 
-    await advanceTo('2026-11-27'); // a Friday
+    await advanceTo(t, '2026-11-27'); // a Friday
     // Started: the gateway took the debit (pending until it settles).
-    const started = await until('the worker to start the debit', async () => {
-      const p = await payment(id);
+    const started = await waitFor('the worker to start the debit', async () => {
+      const p = await paymentOf(t, id);
       const inFlight = p.status === 'pending' && !p.gateway_charge_id;
       return p.status === 'scheduled' || inFlight ? null : p;
     });
@@ -156,16 +96,16 @@ describe('a scheduled bank debit through the worker (ACH)', () => {
     const summary = await t.api.get(`/api/v1/invoices/${inv}/summary`);
     expect(summary.body.payment_pending).toBe(true);
 
-    await advanceTo('2026-12-01');
-    const settled = await until('the debit to settle', async () => {
-      const p = await payment(id);
+    await advanceTo(t, '2026-12-01');
+    const settled = await waitFor('the debit to settle', async () => {
+      const p = await paymentOf(t, id);
       return p.status === 'pending' ? null : p;
     });
     expect(settled.status).toBe('succeeded');
     expect(settled.settled_at).toBeTruthy();
     expect(await balanceOf(t, inv)).toBe(0);
     expect((await t.api.get(`/api/v1/invoices/${inv}`)).body.status).toBe('paid');
-    await until('the due jobs to complete', async () => {
+    await waitFor('the due jobs to complete', async () => {
       const jobs = await dueJobs(t.id);
       return jobs.length === 2 && jobs.every((j) => j.state === 'completed');
     });
@@ -176,15 +116,15 @@ describe('a scheduled bank debit through the worker (ACH)', () => {
     const cus = await newCustomer(t);
     const bank = await verifiedBank(t, cus.id, '000111111116');
     const inv = await postedInvoice(t, cus.id, 2100);
-    const id = await schedule(cus.id, bank.id, 2100, '2026-11-24');
-    await advanceTo('2026-11-24');
-    await until('the worker to start the debit', async () => {
-      const p = await payment(id);
+    const id = await schedulePayment(t, cus.id, bank.id, 2100, '2026-11-24');
+    await advanceTo(t, '2026-11-24');
+    await waitFor('the worker to start the debit', async () => {
+      const p = await paymentOf(t, id);
       return p.status === 'pending' && p.gateway_charge_id ? p : null;
     });
-    await advanceTo('2026-11-30');
-    const back = await until('the return', async () => {
-      const p = await payment(id);
+    await advanceTo(t, '2026-11-30');
+    const back = await waitFor('the return', async () => {
+      const p = await paymentOf(t, id);
       return p.status === 'pending' ? null : p;
     });
     expect(back).toMatchObject({ status: 'returned', return_code: 'R01' });

@@ -4,73 +4,48 @@
  * that settle and that come back (R01, R10); refund part then all; an external check. Every
  * scenario ends with the books balancing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, newTenant, startHarness, type TestTenant } from '../helpers/app.js';
-import { cardBody, newCustomer, saveMethod, verifiedBank } from '../helpers/payment-methods.js';
-import { balanceOf, postedInvoice, runDue } from '../helpers/payments.js';
+import { describe, expect, it } from 'vitest';
+import { advance, useTenant } from '../helpers/app.js';
+import { contact, newCustomer, postedInvoice } from '../helpers/billing.js';
+import { useHarness } from '../helpers/harness.js';
+import {
+  BANK_R01,
+  BANK_R10,
+  cardBody,
+  saveMethod,
+  verifiedBank,
+} from '../helpers/payment-methods.js';
+import { balanceOf, emailsOf, pay, runDue } from '../helpers/payments.js';
 import { expectBooksBalance } from '../helpers/verify.js';
 
-let h: Harness;
-let t: TestTenant;
+const h = useHarness();
+// Each scenario on its own tenant: its own clock (today 2026-11-22) and its own due work.
+const t = useTenant(h, { each: true });
 
-beforeAll(async () => {
-  h = await startHarness();
-  t = await newTenant(h);
-});
-afterAll(async () => {
-  await h?.close();
-});
-
+/** A customer whose billing contact gets receipts and failure notices. */
 async function customerWithContact() {
   const cus = await newCustomer(t);
-  const contact = await t.api.post(`/api/v1/customers/${cus.id}/contacts`, {
-    name: 'Avery Payer',
-    email: `ap-${cus.id}@example.com`,
-  });
-  expect(contact.status, JSON.stringify(contact.body)).toBe(201);
+  await contact(t, cus.id, { name: 'Avery Payer', email: `ap-${cus.id}@example.com` });
   return cus.id;
-}
-
-async function emailsOf(customerId: string, kind: string) {
-  return h.testDb.db.query<{ subject: string; body_text: string }>(
-    'SELECT subject, body_text FROM emails WHERE tenant_id = $1 AND customer_id = $2 AND kind = $3',
-    [t.id, customerId, kind],
-  );
-}
-
-async function pay(customerId: string, methodId: string, amount: number, extra: object = {}) {
-  const res = await t.api.post('/api/v1/payments', {
-    customer_id: customerId,
-    payment_method_id: methodId,
-    amount,
-    ...extra,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-}
-
-async function advance(days: number) {
-  const res = await t.api.post('/api/v1/clock/advance', { days });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
 describe('paying invoices', () => {
   it('pays several invoices partially, oldest first, and sends a receipt', async () => {
     const cus = await customerWithContact();
     const pm = await saveMethod(t, cus, cardBody());
-    const a = await postedInvoice(t, cus, 1000, '2026-11-01');
-    const b = await postedInvoice(t, cus, 2000, '2026-11-05');
-    const c = await postedInvoice(t, cus, 3000, '2026-11-09');
-    const p = await pay(cus, pm.id, 2500);
+    const a = await postedInvoice(t, cus, 1000, { date: '2026-11-01' });
+    const b = await postedInvoice(t, cus, 2000, { date: '2026-11-05' });
+    const c = await postedInvoice(t, cus, 3000, { date: '2026-11-09' });
+    const p = await pay(t, cus, pm.id, 2500);
     expect(p.applications).toEqual([
       { invoice_id: a, amount: 1000 },
       { invoice_id: b, amount: 1500 },
     ]);
-    await pay(cus, pm.id, 1000, { allocations: [{ invoice_id: c, amount: 1000 }] });
+    await pay(t, cus, pm.id, 1000, { allocations: [{ invoice_id: c, amount: 1000 }] });
     expect([await balanceOf(t, a), await balanceOf(t, b), await balanceOf(t, c)]).toEqual([
       0, 500, 2000,
     ]);
-    const receipts = await emailsOf(cus, 'receipt');
+    const receipts = await emailsOf(h, t, cus, 'receipt');
     expect(receipts).toHaveLength(2);
     expect(receipts[0]?.subject).toContain('$25.00');
     await expectBooksBalance(h, t.id);
@@ -80,13 +55,13 @@ describe('paying invoices', () => {
     const cus = await customerWithContact();
     const pm = await saveMethod(t, cus, cardBody());
     const inv = await postedInvoice(t, cus, 5000);
-    const sched = await pay(cus, pm.id, 5000, { scheduled_for: '2026-11-25' });
-    const manual = await pay(cus, pm.id, 2000);
+    const sched = await pay(t, cus, pm.id, 5000, { scheduled_for: '2026-11-25' });
+    const manual = await pay(t, cus, pm.id, 2000);
     expect(manual.adjusted_scheduled).toEqual([
       { id: sched.id, old_amount: 5000, new_amount: 3000 },
     ]);
     expect((await runDue(h, t)).ran).toBe(0);
-    await advance(3);
+    await advance(t, 3);
     const due = await runDue(h, t);
     expect(due.ran).toBe(1);
     const ran = await t.api.get(`/api/v1/payments/${sched.id}`);
@@ -103,7 +78,7 @@ describe('paying invoices', () => {
     const cus = await customerWithContact();
     const pm = await saveMethod(t, cus, cardBody());
     const inv = await postedInvoice(t, cus, 800);
-    const sched = await pay(cus, pm.id, 800, { scheduled_for: '2026-12-30' });
+    const sched = await pay(t, cus, pm.id, 800, { scheduled_for: '2026-12-30' });
     const check = await t.api.post('/api/v1/payments/external', {
       customer_id: cus,
       method: 'check',
@@ -122,14 +97,14 @@ describe('paying invoices', () => {
     const cus = await customerWithContact();
     const pm = await saveMethod(t, cus, cardBody('4000000000009995'));
     const inv = await postedInvoice(t, cus, 1500);
-    const p = await pay(cus, pm.id, 1500);
+    const p = await pay(t, cus, pm.id, 1500);
     expect(p).toMatchObject({ status: 'failed', decline_code: 'insufficient_funds' });
     expect(p.failure_message).toBeTruthy();
     expect(await balanceOf(t, inv)).toBe(1500);
     const declined = await saveMethod(t, cus, cardBody('4000000000000002'));
-    expect((await pay(cus, declined.id, 1500)).decline_code).toBe('card_declined');
+    expect((await pay(t, cus, declined.id, 1500)).decline_code).toBe('card_declined');
     const ok = await saveMethod(t, cus, cardBody());
-    expect((await pay(cus, ok.id, 1500)).status).toBe('succeeded');
+    expect((await pay(t, cus, ok.id, 1500)).status).toBe('succeeded');
     await expectBooksBalance(h, t.id);
   });
 });
@@ -139,7 +114,7 @@ describe('bank debits (ACH)', () => {
     const cus = await customerWithContact();
     const bank = await verifiedBank(t, cus);
     const inv = await postedInvoice(t, cus, 4200);
-    const p = await pay(cus, bank.id, 4200);
+    const p = await pay(t, cus, bank.id, 4200);
     expect(p.status).toBe('pending');
     expect(p.expected_settlement_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(await balanceOf(t, inv)).toBe(4200);
@@ -153,11 +128,11 @@ describe('bank debits (ACH)', () => {
       amount: 1,
     });
     expect(other.body.error.code).toBe('amount_exceeds_balance');
-    await advance(5);
+    await advance(t, 5);
     const settled = await t.api.get(`/api/v1/payments/${p.id}`);
     expect(settled.body.status).toBe('succeeded');
     expect(await balanceOf(t, inv)).toBe(0);
-    expect(await emailsOf(cus, 'receipt')).toHaveLength(1);
+    expect(await emailsOf(h, t, cus, 'receipt')).toHaveLength(1);
     await expectBooksBalance(h, t.id);
   });
 
@@ -165,8 +140,8 @@ describe('bank debits (ACH)', () => {
     const cus = await customerWithContact();
     const bank = await verifiedBank(t, cus);
     const inv = await postedInvoice(t, cus, 2600);
-    const p = await pay(cus, bank.id, 2600);
-    await advance(5);
+    const p = await pay(t, cus, bank.id, 2600);
+    await advance(t, 5);
     const settled = await t.api.get(`/api/v1/payments/${p.id}`);
     expect(settled.body.status).toBe('succeeded');
     const early = await t.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 600 });
@@ -176,7 +151,7 @@ describe('bank debits (ACH)', () => {
     const unchanged = await t.api.get(`/api/v1/payments/${p.id}`);
     expect(unchanged.body).toMatchObject({ status: 'succeeded', amount_refunded: 0, refunds: [] });
     expect(await balanceOf(t, inv)).toBe(0);
-    await advance(11);
+    await advance(t, 11);
     const later = await t.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 600 });
     expect(later.status, JSON.stringify(later.body)).toBe(201);
     expect(later.body).toMatchObject({ status: 'succeeded', amount_refunded: 600 });
@@ -186,16 +161,16 @@ describe('bank debits (ACH)', () => {
 
   it('comes back R01: returned, the invoice reopens, the customer is told', async () => {
     const cus = await customerWithContact();
-    const bank = await verifiedBank(t, cus, '000111111116');
+    const bank = await verifiedBank(t, cus, BANK_R01);
     const inv = await postedInvoice(t, cus, 3100);
-    const p = await pay(cus, bank.id, 3100);
+    const p = await pay(t, cus, bank.id, 3100);
     expect(p.status).toBe('pending');
-    await advance(5);
+    await advance(t, 5);
     const returned = await t.api.get(`/api/v1/payments/${p.id}`);
     expect(returned.body).toMatchObject({ status: 'returned', return_code: 'R01' });
     expect(returned.body.returned_at).not.toBeNull();
     expect(await balanceOf(t, inv)).toBe(3100);
-    const notices = await emailsOf(cus, 'payment_failed');
+    const notices = await emailsOf(h, t, cus, 'payment_failed');
     expect(notices).toHaveLength(1);
     expect(notices[0]?.body_text).toContain('R01');
     await expectBooksBalance(h, t.id);
@@ -203,13 +178,13 @@ describe('bank debits (ACH)', () => {
 
   it('settles, then comes back R10 days later: the invoice reopens', async () => {
     const cus = await customerWithContact();
-    const bank = await verifiedBank(t, cus, '000222222227');
+    const bank = await verifiedBank(t, cus, BANK_R10);
     const inv = await postedInvoice(t, cus, 2700);
-    const p = await pay(cus, bank.id, 2700);
-    await advance(4);
+    const p = await pay(t, cus, bank.id, 2700);
+    await advance(t, 4);
     expect((await t.api.get(`/api/v1/payments/${p.id}`)).body.status).toBe('succeeded');
     expect(await balanceOf(t, inv)).toBe(0);
-    await advance(7);
+    await advance(t, 7);
     const back = await t.api.get(`/api/v1/payments/${p.id}`);
     expect(back.body).toMatchObject({ status: 'returned', return_code: 'R10' });
     expect(await balanceOf(t, inv)).toBe(2700);
@@ -224,7 +199,7 @@ describe('refunds and external payments', () => {
     const cus = await customerWithContact();
     const pm = await saveMethod(t, cus, cardBody());
     const inv = await postedInvoice(t, cus, 6000);
-    const p = await pay(cus, pm.id, 6000);
+    const p = await pay(t, cus, pm.id, 6000);
     const part = await t.api.post(`/api/v1/payments/${p.id}/refunds`, {
       amount: 1000,
       reason: 'discount',
@@ -257,7 +232,7 @@ describe('refunds and external payments', () => {
     expect(history.body.data).toMatchObject([
       { id: res.body.id, method_type: 'check', reference: '5521' },
     ]);
-    expect(await emailsOf(cus, 'receipt')).toHaveLength(1);
+    expect(await emailsOf(h, t, cus, 'receipt')).toHaveLength(1);
     await expectBooksBalance(h, t.id);
   });
 });
