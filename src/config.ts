@@ -21,6 +21,7 @@ const Env = z.object({
     .toLowerCase()
     .pipe(z.enum(['', '0', '1', 'false', 'true'], 'must be 1, true, 0 or false'))
     .default(''),
+  BILLOW_WEB_DIR: z.string().optional(),
 });
 
 export interface Config {
@@ -39,6 +40,8 @@ export interface Config {
    * to make the worker POST into the network Billow runs in.
    */
   webhooksAllowPrivate: boolean;
+  /** The built web apps (default web/dist of this checkout). */
+  webDir?: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,5 +60,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.BILLOW_SMTP_URL || undefined,
     emailFrom: e.BILLOW_EMAIL_FROM,
     webhooksAllowPrivate: ['1', 'true'].includes(e.BILLOW_WEBHOOKS_ALLOW_PRIVATE),
+    webDir: e.BILLOW_WEB_DIR || undefined,
   };
 }

@@ -4,6 +4,7 @@ import { systemClock } from './core/clock.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { buildApp } from './http/app.js';
+import { DEFAULT_WEB_DIR } from './http/web.js';
 import { startQueue } from './jobs/queue.js';
 import { startWorker } from './jobs/worker.js';
 import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
@@ -28,6 +29,7 @@ export async function startServer(
       clock: systemClock,
       logLevel: config.logLevel,
       webhooksAllowPrivate: config.webhooksAllowPrivate,
+      webDir: config.webDir ?? DEFAULT_WEB_DIR,
     });
     const url = await app.listen({ port: config.port, host: config.host });
     const webhooks = { allowPrivate: config.webhooksAllowPrivate };

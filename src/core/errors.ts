@@ -59,6 +59,12 @@ export const ERRORS = {
     message: 'This email belongs to several tenants; say which with tenant_id.',
     when: 'a login whose email matches staff users in more than one tenant',
   },
+  csrf_failed: {
+    status: 403,
+    message:
+      'This request needs the X-CSRF-Token of your session from the same origin; reload the page.',
+    when: 'a state-changing request with a session cookie lacks the CSRF token or comes from another origin',
+  },
   forbidden: {
     status: 403,
     message: 'Your role does not allow this action.',

@@ -23,6 +23,7 @@ import type { Db } from '../db/db.js';
 import { registerAuth } from './auth.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerRoutes } from './routes.js';
+import { registerWeb } from './web.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -48,6 +49,8 @@ export interface AppOptions {
    * (BILLOW_WEBHOOKS_ALLOW_PRIVATE; default false: such URLs are refused).
    */
   webhooksAllowPrivate?: boolean;
+  /** Serve the built web apps from this directory (web/dist); without it, the API only. */
+  webDir?: string;
 }
 
 /** Long runs of digits (with spaces or dashes, or their %20) in a URL, for the logs. */
@@ -165,5 +168,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
       }),
     { prefix: '/api/v1' },
   );
+  if (options.webDir) await registerWeb(app, { dir: options.webDir });
   return app;
 }

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   smtp?: boolean;
   /** The job queue on the test database (`h.queue`), with no handlers: the file adds its own. */
   queue?: boolean;
+  /** Serve built web apps from this directory (`webDir` of buildApp). */
+  webDir?: string;
   /** The job queue and the worker with every handler of Billow (`h.queue`, `h.worker`). */
   worker?: boolean | WorkerTuning;
 }
@@ -92,6 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(logStream && { logStream }),
       loginRateLimit: options.loginRateLimit ?? 1000,
       webhooksAllowPrivate: options.webhooksAllowPrivate ?? false,
+      ...(options.webDir && { webDir: options.webDir }),
     });
     stack.push(() => app.close());
     await app.ready();

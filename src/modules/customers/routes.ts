@@ -39,6 +39,7 @@ export async function customerRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['customers'],
+        operationId: 'listCustomers',
         summary: 'Customers newest first; q searches name, number and billing email',
         querystring: CustomerListQuery,
         response: { 200: CustomerPage },

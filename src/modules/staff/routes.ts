@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { SESSION_COOKIE } from '../../http/auth.js';
-import { IdParams } from '../../http/schemas.js';
+import { checkOrigin, csrfTokenFor, SESSION_COOKIE } from '../../http/auth.js';
+import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
+import { PERMISSIONS } from './roles.js';
 import {
   createApiKey,
   createStaff,
+  currentStaff,
   listApiKeys,
   listStaff,
   login,
@@ -18,6 +20,19 @@ const Me = z.object({
   tenant_id: z.string(),
   role: z.string(),
   actor: z.object({ type: z.string(), id: z.string().nullable() }),
+  staff: StaffView.nullable().describe('The signed-in staff member; null for an API key'),
+  tenant: z.object({
+    id: z.string(),
+    name: z.string(),
+    mode: z.enum(['sandbox', 'live']),
+    time_zone: z.string().describe('IANA zone every business date of the tenant is in'),
+    currency: z.string(),
+  }),
+  permissions: z.array(z.enum(PERMISSIONS)),
+  csrf_token: z
+    .string()
+    .nullable()
+    .describe('Send as X-CSRF-Token on state-changing requests of this cookie session'),
 });
 
 export async function staffRoutes(app: App, opts: { loginRateLimit: number }): Promise<void> {
@@ -26,16 +41,28 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       config: { auth: 'public', rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
       schema: {
+        operationId: 'loginStaff',
         tags: ['auth'],
         summary: 'Staff login; sets the session cookie',
         security: [],
         body: Login,
         response: {
-          200: z.object({ staff: StaffView, tenant_id: z.string(), expires_at: z.string() }),
+          200: z.object({
+            staff: StaffView,
+            tenant_id: z.string(),
+            expires_at: z.string(),
+            csrf_token: z.string().describe('Send as X-CSRF-Token on state-changing requests'),
+          }),
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+          429: ErrorResponse,
         },
       },
     },
     async (req, reply) => {
+      // A page on another site must not sign a browser in to an account of its choosing.
+      checkOrigin(req);
       const db = req.server.db;
       const session = await login(db, req.server.clock, req.body);
       reply.setCookie(SESSION_COOKIE, session.token, {
@@ -49,23 +76,59 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         staff: session.staff,
         tenant_id: session.tenantId,
         expires_at: session.expiresAt.toISOString(),
+        csrf_token: csrfTokenFor(session.token),
       };
     },
   );
   app.post(
     '/auth/logout',
-    { config: { auth: 'public' }, schema: { tags: ['auth'], summary: 'End the session' } },
+    {
+      config: { auth: 'public' },
+      schema: {
+        operationId: 'logoutStaff',
+        tags: ['auth'],
+        summary: 'End the session',
+        security: [],
+        response: { 204: z.null().describe('Signed out'), 403: ErrorResponse },
+      },
+    },
     async (req, reply) => {
+      checkOrigin(req);
       const token = req.cookies[SESSION_COOKIE];
       if (token) await logout(req.server.db, req.server.clock, token);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
   app.get(
     '/auth/me',
-    { schema: { tags: ['auth'], summary: 'Who is calling', response: { 200: Me } } },
-    (req) => ({ tenant_id: req.ctx.tenant.id, role: req.ctx.role, actor: req.ctx.actor }),
+    {
+      schema: {
+        operationId: 'getMe',
+        tags: ['auth'],
+        summary: 'Who is calling: the staff member, the tenant, the permissions',
+        response: { 200: Me, 401: ErrorResponse },
+      },
+    },
+    async (req) => {
+      const { tenant } = req.ctx;
+      const token = req.headers.authorization ? undefined : req.cookies[SESSION_COOKIE];
+      return {
+        tenant_id: tenant.id,
+        role: req.ctx.role,
+        actor: req.ctx.actor,
+        staff: await currentStaff(req.ctx),
+        tenant: {
+          id: tenant.id,
+          name: tenant.name,
+          mode: tenant.mode,
+          time_zone: tenant.timeZone,
+          currency: tenant.currency,
+        },
+        permissions: PERMISSIONS.filter((p) => req.ctx.permissions.has(p)),
+        csrf_token: token ? csrfTokenFor(token) : null,
+      };
+    },
   );
 
   app.get(
