@@ -15,6 +15,13 @@ const Env = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   BILLOW_EMAIL_FROM: z.email().default('billing@localhost'),
+  BILLOW_PUBLIC_URL: z
+    .string()
+    .regex(
+      /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/,
+      'must be an http:// or https:// URL without query',
+    )
+    .optional(),
   BILLOW_WEBHOOKS_ALLOW_PRIVATE: z
     .string()
     .trim()
@@ -39,6 +46,11 @@ export interface Config {
    * to make the worker POST into the network Billow runs in.
    */
   webhooksAllowPrivate: boolean;
+  /**
+   * The address people reach Billow at (https://billing.example.com), used in the links emails
+   * carry (/portal/accept?token=…). Undefined: the address the server listens on.
+   */
+  publicUrl: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,5 +69,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.BILLOW_SMTP_URL || undefined,
     emailFrom: e.BILLOW_EMAIL_FROM,
     webhooksAllowPrivate: ['1', 'true'].includes(e.BILLOW_WEBHOOKS_ALLOW_PRIVATE),
+    publicUrl: e.BILLOW_PUBLIC_URL ? e.BILLOW_PUBLIC_URL.replace(/\/+$/, '') : undefined,
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { SESSION_COOKIE } from '../../http/auth.js';
+import { setCsrfCookie } from '../../http/csrf.js';
 import { IdParams } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
 import {
@@ -31,7 +32,16 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         security: [],
         body: Login,
         response: {
-          200: z.object({ staff: StaffView, tenant_id: z.string(), expires_at: z.string() }),
+          200: z.object({
+            staff: StaffView,
+            tenant_id: z.string(),
+            expires_at: z.string(),
+            csrf_token: z
+              .string()
+              .describe(
+                'Send in X-CSRF-Token with every POST, PATCH, PUT or DELETE of this session',
+              ),
+          }),
         },
       },
     },
@@ -45,10 +55,15 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         secure: req.protocol === 'https',
         expires: session.expiresAt,
       });
+      const csrf = setCsrfCookie(req, reply, session.token, {
+        expires: session.expiresAt,
+        sameSite: 'strict',
+      });
       return {
         staff: session.staff,
         tenant_id: session.tenantId,
         expires_at: session.expiresAt.toISOString(),
+        csrf_token: csrf,
       };
     },
   );
