@@ -167,6 +167,44 @@ describe('scoping', () => {
   });
 });
 
+describe('child accounts', () => {
+  it('shows a parent’s contact its children’s records, never a child’s contact its parent’s', async () => {
+    const parent = await newCustomer(t, { name: 'Parent Co' });
+    const child = await newCustomer(t, { name: 'Child Co', parent_id: parent.id });
+    const parentInvoice = await postedInvoice(t, parent.id, 1_000);
+    const childInvoice = await postedInvoice(t, child.id, 2_000);
+    const up = await portalContact(h, t, { customerId: parent.id });
+    const down = await portalContact(h, t, { customerId: child.id });
+
+    const me = await up.portal.get('/api/v1/portal/me');
+    expect(me.body.children).toEqual([
+      { id: child.id, name: 'Child Co', number: child.number, parent_id: parent.id },
+    ]);
+    const dash = await up.portal.get('/api/v1/portal/dashboard');
+    expect(dash.body).toMatchObject({ balance: 1_000, children: { count: 1, balance: 2_000 } });
+    const own = await up.portal.get('/api/v1/portal/invoices');
+    expect(own.body.data.map((i: { id: string }) => i.id)).toEqual([parentInvoice]);
+    const theirs = await up.portal.get(`/api/v1/portal/invoices?customer_id=${child.id}`);
+    expect(theirs.body.data.map((i: { id: string }) => i.id)).toEqual([childInvoice]);
+    expect((await up.portal.get(`/api/v1/portal/invoices/${childInvoice}`)).status).toBe(200);
+    expect((await up.portal.get(`/api/v1/portal/payments?customer_id=${child.id}`)).status).toBe(
+      200,
+    );
+
+    expect((await down.portal.get('/api/v1/portal/me')).body.children).toEqual([]);
+    const refused = await down.portal.get(`/api/v1/portal/invoices?customer_id=${parent.id}`);
+    expect(refused.body.error.code).toBe('portal_not_found');
+    for (const url of [
+      `/api/v1/portal/invoices/${parentInvoice}`,
+      `/api/v1/portal/payments?customer_id=${parent.id}`,
+      `/api/v1/portal/credits?customer_id=${parent.id}`,
+      `/api/v1/portal/upcoming?customer_id=${parent.id}`,
+    ]) {
+      expect((await down.portal.get(url)).status, url).toBe(404);
+    }
+  });
+});
+
 describe('the contact profile (I4)', () => {
   it('refuses, naming the permission, instead of showing an empty list', async () => {
     const customer = await newCustomer(t);

@@ -52,6 +52,16 @@ export const PortalMe = z.object({
   login_email: z.string(),
   contact: z.object({ id: z.string(), name: z.string(), email: z.string() }),
   customer: z.object({ id: z.string(), name: z.string(), number: z.string() }),
+  children: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        number: z.string(),
+        parent_id: z.string().nullable(),
+      }),
+    )
+    .describe('Child accounts whose records this account sees (customer_id filters)'),
   tenant: z.object({
     name: z.string(),
     time_zone: z.string(),
@@ -64,9 +74,12 @@ export const PortalMe = z.object({
 export const PortalDashboard = z.object({
   currency: z.literal('USD'),
   time_zone: z.string().describe('The tenant’s time zone, in which every date is given'),
-  balance: z.number().describe('Open balance of posted invoices (children included)'),
+  balance: z.number().describe('Open balance of the account’s own posted invoices'),
   past_due: z.number(),
   open_invoice_count: z.number(),
+  children: z
+    .object({ count: z.number(), balance: z.number(), past_due: z.number() })
+    .describe('The child accounts rolled up (A3); their records are under customer_id filters'),
   credits_available: z
     .number()
     .nullable()
@@ -84,9 +97,21 @@ const PORTAL_STATUSES = INVOICE_STATUSES.filter((s) => s !== 'draft') as [
   ...Exclude<(typeof INVOICE_STATUSES)[number], 'draft'>[],
 ];
 
+const ChildFilter = z
+  .string()
+  .min(1)
+  .max(64)
+  .optional()
+  .describe(
+    'A child account of the open account (see children in /portal/me); default the account itself',
+  );
+
 export const PortalInvoiceQuery = ListQuery.extend({
   status: z.enum(PORTAL_STATUSES).optional(),
+  customer_id: ChildFilter,
 });
+export const PortalPaymentQuery = ListQuery.extend({ customer_id: ChildFilter });
+export const PortalUpcomingQuery = z.strictObject({ customer_id: ChildFilter });
 
 // Accounting-sync and bill-run bookkeeping are the tenant's business, not the customer's.
 export const PortalInvoiceSummary = InvoiceSummary.omit({
@@ -149,7 +174,10 @@ export const PortalPaymentPage = z.object({
   next_cursor: z.string().nullable(),
 });
 
-export const PortalCreditsQuery = z.strictObject({ type: z.enum(CREDIT_TYPES).default('all') });
+export const PortalCreditsQuery = z.strictObject({
+  type: z.enum(CREDIT_TYPES).default('all'),
+  customer_id: ChildFilter,
+});
 export const PortalCredits = CreditsView;
 
 export const PortalUpcoming = z.object({

@@ -26,7 +26,9 @@ import {
   PortalLogin,
   PortalMe,
   PortalPaymentPage,
+  PortalPaymentQuery,
   PortalUpcoming,
+  PortalUpcomingQuery,
   portalErrors,
   ResetPassword,
   SignedIn,
@@ -344,10 +346,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
         operationId: 'portalListPayments',
         tags,
         summary: 'Payments of the account, newest first (needs view_payments)',
-        querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(25),
-          cursor: z.string().max(64).optional(),
-        }),
+        querystring: PortalPaymentQuery,
         response: { 200: PortalPaymentPage, ...portalErrors },
       },
     },
@@ -364,7 +363,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
         response: { 200: PortalCredits, ...portalErrors },
       },
     },
-    (req) => portalCredits(caller(req), req.query.type),
+    (req) => portalCredits(caller(req), req.query),
   );
   app.get(
     `${PREFIX}/upcoming`,
@@ -373,9 +372,10 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
         operationId: 'portalGetUpcomingInvoice',
         tags,
         summary: 'An estimate of the next invoice, as of now (needs view_invoices)',
+        querystring: PortalUpcomingQuery,
         response: { 200: PortalUpcoming, ...portalErrors },
       },
     },
-    (req) => portalUpcoming(caller(req)),
+    (req) => portalUpcoming(caller(req), req.query),
   );
 }

@@ -10,7 +10,7 @@ import { upcomingInvoice } from '../billruns/upcoming.js';
 import type { ContactPermission } from '../contacts/model.js';
 import type { Ctx } from '../context.js';
 import { customerCredits } from '../credits/view.js';
-import { getCustomer } from '../customers/service.js';
+import { customerHierarchy, getCustomer } from '../customers/service.js';
 import { loadInvoiceDocument } from '../invoices/delivery.js';
 import { listInvoices } from '../invoices/list.js';
 import type { InvoiceStatus } from '../invoices/model.js';
@@ -31,9 +31,34 @@ export function requireContactPermission(caller: PortalCaller, permission: Conta
   }
 }
 
+/**
+ * The customers the account sees: its own, then its child accounts (however deep) — a parent's
+ * contacts see the children's records too (A3), never the other way round.
+ */
+async function visibleCustomers(caller: PortalCaller) {
+  const tree = await customerHierarchy(caller.ctx, caller.account.customerId);
+  return tree.nodes.map((n) => ({
+    id: n.id,
+    name: n.name,
+    number: n.number,
+    parent_id: n.parent_id,
+  }));
+}
+
+/** The customer a request is about: the account's own, or one of its children when asked. */
+async function targetCustomer(caller: PortalCaller, customerId: string | undefined) {
+  const own = caller.account.customerId;
+  if (customerId === undefined || customerId === own) return own;
+  if (!(await visibleCustomers(caller)).some((c) => c.id === customerId)) {
+    throw new AppError('portal_not_found', { id: customerId });
+  }
+  return customerId;
+}
+
 export async function portalMe(caller: PortalCaller, email: string) {
   const { ctx, account } = caller;
   const customer = await getCustomer(ctx, account.customerId);
+  const children = (await visibleCustomers(caller)).filter((c) => c.id !== customer.id);
   const contact = await ctx.db.one<{ id: string; name: string; email: string }>(
     'SELECT id, name, email FROM contacts WHERE tenant_id = $1 AND id = $2',
     [ctx.tenant.id, account.contactId],
@@ -42,6 +67,7 @@ export async function portalMe(caller: PortalCaller, email: string) {
     login_email: email,
     contact,
     customer: { id: customer.id, name: customer.name, number: customer.number },
+    children,
     tenant: {
       name: ctx.tenant.name,
       time_zone: ctx.tenant.timeZone,
@@ -73,6 +99,11 @@ export async function portalDashboard(caller: PortalCaller) {
     balance: balance.total_balance,
     past_due: balance.total_past_due,
     open_invoice_count: balance.open_invoice_count,
+    children: {
+      count: balance.children.count,
+      balance: balance.children.total_balance,
+      past_due: balance.children.total_past_due,
+    },
     credits_available: account.permissions.includes('view_credits')
       ? balance.unapplied_credits
       : null,
@@ -91,11 +122,16 @@ export async function portalDashboard(caller: PortalCaller) {
 
 export async function portalInvoices(
   caller: PortalCaller,
-  q: { status?: Exclude<InvoiceStatus, 'draft'> | undefined; cursor?: string; limit: number },
+  q: {
+    status?: Exclude<InvoiceStatus, 'draft'> | undefined;
+    customer_id?: string | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
 ) {
   requireContactPermission(caller, 'view_invoices');
   return listInvoices(caller.ctx, {
-    customer: caller.account.customerId,
+    customer: await targetCustomer(caller, q.customer_id),
     postedOnly: true,
     status: q.status,
     cursor: q.cursor,
@@ -115,9 +151,10 @@ async function ownInvoice(caller: PortalCaller, id: string) {
     }
     throw err;
   }
-  if (invoice.customer_id !== caller.account.customerId || invoice.status === 'draft') {
-    throw new AppError('portal_not_found', { id });
-  }
+  const visible =
+    invoice.customer_id === caller.account.customerId ||
+    (await visibleCustomers(caller)).some((c) => c.id === invoice.customer_id);
+  if (!visible || invoice.status === 'draft') throw new AppError('portal_not_found', { id });
   return invoice;
 }
 
@@ -142,21 +179,30 @@ export async function portalInvoiceDocument(caller: PortalCaller, id: string) {
   return loadInvoiceDocument(caller.ctx.db, caller.ctx, id);
 }
 
-export async function portalPayments(caller: PortalCaller, q: { cursor?: string; limit: number }) {
+export async function portalPayments(
+  caller: PortalCaller,
+  q: { customer_id?: string | undefined; cursor?: string | undefined; limit: number },
+) {
   requireContactPermission(caller, 'view_payments');
   return listPayments(caller.ctx, {
-    customer: caller.account.customerId,
+    customer: await targetCustomer(caller, q.customer_id),
     cursor: q.cursor,
     limit: q.limit,
   });
 }
 
-export async function portalCredits(caller: PortalCaller, type: 'memo' | 'unapplied' | 'all') {
+export async function portalCredits(
+  caller: PortalCaller,
+  q: { type: 'memo' | 'unapplied' | 'all'; customer_id?: string | undefined },
+) {
   requireContactPermission(caller, 'view_credits');
-  return customerCredits(caller.ctx, caller.account.customerId, type);
+  return customerCredits(caller.ctx, await targetCustomer(caller, q.customer_id), q.type);
 }
 
-export async function portalUpcoming(caller: PortalCaller) {
+export async function portalUpcoming(
+  caller: PortalCaller,
+  q: { customer_id?: string | undefined },
+) {
   requireContactPermission(caller, 'view_invoices');
-  return upcomingInvoice(caller.ctx, caller.account.customerId);
+  return upcomingInvoice(caller.ctx, await targetCustomer(caller, q.customer_id));
 }
