@@ -7,6 +7,7 @@ import { buildApp } from './http/app.js';
 import { DEFAULT_WEB_DIR } from './http/web.js';
 import { startQueue } from './jobs/queue.js';
 import { startWorker } from './jobs/worker.js';
+import { configurePublicUrl } from './modules/portal/links.js';
 import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
 
 export interface Running {
@@ -32,6 +33,8 @@ export async function startServer(
       webDir: config.webDir ?? DEFAULT_WEB_DIR,
     });
     const url = await app.listen({ port: config.port, host: config.host });
+    // Links in emails: BILLOW_PUBLIC_URL, or where this server listens.
+    configurePublicUrl(config.publicUrl ?? url);
     const webhooks = { allowPrivate: config.webhooksAllowPrivate };
     const worker =
       options.worker === false
@@ -58,6 +61,7 @@ export async function startWorkers(config: Config): Promise<{ close(): Promise<v
   try {
     await migrate(db);
     registerWebhookFanOut();
+    configurePublicUrl(config.publicUrl ?? `http://${config.host}:${config.port}`);
     const queue = await startQueue(db);
     const webhooks = { allowPrivate: config.webhooksAllowPrivate };
     const worker = await startWorker({ db, clock: systemClock, queue, webhooks });

@@ -58,6 +58,11 @@ function maskDigits(url: string): string {
   return url.replace(/\d(?:[\d -]|%20|%2D){10,}\d/gi, '[redacted]');
 }
 
+/** The token of an emailed link (/portal/accept?token=…) never reaches the logs either. */
+function maskUrl(url: string): string {
+  return maskDigits(url).replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}
+
 function errorBody(code: keyof typeof ERRORS, details?: Record<string, unknown>, message?: string) {
   return { error: { code, message: message ?? ERRORS[code].message, ...(details && { details }) } };
 }
@@ -74,7 +79,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
               req: (req: { method: string; url: string; id: string }) => ({
                 id: req.id,
                 method: req.method,
-                url: maskDigits(req.url),
+                url: maskUrl(req.url),
               }),
             },
             ...(options.logStream && { stream: options.logStream }),

@@ -13,6 +13,7 @@ import type { Db, Queryable, Tx } from '../../db/db.js';
 import { defineQueue, type Job, type Queue, type QueuePolicy } from '../../jobs/queue.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
+import { openSecret, sealSecret } from '../methods/secrets.js';
 import { getTenant, loadTenant } from '../tenants/service.js';
 import type { AttachmentDescriptor } from './model.js';
 
@@ -47,6 +48,30 @@ const renderers = new Map<string, AttachmentRenderer>();
 /** Plugs in the renderer of an attachment type ('invoice_pdf'); a later call replaces it. */
 export function registerAttachmentRenderer(type: string, render: AttachmentRenderer): void {
   renderers.set(type, render);
+}
+
+/**
+ * A secret that a message must carry but the outbox must not keep in clear (the token of an
+ * invitation or password-reset link): sealed under the installation's secrets key and written
+ * into the text as a marker, which delivery opens just before sending. Staff reading the outbox
+ * see the marker; a resend carries the same link. Call outside a transaction (the first use of
+ * the secrets key may create it).
+ */
+export async function sealForEmail(db: Queryable, tenantId: string, secret: string) {
+  return `[[sealed:${await sealSecret(db, tenantId, secret)}]]`;
+}
+
+const SEALED = /\[\[sealed:([A-Za-z0-9_.-]+)\]\]/g;
+
+async function openSealed(db: Queryable, tenantId: string, text: string): Promise<string> {
+  const opened = new Map<string, string>();
+  for (const match of text.matchAll(SEALED)) {
+    const blob = match[1] as string;
+    if (!opened.has(blob)) opened.set(blob, await openSecret(db, tenantId, blob));
+  }
+  return opened.size === 0
+    ? text
+    : text.replace(SEALED, (_, blob: string) => opened.get(blob) ?? '');
 }
 
 /** Sends the messages' jobs inside the writing transaction and records their ids. */
@@ -172,8 +197,8 @@ export async function deliverEmail(job: Job<EmailJob>, opts: DeliverEmailOptions
       to: m.to_address,
       cc: m.cc,
       subject: m.subject,
-      text: m.body_text,
-      ...(m.body_html !== null && { html: m.body_html }),
+      text: await openSealed(db, m.tenant_id, m.body_text),
+      ...(m.body_html !== null && { html: await openSealed(db, m.tenant_id, m.body_html) }),
       attachments,
       // Stable per message, so a receiver can tell a re-sent attempt from a new message.
       messageId: `<${m.id}@${domain}>`,

@@ -10,6 +10,7 @@ import { contactsWithPermission } from '../contacts/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
 import { registerAttachmentRenderer } from '../email/deliver.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
+import { portalUrl } from '../portal/links.js';
 import { loadTenant } from '../tenants/service.js';
 import { formatDate, type InvoiceDocument, type PostalAddress } from './pdf.js';
 import { loadInvoice } from './queries.js';
@@ -90,9 +91,9 @@ export async function emailInvoiceIn(tx: Tx, ctx: Ctx, id: string): Promise<stri
         po_number: inv.po_number ?? '',
         total: formatMoney(inv.total),
         balance: formatMoney(inv.balance),
-        url: '',
+        url: portalUrl(`/invoices/${id}`),
       },
-      portal_url: '',
+      portal_url: portalUrl(),
     });
     const email = await queueEmail(tx, ctx, {
       kind: 'invoice',

@@ -30,6 +30,8 @@ export interface InvoiceFilter {
   customer?: string | undefined;
   bill_run?: string | undefined;
   status?: InvoiceStatus | undefined;
+  /** Leave drafts out (the customer portal shows posted and void invoices only). */
+  postedOnly?: boolean | undefined;
   cursor?: string | undefined;
   limit: number;
 }
@@ -46,6 +48,7 @@ export async function listInvoices(
         AND ($3::text IS NULL OR i.bill_run_id = $3) AND ($4::text IS NULL OR i.id < $4)
         -- $5 (today) is typed here, as not every status filter mentions it.
         AND $5::date IS NOT NULL AND ${f.status ? STATUS_SQL[f.status] : 'true'}
+        AND NOT ($7::boolean AND i.status = 'draft')
       ORDER BY i.id DESC LIMIT $6`,
     [
       ctx.tenant.id,
@@ -54,6 +57,7 @@ export async function listInvoices(
       cursorId(f.cursor) ?? null,
       today,
       f.limit + 1,
+      f.postedOnly ?? false,
     ],
   );
   const data = await summaries(ctx.db, ctx.tenant.id, rows.slice(0, f.limit), today);

@@ -25,6 +25,7 @@ import { contactsWithPermission } from '../contacts/service.js';
 import { type Ctx, tenantToday } from '../context.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
 import type { PaymentView } from '../payments/service.js';
+import { portalUrl } from '../portal/links.js';
 import { DEFAULT_SETTINGS } from '../tenants/model.js';
 
 export function isHardDecline(code: string | null): boolean {
@@ -178,7 +179,7 @@ async function emailFailure(
         // Empty when there is none: the default template's retry sentence is a section on it.
         next_retry_date: next ?? '',
       },
-      portal_url: '',
+      portal_url: portalUrl(),
     });
     await queueEmail(tx, ctx, {
       kind: 'payment_failed',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { checkOrigin, csrfTokenFor, SESSION_COOKIE } from '../../http/auth.js';
+import { SESSION_COOKIE } from '../../http/auth.js';
+import { checkOrigin, csrfTokenFor, setCsrfCookie } from '../../http/csrf.js';
 import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
 import { PERMISSIONS } from './roles.js';
@@ -51,7 +52,11 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
             staff: StaffView,
             tenant_id: z.string(),
             expires_at: z.string(),
-            csrf_token: z.string().describe('Send as X-CSRF-Token on state-changing requests'),
+            csrf_token: z
+              .string()
+              .describe(
+                'Send in X-CSRF-Token with every POST, PATCH, PUT or DELETE of this session',
+              ),
           }),
           400: ErrorResponse,
           401: ErrorResponse,
@@ -72,11 +77,15 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         secure: req.protocol === 'https',
         expires: session.expiresAt,
       });
+      const csrf = setCsrfCookie(req, reply, session.token, {
+        expires: session.expiresAt,
+        sameSite: 'strict',
+      });
       return {
         staff: session.staff,
         tenant_id: session.tenantId,
         expires_at: session.expiresAt.toISOString(),
-        csrf_token: csrfTokenFor(session.token),
+        csrf_token: csrf,
       };
     },
   );
