@@ -75,3 +75,21 @@ export function page<T extends { id: string }>(rows: T[], limit: number) {
     next_cursor: rows.length > limit ? (data[data.length - 1]?.id ?? null) : null,
   };
 }
+
+/** The empty answer of a 204 (a delete, a logout). */
+// `reply.code(204).send()` takes no payload only when the schema's type is empty; JSON Schema
+// has no "nothing", so the document says null (and @fastify/swagger then gives no content).
+export const NoContent = z.any().meta({ type: 'null', description: 'Done; no content' });
+
+/** A PDF document as the whole response body. */
+export const PdfResponse = {
+  description: 'The PDF document',
+  content: {
+    'application/pdf': {
+      // The handler sends a Buffer; the document says binary.
+      schema: z
+        .any()
+        .meta({ type: 'string', format: 'binary', contentMediaType: 'application/pdf' }),
+    },
+  },
+};

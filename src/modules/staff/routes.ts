@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { SESSION_COOKIE } from '../../http/auth.js';
-import { IdParams } from '../../http/schemas.js';
+import { IdParams, NoContent } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
 import {
   createApiKey,
@@ -26,6 +26,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       config: { auth: 'public', rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
       schema: {
+        operationId: 'logIn',
         tags: ['auth'],
         summary: 'Staff login; sets the session cookie',
         security: [],
@@ -54,7 +55,15 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
   );
   app.post(
     '/auth/logout',
-    { config: { auth: 'public' }, schema: { tags: ['auth'], summary: 'End the session' } },
+    {
+      config: { auth: 'public' },
+      schema: {
+        operationId: 'logOut',
+        tags: ['auth'],
+        summary: 'End the session',
+        response: { 204: NoContent },
+      },
+    },
     async (req, reply) => {
       const token = req.cookies[SESSION_COOKIE];
       if (token) await logout(req.server.db, req.server.clock, token);
@@ -64,7 +73,14 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
   );
   app.get(
     '/auth/me',
-    { schema: { tags: ['auth'], summary: 'Who is calling', response: { 200: Me } } },
+    {
+      schema: {
+        operationId: 'getCurrentPrincipal',
+        tags: ['auth'],
+        summary: 'Who is calling',
+        response: { 200: Me },
+      },
+    },
     (req) => ({ tenant_id: req.ctx.tenant.id, role: req.ctx.role, actor: req.ctx.actor }),
   );
 
@@ -72,6 +88,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/staff',
     {
       schema: {
+        operationId: 'listStaff',
         tags: ['staff'],
         summary: 'Staff users (owner, admin)',
         response: { 200: z.object({ data: z.array(StaffView) }) },
@@ -83,6 +100,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/staff',
     {
       schema: {
+        operationId: 'createStaff',
         tags: ['staff'],
         summary: 'Add a staff user',
         body: StaffCreate,
@@ -95,6 +113,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/staff/:id',
     {
       schema: {
+        operationId: 'updateStaff',
         tags: ['staff'],
         summary: 'Change name or role, or disable (ends their sessions)',
         params: IdParams,
@@ -109,6 +128,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/api-keys',
     {
       schema: {
+        operationId: 'listApiKeys',
         tags: ['api keys'],
         summary: 'API keys (never their secrets)',
         response: { 200: z.object({ data: z.array(ApiKeyView) }) },
@@ -120,6 +140,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/api-keys',
     {
       schema: {
+        operationId: 'createApiKey',
         tags: ['api keys'],
         summary: 'Create a key; its secret is in this response only',
         body: ApiKeyCreate,
@@ -132,6 +153,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/api-keys/:id/revoke',
     {
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['api keys'],
         summary: 'Revoke a key at once',
         params: IdParams,

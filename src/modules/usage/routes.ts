@@ -22,6 +22,7 @@ export async function usageRoutes(app: App): Promise<void> {
       {
         bodyLimit: USAGE_BODY_LIMIT,
         schema: {
+          operationId: 'recordUsage',
           tags: ['usage'],
           summary:
             'Record usage: one record, {records: [...]} up to 1,000, or text/csv with a header ' +
@@ -50,6 +51,7 @@ export async function usageRoutes(app: App): Promise<void> {
     '/usage-records',
     {
       schema: {
+        operationId: 'listUsageRecords',
         tags: ['usage'],
         summary:
           'Usage records newest first, by customer, subscription, date range, invoiced or text; ' +
