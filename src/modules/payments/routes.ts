@@ -77,6 +77,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getPayment',
+        errors: ['payment_not_found'],
         tags,
         summary: 'A payment with its applications and refunds',
         params: IdParams,
