@@ -7,6 +7,7 @@ import {
   ListQuery,
   PdfResponse,
   page,
+  ROUNDING,
 } from '../../http/schemas.js';
 import { loadInvoiceDocument } from '../invoices/delivery.js';
 import { renderInvoicesPdf } from '../invoices/pdf.js';
@@ -58,6 +59,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createBillRun',
+        description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags,
         summary: 'Start a bill run for a target date; it runs in the background',
         body: z.strictObject({
@@ -169,6 +171,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getUpcomingInvoice',
+        description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags: ['invoices'],
         summary: 'Estimate of the next invoice, as of now on the tenant clock',
         params: IdParams,

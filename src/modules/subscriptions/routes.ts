@@ -1,5 +1,5 @@
 import type { App } from '../../http/app.js';
-import { cursorId, IdParams, page, pageOf } from '../../http/schemas.js';
+import { cursorId, IdParams, page, pageOf, ROUNDING } from '../../http/schemas.js';
 import { createCharge, deleteCharge, listCharges } from './charges.js';
 import {
   ChargeCreate,
@@ -25,6 +25,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createSubscription',
+        description: ROUNDING.proration,
         tags: ['subscriptions'],
         summary:
           'Start a subscription on a recurring or usage price (the customer’s billing must be ' +
@@ -76,6 +77,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateSubscription',
+        description: ROUNDING.proration,
         tags: ['subscriptions'],
         summary:
           'Change the quantity of a recurring subscription. It applies to the periods not billed ' +
@@ -92,6 +94,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'cancelSubscription',
+        description: ROUNDING.cancelNow,
         tags: ['subscriptions'],
         summary:
           'Cancel: at period_end (the default; the service runs to the end of the current ' +
