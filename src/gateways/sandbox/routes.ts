@@ -11,6 +11,7 @@ export async function sandboxRoutes(app: App): Promise<void> {
     {
       config: { idempotency: false },
       schema: {
+        operationId: 'createSandboxToken',
         tags: ['sandbox gateway'],
         summary:
           'Tokenize a card or bank account in the sandbox vault (sandbox tenants only; the only ' +

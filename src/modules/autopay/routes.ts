@@ -45,6 +45,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/customers/:id/autopay',
     {
       schema: {
+        operationId: 'getCustomerAutopay',
         tags,
         summary: 'Simple autopay flag, the method it uses, and the ordered rules',
         params: IdParams,
@@ -57,6 +58,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/customers/:id/autopay',
     {
       schema: {
+        operationId: 'updateCustomerAutopay',
         tags,
         summary: 'Turn simple autopay on (needs a usable method) or off',
         params: IdParams,
@@ -70,6 +72,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/customers/:id/autopay-rules',
     {
       schema: {
+        operationId: 'listAutopayRules',
         tags,
         summary: 'The customer’s autopay rules in precedence order',
         params: IdParams,
@@ -82,6 +85,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/customers/:id/autopay-rules',
     {
       schema: {
+        operationId: 'replaceAutopayRules',
         tags,
         summary: 'Replace the ordered list of rules (keep a rule by giving its id)',
         params: IdParams,
@@ -95,6 +99,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/customers/:id/autopay-rules/reorder',
     {
       schema: {
+        operationId: 'reorderAutopayRules',
         tags,
         summary: 'Set the precedence: every live rule id once, first = tried first',
         params: IdParams,
@@ -108,6 +113,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/autopay-rules/:id',
     {
       schema: {
+        operationId: 'updateAutopayRule',
         tags,
         summary: 'Enable, disable, lock, unlock, rename or change a rule',
         params: IdParams,

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { BusinessDate, cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
+import {
+  BusinessDate,
+  cursorId,
+  IdParams,
+  ListQuery,
+  PdfResponse,
+  page,
+  ROUNDING,
+} from '../../http/schemas.js';
 import { loadInvoiceDocument } from '../invoices/delivery.js';
 import { renderInvoicesPdf } from '../invoices/pdf.js';
 import { registerBillRunSchedule } from './schedule.js';
@@ -50,6 +58,8 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs',
     {
       schema: {
+        operationId: 'createBillRun',
+        description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags,
         summary: 'Start a bill run for a target date; it runs in the background',
         body: z.strictObject({
@@ -66,6 +76,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs',
     {
       schema: {
+        operationId: 'listBillRuns',
         tags,
         summary: 'Bill runs, newest first',
         querystring: ListQuery,
@@ -84,6 +95,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs/:id',
     {
       schema: {
+        operationId: 'getBillRun',
         tags,
         summary: 'Status, progress and totals',
         params: IdParams,
@@ -96,6 +108,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs/:id/post',
     {
       schema: {
+        operationId: 'postBillRun',
         tags,
         summary: 'Post every draft of a completed run (numbers, due dates)',
         params: IdParams,
@@ -108,6 +121,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs/:id/email',
     {
       schema: {
+        operationId: 'emailBillRun',
         tags,
         summary: 'Email every posted invoice of the run not emailed yet',
         params: IdParams,
@@ -126,6 +140,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs/:id/pdf',
     {
       schema: {
+        operationId: 'getBillRunPdf',
         tags,
         summary: 'The run’s invoices in one PDF, up to 500 at a time (?offset=)',
         params: IdParams,
@@ -133,6 +148,7 @@ export async function billRunRoutes(app: App): Promise<void> {
           offset: z.coerce.number().int().min(0).default(0),
           limit: z.coerce.number().int().min(1).max(500).default(500),
         }),
+        response: { 200: PdfResponse },
       },
     },
     async (req, reply) => {
@@ -154,6 +170,8 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/customers/:id/upcoming-invoice',
     {
       schema: {
+        operationId: 'getUpcomingInvoice',
+        description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags: ['invoices'],
         summary: 'Estimate of the next invoice, as of now on the tenant clock',
         params: IdParams,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
+import { cursorId, IdParams, ListQuery, NoContent, page } from '../../http/schemas.js';
 import { registerWebhookFanOut } from './deliver.js';
 import {
   DeliveryStatus,
@@ -31,6 +31,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints',
     {
       schema: {
+        operationId: 'listWebhookEndpoints',
         tags,
         summary: 'Webhook endpoints, newest first (owner, admin)',
         querystring: ListQuery,
@@ -49,6 +50,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints',
     {
       schema: {
+        operationId: 'createWebhookEndpoint',
         tags,
         summary: 'Register an endpoint; its signing secret is in this response',
         body: EndpointCreate,
@@ -61,6 +63,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id',
     {
       schema: {
+        operationId: 'getWebhookEndpoint',
         tags,
         summary: 'One endpoint (without its secret)',
         params: IdParams,
@@ -73,6 +76,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id',
     {
       schema: {
+        operationId: 'updateWebhookEndpoint',
         tags,
         summary: 'Change the URL, description, event types, or enable/disable',
         params: IdParams,
@@ -86,9 +90,11 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id',
     {
       schema: {
+        operationId: 'deleteWebhookEndpoint',
         tags,
         summary: 'Delete an endpoint and its delivery history',
         params: IdParams,
+        response: { 204: NoContent },
       },
     },
     async (req, reply) => {
@@ -100,6 +106,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id/rotate-secret',
     {
       schema: {
+        operationId: 'rotateWebhookSecret',
         tags,
         summary: 'Replace the signing secret at once; the new one is in this response',
         params: IdParams,
@@ -113,6 +120,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id/deliveries',
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags,
         summary: 'Deliveries to an endpoint with their attempts, newest first',
         params: IdParams,
