@@ -6,7 +6,7 @@ import { migrate } from './db/migrate.js';
 import { buildApp } from './http/app.js';
 import { startQueue } from './jobs/queue.js';
 import { startWorker } from './jobs/worker.js';
-import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
+import { wireModules } from './modules/wiring.js';
 
 export interface Running {
   url: string;
@@ -18,6 +18,7 @@ export async function startServer(
   config: Config,
   options: { worker?: boolean } = {},
 ): Promise<Running> {
+  wireModules();
   const db = await openDatabase(config, { owner: true });
   try {
     await migrate(db);
@@ -52,10 +53,10 @@ export async function startServer(
 
 /** Only the workers: extra processes on PostgreSQL share the queue with the server. */
 export async function startWorkers(config: Config): Promise<{ close(): Promise<void> }> {
+  wireModules();
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    registerWebhookFanOut();
     const queue = await startQueue(db);
     const webhooks = { allowPrivate: config.webhooksAllowPrivate };
     const worker = await startWorker({ db, clock: systemClock, queue, webhooks });

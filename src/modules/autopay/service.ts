@@ -11,7 +11,6 @@ import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { effectiveMethodId, usableMethodFor } from '../methods/store.js';
-import { registerMethodUsage } from '../methods/usage.js';
 import { type CriterionInput, criteriaProblems, type RuleInput, type RulePatch } from './model.js';
 import { autopayChoices, liveRules, RULE_COLUMNS, type RuleRow } from './store.js';
 
@@ -316,14 +315,16 @@ export async function matchingRuleFor(
   return choice?.rule ?? null;
 }
 
-/** D4: a method a live autopay rule uses cannot be deleted until the rule is changed. */
-export function registerAutopayMethodUsage(): void {
-  registerMethodUsage('autopay_rules', async (q, tenantId, methodId) => {
-    const rows = await q.query<{ id: string }>(
-      `SELECT id FROM autopay_rules
-        WHERE tenant_id = $1 AND payment_method_id = $2 AND deleted_at IS NULL ORDER BY id`,
-      [tenantId, methodId],
-    );
-    return rows.map((r) => r.id);
-  });
+/** D4: the live autopay rules that use the method; it cannot be deleted until they change. */
+export async function autopayRulesUsing(
+  q: Queryable,
+  tenantId: string,
+  methodId: string,
+): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `SELECT id FROM autopay_rules
+      WHERE tenant_id = $1 AND payment_method_id = $2 AND deleted_at IS NULL ORDER BY id`,
+    [tenantId, methodId],
+  );
+  return rows.map((r) => r.id);
 }

@@ -3,7 +3,6 @@ import type { App } from '../../http/app.js';
 import { BusinessDate, cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
 import { loadInvoiceDocument } from '../invoices/delivery.js';
 import { renderInvoicesPdf } from '../invoices/pdf.js';
-import { registerBillRunSchedule } from './schedule.js';
 import {
   billRunInvoiceIds,
   createBillRun,
@@ -45,7 +44,6 @@ const UpcomingLine = z.object({
 });
 
 export async function billRunRoutes(app: App): Promise<void> {
-  registerBillRunSchedule();
   app.post(
     '/bill-runs',
     {

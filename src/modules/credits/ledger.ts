@@ -5,7 +5,6 @@
  * re-derives come from the same rows.
  */
 import type { Queryable } from '../../db/db.js';
-import { registerApplicationSource } from '../invoices/applications.js';
 import { availableToPay } from '../payments/service.js';
 
 /** Payment statuses whose applications count towards an invoice (refunds are negative rows). */
@@ -60,24 +59,3 @@ export async function availableOn(
   if (invoiceIds.length === 0) return new Map();
   return availableToPay(q, tenantId, invoiceIds);
 }
-
-/** The `credits` figure of every invoice: applications of open memos. */
-async function creditsSource(q: Queryable, tenantId: string, invoiceIds: string[]) {
-  const rows = await q.query<{ invoice_id: string; credits: number }>(
-    `SELECT ca.invoice_id, sum(ca.amount)::bigint AS credits
-       FROM credit_applications ca JOIN credit_memos m ON m.id = ca.credit_memo_id
-      WHERE ca.tenant_id = $1 AND ca.invoice_id = ANY($2::text[]) AND m.status = 'open'
-      GROUP BY ca.invoice_id`,
-    [tenantId, invoiceIds],
-  );
-  return new Map(rows.map((r) => [r.invoice_id, { paid: 0, credits: r.credits }]));
-}
-
-let registered = false;
-/** Registers the credits source with the invoices module (once; importing this file does it). */
-export function registerCreditsSource(): void {
-  if (registered) return;
-  registered = true;
-  registerApplicationSource(creditsSource);
-}
-registerCreditsSource();

@@ -1,6 +1,6 @@
 /** Reading invoices with their lines, adjustments and what is applied to them. */
 import type { Queryable } from '../../db/db.js';
-import { appliedTo } from './applications.js';
+import { appliedTo } from '../books/service.js';
 import { deriveStatus, type InvoiceSummary, type InvoiceView } from './model.js';
 
 export interface InvoiceRow {

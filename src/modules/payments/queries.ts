@@ -6,46 +6,13 @@
  */
 import { AppError } from '../../core/errors.js';
 import type { Queryable } from '../../db/db.js';
-import { registerApplicationSource } from '../invoices/applications.js';
 import {
   type ApplicationView,
-  COUNTING_STATUSES,
   type PaymentRow,
   type PaymentView,
   RESERVING_STATUSES,
   type RefundView,
 } from './model.js';
-
-/** Paid per invoice through payments (credits are the credits module's own source). */
-export async function paidByPayments(
-  q: Queryable,
-  tenantId: string,
-  invoiceIds: string[],
-): Promise<Map<string, { paid: number; credits: number; reserved: number }>> {
-  if (invoiceIds.length === 0) return new Map();
-  const rows = await q.query<{ invoice_id: string; paid: number; reserved: number }>(
-    `SELECT pa.invoice_id,
-            coalesce(sum(pa.amount) FILTER (WHERE p.status IN ${COUNTING_STATUSES}), 0)::bigint AS paid,
-            coalesce(sum(pa.amount) FILTER (WHERE p.status = 'pending'), 0)::bigint AS reserved
-       FROM payment_applications pa JOIN payments p ON p.id = pa.payment_id
-      WHERE pa.tenant_id = $1 AND pa.invoice_id = ANY ($2::text[])
-        AND (p.status IN ${COUNTING_STATUSES} OR p.status = 'pending')
-      GROUP BY pa.invoice_id`,
-    [tenantId, invoiceIds],
-  );
-  return new Map(
-    rows.map((r) => [r.invoice_id, { paid: r.paid, credits: 0, reserved: r.reserved }]),
-  );
-}
-
-let registered = false;
-/** Makes invoices see their payments (amount_paid, balance, status); once per process. */
-export function registerPaymentApplications(): void {
-  if (registered) return;
-  registered = true;
-  registerApplicationSource(paidByPayments);
-}
-registerPaymentApplications();
 
 export interface InvoiceBalance {
   id: string;
