@@ -15,10 +15,10 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { type Db, pgConstraint, type Queryable } from '../../db/db.js';
 import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
+import { isHardDecline } from '../payments/failures.js';
 import { availableToPay, collectPayment, type PaymentView } from '../payments/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { refreshRun } from './batch.js';
-import { afterFailure, isHardDecline } from './retries.js';
 
 interface FailedRow {
   id: string;
@@ -134,6 +134,7 @@ async function retryOne(
       ...(failed.autopay_invoice_id && { autopayInvoiceId: failed.autopay_invoice_id }),
       ...(failed.autopay_rule_id && { autopayRuleId: failed.autopay_rule_id }),
       ...(failed.payment_run_id && { paymentRunId: failed.payment_run_id }),
+      automaticRetry: automatic,
     });
   } catch (err) {
     const constraint = pgConstraint(err);
@@ -145,7 +146,6 @@ async function retryOne(
     if (!(err instanceof AppError)) throw err;
     return { payment_id: failed.id, retry: null, skipped: err.code };
   }
-  if (retry.status === 'failed') retry = await afterFailure(ctx, retry, automatic);
   if (failed.payment_run_id && failed.autopay_invoice_id) {
     // The run's item now shows the retry's result.
     await db.query(

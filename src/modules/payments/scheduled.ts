@@ -9,6 +9,7 @@ import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { type MethodRow, usableMethodFor } from '../methods/store.js';
 import { clipPlan } from './allocate.js';
+import { followUpFailure } from './failures.js';
 import type { AdjustedScheduled, Allocation, PaymentRow, PaymentView } from './model.js';
 import { availableToPay, findPaymentRow, lockInvoices, paymentView } from './queries.js';
 import { insertApplications } from './record.js';
@@ -185,7 +186,7 @@ export async function startScheduled(ctx: Ctx, id: string): Promise<Started | nu
         objectId: id,
         after: view,
       });
-      return { kind: 'done', view };
+      return { kind: 'done', view: await followUpFailure(tx, ctx, view) };
     }
     const available = await availableToPay(
       tx,
