@@ -14,9 +14,10 @@
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { type Db, pgConstraint, type Queryable } from '../../db/db.js';
+import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
 import { isHardDecline } from '../payments/failures.js';
-import { availableToPay, collectPayment, type PaymentView } from '../payments/service.js';
+import { collectPayment, type PaymentView } from '../payments/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { refreshRun } from './batch.js';
 

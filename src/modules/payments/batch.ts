@@ -16,11 +16,12 @@ import { mapLimit } from '../../core/limit.js';
 import type { Tx } from '../../db/db.js';
 import type { Gateway, GatewayName } from '../../gateways/index.js';
 import { recordMany } from '../audit/service.js';
+import { type InvoiceBalance, invoiceBalances, lockInvoices } from '../books/service.js';
 import type { Ctx } from '../context.js';
 import { gatewayNamed } from '../methods/gateway.js';
 import { type MethodRow, usableMethodsFor } from '../methods/store.js';
 import type { AdjustedScheduled, PaymentRow, PaymentView } from './model.js';
-import { type InvoiceBalance, invoiceBalances, lockInvoices, paymentViews } from './queries.js';
+import { paymentViews } from './queries.js';
 import {
   type ChargeAnswer,
   chargeAtGateway,

@@ -6,12 +6,13 @@
 import { AppError, isAppError } from '../../core/errors.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { availableOn as availableToPay, lockInvoices } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { type MethodRow, usableMethodFor } from '../methods/store.js';
 import { clipPlan } from './allocate.js';
 import { followUpFailure } from './failures.js';
 import type { AdjustedScheduled, Allocation, PaymentRow, PaymentView } from './model.js';
-import { availableToPay, findPaymentRow, lockInvoices, paymentView } from './queries.js';
+import { findPaymentRow, paymentView } from './queries.js';
 import { insertApplications } from './record.js';
 
 /** The scheduled payments that will charge the method (its use, for deleting it; D4). */

@@ -5,6 +5,7 @@
 import { AppError } from '../../core/errors.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { invoiceBalances, lockInvoices } from '../books/service.js';
 import { type Ctx, requirePermission } from '../context.js';
 import { type MethodRow, usableMethodFor } from '../methods/store.js';
 import { allocate, checkAllocations, oldestFirst } from './allocate.js';
@@ -17,7 +18,7 @@ import type {
   PaymentSource,
   PaymentView,
 } from './model.js';
-import { findPaymentRow, invoiceBalances, lockInvoices, paymentView } from './queries.js';
+import { findPaymentRow, paymentView } from './queries.js';
 import { queueReceipt } from './receipts.js';
 import {
   chargeAtGateway,
@@ -27,8 +28,8 @@ import {
 } from './record.js';
 import { adjustScheduled, checkFutureDate, startScheduled } from './scheduled.js';
 
+export { availableOn as availableToPay } from '../books/service.js';
 export type { PaymentView } from './model.js';
-export { availableToPay } from './queries.js';
 
 export interface CollectInput {
   customerId: string;
