@@ -10,6 +10,7 @@ import { newId } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
+import { setCustomerAutopay } from '../customers/service.js';
 import { effectiveMethodId, usableMethodFor } from '../methods/store.js';
 import { type CriterionInput, criteriaProblems, type RuleInput, type RulePatch } from './model.js';
 import { autopayChoices, liveRules, RULE_COLUMNS, type RuleRow } from './store.js';
@@ -93,10 +94,7 @@ export async function setSimpleAutopay(
       throw new AppError('autopay_needs_method', { customer_id: customerId });
     }
     if (before.autopay !== enabled) {
-      await tx.query(
-        'UPDATE customers SET autopay = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2',
-        [ctx.tenant.id, customerId, enabled, tenantNow(ctx)],
-      );
+      await setCustomerAutopay(tx, ctx, customerId, enabled);
       await recordChange(tx, ctx, {
         action: enabled ? 'customer.autopay_enabled' : 'customer.autopay_disabled',
         objectType: 'customer',

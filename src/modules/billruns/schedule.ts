@@ -11,7 +11,7 @@ import type { Db, Tx } from '../../db/db.js';
 import { defineQueue } from '../../jobs/queue.js';
 import { periodContaining } from '../billing/periods.js';
 import { type Ctx, systemCtx, tenantToday } from '../context.js';
-import { loadTenant } from '../tenants/service.js';
+import { loadTenant, setBillRunsScheduledThrough } from '../tenants/service.js';
 import { createBillRunIn } from './service.js';
 
 export const SCHEDULE_QUEUE = defineQueue('bill-run-schedule', {
@@ -50,10 +50,7 @@ export async function startScheduledRun(
     );
     if (!last || last.target < target) await createBillRunIn(tx, ctx, { target_date: target });
   }
-  await tx.query('UPDATE tenants SET bill_runs_scheduled_through = $2 WHERE id = $1', [
-    ctx.tenant.id,
-    through,
-  ]);
+  await setBillRunsScheduledThrough(tx, ctx.tenant.id, through);
   return target;
 }
 

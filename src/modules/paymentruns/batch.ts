@@ -14,7 +14,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { autopayChoices } from '../autopay/store.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
-import { collectMany, type InvoiceCharge } from '../payments/batch.js';
+import { type AutopayCharge, collectMany } from '../payments/batch.js';
 import type { PaymentRow, PaymentView } from '../payments/model.js';
 import { loadTenant } from '../tenants/service.js';
 import { RUN_COLUMNS, type RunRow, runView } from './view.js';
@@ -106,8 +106,8 @@ async function chargeItems(ctx: Ctx, runId: string, invoiceIds: string[]): Promi
   );
   const made = new Map(earlier.map((p) => [p.autopay_invoice_id, p]));
   const done: ItemResult[] = [];
-  const charges: InvoiceCharge[] = [];
-  const resume: { row: PaymentRow; charge: InvoiceCharge }[] = [];
+  const charges: AutopayCharge[] = [];
+  const resume: { row: PaymentRow; charge: AutopayCharge }[] = [];
   for (const invoiceId of invoiceIds) {
     const found = made.get(invoiceId);
     const choice = choices.get(invoiceId);

@@ -16,7 +16,7 @@ import { AppError } from '../../core/errors.js';
 import { type Db, pgConstraint, type Queryable } from '../../db/db.js';
 import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
-import { isHardDecline } from '../payments/failures.js';
+import { claimAutomaticRetry, isHardDecline, stopAutomaticRetries } from '../payments/failures.js';
 import { collectPayment, type PaymentView } from '../payments/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { refreshRun } from './batch.js';
@@ -207,9 +207,7 @@ export async function retryPayments(ctx: Ctx, ids: string[]): Promise<RetryResul
       throw new AppError(code, { payments: refused });
     }
     // Claimed: no automatic retry of them any more.
-    await tx.query('UPDATE payments SET next_retry_date = NULL WHERE id = ANY ($1::text[])', [
-      unique,
-    ]);
+    await stopAutomaticRetries(tx, unique);
     return found;
   });
   const results: RetryResult[] = [];
@@ -278,11 +276,7 @@ export async function runDueRetries(ctx: Ctx): Promise<RetryResult[]> {
   );
   const results: RetryResult[] = [];
   for (const row of due) {
-    const claimed = await ctx.db.maybeOne(
-      `UPDATE payments SET next_retry_date = NULL
-        WHERE id = $1 AND next_retry_date IS NOT NULL RETURNING id`,
-      [row.id],
-    );
+    const claimed = await claimAutomaticRetry(ctx.db, row.id);
     if (!claimed || row.retried || isHardDecline(row.decline_code)) continue;
     const { refusal: _lost, ...result } = await retryOne(ctx, row, true);
     results.push(result);

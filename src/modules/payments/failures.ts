@@ -191,3 +191,20 @@ async function emailFailure(
     });
   }
 }
+
+/** Stops the automatic retries of failed payments (claimed by a retry request). */
+export async function stopAutomaticRetries(q: Queryable, paymentIds: string[]): Promise<void> {
+  await q.query('UPDATE payments SET next_retry_date = NULL WHERE id = ANY ($1::text[])', [
+    paymentIds,
+  ]);
+}
+
+/** Claims a due automatic retry: true for the one caller that took it. */
+export async function claimAutomaticRetry(q: Queryable, paymentId: string): Promise<boolean> {
+  const claimed = await q.maybeOne(
+    `UPDATE payments SET next_retry_date = NULL
+      WHERE id = $1 AND next_retry_date IS NOT NULL RETURNING id`,
+    [paymentId],
+  );
+  return claimed !== undefined;
+}

@@ -145,7 +145,7 @@ export async function insertApplicationRows(
 }
 
 /** What the gateway said, or that it could not be reached (the payment stays pending). */
-export type ChargeOutcome = ChargeResult | { status: 'unknown'; message: string };
+export type GatewayAnswer = ChargeResult | { status: 'unknown'; message: string };
 
 /** Step 2: the gateway call (never inside a transaction). */
 export async function chargeAtGateway(
@@ -153,7 +153,7 @@ export async function chargeAtGateway(
   row: PaymentRow,
   method: Pick<MethodRow, 'gateway' | 'gateway_customer_id' | 'gateway_method_id' | 'kind'>,
   gateway?: Gateway,
-): Promise<ChargeOutcome> {
+): Promise<GatewayAnswer> {
   try {
     const gw = gateway ?? (await gatewayNamed(ctx, method.gateway));
     return await gw.charge({
@@ -187,7 +187,7 @@ export async function chargeAtGateway(
 export async function recordChargeResult(
   ctx: Ctx,
   paymentId: string,
-  result: ChargeOutcome,
+  result: GatewayAnswer,
   automaticRetry = false,
 ): Promise<PaymentView> {
   return (
@@ -197,7 +197,7 @@ export async function recordChargeResult(
 
 export interface ChargeAnswer {
   paymentId: string;
-  result: ChargeOutcome;
+  result: GatewayAnswer;
   /** The charge is an automatic retry: a failure uses up one of the schedule's retries. */
   automaticRetry?: boolean;
 }
