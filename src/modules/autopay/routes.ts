@@ -59,6 +59,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateCustomerAutopay',
+        errors: ['autopay_needs_method', 'customer_not_found'],
         tags,
         summary: 'Turn simple autopay on (needs a usable method) or off',
         params: IdParams,
@@ -73,6 +74,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listAutopayRules',
+        errors: ['customer_not_found'],
         tags,
         summary: 'The customer’s autopay rules in precedence order',
         params: IdParams,
@@ -86,6 +88,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'replaceAutopayRules',
+        errors: ['autopay_rule_invalid', 'autopay_rule_locked'],
         tags,
         summary: 'Replace the ordered list of rules (keep a rule by giving its id)',
         params: IdParams,
@@ -100,6 +103,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'reorderAutopayRules',
+        errors: ['autopay_rules_mismatch'],
         tags,
         summary: 'Set the precedence: every live rule id once, first = tried first',
         params: IdParams,
@@ -114,6 +118,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateAutopayRule',
+        errors: ['autopay_rule_locked', 'autopay_rule_not_found'],
         tags,
         summary: 'Enable, disable, lock, unlock, rename or change a rule',
         params: IdParams,

@@ -59,6 +59,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createBillRun',
+        errors: ['bill_run_in_progress', 'bill_run_target_in_past'],
         description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags,
         summary: 'Start a bill run for a target date; it runs in the background',

@@ -78,6 +78,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'emailInvoice',
+        errors: ['invoice_not_posted', 'no_invoice_recipients'],
         tags,
         summary:
           'Email a posted invoice (with its PDF) to the contacts whose profile receives invoices',
@@ -116,6 +117,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'askInvoiceQuestion',
+        errors: ['invoice_not_found'],
         tags,
         summary: 'Record a contact’s question about an invoice and email it to billing staff',
         params: IdParams,
@@ -144,6 +146,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createInvoice',
+        errors: ['customer_not_found'],
         tags,
         summary: 'Create an ad hoc draft invoice',
         body: InvoiceCreate,
@@ -176,6 +179,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getInvoice',
+        errors: ['invoice_not_found'],
         tags,
         summary: 'An invoice with its lines and adjustments',
         params: IdParams,
@@ -203,6 +207,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'deleteInvoice',
+        errors: ['invoice_not_draft'],
         tags,
         summary: 'Delete a draft; what it billed is billed again later',
         params: IdParams,
@@ -219,6 +224,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'addInvoiceLine',
+        errors: ['invoice_not_draft', 'price_kind_mismatch'],
         tags,
         summary: 'Add a line to a draft',
         params: IdParams,
@@ -246,6 +252,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'postInvoice',
+        errors: ['invoice_empty', 'invoice_not_draft'],
         tags,
         summary: 'Post a draft: next number, due date from the terms, frozen',
         params: IdParams,
@@ -259,6 +266,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'adjustInvoice',
+        errors: ['adjustment_exceeds_balance', 'invoice_not_posted'],
         tags,
         summary: 'Credit or charge a posted invoice (or one of its lines), with a reason',
         params: IdParams,
@@ -273,6 +281,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'voidInvoice',
+        errors: ['invoice_has_applications', 'invoice_not_found', 'invoice_not_posted'],
         tags,
         summary: 'Void a posted invoice with nothing applied',
         params: IdParams,

@@ -115,6 +115,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getPaymentRun',
+        errors: ['payment_run_not_found'],
         tags,
         summary: 'Status, progress, counts and amount collected',
         params: IdParams,
@@ -177,6 +178,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'retryPayments',
+        errors: ['payment_has_live_retry', 'payment_not_retryable'],
         tags,
         summary: 'Retry one or many failed payments now',
         body: z.strictObject({

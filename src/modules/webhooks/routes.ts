@@ -51,6 +51,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'createWebhookEndpoint',
+        errors: ['webhook_url_private'],
         tags,
         summary: 'Register an endpoint; its signing secret is in this response',
         body: EndpointCreate,
@@ -64,6 +65,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'getWebhookEndpoint',
+        errors: ['webhook_endpoint_not_found'],
         tags,
         summary: 'One endpoint (without its secret)',
         params: IdParams,
@@ -77,6 +79,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'updateWebhookEndpoint',
+        errors: ['webhook_endpoint_not_found', 'webhook_url_private'],
         tags,
         summary: 'Change the URL, description, event types, or enable/disable',
         params: IdParams,
@@ -91,6 +94,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'deleteWebhookEndpoint',
+        errors: ['webhook_endpoint_not_found'],
         tags,
         summary: 'Delete an endpoint and its delivery history',
         params: IdParams,
@@ -107,6 +111,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'rotateWebhookSecret',
+        errors: ['webhook_endpoint_not_found'],
         tags,
         summary: 'Replace the signing secret at once; the new one is in this response',
         params: IdParams,
@@ -121,6 +126,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'listWebhookDeliveries',
+        errors: ['webhook_endpoint_not_found'],
         tags,
         summary: 'Deliveries to an endpoint with their attempts, newest first',
         params: IdParams,
