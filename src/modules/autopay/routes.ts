@@ -46,6 +46,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getCustomerAutopay',
+        errors: ['customer_not_found'],
         tags,
         summary: 'Simple autopay flag, the method it uses, and the ordered rules',
         params: IdParams,
@@ -88,7 +89,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'replaceAutopayRules',
-        errors: ['autopay_rule_invalid', 'autopay_rule_locked'],
+        errors: ['autopay_rule_invalid', 'autopay_rule_locked', 'customer_not_found'],
         tags,
         summary: 'Replace the ordered list of rules (keep a rule by giving its id)',
         params: IdParams,
@@ -103,7 +104,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'reorderAutopayRules',
-        errors: ['autopay_rules_mismatch'],
+        errors: ['autopay_rules_mismatch', 'customer_not_found'],
         tags,
         summary: 'Set the precedence: every live rule id once, first = tried first',
         params: IdParams,

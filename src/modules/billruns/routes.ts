@@ -97,6 +97,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getBillRun',
+        errors: ['bill_run_not_found'],
         tags,
         summary: 'Status, progress and totals',
         params: IdParams,
@@ -110,6 +111,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'postBillRun',
+        errors: ['bill_run_not_found'],
         tags,
         summary: 'Post every draft of a completed run (numbers, due dates)',
         params: IdParams,
@@ -123,6 +125,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'emailBillRun',
+        errors: ['bill_run_not_found'],
         tags,
         summary: 'Email every posted invoice of the run not emailed yet',
         params: IdParams,
@@ -142,6 +145,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getBillRunPdf',
+        errors: ['bill_run_not_found'],
         tags,
         summary: 'The run’s invoices in one PDF, up to 500 at a time (?offset=)',
         params: IdParams,
@@ -172,6 +176,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getUpcomingInvoice',
+        errors: ['customer_not_found'],
         description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags: ['invoices'],
         summary: 'Estimate of the next invoice, as of now on the tenant clock',

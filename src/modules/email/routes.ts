@@ -122,6 +122,7 @@ export async function emailRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'resetEmailTemplate',
+        errors: ['email_template_not_found'],
         tags,
         summary: 'Reset a template to the built-in default (owner, admin)',
         params: TemplateKeyParams,

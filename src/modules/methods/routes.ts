@@ -74,6 +74,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listCustomerPaymentMethods',
+        errors: ['customer_not_found'],
         tags: TAGS,
         summary: 'The customer’s methods and those its ancestors share (flagged inherited)',
         params: IdParams,
@@ -101,6 +102,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updatePaymentMethod',
+        errors: ['payment_method_not_found'],
         tags: TAGS,
         summary: 'Change the friendly name or sharing with child accounts',
         description: 'Card or bank data change only by replacement (POST …/replace).',
@@ -116,7 +118,11 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'replacePaymentMethod',
-        errors: ['authorization_required', 'payment_method_kind_mismatch'],
+        errors: [
+          'authorization_required',
+          'payment_method_kind_mismatch',
+          'payment_method_not_found',
+        ],
         tags: TAGS,
         summary: 'Edit = re-entry: replace the card or bank data with a new token of the same kind',
         params: IdParams,
@@ -180,7 +186,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getSandboxMicroDeposits',
-        errors: ['verification_not_needed'],
+        errors: ['payment_method_not_found', 'verification_not_needed'],
         tags: ['sandbox gateway'],
         summary: 'The two micro-deposits sent to a sandbox bank account (sandbox tenants only)',
         params: IdParams,

@@ -129,6 +129,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listPaymentRunItems',
+        errors: ['payment_run_not_found'],
         tags,
         summary: 'Per-invoice results (?status=failed for follow-up)',
         params: IdParams,
@@ -145,6 +146,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'retryPaymentRunFailures',
+        errors: ['payment_run_not_found'],
         tags,
         summary: 'Retry every failed payment of a completed run now',
         params: IdParams,

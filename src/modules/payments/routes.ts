@@ -101,7 +101,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'reschedulePayment',
-        errors: ['scheduled_date_in_past'],
+        errors: ['payment_not_found', 'scheduled_date_in_past'],
         tags,
         summary: 'Move a scheduled payment to another future date',
         params: IdParams,
@@ -116,7 +116,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'cancelPayment',
-        errors: ['payment_not_cancellable'],
+        errors: ['payment_not_cancellable', 'payment_not_found'],
         tags,
         summary: 'Cancel a scheduled payment',
         params: IdParams,
@@ -155,7 +155,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'applyPayment',
-        errors: ['payment_nothing_unapplied'],
+        errors: ['payment_not_found', 'payment_nothing_unapplied'],
         tags,
         summary:
           'Apply a payment’s unapplied remainder to open invoices (oldest first unless given)',
@@ -171,6 +171,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getInvoiceSummary',
+        errors: ['invoice_not_found'],
         tags: ['invoices'],
         summary:
           'Invoice summary: balance, pending and scheduled payments, autopay rule, applications',
