@@ -8,6 +8,7 @@
 import { PassThrough } from 'node:stream';
 import { ManualClock } from '../../src/core/clock.js';
 import { type App, buildApp } from '../../src/http/app.js';
+import type { ContractViolation } from '../../src/http/contract.js';
 import { type Queue, startQueue } from '../../src/jobs/queue.js';
 import {
   type EmailWorkerOptions,
@@ -79,6 +80,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const closeAll = async () => {
     for (const close of stack.splice(0).reverse()) await close();
   };
+  // Every reply is checked against the statuses its route documents (src/http/contract.ts);
+  // closing the harness fails the file that saw an undocumented one.
+  const violations: ContractViolation[] = [];
+  const closeAndCheck = async () => {
+    await closeAll();
+    const seen = new Set(
+      violations.map(
+        (v) => `${v.method} ${v.url} answered ${v.status} (documents ${v.documented})`,
+      ),
+    );
+    if (seen.size > 0)
+      throw new Error(`replies with undocumented statuses:\n${[...seen].join('\n')}`);
+  };
   try {
     // As the server does: connect the modules before anything runs.
     wireModules();
@@ -91,6 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       logs += chunk.toString('utf8');
     });
     const app = await buildApp({
+      contract: { strict: true, violations },
       db: testDb.db,
       clock,
       logLevel: logStream ? 'trace' : false,
@@ -152,7 +167,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       get logs() {
         return logStream ? logs : missing('log', 'captureLogs: true');
       },
-      close: closeAll,
+      close: closeAndCheck,
     };
   } catch (err) {
     await closeAll();

@@ -10,6 +10,16 @@ export async function sandboxRoutes(app: App): Promise<void> {
       config: { idempotency: false },
       schema: {
         operationId: 'createSandboxToken',
+        errors: [
+          'account_number_invalid',
+          'card_expired',
+          'card_expiry_invalid',
+          'card_number_invalid',
+          'currency_not_supported',
+          'cvc_invalid',
+          'routing_number_invalid',
+          'sandbox_only',
+        ],
         tags: ['sandbox gateway'],
         summary:
           'Tokenize a card or bank account in the sandbox vault (sandbox tenants only; the only ' +

@@ -17,6 +17,7 @@ export async function accountingRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listPendingSyncRecords',
+        errors: ['invalid_cursor'],
         tags,
         summary:
           'Records of one type waiting to be sent to the accounting system (never sent, changed ' +
@@ -35,6 +36,7 @@ export async function accountingRoutes(app: App): Promise<void> {
       bodyLimit: SYNC_RESULTS_BODY_LIMIT,
       schema: {
         operationId: 'recordSyncResults',
+        errors: ['accounting_record_not_found', 'accounting_record_not_syncable'],
         tags,
         summary:
           'Report what the accounting system did with up to 1,000 records (synced with its ' +

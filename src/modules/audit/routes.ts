@@ -31,6 +31,7 @@ export async function auditRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listEvents',
+        errors: ['invalid_cursor'],
         tags: ['events'],
         summary: 'Events from the outbox, newest first',
         querystring: ListQuery.extend({ type: z.string().max(100).optional() }),

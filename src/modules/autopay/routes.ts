@@ -38,6 +38,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getCustomerAutopay',
+        errors: ['customer_not_found'],
         tags,
         summary: 'Simple autopay flag, the method it uses, and the ordered rules',
         params: IdParams,
@@ -51,6 +52,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateCustomerAutopay',
+        errors: ['autopay_needs_method', 'customer_not_found'],
         tags,
         summary: 'Turn simple autopay on (needs a usable method) or off',
         params: IdParams,
@@ -65,6 +67,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listAutopayRules',
+        errors: ['customer_not_found'],
         tags,
         summary: 'The customer’s autopay rules in precedence order',
         params: IdParams,
@@ -78,6 +81,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'replaceAutopayRules',
+        errors: ['autopay_rule_invalid', 'autopay_rule_locked', 'customer_not_found'],
         tags,
         summary: 'Replace the ordered list of rules (keep a rule by giving its id)',
         params: IdParams,
@@ -92,6 +96,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'reorderAutopayRules',
+        errors: ['autopay_rules_mismatch', 'customer_not_found'],
         tags,
         summary: 'Set the precedence: every live rule id once, first = tried first',
         params: IdParams,
@@ -106,6 +111,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateAutopayRule',
+        errors: ['autopay_rule_locked', 'autopay_rule_not_found'],
         tags,
         summary: 'Enable, disable, lock, unlock, rename or change a rule',
         params: IdParams,

@@ -57,6 +57,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createBillRun',
+        errors: ['bill_run_in_progress', 'bill_run_target_in_past'],
         description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags,
         summary: 'Start a bill run for a target date; it runs in the background',
@@ -94,6 +95,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getBillRun',
+        errors: ['bill_run_not_found'],
         tags,
         summary: 'Status, progress and totals',
         params: IdParams,
@@ -107,6 +109,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'postBillRun',
+        errors: ['bill_run_not_found'],
         tags,
         summary: 'Post every draft of a completed run (numbers, due dates)',
         params: IdParams,
@@ -120,6 +123,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'emailBillRun',
+        errors: ['bill_run_not_found'],
         tags,
         summary: 'Email every posted invoice of the run not emailed yet',
         params: IdParams,
@@ -139,6 +143,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getBillRunPdf',
+        errors: ['bill_run_not_found'],
         tags,
         summary: 'The run’s invoices in one PDF, up to 500 at a time (?offset=)',
         params: IdParams,
@@ -169,6 +174,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getUpcomingInvoice',
+        errors: ['customer_not_found'],
         description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags: ['invoices'],
         summary: 'Estimate of the next invoice, as of now on the tenant clock',

@@ -38,6 +38,7 @@ export async function calendarRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getPaymentCalendar',
+        errors: ['calendar_range_invalid'],
         tags: ['payments'],
         summary: 'Per business day: scheduled and projected autopay payments (≤ 366 days)',
         querystring: z.strictObject({

@@ -61,6 +61,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getProduct',
+        errors: ['product_not_found'],
         tags: ['catalog'],
         summary: 'A product',
         params: IdParams,
@@ -74,6 +75,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateProduct',
+        errors: ['product_not_found'],
         tags: ['catalog'],
         summary: 'Rename, describe, archive (active false) or restore a product',
         params: IdParams,
@@ -88,6 +90,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createPrice',
+        errors: ['currency_not_supported', 'product_not_found'],
         tags: ['catalog'],
         summary:
           'Create a price: recurring (flat, month|year), usage (per_unit, tiered or volume, with ' +
@@ -126,6 +129,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getPrice',
+        errors: ['price_not_found'],
         tags: ['catalog'],
         summary: 'A price',
         params: IdParams,
@@ -139,6 +143,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updatePrice',
+        errors: ['price_in_use', 'price_not_found'],
         tags: ['catalog'],
         summary:
           'Change a price. Nickname and active always change; the terms (model, interval, ' +

@@ -50,6 +50,7 @@ export async function clockRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'advanceClock',
+        errors: ['clock_cannot_go_back', 'clock_not_movable', 'invalid_idempotency_key'],
         tags: ['clock'],
         summary: 'Move a sandbox tenant’s clock forward and run what became due',
         body: AdvanceBody,

@@ -28,6 +28,7 @@ export async function contactRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listCustomerContacts',
+        errors: ['customer_not_found'],
         tags: ['contacts'],
         summary: 'A customer’s contacts, newest first',
         params: IdParams,
@@ -52,6 +53,12 @@ export async function contactRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createContact',
+        errors: [
+          'contact_email_taken',
+          'contact_profile_not_found',
+          'customer_archived',
+          'customer_not_found',
+        ],
         tags: ['contacts'],
         summary: 'Add a contact to a customer (the default profile unless one is named)',
         params: IdParams,
@@ -67,6 +74,7 @@ export async function contactRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getContact',
+        errors: ['contact_not_found'],
         tags: ['contacts'],
         summary: 'A contact with its profile and whether it can see invoices',
         params: IdParams,
@@ -80,6 +88,7 @@ export async function contactRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateContact',
+        errors: ['contact_not_found', 'contact_profile_not_found', 'contact_revoked'],
         tags: ['contacts'],
         summary: 'Change a contact’s details or profile',
         params: IdParams,
@@ -94,6 +103,7 @@ export async function contactRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'revokeContact',
+        errors: ['contact_not_found', 'contact_revoked'],
         tags: ['contacts'],
         summary: 'Revoke a contact’s access for good',
         params: IdParams,
@@ -121,6 +131,7 @@ export async function contactRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createContactProfile',
+        errors: ['contact_profile_name_taken'],
         tags: ['contact profiles'],
         summary: 'Define a contact profile (owner, admin)',
         body: ProfileCreate,
@@ -134,6 +145,7 @@ export async function contactRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateContactProfile',
+        errors: ['contact_profile_name_taken', 'contact_profile_not_found'],
         tags: ['contact profiles'],
         summary: 'Rename a profile, change its permissions, or make it the default',
         params: IdParams,
@@ -148,6 +160,11 @@ export async function contactRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'deleteContactProfile',
+        errors: [
+          'contact_profile_in_use',
+          'contact_profile_is_default',
+          'contact_profile_not_found',
+        ],
         tags: ['contact profiles'],
         summary: 'Delete a profile no active contact uses (never the default)',
         params: IdParams,

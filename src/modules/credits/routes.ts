@@ -28,6 +28,7 @@ export async function creditRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createCreditMemo',
+        errors: ['customer_not_found', 'invoice_not_posted'],
         tags,
         summary:
           'Issue a credit memo; with invoice_id it is applied to that invoice at once (scheduled payments it leaves overpaying are reduced or cancelled: adjusted_scheduled)',
@@ -55,6 +56,7 @@ export async function creditRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getCreditMemo',
+        errors: ['credit_memo_not_found'],
         tags,
         summary: 'A credit memo with its amount, applied, remaining and applications',
         params: IdParams,
@@ -68,6 +70,16 @@ export async function creditRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'applyCreditMemo',
+        errors: [
+          'credit_exceeds_invoice_balance',
+          'credit_exceeds_remaining',
+          'credit_invoice_other_customer',
+          'credit_memo_not_found',
+          'credit_memo_void',
+          'credit_nothing_to_apply',
+          'invoice_not_found',
+          'invoice_not_posted',
+        ],
         tags,
         summary:
           'Apply a credit memo to invoices: the allocations given, or the oldest open invoices first; scheduled payments that would now overpay are reduced or cancelled (adjusted_scheduled)',
@@ -83,6 +95,7 @@ export async function creditRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'voidCreditMemo',
+        errors: ['credit_memo_applied', 'credit_memo_not_found', 'credit_memo_void'],
         tags,
         summary: 'Void a credit memo that has not been applied',
         params: IdParams,
@@ -97,6 +110,7 @@ export async function creditRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listCustomerCredits',
+        errors: ['customer_not_found'],
         tags,
         summary: 'The customer’s credits: open memos and unapplied payments, with total and count',
         params: IdParams,

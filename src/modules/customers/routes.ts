@@ -27,6 +27,7 @@ export async function customerRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createCustomer',
+        errors: ['customer_archived', 'customer_not_found', 'customer_number_taken'],
         tags: ['customers'],
         summary: 'Create a customer (numbered automatically unless a number is given)',
         body: CustomerCreate,
@@ -40,6 +41,7 @@ export async function customerRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listCustomers',
+        errors: ['invalid_cursor'],
         tags: ['customers'],
         summary: 'Customers newest first; q searches name, number and billing email',
         querystring: CustomerListQuery,
@@ -63,6 +65,7 @@ export async function customerRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getCustomer',
+        errors: ['customer_not_found'],
         tags: ['customers'],
         summary: 'A customer, with its external links and the ones missing',
         params: IdParams,
@@ -76,6 +79,12 @@ export async function customerRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateCustomer',
+        errors: [
+          'customer_archived',
+          'customer_hierarchy_cycle',
+          'customer_not_found',
+          'customer_number_taken',
+        ],
         tags: ['customers'],
         summary: 'Change a customer, move it under another parent, archive or restore it',
         params: IdParams,
@@ -90,6 +99,7 @@ export async function customerRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'archiveCustomer',
+        errors: ['customer_has_children', 'customer_not_found'],
         tags: ['customers'],
         summary: 'Archive a customer (refused while it has active children)',
         params: IdParams,
@@ -103,6 +113,7 @@ export async function customerRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listCustomerChildren',
+        errors: ['customer_not_found'],
         tags: ['customers'],
         summary: 'The direct children of a customer, newest first',
         params: IdParams,
@@ -125,6 +136,7 @@ export async function customerRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getCustomerHierarchy',
+        errors: ['customer_not_found'],
         tags: ['customers'],
         summary: 'The customer’s ancestors and its subtree with the number of descendants',
         params: IdParams,

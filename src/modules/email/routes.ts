@@ -20,6 +20,7 @@ export async function emailRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listEmails',
+        errors: ['invalid_cursor'],
         tags,
         summary: 'The email history with delivery status, newest first',
         querystring: EmailListQuery,
@@ -47,6 +48,7 @@ export async function emailRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getEmail',
+        errors: ['email_not_found'],
         tags,
         summary: 'One email: recipients, subject, bodies, attachments and delivery status',
         params: IdParams,
@@ -60,6 +62,7 @@ export async function emailRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'resendEmail',
+        errors: ['email_not_found'],
         tags,
         summary: 'Queue a copy of an email to the same recipients',
         params: IdParams,
@@ -87,6 +90,7 @@ export async function emailRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getEmailTemplate',
+        errors: ['email_template_not_found'],
         tags,
         summary: 'One email template with the placeholders it may use',
         params: TemplateKeyParams,
@@ -100,6 +104,7 @@ export async function emailRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'replaceEmailTemplate',
+        errors: ['email_template_invalid', 'email_template_not_found'],
         tags,
         summary: 'Replace a template’s subject and text (owner, admin)',
         description:
@@ -117,6 +122,7 @@ export async function emailRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'resetEmailTemplate',
+        errors: ['email_template_not_found'],
         tags,
         summary: 'Reset a template to the built-in default (owner, admin)',
         params: TemplateKeyParams,

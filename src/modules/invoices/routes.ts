@@ -54,6 +54,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getInvoicePdf',
+        errors: ['invoice_not_found'],
         tags,
         summary: 'The invoice as a PDF',
         params: IdParams,
@@ -78,6 +79,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'emailInvoice',
+        errors: ['invoice_not_found', 'invoice_not_posted', 'no_invoice_recipients'],
         tags,
         summary:
           'Email a posted invoice (with its PDF) to the contacts whose profile receives invoices',
@@ -92,6 +94,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listInvoiceEmails',
+        errors: ['invoice_not_found'],
         tags,
         summary: 'The email history of an invoice, newest first',
         params: IdParams,
@@ -116,6 +119,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'askInvoiceQuestion',
+        errors: ['invoice_not_found'],
         tags,
         summary: 'Record a contact’s question about an invoice and email it to billing staff',
         params: IdParams,
@@ -130,6 +134,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listInvoiceQuestions',
+        errors: ['invoice_not_found'],
         tags,
         summary: 'Questions asked about an invoice',
         params: IdParams,
@@ -144,6 +149,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createInvoice',
+        errors: ['customer_not_found'],
         tags,
         summary: 'Create an ad hoc draft invoice',
         body: InvoiceCreate,
@@ -176,6 +182,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getInvoice',
+        errors: ['invoice_not_found'],
         tags,
         summary: 'An invoice with its lines and adjustments',
         params: IdParams,
@@ -189,6 +196,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateInvoice',
+        errors: ['invoice_not_found'],
         tags,
         summary: 'Change a draft’s date, PO number or memo',
         params: IdParams,
@@ -203,6 +211,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'deleteInvoice',
+        errors: ['invoice_not_draft', 'invoice_not_found'],
         tags,
         summary: 'Delete a draft; what it billed is billed again later',
         params: IdParams,
@@ -219,6 +228,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'addInvoiceLine',
+        errors: ['invoice_not_draft', 'invoice_not_found', 'price_kind_mismatch'],
         tags,
         summary: 'Add a line to a draft',
         params: IdParams,
@@ -233,6 +243,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'removeInvoiceLine',
+        errors: ['invoice_line_not_found', 'invoice_not_found'],
         tags,
         summary: 'Remove a line from a draft',
         params: LineParams,
@@ -246,6 +257,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'postInvoice',
+        errors: ['invoice_empty', 'invoice_not_draft', 'invoice_not_found'],
         tags,
         summary: 'Post a draft: next number, due date from the terms, frozen',
         params: IdParams,
@@ -259,6 +271,12 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'adjustInvoice',
+        errors: [
+          'adjustment_exceeds_balance',
+          'invoice_line_not_found',
+          'invoice_not_found',
+          'invoice_not_posted',
+        ],
         tags,
         summary: 'Credit or charge a posted invoice (or one of its lines), with a reason',
         params: IdParams,
@@ -273,6 +291,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'voidInvoice',
+        errors: ['invoice_has_applications', 'invoice_not_found', 'invoice_not_posted'],
         tags,
         summary: 'Void a posted invoice with nothing applied',
         params: IdParams,

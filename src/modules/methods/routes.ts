@@ -43,6 +43,18 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createPaymentMethod',
+        errors: [
+          'authorization_required',
+          'currency_not_supported',
+          'customer_archived',
+          'customer_not_found',
+          'gateway_error',
+          'gateway_not_configured',
+          'payment_method_duplicate',
+          'token_expired',
+          'token_not_found',
+          'token_used',
+        ],
         tags: TAGS,
         summary: 'Save a card or bank account from a gateway token (authorisation tick required)',
         description:
@@ -62,6 +74,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listCustomerPaymentMethods',
+        errors: ['customer_not_found'],
         tags: TAGS,
         summary: 'The customer’s methods and those its ancestors share (flagged inherited)',
         params: IdParams,
@@ -75,6 +88,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getPaymentMethod',
+        errors: ['payment_method_not_found'],
         tags: TAGS,
         summary: 'A payment method (deleted ones too, for history)',
         params: IdParams,
@@ -88,6 +102,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updatePaymentMethod',
+        errors: ['payment_method_not_found'],
         tags: TAGS,
         summary: 'Change the friendly name or sharing with child accounts',
         description: 'Card or bank data change only by replacement (POST …/replace).',
@@ -103,6 +118,11 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'replacePaymentMethod',
+        errors: [
+          'authorization_required',
+          'payment_method_kind_mismatch',
+          'payment_method_not_found',
+        ],
         tags: TAGS,
         summary: 'Edit = re-entry: replace the card or bank data with a new token of the same kind',
         params: IdParams,
@@ -117,6 +137,13 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'verifyPaymentMethod',
+        errors: [
+          'currency_not_supported',
+          'payment_method_not_found',
+          'verification_failed',
+          'verification_locked',
+          'verification_not_needed',
+        ],
         tags: TAGS,
         summary: 'Verify a bank account with its two micro-deposit amounts (3 attempts)',
         params: IdParams,
@@ -131,6 +158,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'setDefaultPaymentMethod',
+        errors: ['card_expired', 'payment_method_not_found', 'payment_method_unverified'],
         tags: TAGS,
         summary: 'Make a usable method the customer’s default',
         params: IdParams,
@@ -144,6 +172,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'deletePaymentMethod',
+        errors: ['payment_method_in_use', 'payment_method_not_found'],
         tags: TAGS,
         summary: 'Delete a method (refused while autopay rules or scheduled payments use it)',
         params: IdParams,
@@ -157,6 +186,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getSandboxMicroDeposits',
+        errors: ['payment_method_not_found', 'verification_not_needed'],
         tags: ['sandbox gateway'],
         summary: 'The two micro-deposits sent to a sandbox bank account (sandbox tenants only)',
         params: IdParams,
@@ -182,6 +212,7 @@ export async function methodRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'replaceGatewaySettings',
+        errors: ['sandbox_only', 'stripe_key_invalid'],
         tags: ['gateway settings'],
         summary: 'Choose the gateway: sandbox (sandbox tenants) or Stripe with a secret key',
         body: GatewaySettingsPut,

@@ -113,6 +113,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getPaymentRun',
+        errors: ['payment_run_not_found'],
         tags,
         summary: 'Status, progress, counts and amount collected',
         params: IdParams,
@@ -126,6 +127,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listPaymentRunItems',
+        errors: ['payment_run_not_found'],
         tags,
         summary: 'Per-invoice results (?status=failed for follow-up)',
         params: IdParams,
@@ -142,6 +144,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'retryPaymentRunFailures',
+        errors: ['payment_run_not_found'],
         tags,
         summary: 'Retry every failed payment of a completed run now',
         params: IdParams,
@@ -175,6 +178,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'retryPayments',
+        errors: ['payment_has_live_retry', 'payment_not_retryable'],
         tags,
         summary: 'Retry one or many failed payments now',
         body: z.strictObject({

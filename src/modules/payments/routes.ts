@@ -30,6 +30,15 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createPayment',
+        errors: [
+          'amount_exceeds_balance',
+          'customer_not_found',
+          'invoice_not_found',
+          'invoice_not_payable',
+          'payment_method_not_found',
+          'payment_method_unverified',
+          'scheduled_date_in_past',
+        ],
         tags,
         summary:
           'Pay open invoices now, or on a future business date (scheduled_for); allocated oldest first unless given',
@@ -44,6 +53,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'recordExternalPayment',
+        errors: ['amount_exceeds_balance'],
         tags,
         summary: 'Record a check (with its number), wire or cash payment received outside Billow',
         body: ExternalPaymentCreate,
@@ -84,6 +94,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'reschedulePayment',
+        errors: ['payment_not_found', 'scheduled_date_in_past'],
         tags,
         summary: 'Move a scheduled payment to another future date',
         params: IdParams,
@@ -98,6 +109,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'cancelPayment',
+        errors: ['payment_not_cancellable', 'payment_not_found'],
         tags,
         summary: 'Cancel a scheduled payment',
         params: IdParams,
@@ -112,6 +124,15 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'refundPayment',
+        errors: [
+          'payment_not_collected',
+          'payment_not_found',
+          'payment_not_refundable',
+          'payment_not_settled',
+          'payment_returned_not_refundable',
+          'refund_exceeds_payment',
+          'refund_in_return_window',
+        ],
         tags,
         summary: 'Refund part or all of a succeeded payment (unapplied remainder first)',
         params: IdParams,
@@ -127,6 +148,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'applyPayment',
+        errors: ['payment_not_found', 'payment_nothing_unapplied'],
         tags,
         summary:
           'Apply a payment’s unapplied remainder to open invoices (oldest first unless given)',
@@ -142,6 +164,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getInvoiceSummary',
+        errors: ['invoice_not_found'],
         tags: ['invoices'],
         summary:
           'Invoice summary: balance, pending and scheduled payments, autopay rule, applications',

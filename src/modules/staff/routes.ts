@@ -43,6 +43,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
       config: { auth: 'public', rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
       schema: {
         operationId: 'logIn',
+        errors: ['invalid_credentials', 'rate_limited', 'tenant_required'],
         tags: ['auth'],
         summary: 'Staff login; sets the session cookie',
         security: [],
@@ -157,6 +158,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       schema: {
         operationId: 'createStaff',
+        errors: ['role_too_high'],
         tags: ['staff'],
         summary: 'Add a staff user',
         body: StaffCreate,
@@ -170,6 +172,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       schema: {
         operationId: 'updateStaff',
+        errors: ['last_owner', 'staff_not_found'],
         tags: ['staff'],
         summary: 'Change name or role, or disable (ends their sessions)',
         params: IdParams,
@@ -197,6 +200,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       schema: {
         operationId: 'createApiKey',
+        errors: ['role_too_high'],
         tags: ['api keys'],
         summary: 'Create a key; its secret is in this response only',
         body: ApiKeyCreate,
@@ -210,6 +214,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       schema: {
         operationId: 'revokeApiKey',
+        errors: ['api_key_not_found'],
         tags: ['api keys'],
         summary: 'Revoke a key at once',
         params: IdParams,

@@ -25,6 +25,15 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createSubscription',
+        errors: [
+          'billing_not_set_up',
+          'customer_archived',
+          'customer_not_found',
+          'price_inactive',
+          'price_kind_mismatch',
+          'price_not_found',
+          'usage_subscription_overlap',
+        ],
         description: ROUNDING.proration,
         tags: ['subscriptions'],
         summary:
@@ -64,6 +73,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getSubscription',
+        errors: ['subscription_not_found'],
         tags: ['subscriptions'],
         summary: 'A subscription with its price and current period',
         params: IdParams,
@@ -77,6 +87,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateSubscription',
+        errors: ['subscription_canceled', 'subscription_not_found'],
         description: ROUNDING.proration,
         tags: ['subscriptions'],
         summary:
@@ -94,6 +105,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'cancelSubscription',
+        errors: ['subscription_canceled', 'subscription_not_found'],
         description: ROUNDING.cancelNow,
         tags: ['subscriptions'],
         summary:
@@ -113,6 +125,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createCharge',
+        errors: ['customer_not_found', 'price_kind_mismatch', 'price_not_found'],
         tags: ['subscriptions'],
         summary: 'Charge a one-time price to a customer: billed by the next bill run',
         params: IdParams,
@@ -128,6 +141,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listCustomerCharges',
+        errors: ['customer_not_found'],
         tags: ['subscriptions'],
         summary: 'A customer’s one-time charges, newest first; pending=true: not invoiced yet',
         params: IdParams,
@@ -150,6 +164,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'deleteCharge',
+        errors: ['charge_invoiced', 'charge_not_found'],
         tags: ['subscriptions'],
         summary: 'Delete a one-time charge that no invoice has taken yet',
         params: IdParams,

@@ -23,6 +23,7 @@ export async function usageRoutes(app: App): Promise<void> {
         bodyLimit: USAGE_BODY_LIMIT,
         schema: {
           operationId: 'recordUsage',
+          errors: ['customer_not_found', 'usage_date_outside_subscription', 'usage_not_subscribed'],
           description: ROUNDING.usage,
           tags: ['usage'],
           summary:

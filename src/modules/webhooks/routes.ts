@@ -47,6 +47,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'createWebhookEndpoint',
+        errors: ['webhook_url_private'],
         tags,
         summary: 'Register an endpoint; its signing secret is in this response',
         body: EndpointCreate,
@@ -60,6 +61,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'getWebhookEndpoint',
+        errors: ['webhook_endpoint_not_found'],
         tags,
         summary: 'One endpoint (without its secret)',
         params: IdParams,
@@ -73,6 +75,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'updateWebhookEndpoint',
+        errors: ['webhook_endpoint_not_found', 'webhook_url_private'],
         tags,
         summary: 'Change the URL, description, event types, or enable/disable',
         params: IdParams,
@@ -87,6 +90,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'deleteWebhookEndpoint',
+        errors: ['webhook_endpoint_not_found'],
         tags,
         summary: 'Delete an endpoint and its delivery history',
         params: IdParams,
@@ -103,6 +107,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'rotateWebhookSecret',
+        errors: ['webhook_endpoint_not_found'],
         tags,
         summary: 'Replace the signing secret at once; the new one is in this response',
         params: IdParams,
@@ -117,6 +122,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     {
       schema: {
         operationId: 'listWebhookDeliveries',
+        errors: ['webhook_endpoint_not_found'],
         tags,
         summary: 'Deliveries to an endpoint with their attempts, newest first',
         params: IdParams,
