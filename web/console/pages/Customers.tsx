@@ -148,7 +148,7 @@ export function CustomersPage() {
             <Table.Tbody>
               {rows.map((c) => (
                 <Table.Tr key={c.id}>
-                  <Table.Td>{c.number}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{c.number}</Table.Td>
                   <Table.Td>{c.name}</Table.Td>
                   <Table.Td>{c.billing_email ?? '—'}</Table.Td>
                   <Table.Td>{c.status === 'active' ? 'Active' : 'Archived'}</Table.Td>
