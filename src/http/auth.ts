@@ -1,71 +1,43 @@
 /**
- * Authentication for /api/v1: a bearer API key or a staff session cookie. The principal's tenant
- * is loaded here and every service call gets a Ctx bound to it, so no service ever takes a
- * tenant id from the request.
+ * Authentication for /api/v1. Staff endpoints: a bearer API key or the staff session cookie.
+ * Portal endpoints (/api/v1/portal/…): the portal session cookie only — an API key or a staff
+ * cookie opens none of them, and the portal cookie opens no staff endpoint. A cookie session
+ * must also pass the CSRF check on every state change (csrf.ts). The principal's tenant is
+ * loaded here and every service call gets a Ctx bound to it, so no service ever takes a tenant
+ * id from the request.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { Db } from '../db/db.js';
 import type { Ctx } from '../modules/context.js';
+import { type PortalSession, resolvePortalSession } from '../modules/portal/sessions.js';
+import { contactCtx } from '../modules/portal/signin.js';
 import { permissionsOf } from '../modules/staff/roles.js';
-import { type Principal, resolveApiKey, resolveSession, sha256 } from '../modules/staff/service.js';
+import { type Principal, resolveApiKey, resolveSession } from '../modules/staff/service.js';
 import { loadTenant } from '../modules/tenants/service.js';
+import { checkCsrf } from './csrf.js';
 
 export const SESSION_COOKIE = 'billow_session';
-/** The header a browser app sends its session's CSRF token in. */
-export const CSRF_HEADER = 'x-csrf-token';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/**
- * The CSRF token of a cookie session: derived from the session's secret, so it is stored nowhere,
- * another site cannot read or guess it, and it ends with the session. The app gets it from the
- * login answer or GET /auth/me and sends it back in X-CSRF-Token (a double submit checked
- * against the cookie's own secret).
- */
-export function csrfTokenFor(sessionToken: string): string {
-  return sha256(`csrf:${sessionToken}`);
-}
-
-/** An Origin header, when the browser sends one, must be this server's own. */
-export function checkOrigin(req: FastifyRequest): void {
-  const origin = req.headers.origin;
-  if (origin === undefined) return;
-  let same = false;
-  try {
-    // Both through URL, so a default port (:80, :443) compares equal to none.
-    same = new URL(origin).host === new URL(`${req.protocol}://${req.host}`).host;
-  } catch {
-    same = false;
-  }
-  if (!same) throw new AppError('csrf_failed', { reason: 'origin' });
-}
-
-/**
- * A state-changing request authenticated by a session cookie must carry the session's CSRF token
- * and come from the same origin. Bearer API keys are exempt: a browser never adds them itself.
- */
-export function checkCsrf(req: FastifyRequest, sessionToken: string): void {
-  if (SAFE_METHODS.has(req.method)) return;
-  checkOrigin(req);
-  const sent = req.headers[CSRF_HEADER];
-  const expected = Buffer.from(csrfTokenFor(sessionToken));
-  const given = Buffer.from(typeof sent === 'string' ? sent : '');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new AppError('csrf_failed', { reason: 'token' });
-  }
-}
+export const PORTAL_COOKIE = 'billow_portal';
+export const PORTAL_PREFIX = '/api/v1/portal';
 
 export interface RouteAuth {
   /** 'public' routes need no credentials (login, docs). */
   auth?: 'public';
 }
 
+/**
+ * What a portal route needs: 'public' (login, links), 'session' (signed in, any account chosen
+ * or not), or 'account' (the default: signed in with an account open; req.ctx acts for it).
+ */
+export type PortalAccess = 'public' | 'session' | 'account';
+
 declare module 'fastify' {
   interface FastifyRequest {
     ctx: Ctx;
+    /** The portal session of a portal route ('session' or 'account'), with its cookie token. */
+    portal: PortalSession & { token: string };
   }
   interface FastifyInstance {
     db: Db;
@@ -73,6 +45,7 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: 'public';
+    portal?: PortalAccess;
     /** false: Idempotency-Key is not honoured (the body must not be kept, even hashed). */
     idempotency?: boolean;
   }
@@ -92,18 +65,45 @@ async function principalOf(
   const token = req.cookies?.[SESSION_COOKIE];
   if (!token) return undefined;
   const principal = await resolveSession(db, clock, token);
-  // Only a live session's requests are checked: without one the answer is 401 anyway.
   if (principal) checkCsrf(req, token);
   return principal;
+}
+
+async function portalAuth(req: FastifyRequest, db: Db, clock: Clock): Promise<void> {
+  const access = req.routeOptions.config.portal ?? 'account';
+  if (access === 'public') return;
+  // Staff credentials never open a portal endpoint, even beside a portal cookie.
+  if (req.headers.authorization) throw new AppError('portal_session_required');
+  const token = req.cookies?.[PORTAL_COOKIE];
+  const session = token ? await resolvePortalSession(db, clock, token) : undefined;
+  if (!token || !session) throw new AppError('portal_session_required');
+  checkCsrf(req, token);
+  req.portal = { ...session, token };
+  if (access === 'session') return;
+  if (!session.account) throw new AppError('portal_account_required');
+  const tenant = await loadTenant(db, session.account.tenantId);
+  if (!tenant) throw new AppError('portal_session_required');
+  // The portal reads through the staff services with read permissions only; what the contact
+  // may see is decided by its profile (portal/service.ts), and every query names its customer.
+  req.ctx = {
+    ...contactCtx(db, clock, tenant, session.account.contactId),
+    permissions: new Set(['customers:read', 'billing:read']),
+    requestId: req.id,
+  };
 }
 
 export function registerAuth(app: FastifyInstance, db: Db, clock: Clock): void {
   app.decorate('db', db);
   app.decorate('clock', clock);
   app.decorateRequest('ctx', null as unknown as Ctx);
+  app.decorateRequest('portal', null as unknown as PortalSession & { token: string });
   app.addHook('onRequest', async (req) => {
     const url = req.routeOptions.url;
-    if (!url?.startsWith('/api/v1') || req.routeOptions.config.auth === 'public') return;
+    if (!url?.startsWith('/api/v1')) return;
+    if (url === PORTAL_PREFIX || url.startsWith(`${PORTAL_PREFIX}/`)) {
+      return portalAuth(req, db, clock);
+    }
+    if (req.routeOptions.config.auth === 'public') return;
     const principal = await principalOf(req, db, clock);
     if (!principal) throw new AppError('unauthenticated');
     const tenant = await loadTenant(db, principal.tenantId);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { checkOrigin, csrfTokenFor, SESSION_COOKIE } from '../../http/auth.js';
-import { ErrorResponse, IdParams } from '../../http/schemas.js';
+import { SESSION_COOKIE } from '../../http/auth.js';
+import { checkOrigin, csrfTokenFor, setCsrfCookie } from '../../http/csrf.js';
+import { ErrorResponse, IdParams, NoContent } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
 import { PERMISSIONS } from './roles.js';
 import {
@@ -41,7 +42,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       config: { auth: 'public', rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
       schema: {
-        operationId: 'loginStaff',
+        operationId: 'logIn',
         tags: ['auth'],
         summary: 'Staff login; sets the session cookie',
         security: [],
@@ -51,7 +52,11 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
             staff: StaffView,
             tenant_id: z.string(),
             expires_at: z.string(),
-            csrf_token: z.string().describe('Send as X-CSRF-Token on state-changing requests'),
+            csrf_token: z
+              .string()
+              .describe(
+                'Send in X-CSRF-Token with every POST, PATCH, PUT or DELETE of this session',
+              ),
           }),
           400: ErrorResponse,
           401: ErrorResponse,
@@ -72,11 +77,15 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         secure: req.protocol === 'https',
         expires: session.expiresAt,
       });
+      const csrf = setCsrfCookie(req, reply, session.token, {
+        expires: session.expiresAt,
+        sameSite: 'strict',
+      });
       return {
         staff: session.staff,
         tenant_id: session.tenantId,
         expires_at: session.expiresAt.toISOString(),
-        csrf_token: csrfTokenFor(session.token),
+        csrf_token: csrf,
       };
     },
   );
@@ -85,11 +94,11 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       config: { auth: 'public' },
       schema: {
-        operationId: 'logoutStaff',
+        operationId: 'logOut',
         tags: ['auth'],
         summary: 'End the session',
         security: [],
-        response: { 204: z.null().describe('Signed out'), 403: ErrorResponse },
+        response: { 204: NoContent, 403: ErrorResponse },
       },
     },
     async (req, reply) => {
@@ -104,7 +113,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/auth/me',
     {
       schema: {
-        operationId: 'getMe',
+        operationId: 'getCurrentPrincipal',
         tags: ['auth'],
         summary: 'Who is calling: the staff member, the tenant, the permissions',
         response: { 200: Me, 401: ErrorResponse },
@@ -135,6 +144,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/staff',
     {
       schema: {
+        operationId: 'listStaff',
         tags: ['staff'],
         summary: 'Staff users (owner, admin)',
         response: { 200: z.object({ data: z.array(StaffView) }) },
@@ -146,6 +156,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/staff',
     {
       schema: {
+        operationId: 'createStaff',
         tags: ['staff'],
         summary: 'Add a staff user',
         body: StaffCreate,
@@ -158,6 +169,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/staff/:id',
     {
       schema: {
+        operationId: 'updateStaff',
         tags: ['staff'],
         summary: 'Change name or role, or disable (ends their sessions)',
         params: IdParams,
@@ -172,6 +184,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/api-keys',
     {
       schema: {
+        operationId: 'listApiKeys',
         tags: ['api keys'],
         summary: 'API keys (never their secrets)',
         response: { 200: z.object({ data: z.array(ApiKeyView) }) },
@@ -183,6 +196,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/api-keys',
     {
       schema: {
+        operationId: 'createApiKey',
         tags: ['api keys'],
         summary: 'Create a key; its secret is in this response only',
         body: ApiKeyCreate,
@@ -195,6 +209,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/api-keys/:id/revoke',
     {
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['api keys'],
         summary: 'Revoke a key at once',
         params: IdParams,
