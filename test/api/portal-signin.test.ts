@@ -81,8 +81,12 @@ describe('invitations', () => {
 
   it('expires a link at 72 hours on the tenant clock; a re-sent one works and replaces it', async () => {
     const c = await contact(t, (await newCustomer(t)).id);
+    const status = () => t.api.get(`/api/v1/contacts/${c.id}/portal-access`);
+    expect((await status()).body).toMatchObject({ status: 'none', invitation: null });
     const first = await linkToken(h, (await invite(t, c.id)).email_id);
+    expect((await status()).body.status).toBe('invited');
     await advance(t, 3);
+    expect((await status()).body.status).toBe('expired');
     const late = await accept(t, first);
     expect(late.status).toBe(410);
     expect(late.body.error.details).toEqual({ reason: 'expired' });
@@ -90,6 +94,7 @@ describe('invitations', () => {
     const third = await linkToken(h, (await invite(t, c.id)).email_id);
     expect((await accept(t, second)).body.error.details).toEqual({ reason: 'replaced' });
     expect((await accept(t, third)).status).toBe(200);
+    expect((await status()).body).toMatchObject({ status: 'active', invitation: { used: true } });
   });
 
   it('is still valid two days later', async () => {

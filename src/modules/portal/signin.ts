@@ -147,6 +147,49 @@ export async function inviteContact(ctx: Ctx, contactId: string): Promise<Invita
   });
 }
 
+/** What staff see of a contact's portal access (the console's "invited", "re-send"). */
+export async function contactPortalAccess(ctx: Ctx, contactId: string) {
+  requirePermission(ctx, 'customers:read');
+  const contact = await loadContact(ctx.db, ctx.tenant.id, contactId);
+  if (!contact) throw new AppError('contact_not_found', { id: contactId });
+  const access = await ctx.db.maybeOne<{ granted_at: Date }>(
+    'SELECT granted_at FROM portal_access WHERE tenant_id = $1 AND contact_id = $2',
+    [ctx.tenant.id, contactId],
+  );
+  const latest = await ctx.db.maybeOne<{
+    created_at: Date;
+    expires_at: Date;
+    used_at: Date | null;
+  }>(
+    `SELECT created_at, expires_at, used_at FROM portal_tokens
+      WHERE tenant_id = $1 AND contact_id = $2 AND purpose = 'invitation'
+      ORDER BY id DESC LIMIT 1`,
+    [ctx.tenant.id, contactId],
+  );
+  const status =
+    contact.status !== 'active'
+      ? 'revoked'
+      : access
+        ? 'active'
+        : !latest
+          ? 'none'
+          : latest.expires_at > tenantNow(ctx)
+            ? 'invited'
+            : 'expired';
+  return {
+    contact_id: contactId,
+    status,
+    invitation: latest
+      ? {
+          sent_at: latest.created_at.toISOString(),
+          expires_at: latest.expires_at.toISOString(),
+          used: latest.used_at !== null,
+        }
+      : null,
+    granted_at: access?.granted_at.toISOString() ?? null,
+  } as const;
+}
+
 interface TokenRow {
   id: string;
   purpose: 'invitation' | 'password_reset';
