@@ -5,6 +5,7 @@
  * token or password in clear in any table or log line.
  */
 import { describe, expect, it } from 'vitest';
+import { configurePublicUrl } from '../../src/modules/portal/links.js';
 import { advance, client, newTenant, unique, useTenant } from '../helpers/app.js';
 import { contact, newCustomer } from '../helpers/billing.js';
 import { useHarness } from '../helpers/harness.js';
@@ -253,6 +254,29 @@ describe('login and sessions', () => {
     expect((await portalClient(t, changed).get('/api/v1/portal/me')).status).toBe(200);
     expect((await login(c.email)).status).toBe(401);
     expect((await login(c.email, 'a brand new passphrase')).status).toBe(200);
+  });
+
+  it('marks the cookies Secure when the public address is https (TLS ended by a proxy)', async () => {
+    const { contact: c } = await portalContact(h, t);
+    expect(String((await login(c.email)).headers['set-cookie'])).not.toMatch(/Secure/);
+    configurePublicUrl('https://billing.example.com');
+    try {
+      const res = await login(c.email);
+      const cookies = res.headers['set-cookie'] as string[];
+      expect(cookies).toHaveLength(2);
+      for (const cookie of cookies) expect(cookie).toMatch(/; Secure/);
+      const portal = portalClient(t, res);
+      const fromSite = await portal.post(
+        '/api/v1/portal/account',
+        { customer_id: c.customer_id },
+        {
+          origin: 'https://billing.example.com',
+        },
+      );
+      expect(fromSite.status).toBe(200);
+    } finally {
+      configurePublicUrl(undefined);
+    }
   });
 
   it('logs out', async () => {

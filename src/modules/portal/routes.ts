@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import type { App } from '../../http/app.js';
 import { PORTAL_COOKIE } from '../../http/auth.js';
-import { CSRF_COOKIE, setCsrfCookie } from '../../http/csrf.js';
+import { CSRF_COOKIE, secureCookies, setCsrfCookie } from '../../http/csrf.js';
 import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import { renderInvoicePdf } from '../invoices/pdf.js';
 import {
@@ -72,7 +72,7 @@ function signIn(
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: req.protocol === 'https',
+    secure: secureCookies(req),
     expires: session.expiresAt,
   });
   const csrf = setCsrfCookie(req, reply, session.token, {

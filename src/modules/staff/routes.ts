@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { SESSION_COOKIE } from '../../http/auth.js';
-import { setCsrfCookie } from '../../http/csrf.js';
+import { secureCookies, setCsrfCookie } from '../../http/csrf.js';
 import { IdParams } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
 import {
@@ -52,7 +52,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         path: '/',
         httpOnly: true,
         sameSite: 'strict',
-        secure: req.protocol === 'https',
+        secure: secureCookies(req),
         expires: session.expiresAt,
       });
       const csrf = setCsrfCookie(req, reply, session.token, {
