@@ -408,6 +408,20 @@ describe('forgot password, end to end through SMTP', () => {
     expect(signedIn.status).toBe(200);
   });
 
+  it('sends at most one reset email a minute to an address', async () => {
+    const { contact: c } = await portalContact(hs, ts);
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await client(hs.app).post('/api/v1/portal/password/forgot', { email: c.email })).status,
+      ).toBe(202);
+    }
+    const list = () => ts.api.get(`/api/v1/emails?contact=${c.id}&kind=password_reset`);
+    expect((await list()).body.data).toHaveLength(1);
+    hs.clock.advance(61_000);
+    await client(hs.app).post('/api/v1/portal/password/forgot', { email: c.email });
+    expect((await list()).body.data).toHaveLength(2);
+  });
+
   it('expires a reset link after an hour', async () => {
     const { contact: c } = await portalContact(hs, ts);
     await client(hs.app).post('/api/v1/portal/password/forgot', { email: c.email });

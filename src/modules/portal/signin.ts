@@ -377,6 +377,14 @@ export async function forgotPassword(db: Db, clock: Clock, email: string): Promi
   const account = login && (await accountsOf(db, login.id))[0];
   const tenant = account && (await loadTenant(db, account.tenant_id));
   if (!login || !account || !tenant) return;
+  // One email a minute at most, whatever the number of clients asking: a mailbox is not flooded,
+  // and the link already sent still works.
+  const recent = await db.maybeOne(
+    `SELECT 1 FROM portal_tokens WHERE login_id = $1 AND purpose = 'password_reset'
+        AND created_at > $2::timestamptz - interval '1 minute' AND used_at IS NULL`,
+    [login.id, clock.now()],
+  );
+  if (recent) return;
   const ctx = contactCtx(db, clock, tenant, account.contact_id);
   const token = newSecret();
   const sealed = await sealForEmail(db, tenant.id, token);
