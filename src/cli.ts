@@ -48,7 +48,7 @@ program
     const running = await startServer(config, { worker: opts.worker });
     const where = config.databaseUrl ? 'PostgreSQL' : `embedded database in ${config.dataDir}`;
     console.log(
-      `Billow listening on ${running.url} (${where}); API docs at ${running.url}/api/docs`,
+      `Billow listening on ${running.url} (${where}); console at ${running.url}/console/, portal at ${running.url}/portal/, API docs at ${running.url}/api/docs`,
     );
     const stop = async () => {
       await running.close();

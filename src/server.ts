@@ -2,6 +2,7 @@
 import type { Config } from './config.js';
 import { systemClock } from './core/clock.js';
 import { openDatabase } from './db/connect.js';
+import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { buildApp } from './http/app.js';
 import { DEFAULT_WEB_DIR } from './http/web.js';
@@ -12,6 +13,8 @@ import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
 
 export interface Running {
   url: string;
+  /** The server's database (the browser suite seeds its tenant through it). */
+  db: Db;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,7 @@ export async function startServer(
         : await startWorker({ db, clock: systemClock, queue, webhooks });
     return {
       url,
+      db,
       async close() {
         await worker?.stop();
         await app.close();

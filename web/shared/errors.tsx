@@ -27,9 +27,17 @@ export function fieldErrors(err: unknown): Record<string, string> {
   return Object.fromEntries(issues.map((i) => [i.path ?? '', i.message ?? 'Not valid']));
 }
 
-export function ErrorAlert({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+export function ErrorAlert({
+  error,
+  onRetry,
+  title = 'Something went wrong',
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  title?: string;
+}) {
   return (
-    <Alert color="red" variant="light" title="Something went wrong" role="alert">
+    <Alert color="red" variant="light" title={title} role="alert">
       <Stack gap="xs">
         <Text size="sm">{errorMessage(error)}</Text>
         {error instanceof ApiError && (

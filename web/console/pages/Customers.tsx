@@ -124,7 +124,14 @@ export function CustomersPage() {
             : 'Customers appear here once they are added.'}
         </Empty>
       ) : (
-        <Table.ScrollContainer minWidth={560}>
+        // A native scroll box that takes focus, so a keyboard can scroll the table on a phone.
+        <Table.ScrollContainer
+          minWidth={560}
+          type="native"
+          tabIndex={0}
+          role="region"
+          aria-label="Customers table"
+        >
           <Table striped highlightOnHover>
             <Table.Caption>
               <VisuallyHidden>Customers, newest first</VisuallyHidden>
@@ -141,7 +148,7 @@ export function CustomersPage() {
             <Table.Tbody>
               {rows.map((c) => (
                 <Table.Tr key={c.id}>
-                  <Table.Td>{c.number}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{c.number}</Table.Td>
                   <Table.Td>{c.name}</Table.Td>
                   <Table.Td>{c.billing_email ?? '—'}</Table.Td>
                   <Table.Td>{c.status === 'active' ? 'Active' : 'Archived'}</Table.Td>
@@ -202,7 +209,12 @@ function NewCustomer({ opened, onClose }: { opened: boolean; onClose: () => void
   const fields = fieldErrors(create.error);
 
   return (
-    <Modal opened={opened} onClose={onClose} title="New customer">
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title="New customer"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -53,7 +53,7 @@ export function SignInPage() {
             <Title order={1} size="h2">
               Sign in to the console
             </Title>
-            {error !== null && <ErrorAlert error={error} />}
+            {error !== null && <ErrorAlert error={error} title="Could not sign in" />}
             <TextInput
               label="Email"
               type="email"

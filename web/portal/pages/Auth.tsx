@@ -66,7 +66,7 @@ export function PortalSignInPage() {
     <Card title="Sign in to your billing account">
       <form onSubmit={form.onSubmit} noValidate>
         <Stack>
-          {form.error !== null && <ErrorAlert error={form.error} />}
+          {form.error !== null && <ErrorAlert error={form.error} title="Could not sign in" />}
           <TextInput
             label="Email"
             type="email"

@@ -1,0 +1,118 @@
+/**
+ * Chromium for the browser suite, launched as docs/UI.md records (Debian's /usr/bin/chromium,
+ * no downloads, no background networking), with the checks every page gets: axe with the WCAG
+ * 2.1 A/AA rules, and screenshots at desktop and phone width for a person to look at.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+import { scoped } from '../helpers/scoped.js';
+
+export const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
+const CHROMIUM = process.env.BILLOW_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface TestBrowser {
+  browser: Browser;
+  /** A fresh context (its own cookies) and page at desktop width. */
+  newPage(): Promise<Page>;
+}
+
+/** One Chromium for the file: started before its first test, closed after its last. */
+export function useBrowser(): TestBrowser {
+  const contexts: BrowserContext[] = [];
+  return scoped(
+    'the browser',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      return {
+        browser,
+        async newPage() {
+          // AxeBuilder needs a page that belongs to a context it can reach.
+          const context = await browser.newContext({
+            baseURL: inject('billow').url,
+            viewport: { width: 1280, height: 800 },
+          });
+          contexts.push(context);
+          return context.newPage();
+        },
+      };
+    },
+    {
+      stop: async ({ browser }) => {
+        for (const c of contexts.splice(0)) await c.close();
+        await browser.close();
+      },
+    },
+  );
+}
+
+/** No axe violation of WCAG 2.0/2.1 A and AA on the page as it is now. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const found = result.violations.map((v) => ({
+    id: v.id,
+    help: v.help,
+    nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).slice(0, 5),
+  }));
+  expect(found, JSON.stringify(found, null, 2)).toEqual([]);
+}
+
+/** Full-page screenshots at 1280 and 375 px wide: test-results/screenshots/<name>-<width>.png. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const original = page.viewportSize() ?? { width: 1280, height: 800 };
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
+    // Layout settles after a resize (Mantine's responsive props read media queries).
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(original);
+}
+
+/** Every page gets both: axe at both widths, then its screenshots. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await expectAccessible(page);
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.waitForTimeout(150);
+  await expectAccessible(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await screenshots(page, name);
+}
+
+/** The suite's server, as the global setup started it. */
+export function suite() {
+  return inject('billow');
+}
+
+/** A call to the suite's API with the owner's key (seeding what a page shows). */
+export async function apiCall(method: string, path: string, body?: unknown): Promise<unknown> {
+  const { url, apiKey } = inject('billow');
+  const res = await fetch(new URL(path, url), {
+    method,
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
