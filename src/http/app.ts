@@ -154,6 +154,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'A secret API key bk_…' },
           session: { type: 'apiKey', in: 'cookie', name: 'billow_session' },
+          portalSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'billow_portal',
+            description: 'A contact’s portal session; opens /api/v1/portal/… only',
+          },
         },
       },
       security: [{ apiKey: [] }, { session: [] }],

@@ -52,6 +52,14 @@ export function checkCsrf(req: FastifyRequest, sessionToken: string): void {
   checkOrigin(req);
 }
 
+/**
+ * Whether cookies get the Secure flag: the request came over HTTPS, or the installation's public
+ * address is https (a TLS-terminating proxy in front speaks plain HTTP to Billow).
+ */
+export function secureCookies(req: FastifyRequest): boolean {
+  return req.protocol === 'https' || publicUrl().startsWith('https:');
+}
+
 /** Sets the readable CSRF cookie that goes with a session cookie. */
 export function setCsrfCookie(
   req: FastifyRequest,
@@ -64,7 +72,7 @@ export function setCsrfCookie(
     path: '/',
     httpOnly: false,
     sameSite: options.sameSite,
-    secure: req.protocol === 'https',
+    secure: secureCookies(req),
     expires: options.expires,
   });
   return token;

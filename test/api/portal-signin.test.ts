@@ -5,6 +5,7 @@
  * token or password in clear in any table or log line.
  */
 import { describe, expect, it } from 'vitest';
+import { configurePublicUrl } from '../../src/modules/portal/links.js';
 import { advance, client, newTenant, unique, useTenant } from '../helpers/app.js';
 import { contact, newCustomer } from '../helpers/billing.js';
 import { useHarness } from '../helpers/harness.js';
@@ -81,8 +82,12 @@ describe('invitations', () => {
 
   it('expires a link at 72 hours on the tenant clock; a re-sent one works and replaces it', async () => {
     const c = await contact(t, (await newCustomer(t)).id);
+    const status = () => t.api.get(`/api/v1/contacts/${c.id}/portal-access`);
+    expect((await status()).body).toMatchObject({ status: 'none', invitation: null });
     const first = await linkToken(h, (await invite(t, c.id)).email_id);
+    expect((await status()).body.status).toBe('invited');
     await advance(t, 3);
+    expect((await status()).body.status).toBe('expired');
     const late = await accept(t, first);
     expect(late.status).toBe(410);
     expect(late.body.error.details).toEqual({ reason: 'expired' });
@@ -90,6 +95,7 @@ describe('invitations', () => {
     const third = await linkToken(h, (await invite(t, c.id)).email_id);
     expect((await accept(t, second)).body.error.details).toEqual({ reason: 'replaced' });
     expect((await accept(t, third)).status).toBe(200);
+    expect((await status()).body).toMatchObject({ status: 'active', invitation: { used: true } });
   });
 
   it('is still valid two days later', async () => {
@@ -250,6 +256,29 @@ describe('login and sessions', () => {
     expect((await login(c.email, 'a brand new passphrase')).status).toBe(200);
   });
 
+  it('marks the cookies Secure when the public address is https (TLS ended by a proxy)', async () => {
+    const { contact: c } = await portalContact(h, t);
+    expect(String((await login(c.email)).headers['set-cookie'])).not.toMatch(/Secure/);
+    configurePublicUrl('https://billing.example.com');
+    try {
+      const res = await login(c.email);
+      const cookies = res.headers['set-cookie'] as string[];
+      expect(cookies).toHaveLength(2);
+      for (const cookie of cookies) expect(cookie).toMatch(/; Secure/);
+      const portal = portalClient(t, res);
+      const fromSite = await portal.post(
+        '/api/v1/portal/account',
+        { customer_id: c.customer_id },
+        {
+          origin: 'https://billing.example.com',
+        },
+      );
+      expect(fromSite.status).toBe(200);
+    } finally {
+      configurePublicUrl(undefined);
+    }
+  });
+
   it('logs out', async () => {
     const { portal } = await portalContact(h, t);
     expect((await portal.post('/api/v1/portal/logout')).status).toBe(204);
@@ -377,6 +406,20 @@ describe('forgot password, end to end through SMTP', () => {
       password: 'fresh start passphrase',
     });
     expect(signedIn.status).toBe(200);
+  });
+
+  it('sends at most one reset email a minute to an address', async () => {
+    const { contact: c } = await portalContact(hs, ts);
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await client(hs.app).post('/api/v1/portal/password/forgot', { email: c.email })).status,
+      ).toBe(202);
+    }
+    const list = () => ts.api.get(`/api/v1/emails?contact=${c.id}&kind=password_reset`);
+    expect((await list()).body.data).toHaveLength(1);
+    hs.clock.advance(61_000);
+    await client(hs.app).post('/api/v1/portal/password/forgot', { email: c.email });
+    expect((await list()).body.data).toHaveLength(2);
   });
 
   it('expires a reset link after an hour', async () => {

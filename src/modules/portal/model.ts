@@ -48,6 +48,18 @@ export const InvitationView = z.object({
   expires_at: z.string().describe('When the link stops working (72 hours, tenant clock)'),
 });
 
+export const PortalAccessView = z.object({
+  contact_id: z.string(),
+  status: z
+    .enum(['none', 'invited', 'expired', 'active', 'revoked'])
+    .describe('active: has set a password; invited: a link is valid; expired: re-send it'),
+  invitation: z
+    .object({ sent_at: z.string(), expires_at: z.string(), used: z.boolean() })
+    .nullable()
+    .describe('The latest invitation'),
+  granted_at: z.string().nullable().describe('When the contact set its password'),
+});
+
 export const PortalMe = z.object({
   login_email: z.string(),
   contact: z.object({ id: z.string(), name: z.string(), email: z.string() }),

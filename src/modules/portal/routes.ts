@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import type { App } from '../../http/app.js';
 import { PORTAL_COOKIE } from '../../http/auth.js';
-import { CSRF_COOKIE, setCsrfCookie } from '../../http/csrf.js';
+import { CSRF_COOKIE, secureCookies, setCsrfCookie } from '../../http/csrf.js';
 import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import { renderInvoicePdf } from '../invoices/pdf.js';
 import {
@@ -17,6 +17,7 @@ import {
   ChooseAccount,
   ForgotPassword,
   InvitationView,
+  PortalAccessView,
   PortalCredits,
   PortalCreditsQuery,
   PortalDashboard,
@@ -48,6 +49,7 @@ import { type AccountChoice, accountsOf, chooseAccount, endSession } from './ses
 import {
   acceptInvitation,
   changePassword,
+  contactPortalAccess,
   forgotPassword,
   inviteContact,
   portalLogin,
@@ -55,6 +57,8 @@ import {
 } from './signin.js';
 
 const tags = ['portal'];
+/** The OpenAPI security of portal endpoints: the portal session cookie, nothing else. */
+const PORTAL_SECURITY = [{ portalSession: [] }];
 const PREFIX = '/portal';
 
 function signIn(
@@ -68,7 +72,7 @@ function signIn(
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: req.protocol === 'https',
+    secure: secureCookies(req),
     expires: session.expiresAt,
   });
   const csrf = setCsrfCookie(req, reply, session.token, {
@@ -109,6 +113,22 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       },
     },
     async (req, reply) => reply.code(201).send(await inviteContact(req.ctx, req.params.id)),
+  );
+
+  app.get(
+    '/contacts/:id/portal-access',
+    {
+      schema: {
+        operationId: 'getContactPortalAccess',
+        tags: ['contacts'],
+        summary:
+          'Whether the contact can sign in to the portal: none, invited (link valid), ' +
+          'expired (re-send), active',
+        params: IdParams,
+        response: { 200: PortalAccessView, 403: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    (req) => contactPortalAccess(req.ctx, req.params.id),
   );
 
   // --- public: sign-in and links ---------------------------------------------------------------
@@ -195,6 +215,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       config: { portal: 'session', idempotency: false },
       schema: {
         operationId: 'portalLogout',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'End the portal session',
         response: { 204: z.null(), 401: ErrorResponse, 403: ErrorResponse },
@@ -213,6 +234,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       config: { portal: 'session', ...limited },
       schema: {
         operationId: 'portalChangePassword',
+        security: PORTAL_SECURITY,
         tags,
         summary:
           'Change the password (the current one is needed); ends every session and opens a new one',
@@ -233,6 +255,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       config: { portal: 'session' },
       schema: {
         operationId: 'portalListAccounts',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'The accounts (customers) this sign-in opens, and the one open now',
         response: {
@@ -252,6 +275,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       config: { portal: 'session', idempotency: false },
       schema: {
         operationId: 'portalChooseAccount',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'Open one of the accounts of this sign-in',
         body: ChooseAccount,
@@ -271,6 +295,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     {
       schema: {
         operationId: 'portalGetMe',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'The contact, its customer, the tenant (name, time zone, currency), permissions',
         response: { 200: PortalMe, ...portalErrors },
@@ -283,6 +308,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     {
       schema: {
         operationId: 'portalGetDashboard',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'Balance, past due, credits, last payment, last invoice (needs view_invoices)',
         response: { 200: PortalDashboard, ...portalErrors },
@@ -295,6 +321,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     {
       schema: {
         operationId: 'portalListInvoices',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'Posted invoices of the account, newest first (needs view_invoices)',
         querystring: PortalInvoiceQuery,
@@ -308,6 +335,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     {
       schema: {
         operationId: 'portalGetInvoice',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'An invoice with its lines, payments and credits applied, pending and scheduled',
         params: IdParams,
@@ -321,6 +349,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     {
       schema: {
         operationId: 'portalGetInvoicePdf',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'The invoice as a PDF',
         params: IdParams,
@@ -344,6 +373,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     {
       schema: {
         operationId: 'portalListPayments',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'Payments of the account, newest first (needs view_payments)',
         querystring: PortalPaymentQuery,
@@ -357,6 +387,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     {
       schema: {
         operationId: 'portalListCredits',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'Credit memos and unapplied payments with what remains (needs view_credits)',
         querystring: PortalCreditsQuery,
@@ -370,6 +401,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     {
       schema: {
         operationId: 'portalGetUpcomingInvoice',
+        security: PORTAL_SECURITY,
         tags,
         summary: 'An estimate of the next invoice, as of now (needs view_invoices)',
         querystring: PortalUpcomingQuery,

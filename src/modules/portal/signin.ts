@@ -147,6 +147,49 @@ export async function inviteContact(ctx: Ctx, contactId: string): Promise<Invita
   });
 }
 
+/** What staff see of a contact's portal access (the console's "invited", "re-send"). */
+export async function contactPortalAccess(ctx: Ctx, contactId: string) {
+  requirePermission(ctx, 'customers:read');
+  const contact = await loadContact(ctx.db, ctx.tenant.id, contactId);
+  if (!contact) throw new AppError('contact_not_found', { id: contactId });
+  const access = await ctx.db.maybeOne<{ granted_at: Date }>(
+    'SELECT granted_at FROM portal_access WHERE tenant_id = $1 AND contact_id = $2',
+    [ctx.tenant.id, contactId],
+  );
+  const latest = await ctx.db.maybeOne<{
+    created_at: Date;
+    expires_at: Date;
+    used_at: Date | null;
+  }>(
+    `SELECT created_at, expires_at, used_at FROM portal_tokens
+      WHERE tenant_id = $1 AND contact_id = $2 AND purpose = 'invitation'
+      ORDER BY id DESC LIMIT 1`,
+    [ctx.tenant.id, contactId],
+  );
+  const status =
+    contact.status !== 'active'
+      ? 'revoked'
+      : access
+        ? 'active'
+        : !latest
+          ? 'none'
+          : latest.expires_at > tenantNow(ctx)
+            ? 'invited'
+            : 'expired';
+  return {
+    contact_id: contactId,
+    status,
+    invitation: latest
+      ? {
+          sent_at: latest.created_at.toISOString(),
+          expires_at: latest.expires_at.toISOString(),
+          used: latest.used_at !== null,
+        }
+      : null,
+    granted_at: access?.granted_at.toISOString() ?? null,
+  } as const;
+}
+
 interface TokenRow {
   id: string;
   purpose: 'invitation' | 'password_reset';
@@ -334,6 +377,14 @@ export async function forgotPassword(db: Db, clock: Clock, email: string): Promi
   const account = login && (await accountsOf(db, login.id))[0];
   const tenant = account && (await loadTenant(db, account.tenant_id));
   if (!login || !account || !tenant) return;
+  // One email a minute at most, whatever the number of clients asking: a mailbox is not flooded,
+  // and the link already sent still works.
+  const recent = await db.maybeOne(
+    `SELECT 1 FROM portal_tokens WHERE login_id = $1 AND purpose = 'password_reset'
+        AND created_at > $2::timestamptz - interval '1 minute' AND used_at IS NULL`,
+    [login.id, clock.now()],
+  );
+  if (recent) return;
   const ctx = contactCtx(db, clock, tenant, account.contact_id);
   const token = newSecret();
   const sealed = await sealForEmail(db, tenant.id, token);

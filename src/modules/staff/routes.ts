@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { SESSION_COOKIE } from '../../http/auth.js';
-import { checkOrigin, csrfTokenFor, setCsrfCookie } from '../../http/csrf.js';
+import { checkOrigin, csrfTokenFor, secureCookies, setCsrfCookie } from '../../http/csrf.js';
 import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
 import { PERMISSIONS } from './roles.js';
@@ -74,7 +74,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         path: '/',
         httpOnly: true,
         sameSite: 'strict',
-        secure: req.protocol === 'https',
+        secure: secureCookies(req),
         expires: session.expiresAt,
       });
       const csrf = setCsrfCookie(req, reply, session.token, {
