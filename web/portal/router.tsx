@@ -91,6 +91,24 @@ const dashboard = createRoute({
   component: DashboardPage,
 });
 
+// The addresses the emails carry (src/modules/portal/signin.ts): /accept and /reset.
+const acceptLink = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/accept',
+  validateSearch: TokenSearch,
+  beforeLoad: ({ search }) => {
+    throw redirect({ to: '/accept-invitation', search, replace: true });
+  },
+});
+const resetLink = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/reset',
+  validateSearch: TokenSearch,
+  beforeLoad: ({ search }) => {
+    throw redirect({ to: '/reset-password', search, replace: true });
+  },
+});
+
 const chooseAccount = createRoute({
   getParentRoute: () => rootRoute,
   path: '/choose-account',
@@ -139,6 +157,8 @@ const routeTree = rootRoute.addChildren([
   forgot,
   reset,
   accept,
+  acceptLink,
+  resetLink,
   chooseAccount,
   signedIn.addChildren([
     dashboard,
