@@ -6,10 +6,29 @@ import { type ReactNode, useState } from 'react';
 import { setCsrfToken } from '../shared/api';
 import { Layout } from '../shared/Layout';
 import { portalApi } from './api';
-import { usePortalMe } from './session';
+import { may, usePortalMe } from './session';
 
 export function SignedOutFrame({ children }: { children: ReactNode }) {
   return <Layout appName="customer portal">{children}</Layout>;
+}
+
+function NavLink({
+  to,
+  children,
+}: {
+  to: '/' | '/invoices' | '/payments' | '/credits' | '/account';
+  children: ReactNode;
+}) {
+  return (
+    <Link
+      to={to}
+      className="nav-link"
+      activeProps={{ className: 'nav-link active' }}
+      activeOptions={{ exact: to === '/', includeSearch: false }}
+    >
+      {children}
+    </Link>
+  );
 }
 
 export function SignedInFrame() {
@@ -21,7 +40,7 @@ export function SignedInFrame() {
   async function signOut() {
     setLeaving(true);
     try {
-      await portalApi.POST('/api/v1/portal/logout', { body: {} });
+      await portalApi.POST('/api/v1/portal/logout');
     } finally {
       setCsrfToken(null);
       queryClient.clear();
@@ -33,9 +52,13 @@ export function SignedInFrame() {
     <Layout
       appName="customer portal"
       nav={
-        <Link to="/" className="nav-link" activeProps={{ className: 'nav-link active' }}>
-          Dashboard
-        </Link>
+        <>
+          <NavLink to="/">Dashboard</NavLink>
+          {may(me, 'view_invoices') && <NavLink to="/invoices">Invoices</NavLink>}
+          {may(me, 'view_payments') && <NavLink to="/payments">Payments</NavLink>}
+          {may(me, 'view_credits') && <NavLink to="/credits">Credits</NavLink>}
+          <NavLink to="/account">My account</NavLink>
+        </>
       }
       account={
         <>

@@ -1,42 +1,28 @@
 /**
- * The portal's endpoints (/api/v1/portal/…, built on the `portalauth` branch). Until that branch
- * is merged they are not in generated/api.d.ts, so their shapes are written here in the same
- * openapi-typescript form; once merged, `api` from shared/api.ts replaces this client and the
- * compiler points at every difference.
+ * The portal's endpoints (/api/v1/portal/…) through the one typed client of both apps, and the
+ * names of the shapes its pages show, taken from the generated OpenAPI types so the compiler
+ * points at every difference with the server.
  */
-import { makeClient } from '../shared/api';
+import type { paths } from '../../generated/api';
+import { api } from '../shared/api';
 
-type Json<T> = { content: { 'application/json': T } };
-type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
-type Post<B, R> = {
-  parameters: { query?: never; header?: never; path?: never; cookie?: never };
-  requestBody: Json<B>;
-  responses: { 200: Json<R>; 204: { content?: never }; 400: Json<ErrorBody>; 401: Json<ErrorBody> };
-};
+export const portalApi = api;
 
-export interface PortalMe {
-  contact: { id: string; name: string | null; email: string };
-  customer?: { id: string; name: string } | null;
-  tenant?: { name: string; time_zone: string; currency: string } | null;
-  csrf_token?: string | null;
+type Ok<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer T } } };
 }
+  ? T
+  : never;
 
-export interface PortalPaths {
-  '/api/v1/portal/login': {
-    post: Post<{ email: string; password: string }, PortalMe>;
-  };
-  '/api/v1/portal/logout': { post: Post<Record<string, never>, null> };
-  '/api/v1/portal/me': {
-    get: {
-      parameters: { query?: never; header?: never; path?: never; cookie?: never };
-      responses: { 200: Json<PortalMe>; 401: Json<ErrorBody> };
-    };
-  };
-  '/api/v1/portal/forgot-password': { post: Post<{ email: string }, null> };
-  '/api/v1/portal/reset-password': { post: Post<{ token: string; password: string }, null> };
-  '/api/v1/portal/accept-invitation': {
-    post: Post<{ token: string; password: string }, null>;
-  };
-}
-
-export const portalApi = makeClient<PortalPaths>();
+export type PortalMe = Ok<'/api/v1/portal/me', 'get'>;
+export type SignedIn = Ok<'/api/v1/portal/login', 'post'>;
+export type AccountChoice = SignedIn['accounts'][number];
+export type PortalDashboard = Ok<'/api/v1/portal/dashboard', 'get'>;
+export type PortalInvoicePage = Ok<'/api/v1/portal/invoices', 'get'>;
+export type PortalInvoiceSummary = PortalInvoicePage['data'][number];
+export type PortalInvoice = Ok<'/api/v1/portal/invoices/{id}', 'get'>;
+export type PortalPaymentPage = Ok<'/api/v1/portal/payments', 'get'>;
+export type PortalPayment = PortalPaymentPage['data'][number];
+export type PortalCredits = Ok<'/api/v1/portal/credits', 'get'>;
+export type PortalUpcoming = Ok<'/api/v1/portal/upcoming', 'get'>;
+export type InvoiceStatus = PortalInvoiceSummary['status'];

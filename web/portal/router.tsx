@@ -13,13 +13,19 @@ import { z } from 'zod';
 import { ApiError } from '../shared/api';
 import { NotFoundPage } from '../shared/NotFound';
 import { SignedInFrame, SignedOutFrame } from './Frame';
+import { AccountPage } from './pages/Account';
 import {
   AcceptInvitationPage,
   ForgotPasswordPage,
   PortalSignInPage,
   ResetPasswordPage,
 } from './pages/Auth';
+import { ChooseAccountPage } from './pages/ChooseAccount';
+import { CreditsPage } from './pages/Credits';
 import { DashboardPage } from './pages/Dashboard';
+import { InvoiceDetailPage } from './pages/InvoiceDetail';
+import { InvoicesPage } from './pages/Invoices';
+import { PaymentsPage } from './pages/Payments';
 import { portalMeQuery } from './session';
 
 const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
@@ -69,9 +75,10 @@ const signedIn = createRoute({
     try {
       await context.queryClient.ensureQueryData(portalMeQuery);
     } catch (err) {
-      // 401: no portal session; 404: the portal API is not on this server yet.
-      if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
-        throw redirect({ to: '/sign-in' });
+      if (err instanceof ApiError && err.status === 401) throw redirect({ to: '/sign-in' });
+      // Signed in with several accounts and none chosen yet.
+      if (err instanceof ApiError && err.code === 'portal_account_required') {
+        throw redirect({ to: '/choose-account' });
       }
       throw err;
     }
@@ -84,12 +91,83 @@ const dashboard = createRoute({
   component: DashboardPage,
 });
 
+// The addresses the emails carry (src/modules/portal/signin.ts): /accept and /reset.
+const acceptLink = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/accept',
+  validateSearch: TokenSearch,
+  beforeLoad: ({ search }) => {
+    throw redirect({ to: '/accept-invitation', search, replace: true });
+  },
+});
+const resetLink = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/reset',
+  validateSearch: TokenSearch,
+  beforeLoad: ({ search }) => {
+    throw redirect({ to: '/reset-password', search, replace: true });
+  },
+});
+
+const chooseAccount = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/choose-account',
+  component: ChooseAccountPage,
+});
+
+const INVOICE_FILTERS = ['open', 'partially_paid', 'paid', 'past_due', 'void'] as const;
+/** The invoices list's filter and page, kept in the URL so a link can be shared and reloaded. */
+export const InvoicesSearch = z.object({
+  status: z.enum(INVOICE_FILTERS).optional().catch(undefined),
+  cursor: z.string().max(64).optional().catch(undefined),
+});
+export const invoicesRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/invoices',
+  validateSearch: InvoicesSearch,
+  component: InvoicesPage,
+});
+export const invoiceRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/invoices/$invoiceId',
+  component: InvoiceDetailPage,
+});
+export const paymentsRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/payments',
+  validateSearch: z.object({ cursor: z.string().max(64).optional().catch(undefined) }),
+  component: PaymentsPage,
+});
+export const creditsRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/credits',
+  validateSearch: z.object({
+    type: z.enum(['all', 'memo', 'unapplied']).default('all').catch('all'),
+  }),
+  component: CreditsPage,
+});
+const account = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/account',
+  component: AccountPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signIn,
   forgot,
   reset,
   accept,
-  signedIn.addChildren([dashboard]),
+  acceptLink,
+  resetLink,
+  chooseAccount,
+  signedIn.addChildren([
+    dashboard,
+    invoicesRoute,
+    invoiceRoute,
+    paymentsRoute,
+    creditsRoute,
+    account,
+  ]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {

@@ -6,9 +6,9 @@ import { Anchor, Button, Paper, PasswordInput, Stack, Text, TextInput, Title } f
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { setCsrfToken, unwrap } from '../../shared/api';
+import { ApiError, setCsrfToken, unwrap } from '../../shared/api';
 import { ErrorAlert, fieldErrors } from '../../shared/errors';
-import { portalApi } from '../api';
+import { portalApi, type SignedIn } from '../api';
 import { SignedOutFrame } from '../Frame';
 import { portalMeQuery } from '../session';
 
@@ -45,19 +45,32 @@ function useSubmit(action: () => Promise<void>) {
   return { error, busy, onSubmit };
 }
 
-export function PortalSignInPage() {
+/** After a sign-in answer: the dashboard, or the account choice when several are open to it. */
+function useEnter() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  return async (signed: SignedIn) => {
+    setCsrfToken(signed.csrf_token);
+    queryClient.clear();
+    if (!signed.account) {
+      await navigate({ to: '/choose-account' });
+      return;
+    }
+    await queryClient.fetchQuery({ ...portalMeQuery, staleTime: 0 });
+    await navigate({ to: '/' });
+  };
+}
+
+export function PortalSignInPage() {
+  const enter = useEnter();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const form = useSubmit(async () => {
     try {
-      const me = unwrap(
+      const signed = unwrap(
         await portalApi.POST('/api/v1/portal/login', { body: { email: email.trim(), password } }),
       );
-      setCsrfToken(me.csrf_token ?? null);
-      await queryClient.fetchQuery({ ...portalMeQuery, staleTime: 0 });
-      await navigate({ to: '/' });
+      await enter(signed);
     } finally {
       setPassword('');
     }
@@ -101,7 +114,7 @@ export function ForgotPasswordPage() {
   const [sent, setSent] = useState(false);
   const form = useSubmit(async () => {
     unwrap(
-      await portalApi.POST('/api/v1/portal/forgot-password', { body: { email: email.trim() } }),
+      await portalApi.POST('/api/v1/portal/password/forgot', { body: { email: email.trim() } }),
     );
     setSent(true);
   });
@@ -138,6 +151,10 @@ export function ForgotPasswordPage() {
   );
 }
 
+/** The server's rule (src/modules/portal/passwords.ts), shown before the contact types. */
+export const PASSWORD_RULE =
+  'At least 10 characters; it must not contain your name or the first part of your email address.';
+
 /** Choosing a password from an emailed link: a reset, or accepting an invitation. */
 function SetPassword({
   title,
@@ -157,6 +174,11 @@ function SetPassword({
     setFinished(true);
   });
   const fields = fieldErrors(form.error);
+  // A weak password is named next to the field, like a validation error.
+  if (form.error instanceof ApiError && form.error.code === 'portal_password_weak') {
+    fields.password = form.error.message;
+  }
+  const expired = form.error instanceof ApiError && form.error.code === 'portal_link_expired';
   if (!token) {
     return (
       <Card title={title}>
@@ -178,10 +200,15 @@ function SetPassword({
       ) : (
         <form onSubmit={form.onSubmit} noValidate>
           <Stack>
-            {form.error !== null && !fields.password && <ErrorAlert error={form.error} />}
+            {form.error !== null && !fields.password && (
+              <ErrorAlert
+                error={form.error}
+                title={expired ? 'This link no longer works' : 'Could not save the password'}
+              />
+            )}
             <PasswordInput
               label="New password"
-              description="At least 12 characters; not your email or name"
+              description={PASSWORD_RULE}
               autoComplete="new-password"
               required
               maxLength={200}
@@ -207,7 +234,7 @@ export function ResetPasswordPage() {
       done="Your password is changed, and every other session of yours has ended."
       token={token}
       post={async (body) => {
-        unwrap(await portalApi.POST('/api/v1/portal/reset-password', { body }));
+        unwrap(await portalApi.POST('/api/v1/portal/password/reset', { body }));
       }}
     />
   );
@@ -215,13 +242,15 @@ export function ResetPasswordPage() {
 
 export function AcceptInvitationPage() {
   const { token } = useSearch({ from: '/accept-invitation' });
+  const enter = useEnter();
   return (
     <SetPassword
       title="Set up your billing account"
-      done="Your password is set. Check your email to confirm it, then sign in."
+      done="Your password is set."
       token={token}
       post={async (body) => {
-        unwrap(await portalApi.POST('/api/v1/portal/accept-invitation', { body }));
+        const signed = unwrap(await portalApi.POST('/api/v1/portal/invitations/accept', { body }));
+        await enter(signed);
       }}
     />
   );

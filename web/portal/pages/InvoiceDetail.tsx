@@ -1,0 +1,256 @@
+/**
+ * One invoice: its lines and totals, what is open, and its summary (C9) — payments and credits
+ * applied, a payment on its way, scheduled payments and the autopay rule that will pay it — with
+ * the PDF. Every amount is the API's.
+ */
+import {
+  Alert,
+  Anchor,
+  Button,
+  Group,
+  List,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
+import type { ReactNode } from 'react';
+import { unwrap } from '../../shared/api';
+import { describeTimeZone, formatBusinessDate } from '../../shared/format';
+import { type PortalInvoice, portalApi } from '../api';
+import { Read } from '../components/Reads';
+import { InvoiceStatusBadge, Money, methodLabel, PaymentStatusBadge } from '../components/status';
+import { invoiceRoute } from '../router';
+import { usePortalMe } from '../session';
+
+export function InvoiceDetailPage() {
+  const me = usePortalMe();
+  const { invoiceId } = invoiceRoute.useParams();
+  const invoice = useQuery({
+    queryKey: ['portal', me.customer.id, 'invoice', invoiceId],
+    queryFn: async () =>
+      unwrap(
+        await portalApi.GET('/api/v1/portal/invoices/{id}', {
+          params: { path: { id: invoiceId } },
+        }),
+      ),
+  });
+  return (
+    <Stack gap="md">
+      <Anchor size="sm" renderRoot={(props) => <Link {...props} to="/invoices" search={{}} />}>
+        ← All invoices
+      </Anchor>
+      <Read query={invoice} label="the invoice">
+        {(inv) => <Invoice inv={inv} zone={me.tenant.time_zone} />}
+      </Read>
+    </Stack>
+  );
+}
+
+function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
+  const c = inv.currency;
+  const s = inv.summary;
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-start" wrap="wrap">
+        <div>
+          <Group gap="sm" align="center">
+            <Title order={1}>Invoice {inv.number ?? inv.id}</Title>
+            <InvoiceStatusBadge status={inv.status} />
+          </Group>
+          <Text size="sm">Dates are in {describeTimeZone(zone)}.</Text>
+        </div>
+        <Button
+          component="a"
+          href={`/api/v1/portal/invoices/${encodeURIComponent(inv.id)}/pdf`}
+          target="_blank"
+          rel="noopener"
+          variant="default"
+        >
+          Download PDF
+        </Button>
+      </Group>
+
+      {inv.status === 'void' && (
+        <Alert color="gray" variant="light" title="This invoice is void">
+          <Text size="sm">{inv.void_reason ?? 'Nothing is owed on it.'}</Text>
+        </Alert>
+      )}
+      {s.payment_pending && (
+        <Alert color="yellow" variant="light" title="A payment is on its way" role="status">
+          <Text size="sm">
+            A bank payment for this invoice is settling. You do not need to pay it again.
+          </Text>
+        </Alert>
+      )}
+
+      <SimpleGrid cols={{ base: 2, sm: 4 }}>
+        <Fact label="Invoice date">{formatBusinessDate(inv.invoice_date)}</Fact>
+        <Fact label="Due date">{inv.due_date ? formatBusinessDate(inv.due_date) : '—'}</Fact>
+        <Fact label="Total">
+          <Money minor={inv.total} currency={c} />
+        </Fact>
+        <Fact label="Open balance" strong>
+          <Money minor={inv.balance} currency={c} />
+        </Fact>
+      </SimpleGrid>
+      {inv.po_number && <Text size="sm">Purchase order: {inv.po_number}</Text>}
+      {inv.memo && <Text size="sm">{inv.memo}</Text>}
+
+      <Table.ScrollContainer
+        minWidth={480}
+        type="native"
+        tabIndex={0}
+        role="region"
+        aria-label="Invoice lines"
+      >
+        <Table>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Description</Table.Th>
+              <Table.Th scope="col">Period</Table.Th>
+              <Table.Th scope="col" ta="right">
+                Quantity
+              </Table.Th>
+              <Table.Th scope="col" ta="right">
+                Amount
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {inv.lines.map((l) => (
+              <Table.Tr key={l.id}>
+                <Table.Td>{l.description}</Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  {l.period_start && l.period_end
+                    ? `${formatBusinessDate(l.period_start)} – ${formatBusinessDate(l.period_end)}`
+                    : '—'}
+                </Table.Td>
+                <Table.Td ta="right">{l.quantity ?? '—'}</Table.Td>
+                <Table.Td ta="right">
+                  <Money minor={l.amount} currency={c} />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+            {inv.adjustments.map((a) => (
+              <Table.Tr key={a.id}>
+                <Table.Td colSpan={3}>
+                  {a.kind === 'credit' ? 'Credit' : 'Charge'}: {a.reason}
+                </Table.Td>
+                <Table.Td ta="right">
+                  <Money minor={a.amount} currency={c} />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+          <Table.Tfoot>
+            <Total label="Subtotal" minor={inv.subtotal} currency={c} />
+            {inv.adjustments_total !== 0 && (
+              <Total label="Adjustments" minor={inv.adjustments_total} currency={c} />
+            )}
+            <Total label="Total" minor={inv.total} currency={c} />
+            <Total label="Paid" minor={inv.amount_paid} currency={c} />
+            <Total label="Credits applied" minor={inv.credits_applied} currency={c} />
+            <Total label="Open balance" minor={inv.balance} currency={c} strong />
+          </Table.Tfoot>
+        </Table>
+      </Table.ScrollContainer>
+
+      <Paper withBorder p="md" radius="md" component="section" aria-labelledby="summary-title">
+        <Stack gap="sm">
+          <Title order={2} size="h3" id="summary-title">
+            Payments and credits
+          </Title>
+          {s.payments.length === 0 && s.credits.length === 0 ? (
+            <Text size="sm">Nothing has been paid or credited on this invoice yet.</Text>
+          ) : (
+            <List spacing={4} size="sm">
+              {s.payments.map((p) => (
+                <List.Item key={p.payment_id}>
+                  <Group gap="xs" wrap="wrap">
+                    <span>
+                      {formatBusinessDate(p.date)} · {methodLabel(p.method_type)} ·{' '}
+                      <Money minor={p.amount} currency={c} />
+                    </span>
+                    <PaymentStatusBadge status={p.status} />
+                  </Group>
+                </List.Item>
+              ))}
+              {s.credits.map((cr) => (
+                <List.Item key={cr.credit_memo_id}>
+                  {formatBusinessDate(cr.date)} · Credit memo {cr.credit_memo_id} ·{' '}
+                  <Money minor={cr.amount} currency={c} />
+                </List.Item>
+              ))}
+            </List>
+          )}
+          {s.payment_scheduled.length > 0 && (
+            <Stack gap={4}>
+              <Text size="sm" fw={600}>
+                Scheduled
+              </Text>
+              <List spacing={4} size="sm">
+                {s.payment_scheduled.map((p) => (
+                  <List.Item key={p.id}>
+                    <Money minor={p.amount} currency={c} /> on {formatBusinessDate(p.scheduled_for)}
+                  </List.Item>
+                ))}
+              </List>
+            </Stack>
+          )}
+          <Text size="sm">
+            {s.autopay_rule
+              ? `Autopay: the rule “${s.autopay_rule.name}” will pay this invoice.`
+              : 'Autopay: no autopay rule pays this invoice.'}
+          </Text>
+        </Stack>
+      </Paper>
+    </Stack>
+  );
+}
+
+function Fact({
+  label,
+  children,
+  strong,
+}: {
+  label: string;
+  children: ReactNode;
+  strong?: boolean;
+}) {
+  return (
+    <Stack gap={2}>
+      <Text size="sm" c="gray.8">
+        {label}
+      </Text>
+      <Text fw={strong ? 700 : 500}>{children}</Text>
+    </Stack>
+  );
+}
+
+function Total({
+  label,
+  minor,
+  currency,
+  strong,
+}: {
+  label: string;
+  minor: number;
+  currency: string;
+  strong?: boolean;
+}) {
+  return (
+    <Table.Tr>
+      <Table.Th scope="row" colSpan={3} ta="right" fw={strong ? 700 : 500}>
+        {label}
+      </Table.Th>
+      <Table.Td ta="right" fw={strong ? 700 : undefined}>
+        <Money minor={minor} currency={currency} />
+      </Table.Td>
+    </Table.Tr>
+  );
+}
