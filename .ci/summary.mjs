@@ -1,4 +1,6 @@
-// Prints one closing line for the CI runs: "tests: N passed, N failed".
+// Prints the closing lines of the CI runs: each failed file or test with its first error, and
+// "tests: N passed, N failed". A run can fail with every test passing (a hook that failed, an
+// unhandled error); that is said too, so the tail of the CI log always names the cause.
 import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0;
@@ -10,7 +12,27 @@ for (const file of process.argv.slice(2)) {
     continue;
   }
   const report = JSON.parse(readFileSync(file, 'utf8'));
-  console.log(`${file}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  console.log(
+    `${file}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ` +
+      `${report.numFailedTestSuites} failed files or blocks`,
+  );
+  for (const result of report.testResults ?? []) {
+    if (result.status === 'failed' && result.message) {
+      console.log(`  file ${result.name}: ${result.message.split('\n').slice(0, 3).join(' | ')}`);
+    }
+    for (const test of result.assertionResults ?? []) {
+      if (test.status === 'failed') {
+        const why = (test.failureMessages ?? [''])[0].split('\n')[0];
+        console.log(`  test ${result.name} > ${test.fullName}: ${why}`);
+      }
+    }
+  }
+  if (report.success === false && report.numFailedTests === 0) {
+    console.log(
+      '  the run failed with no failed test: a failed hook or an unhandled error (above)',
+    );
+    failed += 1;
+  }
   passed += report.numPassedTests;
   failed += report.numFailedTests + (report.numTotalTestSuites === 0 ? 1 : 0);
 }

@@ -15,12 +15,20 @@ const Env = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   BILLOW_EMAIL_FROM: z.email().default('billing@localhost'),
+  BILLOW_PUBLIC_URL: z
+    .string()
+    .regex(
+      /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/,
+      'must be an http:// or https:// URL without query',
+    )
+    .optional(),
   BILLOW_WEBHOOKS_ALLOW_PRIVATE: z
     .string()
     .trim()
     .toLowerCase()
     .pipe(z.enum(['', '0', '1', 'false', 'true'], 'must be 1, true, 0 or false'))
     .default(''),
+  BILLOW_WEB_DIR: z.string().optional(),
 });
 
 export interface Config {
@@ -39,6 +47,13 @@ export interface Config {
    * to make the worker POST into the network Billow runs in.
    */
   webhooksAllowPrivate: boolean;
+  /** The built web apps (default web/dist of this checkout). */
+  webDir?: string | undefined;
+  /**
+   * The address people reach Billow at (https://billing.example.com), used in the links emails
+   * carry (/portal/accept?token=…). Undefined: the address the server listens on.
+   */
+  publicUrl: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,5 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.BILLOW_SMTP_URL || undefined,
     emailFrom: e.BILLOW_EMAIL_FROM,
     webhooksAllowPrivate: ['1', 'true'].includes(e.BILLOW_WEBHOOKS_ALLOW_PRIVATE),
+    webDir: e.BILLOW_WEB_DIR || undefined,
+    publicUrl: e.BILLOW_PUBLIC_URL ? e.BILLOW_PUBLIC_URL.replace(/\/+$/, '') : undefined,
   };
 }

@@ -4,9 +4,11 @@ import { systemClock } from './core/clock.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { buildApp } from './http/app.js';
+import { DEFAULT_WEB_DIR } from './http/web.js';
 import { startQueue } from './jobs/queue.js';
 import { startWorker } from './jobs/worker.js';
-import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
+import { configurePublicUrl } from './modules/portal/links.js';
+import { wireModules } from './modules/wiring.js';
 
 export interface Running {
   url: string;
@@ -18,6 +20,7 @@ export async function startServer(
   config: Config,
   options: { worker?: boolean } = {},
 ): Promise<Running> {
+  wireModules();
   const db = await openDatabase(config, { owner: true });
   try {
     await migrate(db);
@@ -28,8 +31,11 @@ export async function startServer(
       clock: systemClock,
       logLevel: config.logLevel,
       webhooksAllowPrivate: config.webhooksAllowPrivate,
+      webDir: config.webDir ?? DEFAULT_WEB_DIR,
     });
     const url = await app.listen({ port: config.port, host: config.host });
+    // Links in emails: BILLOW_PUBLIC_URL, or where this server listens.
+    configurePublicUrl(config.publicUrl ?? url);
     const webhooks = { allowPrivate: config.webhooksAllowPrivate };
     const worker =
       options.worker === false
@@ -52,10 +58,11 @@ export async function startServer(
 
 /** Only the workers: extra processes on PostgreSQL share the queue with the server. */
 export async function startWorkers(config: Config): Promise<{ close(): Promise<void> }> {
+  wireModules();
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    registerWebhookFanOut();
+    configurePublicUrl(config.publicUrl ?? `http://${config.host}:${config.port}`);
     const queue = await startQueue(db);
     const webhooks = { allowPrivate: config.webhooksAllowPrivate };
     const worker = await startWorker({ db, clock: systemClock, queue, webhooks });

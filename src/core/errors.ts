@@ -59,6 +59,12 @@ export const ERRORS = {
     message: 'This email belongs to several tenants; say which with tenant_id.',
     when: 'a login whose email matches staff users in more than one tenant',
   },
+  csrf_failed: {
+    status: 403,
+    message:
+      'This request needs the X-CSRF-Token of your session from the same origin; reload the page.',
+    when: 'a state-changing request with a session cookie lacks the CSRF token or comes from another origin',
+  },
   forbidden: {
     status: 403,
     message: 'Your role does not allow this action.',
@@ -673,6 +679,49 @@ export const ERRORS = {
       'Some results name records that are not sent to accounting (details.records lists each ' +
       'with its status): draft invoices, and payments that moved no money. Nothing was changed.',
     when: 'sync results for a draft invoice, or a payment that is scheduled, pending, failed, cancelled or returned before it settled',
+  },
+  // --- CSRF and the customer portal -------------------------------------------------------
+  portal_session_required: {
+    status: 401,
+    message: 'Sign in to the portal. Staff sessions and API keys do not open portal endpoints.',
+    when: 'a portal endpoint without a valid portal session (none, expired, ended, or staff credentials)',
+  },
+  portal_account_required: {
+    status: 409,
+    message: 'Choose which account to open first (POST /portal/account).',
+    when: 'a portal endpoint that reads an account, before the contact chose one',
+  },
+  portal_account_not_found: {
+    status: 404,
+    message: 'You have no portal access to this account.',
+    when: 'choosing an account the signed-in contact does not belong to (or whose access was revoked)',
+  },
+  portal_permission_denied: {
+    status: 403,
+    message: 'Your contact profile does not allow this; ask the billing team to change it.',
+    when: 'a portal read or action the contact profile does not grant (details.permission names it)',
+  },
+  portal_link_expired: {
+    status: 410,
+    message: 'This link has expired or was already used. Ask for a new one.',
+    when: 'an invitation or password-reset link that is unknown, used, replaced by a newer one, or past its expiry',
+  },
+  portal_password_weak: {
+    status: 400,
+    message:
+      'Choose a password of at least 10 characters that does not contain your name or the ' +
+      'first part of your email address.',
+    when: 'a new portal password that is too short or contains the contact’s name or email name (details.reason)',
+  },
+  portal_password_wrong: {
+    status: 403,
+    message: 'The current password is not correct.',
+    when: 'changing the portal password with a wrong current password',
+  },
+  portal_not_found: {
+    status: 404,
+    message: 'Not found in this account.',
+    when: 'an invoice (or other record) id that does not belong to the open account',
   },
   // --- fallback ------------------------------------------------------------------------
   internal_error: {

@@ -37,6 +37,9 @@ export const ID_PREFIXES = {
   refund: 're',
   creditApplication: 'ca',
   autopayRule: 'apr',
+  portalLogin: 'plg',
+  portalToken: 'ptk',
+  portalSession: 'pss',
   // The sandbox gateway's own objects (its vault, standing for the gateway's side).
   sandboxCustomer: 'sbcus',
   sandboxMethod: 'sbpm',

@@ -24,6 +24,7 @@ import { registerAuth } from './auth.js';
 import { type ContractOptions, registerContract } from './contract.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerRoutes } from './routes.js';
+import { registerWeb } from './web.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -49,6 +50,8 @@ export interface AppOptions {
    * (BILLOW_WEBHOOKS_ALLOW_PRIVATE; default false: such URLs are refused).
    */
   webhooksAllowPrivate?: boolean;
+  /** Serve the built web apps from this directory (web/dist); without it, the API only. */
+  webDir?: string;
   /**
    * Strict contract checks (tests, and generating the OpenAPI document): an undocumented route
    * stops the start, an undocumented reply status is recorded (contract.ts).
@@ -59,6 +62,11 @@ export interface AppOptions {
 /** Long runs of digits (with spaces or dashes, or their %20) in a URL, for the logs. */
 function maskDigits(url: string): string {
   return url.replace(/\d(?:[\d -]|%20|%2D){10,}\d/gi, '[redacted]');
+}
+
+/** The token of an emailed link (/portal/accept?token=…) never reaches the logs either. */
+function maskUrl(url: string): string {
+  return maskDigits(url).replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
 }
 
 function errorBody(code: keyof typeof ERRORS, details?: Record<string, unknown>, message?: string) {
@@ -77,7 +85,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
               req: (req: { method: string; url: string; id: string }) => ({
                 id: req.id,
                 method: req.method,
-                url: maskDigits(req.url),
+                url: maskUrl(req.url),
               }),
             },
             ...(options.logStream && { stream: options.logStream }),
@@ -176,5 +184,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
       }),
     { prefix: '/api/v1' },
   );
+  if (options.webDir) await registerWeb(app, { dir: options.webDir });
   return app;
 }

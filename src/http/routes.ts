@@ -16,6 +16,7 @@ import { invoiceRoutes } from '../modules/invoices/routes.js';
 import { methodRoutes } from '../modules/methods/routes.js';
 import { paymentRunRoutes } from '../modules/paymentruns/routes.js';
 import { paymentRoutes } from '../modules/payments/routes.js';
+import { portalRoutes } from '../modules/portal/routes.js';
 import { staffRoutes } from '../modules/staff/routes.js';
 import { subscriptionRoutes } from '../modules/subscriptions/routes.js';
 import { tenantRoutes } from '../modules/tenants/routes.js';
@@ -50,4 +51,5 @@ export async function registerRoutes(
   await creditRoutes(app);
   await balanceRoutes(app);
   await accountingRoutes(app);
+  await portalRoutes(app, opts);
 }

@@ -19,7 +19,7 @@ export interface TenantInfo {
 }
 
 export interface Actor {
-  type: 'staff' | 'api_key' | 'system';
+  type: 'staff' | 'api_key' | 'system' | 'contact';
   id: string | null;
 }
 

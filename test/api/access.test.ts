@@ -76,6 +76,89 @@ describe('login sessions', () => {
     expect((await session.get('/api/v1/auth/me')).status).toBe(401);
   });
 
+  it('tells a session who it is: the staff member, the tenant and the permissions', async () => {
+    const t = await newTenant(h, { timeZone: 'America/Chicago' });
+    const login = await client(h.app).post('/api/v1/auth/login', {
+      email: t.ownerEmail,
+      password: t.password,
+    });
+    const session = client(h.app, {
+      cookie: String(login.headers['set-cookie']).split(';')[0] as string,
+    });
+    const me = await session.get('/api/v1/auth/me');
+    expect(me.status).toBe(200);
+    expect(me.body.staff).toMatchObject({ email: t.ownerEmail, role: 'owner' });
+    expect(me.body.tenant).toMatchObject({
+      id: t.id,
+      time_zone: 'America/Chicago',
+      currency: 'USD',
+    });
+    expect(me.body.permissions).toContain('billing:write');
+    expect(me.body.csrf_token).toBe(login.body.csrf_token);
+    // A read-only member is told what it may not do, so the console can hide those actions.
+    const email = `ro-${unique()}@example.com`;
+    const password = 'read only password';
+    await t.api.post('/api/v1/staff', { email, name: 'Reader', role: 'read_only', password });
+    const ro = await client(h.app).post('/api/v1/auth/login', { email, password });
+    const roMe = await client(h.app, {
+      cookie: String(ro.headers['set-cookie']).split(';')[0] as string,
+    }).get('/api/v1/auth/me');
+    expect(roMe.body.permissions).toEqual(['customers:read']);
+    // An API key has no staff member and needs no CSRF token.
+    const keyMe = await t.api.get('/api/v1/auth/me');
+    expect(keyMe.body).toMatchObject({ staff: null, csrf_token: null, tenant: { id: t.id } });
+  });
+
+  it("refuses a cookie session's state change without its CSRF token or from another origin", async () => {
+    const t = await newTenant(h);
+    const login = await client(h.app).post('/api/v1/auth/login', {
+      email: t.ownerEmail,
+      password: t.password,
+    });
+    const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+    const token = login.body.csrf_token as string;
+    expect(token).toMatch(/^[\w-]{43}$/);
+    const body = { name: `Csrf ${unique()}` };
+    const session = client(h.app, { cookie });
+    const without = await session.post('/api/v1/customers', body);
+    expect(without.status).toBe(403);
+    expect(without.body.error.code).toBe('csrf_failed');
+    const wrong = await session.post('/api/v1/customers', body, { 'x-csrf-token': 'f'.repeat(64) });
+    expect(wrong.body.error?.code).toBe('csrf_failed');
+    const foreign = await session.post('/api/v1/customers', body, {
+      'x-csrf-token': token,
+      origin: 'https://evil.example',
+    });
+    expect(foreign.status).toBe(403);
+    // Another session's token does not fit this session.
+    const other = await client(h.app).post('/api/v1/auth/login', {
+      email: t.ownerEmail,
+      password: t.password,
+    });
+    const crossed = await session.post('/api/v1/customers', body, {
+      'x-csrf-token': other.body.csrf_token,
+    });
+    expect(crossed.status).toBe(403);
+    const list = await t.api.get(`/api/v1/customers?q=${encodeURIComponent(body.name)}`);
+    expect(list.body.data).toHaveLength(0);
+    // Reads need no token; the right token from the same origin passes; API keys are exempt.
+    expect((await session.get('/api/v1/customers')).status).toBe(200);
+    const ok = await session.post('/api/v1/customers', body, {
+      'x-csrf-token': token,
+      origin: 'http://localhost:80',
+      host: 'localhost:80',
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    expect((await t.api.post('/api/v1/customers', { name: 'By key' })).status).toBe(201);
+    // A login posted from another site is refused too.
+    const forged = await client(h.app).post(
+      '/api/v1/auth/login',
+      { email: t.ownerEmail, password: t.password },
+      { origin: 'https://evil.example' },
+    );
+    expect(forged.status).toBe(403);
+  });
+
   it('gives the same answer for a wrong password and an unknown email', async () => {
     const t = await newTenant(h);
     const wrong = await client(h.app).post('/api/v1/auth/login', {

@@ -16,6 +16,7 @@ import {
   type WebhookWorkerOptions,
   type Worker,
 } from '../../src/jobs/worker.js';
+import { wireModules } from '../../src/modules/wiring.js';
 import { openTestDb, type TestDb } from './db.js';
 import { scoped } from './scoped.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
@@ -43,6 +44,8 @@ export interface HarnessOptions {
   smtp?: boolean;
   /** The job queue on the test database (`h.queue`), with no handlers: the file adds its own. */
   queue?: boolean;
+  /** Serve built web apps from this directory (`webDir` of buildApp). */
+  webDir?: string;
   /** The job queue and the worker with every handler of Billow (`h.queue`, `h.worker`). */
   worker?: boolean | WorkerTuning;
 }
@@ -91,6 +94,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       throw new Error(`replies with undocumented statuses:\n${[...seen].join('\n')}`);
   };
   try {
+    // As the server does: connect the modules before anything runs.
+    wireModules();
     const testDb = await openTestDb();
     stack.push(() => testDb.close());
     const clock = new ManualClock(HARNESS_START);
@@ -107,6 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(logStream && { logStream }),
       loginRateLimit: options.loginRateLimit ?? 1000,
       webhooksAllowPrivate: options.webhooksAllowPrivate ?? false,
+      ...(options.webDir && { webDir: options.webDir }),
     });
     stack.push(() => app.close());
     await app.ready();

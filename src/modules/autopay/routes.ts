@@ -2,14 +2,7 @@ import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { IdParams } from '../../http/schemas.js';
 import { MAX_RULES, RuleInput, RulePatch } from './model.js';
-import {
-  getAutopay,
-  registerAutopayMethodUsage,
-  reorderRules,
-  replaceRules,
-  setSimpleAutopay,
-  updateRule,
-} from './service.js';
+import { getAutopay, reorderRules, replaceRules, setSimpleAutopay, updateRule } from './service.js';
 
 const tags = ['autopay'];
 
@@ -40,7 +33,6 @@ const AutopayView = z.object({
 });
 
 export async function autopayRoutes(app: App): Promise<void> {
-  registerAutopayMethodUsage();
   app.get(
     '/customers/:id/autopay',
     {

@@ -11,7 +11,6 @@ import {
 } from '../../http/schemas.js';
 import { loadInvoiceDocument } from '../invoices/delivery.js';
 import { renderInvoicesPdf } from '../invoices/pdf.js';
-import { registerBillRunSchedule } from './schedule.js';
 import {
   billRunInvoiceIds,
   createBillRun,
@@ -53,7 +52,6 @@ const UpcomingLine = z.object({
 });
 
 export async function billRunRoutes(app: App): Promise<void> {
-  registerBillRunSchedule();
   app.post(
     '/bill-runs',
     {

@@ -13,6 +13,7 @@ import type { Db, Queryable, Tx } from '../../db/db.js';
 import { defineQueue, type Job, type Queue, type QueuePolicy } from '../../jobs/queue.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
+import { openSecret, sealSecret } from '../methods/secrets.js';
 import { getTenant, loadTenant } from '../tenants/service.js';
 import type { AttachmentDescriptor } from './model.js';
 
@@ -35,11 +36,15 @@ export interface RenderedAttachment {
   contentType?: string;
 }
 
-/** Renders one attachment of a message when it is sent, with the database and its tenant. */
+/**
+ * Renders one attachment of a message when it is sent, with the database, its tenant and the
+ * sending worker's clock.
+ */
 export type AttachmentRenderer = (
   db: Queryable,
   tenantId: string,
   attachment: AttachmentDescriptor,
+  clock: Clock,
 ) => Promise<RenderedAttachment>;
 
 const renderers = new Map<string, AttachmentRenderer>();
@@ -47,6 +52,30 @@ const renderers = new Map<string, AttachmentRenderer>();
 /** Plugs in the renderer of an attachment type ('invoice_pdf'); a later call replaces it. */
 export function registerAttachmentRenderer(type: string, render: AttachmentRenderer): void {
   renderers.set(type, render);
+}
+
+/**
+ * A secret that a message must carry but the outbox must not keep in clear (the token of an
+ * invitation or password-reset link): sealed under the installation's secrets key and written
+ * into the text as a marker, which delivery opens just before sending. Staff reading the outbox
+ * see the marker; a resend carries the same link. Call outside a transaction (the first use of
+ * the secrets key may create it).
+ */
+export async function sealForEmail(db: Queryable, tenantId: string, secret: string) {
+  return `[[sealed:${await sealSecret(db, tenantId, secret)}]]`;
+}
+
+const SEALED = /\[\[sealed:([A-Za-z0-9_.-]+)\]\]/g;
+
+async function openSealed(db: Queryable, tenantId: string, text: string): Promise<string> {
+  const opened = new Map<string, string>();
+  for (const match of text.matchAll(SEALED)) {
+    const blob = match[1] as string;
+    if (!opened.has(blob)) opened.set(blob, await openSecret(db, tenantId, blob));
+  }
+  return opened.size === 0
+    ? text
+    : text.replace(SEALED, (_, blob: string) => opened.get(blob) ?? '');
 }
 
 /** Sends the messages' jobs inside the writing transaction and records their ids. */
@@ -164,7 +193,7 @@ export async function deliverEmail(job: Job<EmailJob>, opts: DeliverEmailOptions
     for (const a of m.attachments) {
       const render = renderers.get(a.type);
       if (!render) throw new Error(`no renderer for attachment type ${a.type}`);
-      attachments.push(await render(db, m.tenant_id, a));
+      attachments.push(await render(db, m.tenant_id, a, opts.clock));
     }
     const domain = from.address.split('@')[1] || 'localhost';
     const info = await transport.sendMail({
@@ -172,8 +201,8 @@ export async function deliverEmail(job: Job<EmailJob>, opts: DeliverEmailOptions
       to: m.to_address,
       cc: m.cc,
       subject: m.subject,
-      text: m.body_text,
-      ...(m.body_html !== null && { html: m.body_html }),
+      text: await openSealed(db, m.tenant_id, m.body_text),
+      ...(m.body_html !== null && { html: await openSealed(db, m.tenant_id, m.body_html) }),
       attachments,
       // Stable per message, so a receiver can tell a re-sent attempt from a new message.
       messageId: `<${m.id}@${domain}>`,

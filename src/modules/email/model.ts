@@ -11,6 +11,7 @@ export const EMAIL_KINDS = [
   'question',
   'welcome',
   'password_reset',
+  'portal_confirmation',
   'other',
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];

@@ -14,6 +14,7 @@ export const TEMPLATE_KEYS = [
   'question',
   'welcome',
   'password_reset',
+  'portal_confirmation',
 ] as const;
 export type TemplateKey = (typeof TEMPLATE_KEYS)[number];
 
@@ -55,6 +56,7 @@ export const TEMPLATE_VARIABLES: Record<TemplateKey, readonly string[]> = {
   question: [...COMMON, 'invoice.number', 'question.text', 'question.from', 'console_url'],
   welcome: [...COMMON, 'invite_url', 'invite.expires_at'],
   password_reset: [...COMMON, 'reset_url', 'reset.expires_at'],
+  portal_confirmation: [...COMMON],
 };
 
 export interface TemplateText {
@@ -121,6 +123,14 @@ export const DEFAULT_TEMPLATES: Record<TemplateKey, TemplateText> = {
       'Choose a new password here (the link is valid until {{reset.expires_at}}):\n\n' +
       '{{reset_url}}\n\n' +
       'If you did not ask for this, ignore this email.\n\n{{tenant.name}}',
+  },
+  portal_confirmation: {
+    subject: 'Your {{tenant.name}} portal access is ready',
+    body_text:
+      'Hello {{contact.name}},\n\n' +
+      'Your password for the {{tenant.name}} billing portal is set. You can sign in any time ' +
+      'to see and pay the invoices of {{customer.name}}:\n\n{{portal_url}}\n\n' +
+      'If you did not do this, reply to this email at once.\n\n{{tenant.name}}',
   },
 };
 

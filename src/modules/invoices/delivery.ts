@@ -8,8 +8,9 @@ import { formatMoney } from '../../core/money.js';
 import type { Db, Queryable, Tx } from '../../db/db.js';
 import { contactsWithPermission } from '../contacts/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
-import { registerAttachmentRenderer } from '../email/deliver.js';
+import type { AttachmentRenderer } from '../email/deliver.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
+import { portalUrl } from '../portal/links.js';
 import { loadTenant } from '../tenants/service.js';
 import { formatDate, type InvoiceDocument, type PostalAddress } from './pdf.js';
 import { loadInvoice } from './queries.js';
@@ -46,20 +47,18 @@ export async function loadInvoiceDocument(
   };
 }
 
-/** Lets the email worker attach invoice PDFs; call once per process that delivers email. */
-export function registerInvoiceAttachments(clock: Clock): void {
-  registerAttachmentRenderer('invoice_pdf', async (db, tenantId, a) => {
-    const tenant = await loadTenant(db, tenantId);
-    if (!tenant) throw new Error(`no tenant ${tenantId}`);
-    const doc = await loadInvoiceDocument(db, { tenant, clock }, String(a.invoice_id));
-    const { renderInvoicePdf } = await import('./pdf.js');
-    return {
-      filename: `${doc.invoice.number ?? 'draft'}.pdf`,
-      contentType: 'application/pdf',
-      content: await renderInvoicePdf(doc),
-    };
-  });
-}
+/** The `invoice_pdf` attachment of an email, rendered when it is sent (wired in wiring.ts). */
+export const invoicePdfAttachment: AttachmentRenderer = async (db, tenantId, a, clock) => {
+  const tenant = await loadTenant(db, tenantId);
+  if (!tenant) throw new Error(`no tenant ${tenantId}`);
+  const doc = await loadInvoiceDocument(db, { tenant, clock }, String(a.invoice_id));
+  const { renderInvoicePdf } = await import('./pdf.js');
+  return {
+    filename: `${doc.invoice.number ?? 'draft'}.pdf`,
+    contentType: 'application/pdf',
+    content: await renderInvoicePdf(doc),
+  };
+};
 
 /** Queues the invoice email to each contact that receives invoices; returns the email ids. */
 export async function emailInvoiceIn(tx: Tx, ctx: Ctx, id: string): Promise<string[]> {
@@ -90,9 +89,9 @@ export async function emailInvoiceIn(tx: Tx, ctx: Ctx, id: string): Promise<stri
         po_number: inv.po_number ?? '',
         total: formatMoney(inv.total),
         balance: formatMoney(inv.balance),
-        url: '',
+        url: portalUrl(`/invoices/${id}`),
       },
-      portal_url: '',
+      portal_url: portalUrl(),
     });
     const email = await queueEmail(tx, ctx, {
       kind: 'invoice',

@@ -1,20 +1,12 @@
 /** Invoice lists (C8): filter by customer, bill run and the derived status; newest first. */
 import { cursorId } from '../../http/schemas.js';
+import { appliedSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import type { InvoiceStatus, InvoiceSummary } from './model.js';
 import { INVOICE_SELECT, type InvoiceRow, summaries } from './queries.js';
 
-/**
- * What is applied to invoice `i`, in SQL, for filtering by status: the applications of payments
- * that count (succeeded, or refunded in part or whole; refunds are negative rows) plus the
- * applications of open credit memos (0009_payments.sql).
- */
-export const APPLIED_SQL = `(coalesce((SELECT sum(pa.amount) FROM payment_applications pa
-    JOIN payments p ON p.id = pa.payment_id
-   WHERE pa.invoice_id = i.id AND p.status IN ('succeeded', 'refunded')), 0)
-  + coalesce((SELECT sum(ca.amount) FROM credit_applications ca
-    JOIN credit_memos cm ON cm.id = ca.credit_memo_id
-   WHERE ca.invoice_id = i.id AND cm.status = 'open'), 0))`;
+/** What is applied to invoice `i` (paid and credited), for filtering by status. */
+const APPLIED_SQL = appliedSql('i');
 
 const STATUS_SQL: Record<InvoiceStatus, string> = {
   draft: `i.status = 'draft'`,
@@ -30,6 +22,8 @@ export interface InvoiceFilter {
   customer?: string | undefined;
   bill_run?: string | undefined;
   status?: InvoiceStatus | undefined;
+  /** Leave drafts out (the customer portal shows posted and void invoices only). */
+  postedOnly?: boolean | undefined;
   cursor?: string | undefined;
   limit: number;
 }
@@ -46,6 +40,7 @@ export async function listInvoices(
         AND ($3::text IS NULL OR i.bill_run_id = $3) AND ($4::text IS NULL OR i.id < $4)
         -- $5 (today) is typed here, as not every status filter mentions it.
         AND $5::date IS NOT NULL AND ${f.status ? STATUS_SQL[f.status] : 'true'}
+        AND NOT ($7::boolean AND i.status = 'draft')
       ORDER BY i.id DESC LIMIT $6`,
     [
       ctx.tenant.id,
@@ -54,6 +49,7 @@ export async function listInvoices(
       cursorId(f.cursor) ?? null,
       today,
       f.limit + 1,
+      f.postedOnly ?? false,
     ],
   );
   const data = await summaries(ctx.db, ctx.tenant.id, rows.slice(0, f.limit), today);

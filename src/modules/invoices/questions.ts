@@ -8,6 +8,7 @@ import { newId } from '../../core/ids.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
+import { portalUrl } from '../portal/links.js';
 
 export interface QuestionView {
   id: string;
@@ -70,7 +71,7 @@ export async function askQuestion(
         invoice: { number: invoice.number ?? 'draft' },
         question: { text: input.message, from },
         console_url: '',
-        portal_url: '',
+        portal_url: portalUrl(),
       });
       await queueEmail(tx, ctx, {
         kind: 'question',

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { BusinessDate, cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
 import { listFailedPayments, retryFailedOfRun, retryPayments } from './retry.js';
-import { registerPaymentSchedule } from './schedule.js';
 import { createPaymentRun, getPaymentRun, listPaymentRuns, listRunItems } from './service.js';
 
 const tags = ['payment runs'];
@@ -76,7 +75,6 @@ const FailedPayment = z.object({
 });
 
 export async function paymentRunRoutes(app: App): Promise<void> {
-  registerPaymentSchedule();
   app.post(
     '/payment-runs',
     {

@@ -10,6 +10,7 @@ import { contactsWithPermissionMany } from '../contacts/service.js';
 import type { Ctx } from '../context.js';
 import { queueEmails } from '../email/service.js';
 import { templateRenderer } from '../email/template-store.js';
+import { portalUrl } from '../portal/links.js';
 import type { PaymentRow } from './model.js';
 
 const METHOD_NAMES: Record<PaymentRow['method_type'], string> = {
@@ -107,7 +108,7 @@ async function notify(
           method,
           ...extra(row),
         },
-        portal_url: '',
+        portal_url: portalUrl(),
       });
       return {
         kind: template,

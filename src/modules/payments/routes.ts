@@ -2,9 +2,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { IdParams } from '../../http/schemas.js';
-import { registerAchListener } from './ach.js';
 import { getPayment, listPayments } from './history.js';
-import { registerPaymentClock } from './jobs.js';
 import {
   ApplyInput,
   ExternalPaymentCreate,
@@ -13,7 +11,6 @@ import {
   RefundCreate,
   Reschedule,
 } from './model.js';
-import { registerPaymentApplications } from './queries.js';
 import { refundPayment } from './refunds.js';
 import {
   InvoicePaymentSummarySchema,
@@ -28,10 +25,6 @@ import { invoiceSummary } from './summary.js';
 const tags = ['payments'];
 
 export async function paymentRoutes(app: App): Promise<void> {
-  registerPaymentApplications();
-  registerAchListener();
-  registerPaymentClock();
-
   app.post(
     '/payments',
     {

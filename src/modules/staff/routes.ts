@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { SESSION_COOKIE } from '../../http/auth.js';
-import { IdParams, NoContent } from '../../http/schemas.js';
+import { checkOrigin, csrfTokenFor, setCsrfCookie } from '../../http/csrf.js';
+import { ErrorResponse, IdParams, NoContent } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
+import { PERMISSIONS } from './roles.js';
 import {
   createApiKey,
   createStaff,
+  currentStaff,
   listApiKeys,
   listStaff,
   login,
@@ -18,6 +21,19 @@ const Me = z.object({
   tenant_id: z.string(),
   role: z.string(),
   actor: z.object({ type: z.string(), id: z.string().nullable() }),
+  staff: StaffView.nullable().describe('The signed-in staff member; null for an API key'),
+  tenant: z.object({
+    id: z.string(),
+    name: z.string(),
+    mode: z.enum(['sandbox', 'live']),
+    time_zone: z.string().describe('IANA zone every business date of the tenant is in'),
+    currency: z.string(),
+  }),
+  permissions: z.array(z.enum(PERMISSIONS)),
+  csrf_token: z
+    .string()
+    .nullable()
+    .describe('Send as X-CSRF-Token on state-changing requests of this cookie session'),
 });
 
 export async function staffRoutes(app: App, opts: { loginRateLimit: number }): Promise<void> {
@@ -33,11 +49,26 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         security: [],
         body: Login,
         response: {
-          200: z.object({ staff: StaffView, tenant_id: z.string(), expires_at: z.string() }),
+          200: z.object({
+            staff: StaffView,
+            tenant_id: z.string(),
+            expires_at: z.string(),
+            csrf_token: z
+              .string()
+              .describe(
+                'Send in X-CSRF-Token with every POST, PATCH, PUT or DELETE of this session',
+              ),
+          }),
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+          429: ErrorResponse,
         },
       },
     },
     async (req, reply) => {
+      // A page on another site must not sign a browser in to an account of its choosing.
+      checkOrigin(req);
       const db = req.server.db;
       const session = await login(db, req.server.clock, req.body);
       reply.setCookie(SESSION_COOKIE, session.token, {
@@ -47,10 +78,15 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         secure: req.protocol === 'https',
         expires: session.expiresAt,
       });
+      const csrf = setCsrfCookie(req, reply, session.token, {
+        expires: session.expiresAt,
+        sameSite: 'strict',
+      });
       return {
         staff: session.staff,
         tenant_id: session.tenantId,
         expires_at: session.expiresAt.toISOString(),
+        csrf_token: csrf,
       };
     },
   );
@@ -62,14 +98,16 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         operationId: 'logOut',
         tags: ['auth'],
         summary: 'End the session',
-        response: { 204: NoContent },
+        security: [],
+        response: { 204: NoContent, 403: ErrorResponse },
       },
     },
     async (req, reply) => {
+      checkOrigin(req);
       const token = req.cookies[SESSION_COOKIE];
       if (token) await logout(req.server.db, req.server.clock, token);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
   app.get(
@@ -78,11 +116,29 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
       schema: {
         operationId: 'getCurrentPrincipal',
         tags: ['auth'],
-        summary: 'Who is calling',
-        response: { 200: Me },
+        summary: 'Who is calling: the staff member, the tenant, the permissions',
+        response: { 200: Me, 401: ErrorResponse },
       },
     },
-    (req) => ({ tenant_id: req.ctx.tenant.id, role: req.ctx.role, actor: req.ctx.actor }),
+    async (req) => {
+      const { tenant } = req.ctx;
+      const token = req.headers.authorization ? undefined : req.cookies[SESSION_COOKIE];
+      return {
+        tenant_id: tenant.id,
+        role: req.ctx.role,
+        actor: req.ctx.actor,
+        staff: await currentStaff(req.ctx),
+        tenant: {
+          id: tenant.id,
+          name: tenant.name,
+          mode: tenant.mode,
+          time_zone: tenant.timeZone,
+          currency: tenant.currency,
+        },
+        permissions: PERMISSIONS.filter((p) => req.ctx.permissions.has(p)),
+        csrf_token: token ? csrfTokenFor(token) : null,
+      };
+    },
   );
 
   app.get(

@@ -345,3 +345,13 @@ export async function resolveApiKey(
   }
   return { tenantId: row.tenant_id, role: row.role, actor: { type: 'api_key', id: row.id } };
 }
+
+/** The signed-in staff member (none for an API key), for GET /auth/me. */
+export async function currentStaff(ctx: Ctx): Promise<StaffView | null> {
+  if (ctx.actor.type !== 'staff' || !ctx.actor.id) return null;
+  const row = await ctx.db.maybeOne<StaffRow>(
+    `SELECT ${STAFF_COLUMNS} FROM staff_users WHERE tenant_id = $1 AND id = $2`,
+    [ctx.tenant.id, ctx.actor.id],
+  );
+  return row ? staffView(row) : null;
+}

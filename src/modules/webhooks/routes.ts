@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { cursorId, IdParams, ListQuery, NoContent, page } from '../../http/schemas.js';
-import { registerWebhookFanOut } from './deliver.js';
 import {
   DeliveryStatus,
   DeliveryView,
@@ -24,9 +23,6 @@ import {
 const tags = ['webhooks'];
 
 export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<void> {
-  // Every process that serves the API fans its events out to webhook endpoints.
-  registerWebhookFanOut();
-
   app.get(
     '/webhook-endpoints',
     {

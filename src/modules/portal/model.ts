@@ -1,0 +1,199 @@
+/** The portal API's request and response shapes (A5, I1–I4). */
+import { z } from 'zod';
+import { ErrorResponse, ListQuery } from '../../http/schemas.js';
+import { CONTACT_PERMISSIONS } from '../contacts/model.js';
+import { CREDIT_TYPES, CreditsView } from '../credits/model.js';
+import { AdjustmentView, INVOICE_STATUSES, InvoiceSummary, LineView } from '../invoices/model.js';
+import { Email } from '../staff/model.js';
+import { MAX_PASSWORD_LENGTH } from './passwords.js';
+
+// The rule itself (length, name, email) is checked by the service, so the answer can say why.
+const Password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+const LinkToken = z.string().min(1).max(100).describe('The token of the emailed link');
+
+export const PortalLogin = z.strictObject({ email: Email, password: Password });
+export const AcceptInvitation = z.strictObject({ token: LinkToken, password: Password });
+export const ForgotPassword = z.strictObject({ email: Email });
+export const ResetPassword = z.strictObject({ token: LinkToken, password: Password });
+export const ChangePassword = z.strictObject({
+  current_password: Password,
+  new_password: Password,
+});
+export const ChooseAccount = z.strictObject({ customer_id: z.string().min(1).max(64) });
+
+export const AccountChoiceView = z.object({
+  tenant_id: z.string(),
+  tenant_name: z.string(),
+  customer_id: z.string(),
+  customer_name: z.string(),
+  customer_number: z.string(),
+  contact_id: z.string(),
+  contact_name: z.string(),
+});
+
+export const SignedIn = z.object({
+  expires_at: z.string(),
+  csrf_token: z
+    .string()
+    .describe(
+      'Send in X-CSRF-Token with every POST of this session (also in the billow_csrf cookie)',
+    ),
+  account: AccountChoiceView.nullable().describe('The open account; null until one is chosen'),
+  accounts: z.array(AccountChoiceView),
+});
+
+export const InvitationView = z.object({
+  contact_id: z.string(),
+  email_id: z.string().describe('The invitation email in the outbox (GET /emails/{id})'),
+  expires_at: z.string().describe('When the link stops working (72 hours, tenant clock)'),
+});
+
+export const PortalMe = z.object({
+  login_email: z.string(),
+  contact: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+  customer: z.object({ id: z.string(), name: z.string(), number: z.string() }),
+  children: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        number: z.string(),
+        parent_id: z.string().nullable(),
+      }),
+    )
+    .describe('Child accounts whose records this account sees (customer_id filters)'),
+  tenant: z.object({
+    name: z.string(),
+    time_zone: z.string(),
+    currency: z.literal('USD'),
+    mode: z.enum(['sandbox', 'live']),
+  }),
+  permissions: z.array(z.enum(CONTACT_PERMISSIONS)),
+});
+
+export const PortalDashboard = z.object({
+  currency: z.literal('USD'),
+  time_zone: z.string().describe('The tenant’s time zone, in which every date is given'),
+  balance: z.number().describe('Open balance of the account’s own posted invoices'),
+  past_due: z.number(),
+  open_invoice_count: z.number(),
+  children: z
+    .object({ count: z.number(), balance: z.number(), past_due: z.number() })
+    .describe('The child accounts rolled up (A3); their records are under customer_id filters'),
+  credits_available: z
+    .number()
+    .nullable()
+    .describe('Unapplied credits; null when the profile lacks view_credits'),
+  payable: z.boolean().describe('Something is open and the contact may pay'),
+  last_invoice_id: z.string().nullable(),
+  last_payment: z
+    .object({ id: z.string(), amount: z.number(), at: z.string() })
+    .nullable()
+    .describe('The last succeeded payment; null when none or the profile lacks view_payments'),
+});
+
+const PORTAL_STATUSES = INVOICE_STATUSES.filter((s) => s !== 'draft') as [
+  Exclude<(typeof INVOICE_STATUSES)[number], 'draft'>,
+  ...Exclude<(typeof INVOICE_STATUSES)[number], 'draft'>[],
+];
+
+const ChildFilter = z
+  .string()
+  .min(1)
+  .max(64)
+  .optional()
+  .describe(
+    'A child account of the open account (see children in /portal/me); default the account itself',
+  );
+
+export const PortalInvoiceQuery = ListQuery.extend({
+  status: z.enum(PORTAL_STATUSES).optional(),
+  customer_id: ChildFilter,
+});
+export const PortalPaymentQuery = ListQuery.extend({ customer_id: ChildFilter });
+export const PortalUpcomingQuery = z.strictObject({ customer_id: ChildFilter });
+
+// Accounting-sync and bill-run bookkeeping are the tenant's business, not the customer's.
+export const PortalInvoiceSummary = InvoiceSummary.omit({
+  bill_run_id: true,
+  sync_state: true,
+  synced_at: true,
+  sync_error: true,
+});
+
+export const PortalInvoicePage = z.object({
+  data: z.array(PortalInvoiceSummary),
+  next_cursor: z.string().nullable(),
+});
+
+export const PortalInvoiceView = PortalInvoiceSummary.extend({
+  void_reason: z.string().nullable(),
+  lines: z.array(LineView),
+  adjustments: z.array(AdjustmentView),
+  summary: z.object({
+    payment_pending: z.boolean().describe('A payment is on its way (a bank debit settling)'),
+    payment_scheduled: z.array(
+      z.object({ id: z.string(), scheduled_for: z.string(), amount: z.number() }),
+    ),
+    payments: z.array(
+      z.object({
+        payment_id: z.string(),
+        status: z.string(),
+        method_type: z.string(),
+        amount: z.number(),
+        date: z.string(),
+      }),
+    ),
+    credits: z.array(
+      z.object({ credit_memo_id: z.string(), amount: z.number(), date: z.string() }),
+    ),
+    autopay_rule: z.object({ id: z.string(), name: z.string() }).nullable(),
+  }),
+});
+
+export const PortalPayment = z.object({
+  id: z.string(),
+  status: z.string(),
+  amount: z.number(),
+  currency: z.literal('USD'),
+  method_type: z.string(),
+  reference: z.string().nullable(),
+  scheduled_for: z.string().nullable(),
+  failure_message: z.string().nullable(),
+  amount_refunded: z.number(),
+  unapplied: z.number(),
+  applications: z.array(z.object({ invoice_id: z.string(), amount: z.number() })),
+  expected_settlement_date: z.string().nullable(),
+  attempted_at: z.string().nullable(),
+  settled_at: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const PortalPaymentPage = z.object({
+  data: z.array(PortalPayment),
+  next_cursor: z.string().nullable(),
+});
+
+export const PortalCreditsQuery = z.strictObject({
+  type: z.enum(CREDIT_TYPES).default('all'),
+  customer_id: ChildFilter,
+});
+export const PortalCredits = CreditsView;
+
+export const PortalUpcoming = z.object({
+  estimate: z.literal(true),
+  as_of: z.string(),
+  billing_date: z.string(),
+  currency: z.literal('USD'),
+  lines: z.array(LineView.omit({ id: true })),
+  total: z.number(),
+});
+
+/** The error answers a portal endpoint gives, by status. */
+export const portalErrors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+};

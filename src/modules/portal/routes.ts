@@ -1,0 +1,381 @@
+/**
+ * The portal API under /api/v1/portal (sign-in, the account choice and the account's reads), and
+ * the staff endpoint that invites a contact. http/auth.ts lets only the portal session cookie in.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../../core/errors.js';
+import type { App } from '../../http/app.js';
+import { PORTAL_COOKIE } from '../../http/auth.js';
+import { CSRF_COOKIE, setCsrfCookie } from '../../http/csrf.js';
+import { ErrorResponse, IdParams } from '../../http/schemas.js';
+import { renderInvoicePdf } from '../invoices/pdf.js';
+import {
+  AcceptInvitation,
+  AccountChoiceView,
+  ChangePassword,
+  ChooseAccount,
+  ForgotPassword,
+  InvitationView,
+  PortalCredits,
+  PortalCreditsQuery,
+  PortalDashboard,
+  PortalInvoicePage,
+  PortalInvoiceQuery,
+  PortalInvoiceView,
+  PortalLogin,
+  PortalMe,
+  PortalPaymentPage,
+  PortalPaymentQuery,
+  PortalUpcoming,
+  PortalUpcomingQuery,
+  portalErrors,
+  ResetPassword,
+  SignedIn,
+} from './model.js';
+import {
+  type PortalCaller,
+  portalCredits,
+  portalDashboard,
+  portalInvoice,
+  portalInvoiceDocument,
+  portalInvoices,
+  portalMe,
+  portalPayments,
+  portalUpcoming,
+} from './service.js';
+import { type AccountChoice, accountsOf, chooseAccount, endSession } from './sessions.js';
+import {
+  acceptInvitation,
+  changePassword,
+  forgotPassword,
+  inviteContact,
+  portalLogin,
+  resetPassword,
+} from './signin.js';
+
+const tags = ['portal'];
+const PREFIX = '/portal';
+
+function signIn(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  session: { token: string; expiresAt: Date },
+  account: AccountChoice | null,
+  accounts: AccountChoice[],
+) {
+  reply.setCookie(PORTAL_COOKIE, session.token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.protocol === 'https',
+    expires: session.expiresAt,
+  });
+  const csrf = setCsrfCookie(req, reply, session.token, {
+    expires: session.expiresAt,
+    sameSite: 'lax',
+  });
+  return { expires_at: session.expiresAt.toISOString(), csrf_token: csrf, account, accounts };
+}
+
+function caller(req: FastifyRequest): PortalCaller {
+  const account = req.portal.account;
+  if (!account) throw new AppError('portal_account_required');
+  return { ctx: req.ctx, account };
+}
+
+export async function portalRoutes(app: App, opts: { loginRateLimit: number }): Promise<void> {
+  const limited = {
+    rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' },
+    idempotency: false,
+  };
+  // --- staff: invitations ---------------------------------------------------------------------
+  app.post(
+    '/contacts/:id/invitations',
+    {
+      schema: {
+        operationId: 'inviteContact',
+        tags: ['contacts'],
+        summary:
+          'Email the contact a link to set its portal password (72 hours); sending again ' +
+          'replaces the earlier link',
+        params: IdParams,
+        response: {
+          201: InvitationView,
+          403: ErrorResponse,
+          404: ErrorResponse,
+          409: ErrorResponse,
+        },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await inviteContact(req.ctx, req.params.id)),
+  );
+
+  // --- public: sign-in and links ---------------------------------------------------------------
+  app.post(
+    `${PREFIX}/login`,
+    {
+      config: { portal: 'public', ...limited },
+      schema: {
+        operationId: 'portalLogin',
+        tags,
+        summary: 'Contact sign-in; sets the portal session cookie',
+        security: [],
+        body: PortalLogin,
+        response: { 200: SignedIn, 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      const s = await portalLogin(req.server.db, req.server.clock, req.body);
+      return signIn(req, reply, s, s.account, s.accounts);
+    },
+  );
+  app.post(
+    `${PREFIX}/invitations/accept`,
+    {
+      config: { portal: 'public', ...limited },
+      schema: {
+        operationId: 'portalAcceptInvitation',
+        tags,
+        summary:
+          'Set the password from an invitation link; sends the confirmation email and signs in',
+        security: [],
+        body: AcceptInvitation,
+        response: { 200: SignedIn, 400: ErrorResponse, 410: ErrorResponse, 429: ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      const s = await acceptInvitation(req.server.db, req.server.clock, req.body);
+      return signIn(req, reply, s, s.account, [s.account]);
+    },
+  );
+  app.post(
+    `${PREFIX}/password/forgot`,
+    {
+      config: { portal: 'public', ...limited },
+      schema: {
+        operationId: 'portalForgotPassword',
+        tags,
+        summary:
+          'Email a password-reset link (1 hour) if the address has portal access; the same ' +
+          'answer either way',
+        security: [],
+        body: ForgotPassword,
+        response: { 202: z.object({}), 400: ErrorResponse, 429: ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      await forgotPassword(req.server.db, req.server.clock, req.body.email);
+      return reply.code(202).send({});
+    },
+  );
+  app.post(
+    `${PREFIX}/password/reset`,
+    {
+      config: { portal: 'public', ...limited },
+      schema: {
+        operationId: 'portalResetPassword',
+        tags,
+        summary: 'Set a new password from a reset link; ends every session',
+        security: [],
+        body: ResetPassword,
+        response: { 204: z.null(), 400: ErrorResponse, 410: ErrorResponse, 429: ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      await resetPassword(req.server.db, req.server.clock, req.body);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // --- signed in -------------------------------------------------------------------------------
+  app.post(
+    `${PREFIX}/logout`,
+    {
+      config: { portal: 'session', idempotency: false },
+      schema: {
+        operationId: 'portalLogout',
+        tags,
+        summary: 'End the portal session',
+        response: { 204: z.null(), 401: ErrorResponse, 403: ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      await endSession(req.server.db, req.server.clock, req.portal.token);
+      reply.clearCookie(PORTAL_COOKIE, { path: '/' });
+      reply.clearCookie(CSRF_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+  app.post(
+    `${PREFIX}/password/change`,
+    {
+      config: { portal: 'session', ...limited },
+      schema: {
+        operationId: 'portalChangePassword',
+        tags,
+        summary:
+          'Change the password (the current one is needed); ends every session and opens a new one',
+        body: ChangePassword,
+        response: { 200: SignedIn, ...portalErrors, 429: ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      const s = await changePassword(req.server.db, req.server.clock, req.portal, req.body);
+      const accounts = await accountsOf(req.server.db, req.portal.loginId);
+      const account = accounts.find((a) => a.contact_id === req.portal.account?.contactId) ?? null;
+      return signIn(req, reply, s, account, accounts);
+    },
+  );
+  app.get(
+    `${PREFIX}/accounts`,
+    {
+      config: { portal: 'session' },
+      schema: {
+        operationId: 'portalListAccounts',
+        tags,
+        summary: 'The accounts (customers) this sign-in opens, and the one open now',
+        response: {
+          200: z.object({ data: z.array(AccountChoiceView), current: z.string().nullable() }),
+          401: ErrorResponse,
+        },
+      },
+    },
+    async (req) => ({
+      data: await accountsOf(req.server.db, req.portal.loginId),
+      current: req.portal.account?.customerId ?? null,
+    }),
+  );
+  app.post(
+    `${PREFIX}/account`,
+    {
+      config: { portal: 'session', idempotency: false },
+      schema: {
+        operationId: 'portalChooseAccount',
+        tags,
+        summary: 'Open one of the accounts of this sign-in',
+        body: ChooseAccount,
+        response: { 200: AccountChoiceView, ...portalErrors },
+      },
+    },
+    async (req) => {
+      const account = await chooseAccount(req.server.db, req.portal, req.body.customer_id);
+      if (!account) throw new AppError('portal_account_not_found', { id: req.body.customer_id });
+      return account;
+    },
+  );
+
+  // --- the open account ----------------------------------------------------------------------
+  app.get(
+    `${PREFIX}/me`,
+    {
+      schema: {
+        operationId: 'portalGetMe',
+        tags,
+        summary: 'The contact, its customer, the tenant (name, time zone, currency), permissions',
+        response: { 200: PortalMe, ...portalErrors },
+      },
+    },
+    (req) => portalMe(caller(req), req.portal.email),
+  );
+  app.get(
+    `${PREFIX}/dashboard`,
+    {
+      schema: {
+        operationId: 'portalGetDashboard',
+        tags,
+        summary: 'Balance, past due, credits, last payment, last invoice (needs view_invoices)',
+        response: { 200: PortalDashboard, ...portalErrors },
+      },
+    },
+    (req) => portalDashboard(caller(req)),
+  );
+  app.get(
+    `${PREFIX}/invoices`,
+    {
+      schema: {
+        operationId: 'portalListInvoices',
+        tags,
+        summary: 'Posted invoices of the account, newest first (needs view_invoices)',
+        querystring: PortalInvoiceQuery,
+        response: { 200: PortalInvoicePage, ...portalErrors },
+      },
+    },
+    (req) => portalInvoices(caller(req), req.query),
+  );
+  app.get(
+    `${PREFIX}/invoices/:id`,
+    {
+      schema: {
+        operationId: 'portalGetInvoice',
+        tags,
+        summary: 'An invoice with its lines, payments and credits applied, pending and scheduled',
+        params: IdParams,
+        response: { 200: PortalInvoiceView, ...portalErrors },
+      },
+    },
+    (req) => portalInvoice(caller(req), req.params.id),
+  );
+  app.get(
+    `${PREFIX}/invoices/:id/pdf`,
+    {
+      schema: {
+        operationId: 'portalGetInvoicePdf',
+        tags,
+        summary: 'The invoice as a PDF',
+        params: IdParams,
+        response: {
+          200: z.any().describe('application/pdf'),
+          ...portalErrors,
+        },
+      },
+    },
+    async (req, reply) => {
+      const doc = await portalInvoiceDocument(caller(req), req.params.id);
+      const pdf = await renderInvoicePdf(doc);
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `inline; filename="${doc.invoice.number ?? 'invoice'}.pdf"`)
+        .send(pdf);
+    },
+  );
+  app.get(
+    `${PREFIX}/payments`,
+    {
+      schema: {
+        operationId: 'portalListPayments',
+        tags,
+        summary: 'Payments of the account, newest first (needs view_payments)',
+        querystring: PortalPaymentQuery,
+        response: { 200: PortalPaymentPage, ...portalErrors },
+      },
+    },
+    (req) => portalPayments(caller(req), req.query),
+  );
+  app.get(
+    `${PREFIX}/credits`,
+    {
+      schema: {
+        operationId: 'portalListCredits',
+        tags,
+        summary: 'Credit memos and unapplied payments with what remains (needs view_credits)',
+        querystring: PortalCreditsQuery,
+        response: { 200: PortalCredits, ...portalErrors },
+      },
+    },
+    (req) => portalCredits(caller(req), req.query),
+  );
+  app.get(
+    `${PREFIX}/upcoming`,
+    {
+      schema: {
+        operationId: 'portalGetUpcomingInvoice',
+        tags,
+        summary: 'An estimate of the next invoice, as of now (needs view_invoices)',
+        querystring: PortalUpcomingQuery,
+        response: { 200: PortalUpcoming, ...portalErrors },
+      },
+    },
+    (req) => portalUpcoming(caller(req), req.query),
+  );
+}

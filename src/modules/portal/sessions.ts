@@ -1,0 +1,173 @@
+/**
+ * Portal sessions (A5): a random token in the `billow_portal` cookie, only its sha256 stored;
+ * 30 minutes idle and 12 hours absolute, on the installation clock like staff sessions. A session
+ * belongs to a login (one per email address) and, once the contact chose one, to an account: a
+ * contact of one customer. The contact's status and profile are read on every request, so a
+ * revoked contact or a changed profile takes effect at once.
+ */
+import type { Clock } from '../../core/clock.js';
+import { newId, newSecret } from '../../core/ids.js';
+import type { Queryable } from '../../db/db.js';
+import { type ContactPermission, normalizePermissions } from '../contacts/model.js';
+import { sha256 } from '../staff/service.js';
+
+export const IDLE_MINUTES = 30;
+export const ABSOLUTE_HOURS = 12;
+/** last_seen_at is written at most this often, not on every request. */
+const TOUCH_MS = 60_000;
+
+export interface PortalAccount {
+  tenantId: string;
+  customerId: string;
+  contactId: string;
+  permissions: ContactPermission[];
+}
+
+export interface PortalSession {
+  id: string;
+  loginId: string;
+  email: string;
+  account: PortalAccount | null;
+}
+
+export interface NewSession {
+  token: string;
+  expiresAt: Date;
+}
+
+/** Opens a session for `loginId`, on `account` when given (the contact of a customer). */
+export async function openSession(
+  q: Queryable,
+  clock: Clock,
+  loginId: string,
+  account?: { tenantId: string; customerId: string; contactId: string } | null,
+): Promise<NewSession> {
+  const token = newSecret();
+  const now = clock.now();
+  const expiresAt = new Date(now.getTime() + ABSOLUTE_HOURS * 3600_000);
+  await q.query(
+    `INSERT INTO portal_sessions (id, login_id, token_hash, tenant_id, customer_id, contact_id,
+                                  created_at, last_seen_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
+    [
+      newId('portalSession'),
+      loginId,
+      sha256(token),
+      account?.tenantId ?? null,
+      account?.customerId ?? null,
+      account?.contactId ?? null,
+      now,
+      expiresAt,
+    ],
+  );
+  return { token, expiresAt };
+}
+
+/** Ends every open session of a login (password set, changed or reset). */
+export async function endSessions(q: Queryable, clock: Clock, loginId: string): Promise<void> {
+  await q.query(
+    'UPDATE portal_sessions SET revoked_at = $2 WHERE login_id = $1 AND revoked_at IS NULL',
+    [loginId, clock.now()],
+  );
+}
+
+export async function endSession(q: Queryable, clock: Clock, token: string): Promise<void> {
+  await q.query(
+    'UPDATE portal_sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL',
+    [sha256(token), clock.now()],
+  );
+}
+
+/**
+ * The live session of a cookie token, or undefined: unknown, ended, idle too long, past its
+ * absolute expiry, or open on a contact that is no longer active.
+ */
+export async function resolvePortalSession(
+  q: Queryable,
+  clock: Clock,
+  token: string,
+): Promise<PortalSession | undefined> {
+  if (token.length > 100) return undefined;
+  const now = clock.now();
+  const row = await q.maybeOne<{
+    id: string;
+    login_id: string;
+    email: string;
+    tenant_id: string | null;
+    customer_id: string | null;
+    contact_id: string | null;
+    contact_status: string | null;
+    has_access: boolean;
+    permissions: ContactPermission[] | null;
+    last_seen_at: Date;
+  }>(
+    `SELECT s.id, s.login_id, l.email, s.tenant_id, s.customer_id, s.contact_id,
+            c.status AS contact_status, p.permissions, s.last_seen_at,
+            EXISTS (SELECT 1 FROM portal_access a
+                     WHERE a.contact_id = s.contact_id AND a.login_id = s.login_id) AS has_access
+       FROM portal_sessions s
+       JOIN portal_logins l ON l.id = s.login_id
+       LEFT JOIN contacts c ON c.id = s.contact_id
+       LEFT JOIN contact_profiles p ON p.tenant_id = c.tenant_id AND p.id = c.profile_id
+      WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+        AND s.last_seen_at > $2::timestamptz - make_interval(mins => $3)`,
+    [sha256(token), now, IDLE_MINUTES],
+  );
+  if (!row) return undefined;
+  let account: PortalAccount | null = null;
+  if (row.contact_id && row.tenant_id && row.customer_id) {
+    // Access revoked (or the contact given to another login): the session is over.
+    if (row.contact_status !== 'active' || !row.has_access) return undefined;
+    account = {
+      tenantId: row.tenant_id,
+      customerId: row.customer_id,
+      contactId: row.contact_id,
+      permissions: normalizePermissions(row.permissions ?? []),
+    };
+  }
+  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_MS) {
+    await q.query('UPDATE portal_sessions SET last_seen_at = $2 WHERE id = $1', [row.id, now]);
+  }
+  return { id: row.id, loginId: row.login_id, email: row.email, account };
+}
+
+export interface AccountChoice {
+  tenant_id: string;
+  tenant_name: string;
+  customer_id: string;
+  customer_name: string;
+  customer_number: string;
+  contact_id: string;
+  contact_name: string;
+}
+
+/** The accounts a login opens: its active contacts that accepted an invitation. */
+export async function accountsOf(q: Queryable, loginId: string): Promise<AccountChoice[]> {
+  return q.query<AccountChoice>(
+    `SELECT t.id AS tenant_id, t.name AS tenant_name, cu.id AS customer_id,
+            cu.name AS customer_name, cu.number AS customer_number, c.id AS contact_id,
+            c.name AS contact_name
+       FROM portal_access a
+       JOIN contacts c ON c.id = a.contact_id AND c.status = 'active'
+       JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
+       JOIN tenants t ON t.id = c.tenant_id
+      WHERE a.login_id = $1
+      ORDER BY t.name, cu.name, c.id`,
+    [loginId],
+  );
+}
+
+/** Points the session at one of the login's accounts; false when it is not one of them. */
+export async function chooseAccount(
+  q: Queryable,
+  session: PortalSession,
+  customerId: string,
+): Promise<AccountChoice | undefined> {
+  const account = (await accountsOf(q, session.loginId)).find((a) => a.customer_id === customerId);
+  if (!account) return undefined;
+  await q.query(
+    `UPDATE portal_sessions SET tenant_id = $2, customer_id = $3, contact_id = $4 WHERE id = $1`,
+    [session.id, account.tenant_id, account.customer_id, account.contact_id],
+  );
+  return account;
+}

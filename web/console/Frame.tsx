@@ -1,0 +1,57 @@
+/** The console's page frame, signed in (navigation, who, sign-out) and signed out. */
+import { Badge, Button, Text } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { Link, Outlet, useNavigate } from '@tanstack/react-router';
+import type { ReactNode } from 'react';
+import { useState } from 'react';
+import { api, setCsrfToken } from '../shared/api';
+import { Layout } from '../shared/Layout';
+import { useMe } from './session';
+
+export function SignedOutFrame({ children }: { children: ReactNode }) {
+  return <Layout appName="console">{children}</Layout>;
+}
+
+export function SignedInFrame() {
+  const me = useMe();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [leaving, setLeaving] = useState(false);
+
+  async function signOut() {
+    setLeaving(true);
+    try {
+      await api.POST('/api/v1/auth/logout');
+    } finally {
+      setCsrfToken(null);
+      queryClient.clear();
+      await navigate({ to: '/sign-in' });
+    }
+  }
+
+  return (
+    <Layout
+      appName="console"
+      nav={
+        <Link to="/customers" className="nav-link" activeProps={{ className: 'nav-link active' }}>
+          Customers
+        </Link>
+      }
+      account={
+        <>
+          <Text size="sm" visibleFrom="xs">
+            {me.staff?.name ?? 'API key'} · {me.tenant.name}
+          </Text>
+          <Badge variant="light" color="gray" c="gray.9">
+            {me.role.replace('_', ' ')}
+          </Badge>
+          <Button size="xs" variant="default" onClick={signOut} loading={leaving}>
+            Sign out
+          </Button>
+        </>
+      }
+    >
+      <Outlet />
+    </Layout>
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * The console's routes, in code: sign-in, and behind the session guard the pages of the staff.
+ * Search parameters are validated by zod, so filters live in the URL and a link can be shared.
+ */
+import { Anchor } from '@mantine/core';
+import type { QueryClient } from '@tanstack/react-query';
+import {
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  Link,
+  Outlet,
+  redirect,
+} from '@tanstack/react-router';
+import { z } from 'zod';
+import { NotFoundPage } from '../shared/NotFound';
+import { SignedInFrame, SignedOutFrame } from './Frame';
+import { CustomersPage } from './pages/Customers';
+import { SignInPage } from './pages/SignIn';
+import { isUnauthenticated, meQuery } from './session';
+
+const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
+  component: Outlet,
+  notFoundComponent: () => (
+    <SignedOutFrame>
+      <NotFoundPage
+        home={
+          <Anchor component={Link} to="/customers">
+            Go to the customers list
+          </Anchor>
+        }
+      />
+    </SignedOutFrame>
+  ),
+});
+
+const signInRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/sign-in',
+  validateSearch: z.object({ redirect: z.string().max(500).optional().catch(undefined) }),
+  component: SignInPage,
+});
+
+/** Every page below needs a session; without one the browser goes to sign-in and back. */
+const signedInRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: 'signed-in',
+  beforeLoad: async ({ context, location }) => {
+    try {
+      await context.queryClient.ensureQueryData(meQuery);
+    } catch (err) {
+      if (isUnauthenticated(err)) {
+        throw redirect({ to: '/sign-in', search: { redirect: location.href } });
+      }
+      throw err;
+    }
+  },
+  component: SignedInFrame,
+});
+
+const homeRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/',
+  beforeLoad: () => {
+    throw redirect({ to: '/customers' });
+  },
+});
+
+export const CustomersSearch = z.object({
+  q: z.string().trim().max(200).optional().catch(undefined),
+  status: z.enum(['active', 'archived']).optional().catch(undefined),
+  cursor: z.string().max(64).optional().catch(undefined),
+});
+export type CustomersSearch = z.infer<typeof CustomersSearch>;
+
+export const customersRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/customers',
+  validateSearch: CustomersSearch,
+  component: CustomersPage,
+});
+
+const routeTree = rootRoute.addChildren([
+  signInRoute,
+  signedInRoute.addChildren([homeRoute, customersRoute]),
+]);
+
+export function makeRouter(queryClient: QueryClient) {
+  return createRouter({
+    routeTree,
+    basepath: '/console',
+    context: { queryClient },
+    defaultPreload: false,
+  });
+}
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof makeRouter>;
+  }
+}

@@ -1,0 +1,55 @@
+/** The portal's page frame, signed in (navigation, who, sign-out) and signed out. */
+import { Button, Text } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { type ReactNode, useState } from 'react';
+import { setCsrfToken } from '../shared/api';
+import { Layout } from '../shared/Layout';
+import { portalApi } from './api';
+import { usePortalMe } from './session';
+
+export function SignedOutFrame({ children }: { children: ReactNode }) {
+  return <Layout appName="customer portal">{children}</Layout>;
+}
+
+export function SignedInFrame() {
+  const me = usePortalMe();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [leaving, setLeaving] = useState(false);
+
+  async function signOut() {
+    setLeaving(true);
+    try {
+      await portalApi.POST('/api/v1/portal/logout', { body: {} });
+    } finally {
+      setCsrfToken(null);
+      queryClient.clear();
+      await navigate({ to: '/sign-in' });
+    }
+  }
+
+  return (
+    <Layout
+      appName="customer portal"
+      nav={
+        <Link to="/" className="nav-link" activeProps={{ className: 'nav-link active' }}>
+          Dashboard
+        </Link>
+      }
+      account={
+        <>
+          <Text size="sm" visibleFrom="xs">
+            {me.contact.name ?? me.contact.email}
+            {me.customer ? ` · ${me.customer.name}` : ''}
+          </Text>
+          <Button size="xs" variant="default" onClick={signOut} loading={leaving}>
+            Sign out
+          </Button>
+        </>
+      }
+    >
+      <Outlet />
+    </Layout>
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * Display formatting only: amounts arrive from the API in minor units and dates as instants or
+ * business dates; the browser formats them and never computes money.
+ */
+
+/** Minor units → "$1,234.56" in the tenant's currency. */
+export function formatMoney(minor: number, currency: string): string {
+  const fmt = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+  const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
+  // Shifting the decimal point by string keeps the amount exact (no division of floats).
+  const negative = minor < 0;
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const decimal = digits > 0 ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+  // Intl formats a decimal string exactly (Intl.NumberFormat v3), without a float in between.
+  return fmt.format(`${negative ? '-' : ''}${decimal}` as unknown as number);
+}
+
+/** An instant (ISO string) as a date in the tenant's time zone. */
+export function formatInstantDate(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone }).format(new Date(iso));
+}
+
+/** An instant as date and time in the tenant's time zone. */
+export function formatInstant(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-US', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone,
+  }).format(new Date(iso));
+}
+
+/** A business date YYYY-MM-DD, already in the tenant's zone: formatted without shifting it. */
+export function formatBusinessDate(date: string): string {
+  return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(
+    new Date(`${date}T00:00:00Z`),
+  );
+}
+
+/** "America/New_York" → "Eastern Time (America/New_York)": the zone named once per page. */
+export function describeTimeZone(timeZone: string): string {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longGeneric' })
+    .formatToParts(new Date())
+    .find((p) => p.type === 'timeZoneName')?.value;
+  return name ? `${name} (${timeZone})` : timeZone;
+}
