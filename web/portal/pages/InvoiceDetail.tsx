@@ -4,7 +4,6 @@
  * the PDF. Every amount is the API's.
  */
 import {
-  Alert,
   Anchor,
   Button,
   Group,
@@ -22,7 +21,7 @@ import type { ReactNode } from 'react';
 import { unwrap } from '../../shared/api';
 import { describeTimeZone, formatBusinessDate } from '../../shared/format';
 import { type PortalInvoice, portalApi } from '../api';
-import { Read } from '../components/Reads';
+import { Notice, Read } from '../components/Reads';
 import { InvoiceStatusBadge, Money, methodLabel, PaymentStatusBadge } from '../components/status';
 import { invoiceRoute } from '../router';
 import { usePortalMe } from '../session';
@@ -76,16 +75,16 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
       </Group>
 
       {inv.status === 'void' && (
-        <Alert color="gray" variant="light" title="This invoice is void">
+        <Notice color="gray" title="This invoice is void">
           <Text size="sm">{inv.void_reason ?? 'Nothing is owed on it.'}</Text>
-        </Alert>
+        </Notice>
       )}
       {s.payment_pending && (
-        <Alert color="yellow" variant="light" title="A payment is on its way" role="status">
+        <Notice color="yellow" title="A payment is on its way" role="status">
           <Text size="sm">
             A bank payment for this invoice is settling. You do not need to pay it again.
           </Text>
-        </Alert>
+        </Notice>
       )}
 
       <SimpleGrid cols={{ base: 2, sm: 4 }}>
