@@ -19,12 +19,19 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { unwrap } from '../../shared/api';
-import { describeTimeZone, formatBusinessDate } from '../../shared/format';
+import { describeTimeZone, formatBusinessDate, formatInstantDate } from '../../shared/format';
 import { type PortalInvoice, portalApi } from '../api';
 import { Notice, Read } from '../components/Reads';
 import { InvoiceStatusBadge, Money, methodLabel, PaymentStatusBadge } from '../components/status';
 import { invoiceRoute } from '../router';
 import { usePortalMe } from '../session';
+
+/** A summary date: a business date (YYYY-MM-DD) as is, an instant in the tenant's zone. */
+function summaryDate(value: string, zone: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? formatBusinessDate(value)
+    : formatInstantDate(value, zone);
+}
 
 export function InvoiceDetailPage() {
   const me = usePortalMe();
@@ -172,7 +179,7 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
                 <List.Item key={p.payment_id}>
                   <Group gap="xs" wrap="wrap">
                     <span>
-                      {formatBusinessDate(p.date)} · {methodLabel(p.method_type)} ·{' '}
+                      {summaryDate(p.date, zone)} · {methodLabel(p.method_type)} ·{' '}
                       <Money minor={p.amount} currency={c} />
                     </span>
                     <PaymentStatusBadge status={p.status} />
@@ -181,7 +188,7 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
               ))}
               {s.credits.map((cr) => (
                 <List.Item key={cr.credit_memo_id}>
-                  {formatBusinessDate(cr.date)} · Credit memo {cr.credit_memo_id} ·{' '}
+                  {summaryDate(cr.date, zone)} · Credit memo {cr.credit_memo_id} ·{' '}
                   <Money minor={cr.amount} currency={c} />
                 </List.Item>
               ))}
@@ -195,7 +202,7 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
               <List spacing={4} size="sm">
                 {s.payment_scheduled.map((p) => (
                   <List.Item key={p.id}>
-                    <Money minor={p.amount} currency={c} /> on {formatBusinessDate(p.scheduled_for)}
+                    <Money minor={p.amount} currency={c} /> on {summaryDate(p.scheduled_for, zone)}
                   </List.Item>
                 ))}
               </List>
