@@ -22,11 +22,11 @@ describe('portal shell', () => {
 
   it('shows the pages of emailed links, and says when a link is incomplete', async () => {
     const page = await b.newPage();
-    await page.goto('/portal/accept-invitation?token=abc');
+    await page.goto('/portal/accept?token=abc');
     await page.getByRole('heading', { name: 'Set up your billing account' }).waitFor();
     await page.getByLabel(/^New password/).waitFor();
     await checkPage(page, 'portal-accept-invitation');
-    await page.goto('/portal/reset-password');
+    await page.goto('/portal/reset');
     await page.getByText('This link is incomplete.').waitFor();
   });
 

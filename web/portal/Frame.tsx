@@ -21,7 +21,7 @@ export function SignedInFrame() {
   async function signOut() {
     setLeaving(true);
     try {
-      await portalApi.POST('/api/v1/portal/logout', { body: {} });
+      await portalApi.POST('/api/v1/portal/logout');
     } finally {
       setCsrfToken(null);
       queryClient.clear();
@@ -40,8 +40,7 @@ export function SignedInFrame() {
       account={
         <>
           <Text size="sm" visibleFrom="xs">
-            {me.contact.name ?? me.contact.email}
-            {me.customer ? ` · ${me.customer.name}` : ''}
+            {me.contact.name || me.contact.email} · {me.customer.name}
           </Text>
           <Button size="xs" variant="default" onClick={signOut} loading={leaving}>
             Sign out

@@ -37,7 +37,7 @@ const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
   ),
 });
 
-const TokenSearch = z.object({ token: z.string().max(200).optional().catch(undefined) });
+const TokenSearch = z.object({ token: z.string().max(100).optional().catch(undefined) });
 
 const signIn = createRoute({
   getParentRoute: () => rootRoute,
@@ -51,13 +51,13 @@ const forgot = createRoute({
 });
 const reset = createRoute({
   getParentRoute: () => rootRoute,
-  path: '/reset-password',
+  path: '/reset',
   validateSearch: TokenSearch,
   component: ResetPasswordPage,
 });
 const accept = createRoute({
   getParentRoute: () => rootRoute,
-  path: '/accept-invitation',
+  path: '/accept',
   validateSearch: TokenSearch,
   component: AcceptInvitationPage,
 });
@@ -69,8 +69,8 @@ const signedIn = createRoute({
     try {
       await context.queryClient.ensureQueryData(portalMeQuery);
     } catch (err) {
-      // 401: no portal session; 404: the portal API is not on this server yet.
-      if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
+      // 401: no portal session (403: signed in, but no account chosen yet).
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
         throw redirect({ to: '/sign-in' });
       }
       throw err;

@@ -1,12 +1,13 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { setCsrfToken, unwrap } from '../shared/api';
+import { csrfFromCookie, setCsrfToken, unwrap } from '../shared/api';
 import { type PortalMe, portalApi } from './api';
 
 export const portalMeQuery = queryOptions({
   queryKey: ['portal-me'],
   queryFn: async (): Promise<PortalMe> => {
     const me = unwrap(await portalApi.GET('/api/v1/portal/me'));
-    setCsrfToken(me.csrf_token ?? null);
+    // After a reload the token comes from the readable billow_csrf cookie of the session.
+    setCsrfToken(csrfFromCookie());
     return me;
   },
   staleTime: 60_000,

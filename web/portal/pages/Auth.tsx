@@ -55,8 +55,18 @@ export function PortalSignInPage() {
       const me = unwrap(
         await portalApi.POST('/api/v1/portal/login', { body: { email: email.trim(), password } }),
       );
-      setCsrfToken(me.csrf_token ?? null);
+      setCsrfToken(me.csrf_token);
+      // One email may be a contact of several customers: the first is opened until the
+      // account chooser arrives.
+      if (!me.account && me.accounts[0]) {
+        unwrap(
+          await portalApi.POST('/api/v1/portal/account', {
+            body: { customer_id: me.accounts[0].customer_id },
+          }),
+        );
+      }
       await queryClient.fetchQuery({ ...portalMeQuery, staleTime: 0 });
+      setCsrfToken(me.csrf_token);
       await navigate({ to: '/' });
     } finally {
       setPassword('');
@@ -101,7 +111,7 @@ export function ForgotPasswordPage() {
   const [sent, setSent] = useState(false);
   const form = useSubmit(async () => {
     unwrap(
-      await portalApi.POST('/api/v1/portal/forgot-password', { body: { email: email.trim() } }),
+      await portalApi.POST('/api/v1/portal/password/forgot', { body: { email: email.trim() } }),
     );
     setSent(true);
   });
@@ -200,28 +210,28 @@ function SetPassword({
 }
 
 export function ResetPasswordPage() {
-  const { token } = useSearch({ from: '/reset-password' });
+  const { token } = useSearch({ from: '/reset' });
   return (
     <SetPassword
       title="Choose a new password"
       done="Your password is changed, and every other session of yours has ended."
       token={token}
       post={async (body) => {
-        unwrap(await portalApi.POST('/api/v1/portal/reset-password', { body }));
+        unwrap(await portalApi.POST('/api/v1/portal/password/reset', { body }));
       }}
     />
   );
 }
 
 export function AcceptInvitationPage() {
-  const { token } = useSearch({ from: '/accept-invitation' });
+  const { token } = useSearch({ from: '/accept' });
   return (
     <SetPassword
       title="Set up your billing account"
-      done="Your password is set. Check your email to confirm it, then sign in."
+      done="Your password is set. Sign in with your email and this password."
       token={token}
       post={async (body) => {
-        unwrap(await portalApi.POST('/api/v1/portal/accept-invitation', { body }));
+        unwrap(await portalApi.POST('/api/v1/portal/invitations/accept', { body }));
       }}
     />
   );

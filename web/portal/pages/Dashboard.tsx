@@ -7,8 +7,8 @@ export function DashboardPage() {
   const me = usePortalMe();
   return (
     <Stack>
-      <Title order={1}>{me.customer?.name ?? 'Your account'}</Title>
-      {me.tenant && <Text size="sm">Dates are in {describeTimeZone(me.tenant.time_zone)}.</Text>}
+      <Title order={1}>{me.customer.name}</Title>
+      <Text size="sm">Dates are in {describeTimeZone(me.tenant.time_zone)}.</Text>
       <Text>Welcome{me.contact.name ? `, ${me.contact.name}` : ''}.</Text>
     </Stack>
   );
