@@ -9,6 +9,7 @@ import pg from 'pg';
 import { openDatabase } from '../src/db/connect.js';
 import type { Db } from '../src/db/db.js';
 import { migrate } from '../src/db/migrate.js';
+import { wireModules } from '../src/modules/wiring.js';
 
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,6 +26,8 @@ export interface BenchDb {
 }
 
 export async function benchDb(poolSize = 10): Promise<BenchDb> {
+  // Benchmarks assemble Billow as the server does.
+  wireModules();
   const url = process.env.DATABASE_URL;
   if (url) {
     const schema = `bench_${Date.now().toString(36)}`;

@@ -22,7 +22,14 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     maybeOne: unused,
     tx: unused,
   } as unknown as Db;
-  const app = await buildApp({ db: noDb, clock: systemClock, logLevel: false });
+  // Strict: a route without an operationId, tags, a summary or a success response schema stops
+  // the build here (the typecheck and CI run this script).
+  const app = await buildApp({
+    db: noDb,
+    clock: systemClock,
+    logLevel: false,
+    contract: { strict: true },
+  });
   await app.ready();
   const doc = app.swagger() as unknown as Record<string, unknown>;
   await app.close();

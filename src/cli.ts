@@ -20,7 +20,7 @@ import { createBillRun, getBillRun } from './modules/billruns/service.js';
 import { systemCtx, type TenantInfo } from './modules/context.js';
 import { createTenant, listTenants, loadTenant } from './modules/tenants/service.js';
 import { verifyTenant } from './modules/verify/service.js';
-import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
+import { wireModules } from './modules/wiring.js';
 import { startServer, startWorkers } from './server.js';
 
 const program = new Command('billow')
@@ -28,8 +28,6 @@ const program = new Command('billow')
   .showHelpAfterError();
 
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  // Events written by a command are delivered to webhooks by the workers' sweep.
-  registerWebhookFanOut();
   const db = await openDatabase(loadConfig());
   try {
     await migrate(db);
@@ -238,6 +236,9 @@ program
     if (violations.length > 0) process.exitCode = 1;
   });
 
+// Every command changes state as the server does: its events fan out to webhooks (delivered by
+// the workers' sweep), a posted bill run starts its payment run, and so on.
+wireModules();
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`billow: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

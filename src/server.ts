@@ -9,7 +9,7 @@ import { DEFAULT_WEB_DIR } from './http/web.js';
 import { startQueue } from './jobs/queue.js';
 import { startWorker } from './jobs/worker.js';
 import { configurePublicUrl } from './modules/portal/links.js';
-import { registerWebhookFanOut } from './modules/webhooks/deliver.js';
+import { wireModules } from './modules/wiring.js';
 
 export interface Running {
   url: string;
@@ -23,6 +23,7 @@ export async function startServer(
   config: Config,
   options: { worker?: boolean } = {},
 ): Promise<Running> {
+  wireModules();
   const db = await openDatabase(config, { owner: true });
   try {
     await migrate(db);
@@ -61,10 +62,10 @@ export async function startServer(
 
 /** Only the workers: extra processes on PostgreSQL share the queue with the server. */
 export async function startWorkers(config: Config): Promise<{ close(): Promise<void> }> {
+  wireModules();
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    registerWebhookFanOut();
     configurePublicUrl(config.publicUrl ?? `http://${config.host}:${config.port}`);
     const queue = await startQueue(db);
     const webhooks = { allowPrivate: config.webhooksAllowPrivate };

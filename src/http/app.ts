@@ -21,6 +21,7 @@ import type { Clock } from '../core/clock.js';
 import { AppError, ERRORS } from '../core/errors.js';
 import type { Db } from '../db/db.js';
 import { registerAuth } from './auth.js';
+import { type ContractOptions, registerContract } from './contract.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerRoutes } from './routes.js';
 import { registerWeb } from './web.js';
@@ -51,6 +52,11 @@ export interface AppOptions {
   webhooksAllowPrivate?: boolean;
   /** Serve the built web apps from this directory (web/dist); without it, the API only. */
   webDir?: string;
+  /**
+   * Strict contract checks (tests, and generating the OpenAPI document): an undocumented route
+   * stops the start, an undocumented reply status is recorded (contract.ts).
+   */
+  contract?: ContractOptions;
 }
 
 /** Long runs of digits (with spaces or dashes, or their %20) in a URL, for the logs. */
@@ -138,6 +144,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('route_not_found')));
 
+  // Before swagger, so that the document sees the error responses the contract adds.
+  registerContract(app, options.contract ?? { strict: false });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifySwagger, {
@@ -146,10 +154,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
       info: {
         title: 'Billow API',
         version: '1',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         description:
           'Billing and payments. Amounts are integers in minor units; business dates are ' +
           'YYYY-MM-DD in the tenant time zone. Every POST accepts an Idempotency-Key header.',
       },
+      // Paths carry their /api/v1 prefix, so the server is the Billow instance's own origin.
+      servers: [{ url: '/', description: 'The Billow server that serves this document' }],
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'A secret API key bk_…' },

@@ -35,7 +35,10 @@ export function contentSecurityPolicy(nonce: string): string {
 }
 
 function wantsHtml(req: FastifyRequest): boolean {
-  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    (req.headers.accept ?? '').includes('text/html')
+  );
 }
 
 export async function registerWeb(app: App, options: { dir: string }): Promise<void> {

@@ -27,17 +27,16 @@ import {
   type EmailJob,
   enqueueUnsentEmails,
 } from '../modules/email/deliver.js';
-import { registerInvoiceAttachments } from '../modules/invoices/delivery.js';
 import { startPaymentRunJobs } from '../modules/paymentruns/jobs.js';
 import { startPaymentJobs } from '../modules/payments/jobs.js';
 import {
   type DeliveryJob,
   deliverWebhook,
   enqueueUnqueued,
-  registerWebhookFanOut,
   WEBHOOK_POLICY,
   WEBHOOK_QUEUE,
 } from '../modules/webhooks/deliver.js';
+import { wireModules } from '../modules/wiring.js';
 import type { Queue } from './queue.js';
 
 /** The hourly VACUUM (ANALYZE) of the embedded database. */
@@ -97,8 +96,8 @@ export interface Worker {
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { db, clock, queue } = options;
   const onError = options.onError ?? ((err: Error) => console.error('worker:', err.message));
-  // Jobs change state too (bill runs, payments): their events must fan out to webhooks.
-  registerWebhookFanOut();
+  // Jobs change state too (bill runs, payments): their events fan out, their clocks move.
+  wireModules();
 
   const hooks = options.webhooks ?? {};
   await queue.define(WEBHOOK_QUEUE, {
@@ -144,7 +143,6 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   await queue.work<EmailRunJob>(EMAIL_RUN_QUEUE, (job) => runEmailJob(db, clock, job.data), {
     batchSize: 1,
   });
-  registerInvoiceAttachments(clock);
   await queue.define(SCHEDULE_QUEUE);
   await queue.work(SCHEDULE_QUEUE, () => checkSchedules(db, clock), { batchSize: 1 });
   // Every 10 minutes, whichever worker's turn it is checks the tenants' bill run schedules.

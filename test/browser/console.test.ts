@@ -117,4 +117,21 @@ describe('console sign-in', () => {
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await checkPage(page, 'console-not-found');
   });
+
+  it('pages through the customers on the server, the page in the URL', async () => {
+    for (let i = 1; i <= 26; i++) {
+      await apiCall('POST', '/api/v1/customers', { name: `Paging Customer ${i}` });
+    }
+    const page = await b.newPage();
+    await signIn(page, suite().ownerEmail, suite().password);
+    await page.getByRole('cell', { name: 'Paging Customer 26' }).waitFor();
+    // Newest first, 25 a page: the first customers made are on the next page.
+    expect(await page.getByRole('cell', { name: 'Blue Lake Dairy' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByRole('cell', { name: 'Blue Lake Dairy' }).waitFor();
+    expect(page.url()).toMatch(/cursor=cus_/);
+    expect(await page.getByRole('cell', { name: 'Paging Customer 26' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'First page' }).click();
+    await page.getByRole('cell', { name: 'Paging Customer 26' }).waitFor();
+  });
 });

@@ -15,6 +15,7 @@ import {
   type WebhookWorkerOptions,
   type Worker,
 } from '../../src/jobs/worker.js';
+import { wireModules } from '../../src/modules/wiring.js';
 import { openTestDb, type TestDb } from './db.js';
 import { scoped } from './scoped.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
@@ -79,6 +80,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     for (const close of stack.splice(0).reverse()) await close();
   };
   try {
+    // As the server does: connect the modules before anything runs.
+    wireModules();
     const testDb = await openTestDb();
     stack.push(() => testDb.close());
     const clock = new ManualClock(HARNESS_START);

@@ -6,7 +6,6 @@
  */
 import { businessDate } from '../../core/dates.js';
 import type { Tx } from '../../db/db.js';
-import { onClockAdvanced } from '../../modules/clock/service.js';
 import type { Ctx } from '../../modules/context.js';
 import { type ChargeUpdate, settleDue } from './charges.js';
 import { purgeExpiredTokens } from './vault.js';
@@ -25,17 +24,11 @@ export function onSandboxChargeUpdate(listener: Listener): () => void {
   };
 }
 
-let registered = false;
-
-/** Hooks the sandbox onto the clock once per process (called when the routes are mounted). */
-export function registerSandboxClock(): void {
-  if (registered) return;
-  registered = true;
-  onClockAdvanced(async (tx, ctx, _from, to) => {
-    await purgeExpiredTokens(tx, ctx.tenant.id, to);
-    const updates = await settleDue(tx, ctx.tenant.id, businessDate(to, ctx.tenant.timeZone), to);
-    for (const update of updates) {
-      for (const listener of listeners) await listener(tx, ctx, update);
-    }
-  });
+/** A sandbox clock advance settles what is due and tells the listeners (wired in wiring.ts). */
+export async function sandboxOnClock(tx: Tx, ctx: Ctx, _from: Date, to: Date): Promise<void> {
+  await purgeExpiredTokens(tx, ctx.tenant.id, to);
+  const updates = await settleDue(tx, ctx.tenant.id, businessDate(to, ctx.tenant.timeZone), to);
+  for (const update of updates) {
+    for (const listener of listeners) await listener(tx, ctx, update);
+  }
 }

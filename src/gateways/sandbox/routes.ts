@@ -1,16 +1,15 @@
 /** The sandbox gateway's own endpoint: tokenization of raw card and bank data (sandbox only). */
 import type { App } from '../../http/app.js';
-import { registerSandboxClock } from './clock.js';
 import { TokenCreate, TokenView } from './model.js';
 import { createToken } from './tokens.js';
 
 export async function sandboxRoutes(app: App): Promise<void> {
-  registerSandboxClock();
   app.post(
     '/sandbox/tokens',
     {
       config: { idempotency: false },
       schema: {
+        operationId: 'createSandboxToken',
         tags: ['sandbox gateway'],
         summary:
           'Tokenize a card or bank account in the sandbox vault (sandbox tenants only; the only ' +

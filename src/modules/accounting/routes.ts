@@ -16,6 +16,7 @@ export async function accountingRoutes(app: App): Promise<void> {
     '/accounting/pending',
     {
       schema: {
+        operationId: 'listPendingSyncRecords',
         tags,
         summary:
           'Records of one type waiting to be sent to the accounting system (never sent, changed ' +
@@ -33,6 +34,7 @@ export async function accountingRoutes(app: App): Promise<void> {
     {
       bodyLimit: SYNC_RESULTS_BODY_LIMIT,
       schema: {
+        operationId: 'recordSyncResults',
         tags,
         summary:
           'Report what the accounting system did with up to 1,000 records (synced with its ' +

@@ -30,6 +30,7 @@ export async function auditRoutes(app: App): Promise<void> {
     '/events',
     {
       schema: {
+        operationId: 'listEvents',
         tags: ['events'],
         summary: 'Events from the outbox, newest first',
         querystring: ListQuery.extend({ type: z.string().max(100).optional() }),
@@ -49,6 +50,7 @@ export async function auditRoutes(app: App): Promise<void> {
     '/audit-log',
     {
       schema: {
+        operationId: 'listAuditEntries',
         tags: ['audit'],
         summary: 'Who changed what and when, newest first (owner, admin)',
         querystring: ListQuery.extend({ object: z.string().max(64).optional() }),

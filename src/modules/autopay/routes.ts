@@ -2,14 +2,7 @@ import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { IdParams } from '../../http/schemas.js';
 import { MAX_RULES, RuleInput, RulePatch } from './model.js';
-import {
-  getAutopay,
-  registerAutopayMethodUsage,
-  reorderRules,
-  replaceRules,
-  setSimpleAutopay,
-  updateRule,
-} from './service.js';
+import { getAutopay, reorderRules, replaceRules, setSimpleAutopay, updateRule } from './service.js';
 
 const tags = ['autopay'];
 
@@ -40,11 +33,11 @@ const AutopayView = z.object({
 });
 
 export async function autopayRoutes(app: App): Promise<void> {
-  registerAutopayMethodUsage();
   app.get(
     '/customers/:id/autopay',
     {
       schema: {
+        operationId: 'getCustomerAutopay',
         tags,
         summary: 'Simple autopay flag, the method it uses, and the ordered rules',
         params: IdParams,
@@ -57,6 +50,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/customers/:id/autopay',
     {
       schema: {
+        operationId: 'updateCustomerAutopay',
         tags,
         summary: 'Turn simple autopay on (needs a usable method) or off',
         params: IdParams,
@@ -70,6 +64,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/customers/:id/autopay-rules',
     {
       schema: {
+        operationId: 'listAutopayRules',
         tags,
         summary: 'The customer’s autopay rules in precedence order',
         params: IdParams,
@@ -82,6 +77,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/customers/:id/autopay-rules',
     {
       schema: {
+        operationId: 'replaceAutopayRules',
         tags,
         summary: 'Replace the ordered list of rules (keep a rule by giving its id)',
         params: IdParams,
@@ -95,6 +91,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/customers/:id/autopay-rules/reorder',
     {
       schema: {
+        operationId: 'reorderAutopayRules',
         tags,
         summary: 'Set the precedence: every live rule id once, first = tried first',
         params: IdParams,
@@ -108,6 +105,7 @@ export async function autopayRoutes(app: App): Promise<void> {
     '/autopay-rules/:id',
     {
       schema: {
+        operationId: 'updateAutopayRule',
         tags,
         summary: 'Enable, disable, lock, unlock, rename or change a rule',
         params: IdParams,

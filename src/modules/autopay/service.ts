@@ -10,8 +10,8 @@ import { newId } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
+import { setCustomerAutopay } from '../customers/service.js';
 import { effectiveMethodId, usableMethodFor } from '../methods/store.js';
-import { registerMethodUsage } from '../methods/usage.js';
 import { type CriterionInput, criteriaProblems, type RuleInput, type RulePatch } from './model.js';
 import { autopayChoices, liveRules, RULE_COLUMNS, type RuleRow } from './store.js';
 
@@ -94,10 +94,7 @@ export async function setSimpleAutopay(
       throw new AppError('autopay_needs_method', { customer_id: customerId });
     }
     if (before.autopay !== enabled) {
-      await tx.query(
-        'UPDATE customers SET autopay = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2',
-        [ctx.tenant.id, customerId, enabled, tenantNow(ctx)],
-      );
+      await setCustomerAutopay(tx, ctx, customerId, enabled);
       await recordChange(tx, ctx, {
         action: enabled ? 'customer.autopay_enabled' : 'customer.autopay_disabled',
         objectType: 'customer',
@@ -316,14 +313,16 @@ export async function matchingRuleFor(
   return choice?.rule ?? null;
 }
 
-/** D4: a method a live autopay rule uses cannot be deleted until the rule is changed. */
-export function registerAutopayMethodUsage(): void {
-  registerMethodUsage('autopay_rules', async (q, tenantId, methodId) => {
-    const rows = await q.query<{ id: string }>(
-      `SELECT id FROM autopay_rules
-        WHERE tenant_id = $1 AND payment_method_id = $2 AND deleted_at IS NULL ORDER BY id`,
-      [tenantId, methodId],
-    );
-    return rows.map((r) => r.id);
-  });
+/** D4: the live autopay rules that use the method; it cannot be deleted until they change. */
+export async function autopayRulesUsing(
+  q: Queryable,
+  tenantId: string,
+  methodId: string,
+): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `SELECT id FROM autopay_rules
+      WHERE tenant_id = $1 AND payment_method_id = $2 AND deleted_at IS NULL ORDER BY id`,
+    [tenantId, methodId],
+  );
+  return rows.map((r) => r.id);
 }

@@ -8,6 +8,7 @@ export async function balanceRoutes(app: App): Promise<void> {
     '/customers/:id/balance',
     {
       schema: {
+        operationId: 'getCustomerBalance',
         tags: ['customers'],
         summary:
           'The balance card: open and past-due balances, oldest open invoice, unapplied credits, ' +

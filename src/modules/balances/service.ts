@@ -6,8 +6,8 @@
  */
 import { AppError } from '../../core/errors.js';
 import type { Queryable } from '../../db/db.js';
+import { openSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
-import { creditedSql, paidSql } from '../credits/ledger.js';
 import type { BalanceView } from '../credits/model.js';
 import { memoCredits, unappliedPayments } from '../credits/view.js';
 
@@ -16,7 +16,7 @@ const MAX_DEPTH = 100;
 
 /** Open balance of posted invoice `alias`. */
 export function openBalanceSql(alias: string): string {
-  return `(${alias}.total - ${paidSql(alias)} - ${creditedSql(alias)})`;
+  return openSql(alias);
 }
 
 /**

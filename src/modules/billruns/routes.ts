@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { BusinessDate, cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
+import {
+  BusinessDate,
+  cursorId,
+  IdParams,
+  ListQuery,
+  PdfResponse,
+  page,
+  ROUNDING,
+} from '../../http/schemas.js';
 import { loadInvoiceDocument } from '../invoices/delivery.js';
 import { renderInvoicesPdf } from '../invoices/pdf.js';
-import { registerBillRunSchedule } from './schedule.js';
 import {
   billRunInvoiceIds,
   createBillRun,
@@ -45,11 +52,12 @@ const UpcomingLine = z.object({
 });
 
 export async function billRunRoutes(app: App): Promise<void> {
-  registerBillRunSchedule();
   app.post(
     '/bill-runs',
     {
       schema: {
+        operationId: 'createBillRun',
+        description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags,
         summary: 'Start a bill run for a target date; it runs in the background',
         body: z.strictObject({
@@ -66,6 +74,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs',
     {
       schema: {
+        operationId: 'listBillRuns',
         tags,
         summary: 'Bill runs, newest first',
         querystring: ListQuery,
@@ -84,6 +93,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs/:id',
     {
       schema: {
+        operationId: 'getBillRun',
         tags,
         summary: 'Status, progress and totals',
         params: IdParams,
@@ -96,6 +106,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs/:id/post',
     {
       schema: {
+        operationId: 'postBillRun',
         tags,
         summary: 'Post every draft of a completed run (numbers, due dates)',
         params: IdParams,
@@ -108,6 +119,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs/:id/email',
     {
       schema: {
+        operationId: 'emailBillRun',
         tags,
         summary: 'Email every posted invoice of the run not emailed yet',
         params: IdParams,
@@ -126,6 +138,7 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/bill-runs/:id/pdf',
     {
       schema: {
+        operationId: 'getBillRunPdf',
         tags,
         summary: 'The run’s invoices in one PDF, up to 500 at a time (?offset=)',
         params: IdParams,
@@ -133,6 +146,7 @@ export async function billRunRoutes(app: App): Promise<void> {
           offset: z.coerce.number().int().min(0).default(0),
           limit: z.coerce.number().int().min(1).max(500).default(500),
         }),
+        response: { 200: PdfResponse },
       },
     },
     async (req, reply) => {
@@ -154,6 +168,8 @@ export async function billRunRoutes(app: App): Promise<void> {
     '/customers/:id/upcoming-invoice',
     {
       schema: {
+        operationId: 'getUpcomingInvoice',
+        description: `${ROUNDING.proration} ${ROUNDING.usage}`,
         tags: ['invoices'],
         summary: 'Estimate of the next invoice, as of now on the tenant clock',
         params: IdParams,

@@ -10,9 +10,8 @@ import { businessDate } from '../../core/dates.js';
 import type { Db, Tx } from '../../db/db.js';
 import { defineQueue } from '../../jobs/queue.js';
 import { periodContaining } from '../billing/periods.js';
-import { onClockAdvanced } from '../clock/service.js';
 import { type Ctx, systemCtx, tenantToday } from '../context.js';
-import { loadTenant } from '../tenants/service.js';
+import { loadTenant, setBillRunsScheduledThrough } from '../tenants/service.js';
 import { createBillRunIn } from './service.js';
 
 export const SCHEDULE_QUEUE = defineQueue('bill-run-schedule', {
@@ -51,27 +50,18 @@ export async function startScheduledRun(
     );
     if (!last || last.target < target) await createBillRunIn(tx, ctx, { target_date: target });
   }
-  await tx.query('UPDATE tenants SET bill_runs_scheduled_through = $2 WHERE id = $1', [
-    ctx.tenant.id,
-    through,
-  ]);
+  await setBillRunsScheduledThrough(tx, ctx.tenant.id, through);
   return target;
 }
 
-let registered = false;
-
-/** Hooks the schedule into sandbox clock advances; safe to call more than once. */
-export function registerBillRunSchedule(): void {
-  if (registered) return;
-  registered = true;
-  onClockAdvanced(async (tx, ctx, from, to) => {
-    await startScheduledRun(
-      tx,
-      ctx,
-      businessDate(from, ctx.tenant.timeZone),
-      businessDate(to, ctx.tenant.timeZone),
-    );
-  });
+/** A sandbox clock advance starts the bill run its schedule has due (wired in wiring.ts). */
+export async function billRunsOnClock(tx: Tx, ctx: Ctx, from: Date, to: Date): Promise<void> {
+  await startScheduledRun(
+    tx,
+    ctx,
+    businessDate(from, ctx.tenant.timeZone),
+    businessDate(to, ctx.tenant.timeZone),
+  );
 }
 
 /** The periodic check over every tenant with a schedule (the job of SCHEDULE_QUEUE). */

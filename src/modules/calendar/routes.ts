@@ -37,6 +37,7 @@ export async function calendarRoutes(app: App): Promise<void> {
     '/calendar',
     {
       schema: {
+        operationId: 'getPaymentCalendar',
         tags: ['payments'],
         summary: 'Per business day: scheduled and projected autopay payments (≤ 366 days)',
         querystring: z.strictObject({

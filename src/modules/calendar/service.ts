@@ -13,8 +13,8 @@ import { daysBetween } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
 import type { Queryable } from '../../db/db.js';
 import { autopayChoices, ON_AUTOPAY_SQL } from '../autopay/store.js';
+import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
-import { availableToPay } from '../payments/service.js';
 
 export const MAX_CALENDAR_DAYS = 366;
 

@@ -26,6 +26,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/products',
     {
       schema: {
+        operationId: 'createProduct',
         tags: ['catalog'],
         summary: 'Create a product',
         body: ProductCreate,
@@ -38,6 +39,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/products',
     {
       schema: {
+        operationId: 'listProducts',
         tags: ['catalog'],
         summary: 'Products, newest first',
         querystring: ProductListQuery,
@@ -58,6 +60,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/products/:id',
     {
       schema: {
+        operationId: 'getProduct',
         tags: ['catalog'],
         summary: 'A product',
         params: IdParams,
@@ -70,6 +73,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/products/:id',
     {
       schema: {
+        operationId: 'updateProduct',
         tags: ['catalog'],
         summary: 'Rename, describe, archive (active false) or restore a product',
         params: IdParams,
@@ -83,6 +87,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/prices',
     {
       schema: {
+        operationId: 'createPrice',
         tags: ['catalog'],
         summary:
           'Create a price: recurring (flat, month|year), usage (per_unit, tiered or volume, with ' +
@@ -97,6 +102,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/prices',
     {
       schema: {
+        operationId: 'listPrices',
         tags: ['catalog'],
         summary: 'Prices, newest first, by product, kind or active',
         querystring: PriceListQuery,
@@ -119,6 +125,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/prices/:id',
     {
       schema: {
+        operationId: 'getPrice',
         tags: ['catalog'],
         summary: 'A price',
         params: IdParams,
@@ -131,6 +138,7 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/prices/:id',
     {
       schema: {
+        operationId: 'updatePrice',
         tags: ['catalog'],
         summary:
           'Change a price. Nickname and active always change; the terms (model, interval, ' +

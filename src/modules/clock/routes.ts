@@ -35,13 +35,21 @@ const AdvanceBody = z
 export async function clockRoutes(app: App): Promise<void> {
   app.get(
     '/clock',
-    { schema: { tags: ['clock'], summary: 'The tenant’s clock', response: { 200: ClockView } } },
+    {
+      schema: {
+        operationId: 'getClock',
+        tags: ['clock'],
+        summary: 'The tenant’s clock',
+        response: { 200: ClockView },
+      },
+    },
     (req) => readClock(req.ctx),
   );
   app.post(
     '/clock/advance',
     {
       schema: {
+        operationId: 'advanceClock',
         tags: ['clock'],
         summary: 'Move a sandbox tenant’s clock forward and run what became due',
         body: AdvanceBody,

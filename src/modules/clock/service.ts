@@ -15,6 +15,7 @@ import { AppError } from '../../core/errors.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
+import { setClockOffset } from '../tenants/service.js';
 
 export interface ClockView {
   now: string;
@@ -71,10 +72,7 @@ export async function advanceClock(ctx: Ctx, input: Advance): Promise<ClockView>
       throw new AppError('clock_cannot_go_back', { now: from.toISOString(), to: to.toISOString() });
     }
     const offset = row.clock_offset_ms + (to.getTime() - from.getTime());
-    await tx.query('UPDATE tenants SET clock_offset_ms = $2 WHERE id = $1', [
-      ctx.tenant.id,
-      offset,
-    ]);
+    await setClockOffset(tx, ctx.tenant.id, offset);
     const moved: Ctx = { ...ctx, tenant: { ...ctx.tenant, clockOffsetMs: offset } };
     const view = readClock(moved);
     await recordChange(tx, moved, {

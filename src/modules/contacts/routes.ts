@@ -27,6 +27,7 @@ export async function contactRoutes(app: App): Promise<void> {
     '/customers/:id/contacts',
     {
       schema: {
+        operationId: 'listCustomerContacts',
         tags: ['contacts'],
         summary: 'A customer’s contacts, newest first',
         params: IdParams,
@@ -50,6 +51,7 @@ export async function contactRoutes(app: App): Promise<void> {
     '/customers/:id/contacts',
     {
       schema: {
+        operationId: 'createContact',
         tags: ['contacts'],
         summary: 'Add a contact to a customer (the default profile unless one is named)',
         params: IdParams,
@@ -64,6 +66,7 @@ export async function contactRoutes(app: App): Promise<void> {
     '/contacts/:id',
     {
       schema: {
+        operationId: 'getContact',
         tags: ['contacts'],
         summary: 'A contact with its profile and whether it can see invoices',
         params: IdParams,
@@ -76,6 +79,7 @@ export async function contactRoutes(app: App): Promise<void> {
     '/contacts/:id',
     {
       schema: {
+        operationId: 'updateContact',
         tags: ['contacts'],
         summary: 'Change a contact’s details or profile',
         params: IdParams,
@@ -89,6 +93,7 @@ export async function contactRoutes(app: App): Promise<void> {
     '/contacts/:id/revoke',
     {
       schema: {
+        operationId: 'revokeContact',
         tags: ['contacts'],
         summary: 'Revoke a contact’s access for good',
         params: IdParams,
@@ -103,6 +108,7 @@ export async function contactRoutes(app: App): Promise<void> {
     '/contact-profiles',
     {
       schema: {
+        operationId: 'listContactProfiles',
         tags: ['contact profiles'],
         summary: 'The tenant’s contact profiles (access levels)',
         response: { 200: z.object({ data: z.array(ProfileView) }) },
@@ -114,6 +120,7 @@ export async function contactRoutes(app: App): Promise<void> {
     '/contact-profiles',
     {
       schema: {
+        operationId: 'createContactProfile',
         tags: ['contact profiles'],
         summary: 'Define a contact profile (owner, admin)',
         body: ProfileCreate,
@@ -126,6 +133,7 @@ export async function contactRoutes(app: App): Promise<void> {
     '/contact-profiles/:id',
     {
       schema: {
+        operationId: 'updateContactProfile',
         tags: ['contact profiles'],
         summary: 'Rename a profile, change its permissions, or make it the default',
         params: IdParams,
@@ -139,6 +147,7 @@ export async function contactRoutes(app: App): Promise<void> {
     '/contact-profiles/:id',
     {
       schema: {
+        operationId: 'deleteContactProfile',
         tags: ['contact profiles'],
         summary: 'Delete a profile no active contact uses (never the default)',
         params: IdParams,

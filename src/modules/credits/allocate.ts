@@ -1,13 +1,19 @@
 /**
- * Where a credit lands: locking the invoices (in id order, after the memo), checking each is a
- * posted invoice of the memo's customer, choosing the oldest open invoices first, and writing
- * the applications.
+ * Where a credit lands: locking the invoices (the books' lock order, after the memo), checking
+ * each is a posted invoice of the memo's customer, choosing the open invoices oldest first (the
+ * books' one order, as payments), and writing the applications.
  */
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
+import {
+  availableOn,
+  fillOldestFirst,
+  invoiceBalances,
+  lockInvoices as lockInOrder,
+  openInvoicesOf,
+} from '../books/service.js';
 import { type Ctx, tenantNow } from '../context.js';
-import { availableOn } from './ledger.js';
 import type { CreditAllocation } from './model.js';
 
 /**
@@ -21,11 +27,7 @@ export async function lockInvoices(
   ids: string[],
 ): Promise<Map<string, number>> {
   const sorted = [...new Set(ids)].sort();
-  const rows = await tx.query<{ id: string; customer_id: string; status: string }>(
-    `SELECT id, customer_id, status FROM invoices
-      WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE`,
-    [ctx.tenant.id, sorted],
-  );
+  const rows = await lockInOrder(tx, ctx.tenant.id, sorted);
   for (const id of sorted) {
     const row = rows.find((r) => r.id === id);
     if (!row) throw new AppError('invoice_not_found', { id });
@@ -68,31 +70,11 @@ export async function oldestFirst(
   customerId: string,
   amount: number,
 ): Promise<CreditAllocation[]> {
-  const candidates = await tx.query<{ id: string }>(
-    `SELECT id FROM invoices WHERE tenant_id = $1 AND customer_id = $2 AND status = 'posted'
-      ORDER BY id`,
-    [ctx.tenant.id, customerId],
-  );
-  const before = await availableOn(
-    tx,
-    ctx.tenant.id,
-    candidates.map((c) => c.id),
-  );
-  const open = [...before].filter(([, a]) => a > 0).map(([id]) => id);
+  const open = await openInvoicesOf(tx, ctx.tenant.id, customerId);
   if (open.length === 0) return [];
-  const available = await lockInvoices(tx, ctx, customerId, open);
-  const order = await tx.query<{ id: string }>(
-    `SELECT id FROM invoices WHERE id = ANY($1::text[])
-      ORDER BY invoice_date, due_date NULLS LAST, number, id`,
-    [open],
-  );
-  const out: CreditAllocation[] = [];
-  let left = amount;
-  for (const { id } of order) {
-    if (left <= 0) break;
-    const take = Math.min(left, Math.max(0, available.get(id) ?? 0));
-    if (take > 0) out.push({ invoice_id: id, amount: take });
-    left -= take;
-  }
-  return out;
+  const ids = open.map((b) => b.id);
+  await lockInvoices(tx, ctx, customerId, ids);
+  // Read again under the locks: a payment may have taken some meanwhile.
+  const balances = await invoiceBalances(tx, ctx.tenant.id, ids);
+  return fillOldestFirst(balances, amount).allocations;
 }

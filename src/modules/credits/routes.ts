@@ -27,6 +27,7 @@ export async function creditRoutes(app: App): Promise<void> {
     '/credit-memos',
     {
       schema: {
+        operationId: 'createCreditMemo',
         tags,
         summary:
           'Issue a credit memo; with invoice_id it is applied to that invoice at once (scheduled payments it leaves overpaying are reduced or cancelled: adjusted_scheduled)',
@@ -40,6 +41,7 @@ export async function creditRoutes(app: App): Promise<void> {
     '/credit-memos',
     {
       schema: {
+        operationId: 'listCreditMemos',
         tags,
         summary: 'Credit memos newest first, optionally of one customer',
         querystring: CreditMemoListQuery,
@@ -52,6 +54,7 @@ export async function creditRoutes(app: App): Promise<void> {
     '/credit-memos/:id',
     {
       schema: {
+        operationId: 'getCreditMemo',
         tags,
         summary: 'A credit memo with its amount, applied, remaining and applications',
         params: IdParams,
@@ -64,6 +67,7 @@ export async function creditRoutes(app: App): Promise<void> {
     '/credit-memos/:id/apply',
     {
       schema: {
+        operationId: 'applyCreditMemo',
         tags,
         summary:
           'Apply a credit memo to invoices: the allocations given, or the oldest open invoices first; scheduled payments that would now overpay are reduced or cancelled (adjusted_scheduled)',
@@ -78,6 +82,7 @@ export async function creditRoutes(app: App): Promise<void> {
     '/credit-memos/:id/void',
     {
       schema: {
+        operationId: 'voidCreditMemo',
         tags,
         summary: 'Void a credit memo that has not been applied',
         params: IdParams,
@@ -91,6 +96,7 @@ export async function creditRoutes(app: App): Promise<void> {
     '/customers/:id/credits',
     {
       schema: {
+        operationId: 'listCustomerCredits',
         tags,
         summary: 'The customer’s credits: open memos and unapplied payments, with total and count',
         params: IdParams,

@@ -10,10 +10,10 @@ import { newId } from '../../core/ids.js';
 import type { Queryable } from '../../db/db.js';
 import { cursorId } from '../../http/schemas.js';
 import { recordChange } from '../audit/service.js';
+import { memoRemainingSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { adjustScheduled } from '../payments/scheduled.js';
 import { insertApplications, lockInvoices, oldestFirst } from './allocate.js';
-import { memoRemainingSql } from './ledger.js';
 import type {
   CreditAllocation,
   CreditApply,

@@ -6,8 +6,13 @@
 import { businessDate } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
 import type { Queryable } from '../../db/db.js';
+import {
+  COUNTING_MEMO_SQL,
+  COUNTING_SQL,
+  memoRemainingSql,
+  paymentRemainingSql,
+} from '../books/service.js';
 import { type Ctx, requirePermission } from '../context.js';
-import { COUNTING, memoRemainingSql, paymentRemainingSql } from './ledger.js';
 import type { CreditRow, CreditsView } from './model.js';
 
 interface Raw {
@@ -24,7 +29,7 @@ export async function memoCredits(q: Queryable, tenantId: string, customerIds: s
        SELECT m.id, m.customer_id, m.created_at AS at, m.amount, m.reason AS reference,
               (${memoRemainingSql('m')})::bigint AS remaining
          FROM credit_memos m
-        WHERE m.tenant_id = $1 AND m.customer_id = ANY($2::text[]) AND m.status = 'open') x
+        WHERE m.tenant_id = $1 AND m.customer_id = ANY($2::text[]) AND m.status IN ${COUNTING_MEMO_SQL}) x
       WHERE remaining > 0 ORDER BY id`,
     [tenantId, customerIds],
   );
@@ -37,7 +42,7 @@ export async function unappliedPayments(q: Queryable, tenantId: string, customer
               coalesce(p.reference, p.method_type) AS reference,
               (${paymentRemainingSql('p')})::bigint AS remaining
          FROM payments p
-        WHERE p.tenant_id = $1 AND p.customer_id = ANY($2::text[]) AND p.status IN ${COUNTING}) x
+        WHERE p.tenant_id = $1 AND p.customer_id = ANY($2::text[]) AND p.status IN ${COUNTING_SQL}) x
       WHERE remaining > 0 ORDER BY id`,
     [tenantId, customerIds],
   );

@@ -26,6 +26,7 @@ export async function customerRoutes(app: App): Promise<void> {
     '/customers',
     {
       schema: {
+        operationId: 'createCustomer',
         tags: ['customers'],
         summary: 'Create a customer (numbered automatically unless a number is given)',
         body: CustomerCreate,
@@ -38,8 +39,8 @@ export async function customerRoutes(app: App): Promise<void> {
     '/customers',
     {
       schema: {
-        tags: ['customers'],
         operationId: 'listCustomers',
+        tags: ['customers'],
         summary: 'Customers newest first; q searches name, number and billing email',
         querystring: CustomerListQuery,
         response: { 200: CustomerPage },
@@ -61,6 +62,7 @@ export async function customerRoutes(app: App): Promise<void> {
     '/customers/:id',
     {
       schema: {
+        operationId: 'getCustomer',
         tags: ['customers'],
         summary: 'A customer, with its external links and the ones missing',
         params: IdParams,
@@ -73,6 +75,7 @@ export async function customerRoutes(app: App): Promise<void> {
     '/customers/:id',
     {
       schema: {
+        operationId: 'updateCustomer',
         tags: ['customers'],
         summary: 'Change a customer, move it under another parent, archive or restore it',
         params: IdParams,
@@ -86,6 +89,7 @@ export async function customerRoutes(app: App): Promise<void> {
     '/customers/:id',
     {
       schema: {
+        operationId: 'archiveCustomer',
         tags: ['customers'],
         summary: 'Archive a customer (refused while it has active children)',
         params: IdParams,
@@ -98,6 +102,7 @@ export async function customerRoutes(app: App): Promise<void> {
     '/customers/:id/children',
     {
       schema: {
+        operationId: 'listCustomerChildren',
         tags: ['customers'],
         summary: 'The direct children of a customer, newest first',
         params: IdParams,
@@ -119,6 +124,7 @@ export async function customerRoutes(app: App): Promise<void> {
     '/customers/:id/hierarchy',
     {
       schema: {
+        operationId: 'getCustomerHierarchy',
         tags: ['customers'],
         summary: 'The customer’s ancestors and its subtree with the number of descendants',
         params: IdParams,

@@ -155,6 +155,19 @@ export async function createCustomer(ctx: Ctx, input: CustomerCreate): Promise<C
   });
 }
 
+/** Turns simple autopay on or off for a customer (the autopay module decides when). */
+export async function setCustomerAutopay(
+  tx: Tx,
+  ctx: Ctx,
+  customerId: string,
+  enabled: boolean,
+): Promise<void> {
+  await tx.query(
+    'UPDATE customers SET autopay = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2',
+    [ctx.tenant.id, customerId, enabled, tenantNow(ctx)],
+  );
+}
+
 export async function getCustomer(ctx: Ctx, id: string): Promise<CustomerView> {
   requirePermission(ctx, 'customers:read');
   return view(ctx, await findRow(ctx.db, ctx, id));

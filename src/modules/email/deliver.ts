@@ -36,11 +36,15 @@ export interface RenderedAttachment {
   contentType?: string;
 }
 
-/** Renders one attachment of a message when it is sent, with the database and its tenant. */
+/**
+ * Renders one attachment of a message when it is sent, with the database, its tenant and the
+ * sending worker's clock.
+ */
 export type AttachmentRenderer = (
   db: Queryable,
   tenantId: string,
   attachment: AttachmentDescriptor,
+  clock: Clock,
 ) => Promise<RenderedAttachment>;
 
 const renderers = new Map<string, AttachmentRenderer>();
@@ -189,7 +193,7 @@ export async function deliverEmail(job: Job<EmailJob>, opts: DeliverEmailOptions
     for (const a of m.attachments) {
       const render = renderers.get(a.type);
       if (!render) throw new Error(`no renderer for attachment type ${a.type}`);
-      attachments.push(await render(db, m.tenant_id, a));
+      attachments.push(await render(db, m.tenant_id, a, opts.clock));
     }
     const domain = from.address.split('@')[1] || 'localhost';
     const info = await transport.sendMail({

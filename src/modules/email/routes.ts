@@ -19,6 +19,7 @@ export async function emailRoutes(app: App): Promise<void> {
     '/emails',
     {
       schema: {
+        operationId: 'listEmails',
         tags,
         summary: 'The email history with delivery status, newest first',
         querystring: EmailListQuery,
@@ -45,6 +46,7 @@ export async function emailRoutes(app: App): Promise<void> {
     '/emails/:id',
     {
       schema: {
+        operationId: 'getEmail',
         tags,
         summary: 'One email: recipients, subject, bodies, attachments and delivery status',
         params: IdParams,
@@ -57,6 +59,7 @@ export async function emailRoutes(app: App): Promise<void> {
     '/emails/:id/resend',
     {
       schema: {
+        operationId: 'resendEmail',
         tags,
         summary: 'Queue a copy of an email to the same recipients',
         params: IdParams,
@@ -71,6 +74,7 @@ export async function emailRoutes(app: App): Promise<void> {
     '/email-templates',
     {
       schema: {
+        operationId: 'listEmailTemplates',
         tags,
         summary: 'Every email template: the tenant’s text or the built-in default',
         response: { 200: z.object({ data: z.array(TemplateView) }) },
@@ -82,6 +86,7 @@ export async function emailRoutes(app: App): Promise<void> {
     '/email-templates/:key',
     {
       schema: {
+        operationId: 'getEmailTemplate',
         tags,
         summary: 'One email template with the placeholders it may use',
         params: TemplateKeyParams,
@@ -94,6 +99,7 @@ export async function emailRoutes(app: App): Promise<void> {
     '/email-templates/:key',
     {
       schema: {
+        operationId: 'replaceEmailTemplate',
         tags,
         summary: 'Replace a template’s subject and text (owner, admin)',
         description:
@@ -110,6 +116,7 @@ export async function emailRoutes(app: App): Promise<void> {
     '/email-templates/:key',
     {
       schema: {
+        operationId: 'resetEmailTemplate',
         tags,
         summary: 'Reset a template to the built-in default (owner, admin)',
         params: TemplateKeyParams,

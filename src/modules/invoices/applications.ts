@@ -1,47 +1,11 @@
 /**
- * What has been applied to invoices: payments and credits. They arrive with the payments issue,
- * which registers its source here; until then nothing is applied to any invoice.
+ * The invoices module's announcement that an invoice's open balance fell (a credit applied, an
+ * invoice credited or voided). The payments module listens (it clips scheduled payments, E3);
+ * wiring.ts connects the two, so the invoices module does not import payments.
  */
-import type { Queryable, Tx } from '../../db/db.js';
+import type { Tx } from '../../db/db.js';
 import type { Ctx } from '../context.js';
 import type { AdjustedScheduledView } from './model.js';
-
-export interface Applied {
-  paid: number;
-  credits: number;
-  /** Held by payments still in flight (an ACH debit not yet settled): not paid, not payable. */
-  reserved?: number;
-}
-
-type Source = (
-  q: Queryable,
-  tenantId: string,
-  invoiceIds: string[],
-) => Promise<Map<string, Applied>>;
-const sources: Source[] = [];
-
-export function registerApplicationSource(source: Source): void {
-  sources.push(source);
-}
-
-export async function appliedTo(
-  q: Queryable,
-  tenantId: string,
-  invoiceIds: string[],
-): Promise<Map<string, Applied>> {
-  const total = new Map<string, Applied>();
-  for (const source of sources) {
-    for (const [id, a] of await source(q, tenantId, invoiceIds)) {
-      const t = total.get(id) ?? { paid: 0, credits: 0, reserved: 0 };
-      total.set(id, {
-        paid: t.paid + a.paid,
-        credits: t.credits + a.credits,
-        reserved: (t.reserved ?? 0) + (a.reserved ?? 0),
-      });
-    }
-  }
-  return total;
-}
 
 type BalanceListener = (tx: Tx, ctx: Ctx, customerId: string) => Promise<AdjustedScheduledView[]>;
 const balanceListeners: BalanceListener[] = [];

@@ -8,7 +8,7 @@ import { formatMoney } from '../../core/money.js';
 import type { Db, Queryable, Tx } from '../../db/db.js';
 import { contactsWithPermission } from '../contacts/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
-import { registerAttachmentRenderer } from '../email/deliver.js';
+import type { AttachmentRenderer } from '../email/deliver.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
 import { portalUrl } from '../portal/links.js';
 import { loadTenant } from '../tenants/service.js';
@@ -47,20 +47,18 @@ export async function loadInvoiceDocument(
   };
 }
 
-/** Lets the email worker attach invoice PDFs; call once per process that delivers email. */
-export function registerInvoiceAttachments(clock: Clock): void {
-  registerAttachmentRenderer('invoice_pdf', async (db, tenantId, a) => {
-    const tenant = await loadTenant(db, tenantId);
-    if (!tenant) throw new Error(`no tenant ${tenantId}`);
-    const doc = await loadInvoiceDocument(db, { tenant, clock }, String(a.invoice_id));
-    const { renderInvoicePdf } = await import('./pdf.js');
-    return {
-      filename: `${doc.invoice.number ?? 'draft'}.pdf`,
-      contentType: 'application/pdf',
-      content: await renderInvoicePdf(doc),
-    };
-  });
-}
+/** The `invoice_pdf` attachment of an email, rendered when it is sent (wired in wiring.ts). */
+export const invoicePdfAttachment: AttachmentRenderer = async (db, tenantId, a, clock) => {
+  const tenant = await loadTenant(db, tenantId);
+  if (!tenant) throw new Error(`no tenant ${tenantId}`);
+  const doc = await loadInvoiceDocument(db, { tenant, clock }, String(a.invoice_id));
+  const { renderInvoicePdf } = await import('./pdf.js');
+  return {
+    filename: `${doc.invoice.number ?? 'draft'}.pdf`,
+    contentType: 'application/pdf',
+    content: await renderInvoicePdf(doc),
+  };
+};
 
 /** Queues the invoice email to each contact that receives invoices; returns the email ids. */
 export async function emailInvoiceIn(tx: Tx, ctx: Ctx, id: string): Promise<string[]> {

@@ -1,20 +1,12 @@
 /** Invoice lists (C8): filter by customer, bill run and the derived status; newest first. */
 import { cursorId } from '../../http/schemas.js';
+import { appliedSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import type { InvoiceStatus, InvoiceSummary } from './model.js';
 import { INVOICE_SELECT, type InvoiceRow, summaries } from './queries.js';
 
-/**
- * What is applied to invoice `i`, in SQL, for filtering by status: the applications of payments
- * that count (succeeded, or refunded in part or whole; refunds are negative rows) plus the
- * applications of open credit memos (0009_payments.sql).
- */
-export const APPLIED_SQL = `(coalesce((SELECT sum(pa.amount) FROM payment_applications pa
-    JOIN payments p ON p.id = pa.payment_id
-   WHERE pa.invoice_id = i.id AND p.status IN ('succeeded', 'refunded')), 0)
-  + coalesce((SELECT sum(ca.amount) FROM credit_applications ca
-    JOIN credit_memos cm ON cm.id = ca.credit_memo_id
-   WHERE ca.invoice_id = i.id AND cm.status = 'open'), 0))`;
+/** What is applied to invoice `i` (paid and credited), for filtering by status. */
+const APPLIED_SQL = appliedSql('i');
 
 const STATUS_SQL: Record<InvoiceStatus, string> = {
   draft: `i.status = 'draft'`,

@@ -1,6 +1,6 @@
 /** Reading invoices with their lines, adjustments and what is applied to them. */
 import type { Queryable } from '../../db/db.js';
-import { appliedTo } from './applications.js';
+import { appliedTo, openBalance } from '../books/service.js';
 import { deriveStatus, type InvoiceSummary, type InvoiceView } from './model.js';
 
 export interface InvoiceRow {
@@ -64,7 +64,7 @@ export async function summaries(
       total: r.total,
       amount_paid: a.paid,
       credits_applied: a.credits,
-      balance: r.status === 'void' ? 0 : r.total - a.paid - a.credits,
+      balance: r.status === 'void' ? 0 : openBalance(r.total, a),
       posted_at: r.posted_at?.toISOString() ?? null,
       voided_at: r.voided_at?.toISOString() ?? null,
       sync_state: r.sync_state,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
+import { cursorId, IdParams, ListQuery, NoContent, PdfResponse, page } from '../../http/schemas.js';
 import { requirePermission } from '../context.js';
 import { EmailSummary } from '../email/model.js';
 import { listEmails } from '../email/service.js';
@@ -39,10 +39,27 @@ const QuestionBody = z.strictObject({
   contact_id: z.string().max(64).optional(),
 });
 
+const Question = z.object({
+  id: z.string(),
+  invoice_id: z.string(),
+  contact_id: z.string().nullable(),
+  message: z.string(),
+  created_at: z.string(),
+  notified: z.array(z.string()).describe('Staff emails the question was sent to'),
+});
+
 export async function invoiceRoutes(app: App): Promise<void> {
   app.get(
     '/invoices/:id/pdf',
-    { schema: { tags, summary: 'The invoice as a PDF', params: IdParams } },
+    {
+      schema: {
+        operationId: 'getInvoicePdf',
+        tags,
+        summary: 'The invoice as a PDF',
+        params: IdParams,
+        response: { 200: PdfResponse },
+      },
+    },
     async (req, reply) => {
       requirePermission(req.ctx, 'billing:read');
       const doc = await loadInvoiceDocument(req.ctx.db, req.ctx, req.params.id);
@@ -60,6 +77,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id/email',
     {
       schema: {
+        operationId: 'emailInvoice',
         tags,
         summary:
           'Email a posted invoice (with its PDF) to the contacts whose profile receives invoices',
@@ -73,6 +91,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id/emails',
     {
       schema: {
+        operationId: 'listInvoiceEmails',
         tags,
         summary: 'The email history of an invoice, newest first',
         params: IdParams,
@@ -96,27 +115,27 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id/questions',
     {
       schema: {
+        operationId: 'askInvoiceQuestion',
         tags,
         summary: 'Record a contact’s question about an invoice and email it to billing staff',
         params: IdParams,
         body: QuestionBody,
-        response: {
-          201: z.object({
-            id: z.string(),
-            invoice_id: z.string(),
-            contact_id: z.string().nullable(),
-            message: z.string(),
-            created_at: z.string(),
-            notified: z.array(z.string()),
-          }),
-        },
+        response: { 201: Question },
       },
     },
     async (req, reply) => reply.code(201).send(await askQuestion(req.ctx, req.params.id, req.body)),
   );
   app.get(
     '/invoices/:id/questions',
-    { schema: { tags, summary: 'Questions asked about an invoice', params: IdParams } },
+    {
+      schema: {
+        operationId: 'listInvoiceQuestions',
+        tags,
+        summary: 'Questions asked about an invoice',
+        params: IdParams,
+        response: { 200: z.object({ data: z.array(Question.omit({ notified: true })) }) },
+      },
+    },
     async (req) => ({ data: await listQuestions(req.ctx, req.params.id) }),
   );
 
@@ -124,6 +143,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices',
     {
       schema: {
+        operationId: 'createInvoice',
         tags,
         summary: 'Create an ad hoc draft invoice',
         body: InvoiceCreate,
@@ -136,6 +156,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices',
     {
       schema: {
+        operationId: 'listInvoices',
         tags,
         summary: 'Invoices, newest first',
         querystring: ListQuery.extend({
@@ -154,6 +175,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id',
     {
       schema: {
+        operationId: 'getInvoice',
         tags,
         summary: 'An invoice with its lines and adjustments',
         params: IdParams,
@@ -166,6 +188,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id',
     {
       schema: {
+        operationId: 'updateInvoice',
         tags,
         summary: 'Change a draft’s date, PO number or memo',
         params: IdParams,
@@ -179,9 +202,11 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id',
     {
       schema: {
+        operationId: 'deleteInvoice',
         tags,
         summary: 'Delete a draft; what it billed is billed again later',
         params: IdParams,
+        response: { 204: NoContent },
       },
     },
     async (req, reply) => {
@@ -193,6 +218,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id/lines',
     {
       schema: {
+        operationId: 'addInvoiceLine',
         tags,
         summary: 'Add a line to a draft',
         params: IdParams,
@@ -206,6 +232,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id/lines/:lineId',
     {
       schema: {
+        operationId: 'removeInvoiceLine',
         tags,
         summary: 'Remove a line from a draft',
         params: LineParams,
@@ -218,6 +245,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id/post',
     {
       schema: {
+        operationId: 'postInvoice',
         tags,
         summary: 'Post a draft: next number, due date from the terms, frozen',
         params: IdParams,
@@ -230,6 +258,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id/adjustments',
     {
       schema: {
+        operationId: 'adjustInvoice',
         tags,
         summary: 'Credit or charge a posted invoice (or one of its lines), with a reason',
         params: IdParams,
@@ -243,6 +272,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     '/invoices/:id/void',
     {
       schema: {
+        operationId: 'voidInvoice',
         tags,
         summary: 'Void a posted invoice with nothing applied',
         params: IdParams,

@@ -6,8 +6,9 @@ import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { appliedTo } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
-import { appliedTo, openBalanceReduced } from './applications.js';
+import { openBalanceReduced } from './applications.js';
 import type {
   AdjustmentInput,
   InvoiceChange,

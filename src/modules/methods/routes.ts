@@ -42,6 +42,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/customers/:id/payment-methods',
     {
       schema: {
+        operationId: 'createPaymentMethod',
         tags: TAGS,
         summary: 'Save a card or bank account from a gateway token (authorisation tick required)',
         description:
@@ -60,6 +61,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/customers/:id/payment-methods',
     {
       schema: {
+        operationId: 'listCustomerPaymentMethods',
         tags: TAGS,
         summary: 'The customer’s methods and those its ancestors share (flagged inherited)',
         params: IdParams,
@@ -72,6 +74,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/payment-methods/:id',
     {
       schema: {
+        operationId: 'getPaymentMethod',
         tags: TAGS,
         summary: 'A payment method (deleted ones too, for history)',
         params: IdParams,
@@ -84,6 +87,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/payment-methods/:id',
     {
       schema: {
+        operationId: 'updatePaymentMethod',
         tags: TAGS,
         summary: 'Change the friendly name or sharing with child accounts',
         description: 'Card or bank data change only by replacement (POST …/replace).',
@@ -98,6 +102,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/payment-methods/:id/replace',
     {
       schema: {
+        operationId: 'replacePaymentMethod',
         tags: TAGS,
         summary: 'Edit = re-entry: replace the card or bank data with a new token of the same kind',
         params: IdParams,
@@ -111,6 +116,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/payment-methods/:id/verify',
     {
       schema: {
+        operationId: 'verifyPaymentMethod',
         tags: TAGS,
         summary: 'Verify a bank account with its two micro-deposit amounts (3 attempts)',
         params: IdParams,
@@ -124,6 +130,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/payment-methods/:id/default',
     {
       schema: {
+        operationId: 'setDefaultPaymentMethod',
         tags: TAGS,
         summary: 'Make a usable method the customer’s default',
         params: IdParams,
@@ -136,6 +143,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/payment-methods/:id',
     {
       schema: {
+        operationId: 'deletePaymentMethod',
         tags: TAGS,
         summary: 'Delete a method (refused while autopay rules or scheduled payments use it)',
         params: IdParams,
@@ -148,6 +156,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/sandbox/payment-methods/:id/micro-deposits',
     {
       schema: {
+        operationId: 'getSandboxMicroDeposits',
         tags: ['sandbox gateway'],
         summary: 'The two micro-deposits sent to a sandbox bank account (sandbox tenants only)',
         params: IdParams,
@@ -160,6 +169,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/gateway-settings',
     {
       schema: {
+        operationId: 'getGatewaySettings',
         tags: ['gateway settings'],
         summary: 'The tenant’s payment gateway (the Stripe secret key is never returned)',
         response: { 200: GatewaySettingsView },
@@ -171,6 +181,7 @@ export async function methodRoutes(app: App): Promise<void> {
     '/gateway-settings',
     {
       schema: {
+        operationId: 'replaceGatewaySettings',
         tags: ['gateway settings'],
         summary: 'Choose the gateway: sandbox (sandbox tenants) or Stripe with a secret key',
         body: GatewaySettingsPut,

@@ -14,10 +14,9 @@ import type { Db, Queryable } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { autopayChoices } from '../autopay/store.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
-import { collectMany, type InvoiceCharge } from '../payments/batch.js';
+import { type AutopayCharge, collectMany } from '../payments/batch.js';
 import type { PaymentRow, PaymentView } from '../payments/model.js';
 import { loadTenant } from '../tenants/service.js';
-import { afterFailure } from './retries.js';
 import { RUN_COLUMNS, type RunRow, runView } from './view.js';
 
 /** Gateway charges in flight at once per batch job. */
@@ -107,8 +106,8 @@ async function chargeItems(ctx: Ctx, runId: string, invoiceIds: string[]): Promi
   );
   const made = new Map(earlier.map((p) => [p.autopay_invoice_id, p]));
   const done: ItemResult[] = [];
-  const charges: InvoiceCharge[] = [];
-  const resume: { row: PaymentRow; charge: InvoiceCharge }[] = [];
+  const charges: AutopayCharge[] = [];
+  const resume: { row: PaymentRow; charge: AutopayCharge }[] = [];
   for (const invoiceId of invoiceIds) {
     const found = made.get(invoiceId);
     const choice = choices.get(invoiceId);
@@ -161,9 +160,6 @@ async function chargeItems(ctx: Ctx, runId: string, invoiceIds: string[]): Promi
     },
   });
   if (outcomes.length === 0) await recordItems(db, runId, tenantNow(ctx), done);
-  for (const o of outcomes) {
-    if ('payment' in o && o.payment.status === 'failed') await afterFailure(ctx, o.payment);
-  }
 }
 
 /** Recounts the run from its items (one source of truth) and completes it when none is queued. */

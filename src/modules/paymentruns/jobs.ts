@@ -11,7 +11,6 @@ import {
   PAYMENT_SWEEP_QUEUE,
   RETRY_QUEUE,
   type RetryJob,
-  registerPaymentSchedule,
   runRetryJob,
   sweepPaymentWork,
 } from './schedule.js';
@@ -26,7 +25,6 @@ export async function startPaymentRunJobs(
   clock: Clock,
   batchJobsAtOnce = RUN_BATCH_JOBS_AT_ONCE,
 ): Promise<() => Promise<void>> {
-  registerPaymentSchedule();
   await queue.define(RUN_BATCH_QUEUE);
   await queue.work<RunBatchJob>(
     RUN_BATCH_QUEUE,

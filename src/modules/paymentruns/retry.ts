@@ -14,11 +14,12 @@
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { type Db, pgConstraint, type Queryable } from '../../db/db.js';
+import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
-import { availableToPay, collectPayment, type PaymentView } from '../payments/service.js';
+import { claimAutomaticRetry, isHardDecline, stopAutomaticRetries } from '../payments/failures.js';
+import { collectPayment, type PaymentView } from '../payments/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { refreshRun } from './batch.js';
-import { afterFailure, isHardDecline } from './retries.js';
 
 interface FailedRow {
   id: string;
@@ -134,6 +135,7 @@ async function retryOne(
       ...(failed.autopay_invoice_id && { autopayInvoiceId: failed.autopay_invoice_id }),
       ...(failed.autopay_rule_id && { autopayRuleId: failed.autopay_rule_id }),
       ...(failed.payment_run_id && { paymentRunId: failed.payment_run_id }),
+      automaticRetry: automatic,
     });
   } catch (err) {
     const constraint = pgConstraint(err);
@@ -145,7 +147,6 @@ async function retryOne(
     if (!(err instanceof AppError)) throw err;
     return { payment_id: failed.id, retry: null, skipped: err.code };
   }
-  if (retry.status === 'failed') retry = await afterFailure(ctx, retry, automatic);
   if (failed.payment_run_id && failed.autopay_invoice_id) {
     // The run's item now shows the retry's result.
     await db.query(
@@ -206,9 +207,7 @@ export async function retryPayments(ctx: Ctx, ids: string[]): Promise<RetryResul
       throw new AppError(code, { payments: refused });
     }
     // Claimed: no automatic retry of them any more.
-    await tx.query('UPDATE payments SET next_retry_date = NULL WHERE id = ANY ($1::text[])', [
-      unique,
-    ]);
+    await stopAutomaticRetries(tx, unique);
     return found;
   });
   const results: RetryResult[] = [];
@@ -277,11 +276,7 @@ export async function runDueRetries(ctx: Ctx): Promise<RetryResult[]> {
   );
   const results: RetryResult[] = [];
   for (const row of due) {
-    const claimed = await ctx.db.maybeOne(
-      `UPDATE payments SET next_retry_date = NULL
-        WHERE id = $1 AND next_retry_date IS NOT NULL RETURNING id`,
-      [row.id],
-    );
+    const claimed = await claimAutomaticRetry(ctx.db, row.id);
     if (!claimed || row.retried || isHardDecline(row.decline_code)) continue;
     const { refusal: _lost, ...result } = await retryOne(ctx, row, true);
     results.push(result);

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { BusinessDate, cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
 import { listFailedPayments, retryFailedOfRun, retryPayments } from './retry.js';
-import { registerPaymentSchedule } from './schedule.js';
 import { createPaymentRun, getPaymentRun, listPaymentRuns, listRunItems } from './service.js';
 
 const tags = ['payment runs'];
@@ -76,11 +75,11 @@ const FailedPayment = z.object({
 });
 
 export async function paymentRunRoutes(app: App): Promise<void> {
-  registerPaymentSchedule();
   app.post(
     '/payment-runs',
     {
       schema: {
+        operationId: 'createPaymentRun',
         tags,
         summary: 'Start a payment run now, or schedule it for a date and/or after a bill run',
         body: z.strictObject({
@@ -96,6 +95,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     '/payment-runs',
     {
       schema: {
+        operationId: 'listPaymentRuns',
         tags,
         summary: 'Payment runs, newest first',
         querystring: ListQuery,
@@ -112,6 +112,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     '/payment-runs/:id',
     {
       schema: {
+        operationId: 'getPaymentRun',
         tags,
         summary: 'Status, progress, counts and amount collected',
         params: IdParams,
@@ -124,6 +125,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     '/payment-runs/:id/items',
     {
       schema: {
+        operationId: 'listPaymentRunItems',
         tags,
         summary: 'Per-invoice results (?status=failed for follow-up)',
         params: IdParams,
@@ -139,6 +141,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     '/payment-runs/:id/retry-failed',
     {
       schema: {
+        operationId: 'retryPaymentRunFailures',
         tags,
         summary: 'Retry every failed payment of a completed run now',
         params: IdParams,
@@ -151,6 +154,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     '/payments/failed',
     {
       schema: {
+        operationId: 'listFailedPayments',
         tags,
         summary: 'Failed payments not yet retried, newest first, with the next automatic retry',
         querystring: ListQuery.extend({ customer: z.string().max(64).optional() }),
@@ -170,6 +174,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
     '/payments/retry',
     {
       schema: {
+        operationId: 'retryPayments',
         tags,
         summary: 'Retry one or many failed payments now',
         body: z.strictObject({

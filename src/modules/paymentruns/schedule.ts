@@ -10,8 +10,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Tx } from '../../db/db.js';
 import { defineQueue, queueFor } from '../../jobs/queue.js';
-import { type EventRow, onEvent, recordChange } from '../audit/service.js';
-import { onClockAdvanced } from '../clock/service.js';
+import { type EventRow, recordChange } from '../audit/service.js';
 import { type Ctx, systemCtx, tenantNow, tenantToday } from '../context.js';
 import { loadTenant } from '../tenants/service.js';
 import { runPaymentRunHere } from './batch.js';
@@ -50,7 +49,8 @@ async function sendRetryJob(tx: Tx, ctx: Ctx): Promise<void> {
   }
 }
 
-async function runAfterPostedBillRun(tx: Tx, ctx: Ctx, event: EventRow): Promise<void> {
+/** On `bill_run.posted`, in the posting transaction: the tenant's run after bill runs. */
+export async function runAfterPostedBillRun(tx: Tx, ctx: Ctx, event: EventRow): Promise<void> {
   if (event.type !== 'bill_run.posted') return;
   const on = await tx.one<{ on: boolean }>(
     `SELECT coalesce((settings->>'payment_run_after_bill_run')::boolean, false) AS on
@@ -78,17 +78,10 @@ async function runAfterPostedBillRun(tx: Tx, ctx: Ctx, event: EventRow): Promise
   await startDueRuns(tx, ctx, id);
 }
 
-let registered = false;
-
-/** Hooks payment work into clock advances and bill-run posting; safe to call more than once. */
-export function registerPaymentSchedule(): void {
-  if (registered) return;
-  registered = true;
-  onClockAdvanced(async (tx, ctx) => {
-    await startDueRuns(tx, ctx);
-    await sendRetryJob(tx, ctx);
-  });
-  onEvent(runAfterPostedBillRun);
+/** A sandbox clock advance starts the runs and sends the retries now due (wired in wiring.ts). */
+export async function paymentWorkOnClock(tx: Tx, ctx: Ctx): Promise<void> {
+  await startDueRuns(tx, ctx);
+  await sendRetryJob(tx, ctx);
 }
 
 /** The periodic sweep: every tenant with a waiting run or a due retry. */

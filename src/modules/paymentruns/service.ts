@@ -11,8 +11,8 @@ import type { Tx } from '../../db/db.js';
 import { defineQueue, queueFor } from '../../jobs/queue.js';
 import { recordChange } from '../audit/service.js';
 import { ON_AUTOPAY_SQL } from '../autopay/store.js';
+import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
-import { availableToPay } from '../payments/service.js';
 import { RUN_COLUMNS, type RunRow, type RunView, runView } from './view.js';
 
 export { type RunView, runView } from './view.js';

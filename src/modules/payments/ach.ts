@@ -8,7 +8,7 @@
 
 import type { Tx } from '../../db/db.js';
 import { ACH_RETURN_CODES } from '../../gateways/codes.js';
-import { onSandboxChargeUpdate } from '../../gateways/sandbox/clock.js';
+import type { ChargeUpdate } from '../../gateways/sandbox/clock.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, tenantNow, tenantToday } from '../context.js';
 import { gatewayNamed } from '../methods/gateway.js';
@@ -64,16 +64,14 @@ export async function applyChargeUpdate(
   return after;
 }
 
-let registered = false;
-/** Hears the sandbox's settlements and returns; once per process. */
-export function registerAchListener(): void {
-  if (registered) return;
-  registered = true;
-  onSandboxChargeUpdate(async (tx, ctx, update) => {
-    await applyChargeUpdate(tx, ctx, update.gatewayChargeId, update.status, update.returnCode);
-  });
+/** A sandbox charge settled or came back: the payment follows (wired in wiring.ts). */
+export async function paymentsOnChargeUpdate(
+  tx: Tx,
+  ctx: Ctx,
+  update: ChargeUpdate,
+): Promise<void> {
+  await applyChargeUpdate(tx, ctx, update.gatewayChargeId, update.status, update.returnCode);
 }
-registerAchListener();
 
 /** How long after settling a bank debit may still come back (R10 is late). */
 export const RETURN_WINDOW_DAYS = 10;

@@ -1,11 +1,12 @@
 /**
  * How a payment is spread over invoices (E1, E3): given allocations are checked against what
- * each invoice still has open; otherwise the amount goes oldest first (invoice date, then id).
- * What is left over is an unapplied payment only when the payer asked for a prepayment.
+ * each invoice still has open; otherwise the amount goes oldest first (the books' one order,
+ * which credits use too). What is left over is an unapplied payment only when the payer asked
+ * for a prepayment.
  */
 import { AppError } from '../../core/errors.js';
+import { fillOldestFirst, type InvoiceBalance } from '../books/service.js';
 import type { Allocation } from './model.js';
-import type { InvoiceBalance } from './queries.js';
 
 export interface Allocated {
   allocations: Allocation[];
@@ -15,20 +16,7 @@ export interface Allocated {
 
 /** Fills the open invoices oldest first with `amount`. */
 export function oldestFirst(open: InvoiceBalance[], amount: number): Allocated {
-  const sorted = [...open].sort((a, b) =>
-    a.invoice_date === b.invoice_date
-      ? a.id.localeCompare(b.id)
-      : a.invoice_date.localeCompare(b.invoice_date),
-  );
-  const allocations: Allocation[] = [];
-  let left = amount;
-  for (const inv of sorted) {
-    if (left === 0) break;
-    const take = Math.min(left, inv.available);
-    if (take > 0) allocations.push({ invoice_id: inv.id, amount: take });
-    left -= take;
-  }
-  return { allocations, remainder: left };
+  return fillOldestFirst(open, amount);
 }
 
 /**

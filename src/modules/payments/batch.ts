@@ -16,11 +16,12 @@ import { mapLimit } from '../../core/limit.js';
 import type { Tx } from '../../db/db.js';
 import type { Gateway, GatewayName } from '../../gateways/index.js';
 import { recordMany } from '../audit/service.js';
+import { type InvoiceBalance, invoiceBalances, lockInvoices } from '../books/service.js';
 import type { Ctx } from '../context.js';
 import { gatewayNamed } from '../methods/gateway.js';
 import { type MethodRow, usableMethodsFor } from '../methods/store.js';
 import type { AdjustedScheduled, PaymentRow, PaymentView } from './model.js';
-import { type InvoiceBalance, invoiceBalances, lockInvoices, paymentViews } from './queries.js';
+import { paymentViews } from './queries.js';
 import {
   type ChargeAnswer,
   chargeAtGateway,
@@ -31,7 +32,7 @@ import {
 import { adjustScheduled } from './scheduled.js';
 
 /** One autopay charge for one invoice (a payment run's item). */
-export interface InvoiceCharge {
+export interface AutopayCharge {
   invoiceId: string;
   customerId: string;
   paymentMethodId: string;
@@ -48,12 +49,13 @@ export interface Refusal {
   details: Record<string, unknown>;
 }
 
-export type ChargeOutcome =
-  | { charge: InvoiceCharge; payment: PaymentView }
-  | { charge: InvoiceCharge; refused: Refusal };
+/** What became of one invoice charge of a batch: its payment, or why it was not made. */
+export type AutopayChargeOutcome =
+  | { charge: AutopayCharge; payment: PaymentView }
+  | { charge: AutopayCharge; refused: Refusal };
 
 interface Reserved {
-  charge: InvoiceCharge;
+  charge: AutopayCharge;
   row: PaymentRow;
   method: MethodRow;
 }
@@ -62,7 +64,7 @@ const refusal = (err: AppError): Refusal => ({ code: err.code, details: err.deta
 
 /** The amount a charge may take from its (locked) invoice, or why it may take nothing. */
 function check(
-  charge: InvoiceCharge,
+  charge: AutopayCharge,
   inv: InvoiceBalance | undefined,
   live: { id: string; status: string } | undefined,
 ): number | Refusal {
@@ -90,9 +92,9 @@ function check(
 async function reserveMany(
   tx: Tx,
   ctx: Ctx,
-  charges: InvoiceCharge[],
-): Promise<{ reserved: Reserved[]; refused: Map<InvoiceCharge, Refusal> }> {
-  const refused = new Map<InvoiceCharge, Refusal>();
+  charges: AutopayCharge[],
+): Promise<{ reserved: Reserved[]; refused: Map<AutopayCharge, Refusal> }> {
+  const refused = new Map<AutopayCharge, Refusal>();
   const methods = await usableMethodsFor(
     tx,
     ctx,
@@ -115,7 +117,7 @@ async function reserveMany(
       )
     ).map((p) => [p.autopay_invoice_id, p]),
   );
-  const accepted: { charge: InvoiceCharge; method: MethodRow; amount: number }[] = [];
+  const accepted: { charge: AutopayCharge; method: MethodRow; amount: number }[] = [];
   charges.forEach((charge, i) => {
     const method = methods[i] as MethodRow | AppError;
     const inv = balances.get(charge.invoiceId);
@@ -215,21 +217,21 @@ export interface CollectManyOptions {
    * Payments reserved earlier and never answered (a crash between the charge and the record):
    * charged again with their own idempotency key, so the gateway answers with the first charge.
    */
-  resume?: { row: PaymentRow; charge: InvoiceCharge }[];
+  resume?: { row: PaymentRow; charge: AutopayCharge }[];
   /** Runs in the recording transaction with every outcome (refusals included). */
-  within?: (tx: Tx, outcomes: ChargeOutcome[]) => Promise<void>;
+  within?: (tx: Tx, outcomes: AutopayChargeOutcome[]) => Promise<void>;
 }
 
 /** Reserves, charges and records many invoice charges; one outcome per charge, in order. */
 export async function collectMany(
   ctx: Ctx,
-  charges: InvoiceCharge[],
+  charges: AutopayCharge[],
   options: CollectManyOptions,
-): Promise<ChargeOutcome[]> {
+): Promise<AutopayChargeOutcome[]> {
   const { reserved, refused } =
     charges.length > 0
       ? await ctx.db.tx((tx) => reserveMany(tx, ctx, charges))
-      : { reserved: [], refused: new Map<InvoiceCharge, Refusal>() };
+      : { reserved: [], refused: new Map<AutopayCharge, Refusal>() };
   const resume = options.resume ?? [];
   const resumedMethods = new Map(
     resume.length === 0
@@ -253,20 +255,20 @@ export async function collectMany(
     paymentId: r.row.id,
     result: await chargeAtGateway(ctx, r.row, r.method, await gateway(r.method.gateway)),
   }));
-  const paymentOf = new Map<InvoiceCharge, PaymentView>();
-  const outcomesOf = (views: PaymentView[]): ChargeOutcome[] => {
+  const paymentOf = new Map<AutopayCharge, PaymentView>();
+  const outcomesOf = (views: PaymentView[]): AutopayChargeOutcome[] => {
     views.forEach((v, i) => {
       paymentOf.set((toCharge[i] as Reserved).charge, v);
     });
     const all = [...charges, ...resume.map((r) => r.charge)];
-    return all.flatMap((charge): ChargeOutcome[] => {
+    return all.flatMap((charge): AutopayChargeOutcome[] => {
       const payment = paymentOf.get(charge);
       if (payment) return [{ charge, payment }];
       const no = refused.get(charge);
       return no ? [{ charge, refused: no }] : [];
     });
   };
-  let outcomes: ChargeOutcome[] = [];
+  let outcomes: AutopayChargeOutcome[] = [];
   const views = await recordChargeResults(ctx, answers, async (tx, views) => {
     outcomes = outcomesOf(views);
     if (options.within) await options.within(tx, outcomes);

@@ -5,9 +5,8 @@
  * passing and runs once when a worker starts (recovery after a crash).
  */
 import type { Clock } from '../../core/clock.js';
-import type { Db } from '../../db/db.js';
+import type { Db, Tx } from '../../db/db.js';
 import { defineQueue, type Queue, queueFor } from '../../jobs/queue.js';
-import { onClockAdvanced } from '../clock/service.js';
 import { type Ctx, systemCtx } from '../context.js';
 import { loadTenant } from '../tenants/service.js';
 import { checkSettlements } from './ach.js';
@@ -66,19 +65,16 @@ export async function sweepPayments(db: Db, clock: Clock): Promise<void> {
   for (const { tenant_id } of tenants) await runDueJob(db, clock, { tenantId: tenant_id });
 }
 
-let registered = false;
-/** A sandbox clock advance queues the tenant's due payments (the job makes the charges). */
-export function registerPaymentClock(): void {
-  if (registered) return;
-  registered = true;
-  onClockAdvanced(async (tx, ctx) => {
-    const queue = queueFor(ctx.db);
-    if (queue?.has(PAYMENTS_DUE_QUEUE)) {
-      await queue.send<DueJob>(PAYMENTS_DUE_QUEUE, { tenantId: ctx.tenant.id }, {}, tx);
-    }
-  });
+/**
+ * A sandbox clock advance queues the tenant's due payments (the job makes the charges; wired in
+ * wiring.ts).
+ */
+export async function paymentsOnClock(tx: Tx, ctx: Ctx): Promise<void> {
+  const queue = queueFor(ctx.db);
+  if (queue?.has(PAYMENTS_DUE_QUEUE)) {
+    await queue.send<DueJob>(PAYMENTS_DUE_QUEUE, { tenantId: ctx.tenant.id }, {}, tx);
+  }
 }
-registerPaymentClock();
 
 /** Registers the payment jobs on a worker; returns what stops them. */
 export async function startPaymentJobs(

@@ -23,11 +23,6 @@ export const PAYMENT_SOURCES = [
 ] as const;
 export type PaymentSource = (typeof PAYMENT_SOURCES)[number];
 
-/** Statuses whose applications count towards the invoices' paid amount. */
-export const COUNTING_STATUSES = `('succeeded', 'refunded')`;
-/** Statuses whose applications reserve the invoices' balance (counting or in flight). */
-export const RESERVING_STATUSES = `('pending', 'succeeded', 'refunded')`;
-
 export interface PaymentRow {
   id: string;
   tenant_id: string;

@@ -1,125 +1,11 @@
 /**
- * Reading payments and what they take from invoices. The books (0009_payments.sql): an invoice's
- * paid amount is the applications of payments that count (succeeded, refunded); a pending
- * payment's applications reserve the invoice; scheduled, failed, returned and cancelled
- * payments take nothing.
+ * Reading payments: rows and their views (applications net per invoice, refunds, unapplied
+ * remainder). What payments take from invoices is the books module's (books/service.ts).
  */
 import { AppError } from '../../core/errors.js';
 import type { Queryable } from '../../db/db.js';
-import { registerApplicationSource } from '../invoices/applications.js';
-import {
-  type ApplicationView,
-  COUNTING_STATUSES,
-  type PaymentRow,
-  type PaymentView,
-  RESERVING_STATUSES,
-  type RefundView,
-} from './model.js';
-
-/** Paid per invoice through payments (credits are the credits module's own source). */
-export async function paidByPayments(
-  q: Queryable,
-  tenantId: string,
-  invoiceIds: string[],
-): Promise<Map<string, { paid: number; credits: number; reserved: number }>> {
-  if (invoiceIds.length === 0) return new Map();
-  const rows = await q.query<{ invoice_id: string; paid: number; reserved: number }>(
-    `SELECT pa.invoice_id,
-            coalesce(sum(pa.amount) FILTER (WHERE p.status IN ${COUNTING_STATUSES}), 0)::bigint AS paid,
-            coalesce(sum(pa.amount) FILTER (WHERE p.status = 'pending'), 0)::bigint AS reserved
-       FROM payment_applications pa JOIN payments p ON p.id = pa.payment_id
-      WHERE pa.tenant_id = $1 AND pa.invoice_id = ANY ($2::text[])
-        AND (p.status IN ${COUNTING_STATUSES} OR p.status = 'pending')
-      GROUP BY pa.invoice_id`,
-    [tenantId, invoiceIds],
-  );
-  return new Map(
-    rows.map((r) => [r.invoice_id, { paid: r.paid, credits: 0, reserved: r.reserved }]),
-  );
-}
-
-let registered = false;
-/** Makes invoices see their payments (amount_paid, balance, status); once per process. */
-export function registerPaymentApplications(): void {
-  if (registered) return;
-  registered = true;
-  registerApplicationSource(paidByPayments);
-}
-registerPaymentApplications();
-
-export interface InvoiceBalance {
-  id: string;
-  customer_id: string;
-  status: 'draft' | 'posted' | 'void';
-  invoice_date: string;
-  total: number;
-  /** Paid and reserved by payments. */
-  taken: number;
-  credits: number;
-  /** What a new payment may still collect: 0 for drafts and void invoices. */
-  available: number;
-}
-
-/** Balances of the tenant's invoices among `ids` (unknown ids are left out). */
-export async function invoiceBalances(
-  q: Queryable,
-  tenantId: string,
-  ids: string[],
-): Promise<InvoiceBalance[]> {
-  if (ids.length === 0) return [];
-  const rows = await q.query<Omit<InvoiceBalance, 'available'>>(
-    `SELECT i.id, i.customer_id, i.status, i.invoice_date, i.total,
-            coalesce((SELECT sum(pa.amount) FROM payment_applications pa JOIN payments p ON p.id = pa.payment_id
-                       WHERE pa.invoice_id = i.id AND p.status IN ${RESERVING_STATUSES}), 0)::bigint AS taken,
-            coalesce((SELECT sum(ca.amount) FROM credit_applications ca
-                        JOIN credit_memos cm ON cm.id = ca.credit_memo_id
-                       WHERE ca.invoice_id = i.id AND cm.status = 'open'), 0)::bigint AS credits
-       FROM invoices i WHERE i.tenant_id = $1 AND i.id = ANY ($2::text[])
-      ORDER BY i.invoice_date, i.id`,
-    [tenantId, ids],
-  );
-  return rows.map((r) => ({
-    ...r,
-    available: r.status === 'posted' ? Math.max(0, r.total - r.taken - r.credits) : 0,
-  }));
-}
-
-/** The customer's posted invoices with something left to collect, oldest first. */
-export async function openInvoicesOf(
-  q: Queryable,
-  tenantId: string,
-  customerId: string,
-): Promise<InvoiceBalance[]> {
-  const ids = await q.query<{ id: string }>(
-    `SELECT id FROM invoices WHERE tenant_id = $1 AND customer_id = $2 AND status = 'posted' AND total > 0`,
-    [tenantId, customerId],
-  );
-  const all = await invoiceBalances(
-    q,
-    tenantId,
-    ids.map((r) => r.id),
-  );
-  return all.filter((b) => b.available > 0);
-}
-
-/** Per posted invoice: total − paid − credits − reserved by pending payments (0 otherwise). */
-export async function availableToPay(
-  q: Queryable,
-  tenantId: string,
-  invoiceIds: string[],
-): Promise<Map<string, number>> {
-  const rows = await invoiceBalances(q, tenantId, invoiceIds);
-  return new Map(rows.map((r) => [r.id, r.available]));
-}
-
-/** Locks invoices in id order (so that payments racing on them serialise without deadlock). */
-export async function lockInvoices(q: Queryable, tenantId: string, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await q.query(
-    `SELECT id FROM invoices WHERE tenant_id = $1 AND id = ANY ($2::text[]) ORDER BY id FOR NO KEY UPDATE`,
-    [tenantId, [...new Set(ids)].sort()],
-  );
-}
+import { oldestFirstSql, paymentCounts } from '../books/service.js';
+import type { ApplicationView, PaymentRow, PaymentView, RefundView } from './model.js';
 
 export async function findPaymentRow(
   q: Queryable,
@@ -146,8 +32,9 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
     // not sort in the order they were made.
     `SELECT pa.payment_id, pa.invoice_id, sum(pa.amount)::bigint AS amount
        FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
-      WHERE pa.payment_id = ANY ($1::text[]) GROUP BY pa.payment_id, pa.invoice_id, i.invoice_date
-      ORDER BY pa.payment_id, i.invoice_date, pa.invoice_id`,
+      WHERE pa.payment_id = ANY ($1::text[])
+      GROUP BY pa.payment_id, pa.invoice_id, i.id
+      ORDER BY pa.payment_id, ${oldestFirstSql('i')}`,
     [ids],
   );
   const refunds = await q.query<RefundView & { payment_id: string; created_at: Date }>(
@@ -160,7 +47,7 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
       .filter((a) => a.payment_id === r.id)
       .map((a) => ({ invoice_id: a.invoice_id, amount: a.amount }));
     const applied = applications.reduce((s, a) => s + a.amount, 0);
-    const counts = r.status === 'succeeded' || r.status === 'refunded';
+    const counts = paymentCounts(r.status);
     return {
       id: r.id,
       customer_id: r.customer_id,

@@ -2,7 +2,7 @@
  * Crash recovery (E11): a payment left 'pending' with attempted_at but no gateway answer (the
  * process died between the gateway call and tx2, or the gateway timed out) is charged again with
  * the same idempotency key — the gateway answers with the first charge if there was one — and
- * the answer is recorded. Refunds left pending are finished the same way. Run by the worker's
+ * the answer is recorded, a decline with its follow-up (failures.ts). Refunds left pending are finished the same way. Run by the worker's
  * sweep and when it starts.
  */
 import { isGatewayError } from '../../gateways/index.js';
@@ -30,6 +30,10 @@ export async function reconcilePending(
   for (const row of rows) {
     const method = await findMethodRow(ctx.db, ctx, row.payment_method_id as string);
     const result = await chargeAtGateway(ctx, row, method);
+    // A failure recorded here gets its follow-up (retry date, email) in the recording
+    // transaction. An automatic retry is recorded as a manual one would be (the flag died with
+    // the process): its chain's count is one lower, and the next date is still the next
+    // schedule day after today, so the schedule is not outrun.
     const view = await recordChargeResult(ctx, row.id, result);
     if (view.status !== 'pending' || view.gateway_charge_id) done.push(row.id);
   }

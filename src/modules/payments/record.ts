@@ -19,6 +19,7 @@ import { recordMany } from '../audit/service.js';
 import { type Ctx, tenantNow } from '../context.js';
 import { gatewayNamed } from '../methods/gateway.js';
 import type { MethodRow } from '../methods/store.js';
+import { followUpFailure } from './failures.js';
 import type { Allocation, PaymentRow, PaymentSource, PaymentView } from './model.js';
 import { paymentViews } from './queries.js';
 import { queueReceipts } from './receipts.js';
@@ -144,7 +145,7 @@ export async function insertApplicationRows(
 }
 
 /** What the gateway said, or that it could not be reached (the payment stays pending). */
-export type ChargeOutcome = ChargeResult | { status: 'unknown'; message: string };
+export type GatewayAnswer = ChargeResult | { status: 'unknown'; message: string };
 
 /** Step 2: the gateway call (never inside a transaction). */
 export async function chargeAtGateway(
@@ -152,7 +153,7 @@ export async function chargeAtGateway(
   row: PaymentRow,
   method: Pick<MethodRow, 'gateway' | 'gateway_customer_id' | 'gateway_method_id' | 'kind'>,
   gateway?: Gateway,
-): Promise<ChargeOutcome> {
+): Promise<GatewayAnswer> {
   try {
     const gw = gateway ?? (await gatewayNamed(ctx, method.gateway));
     return await gw.charge({
@@ -186,21 +187,29 @@ export async function chargeAtGateway(
 export async function recordChargeResult(
   ctx: Ctx,
   paymentId: string,
-  result: ChargeOutcome,
+  result: GatewayAnswer,
+  automaticRetry = false,
 ): Promise<PaymentView> {
-  return (await recordChargeResults(ctx, [{ paymentId, result }]))[0] as PaymentView;
+  return (
+    await recordChargeResults(ctx, [{ paymentId, result, automaticRetry }])
+  )[0] as PaymentView;
 }
 
 export interface ChargeAnswer {
   paymentId: string;
-  result: ChargeOutcome;
+  result: GatewayAnswer;
+  /** The charge is an automatic retry: a failure uses up one of the schedule's retries. */
+  automaticRetry?: boolean;
 }
 
 /**
  * Step 3 for many payments in one transaction (a payment-run batch): each still-pending payment
- * without a charge takes its answer; the others, and unknown answers, are left as they are.
- * Returns every payment's view, in the order given; `within` runs in the same transaction with
- * those views (the run's items are updated with their payments, all or nothing).
+ * without a charge takes its answer; the others, and unknown answers, are left as they are. A
+ * payment that fails here gets its follow-up (retry date, failure email: failures.ts) in this same
+ * transaction, so a crash keeps both or neither; a payment left pending by a crash gets it when
+ * reconcile records its answer. Returns every payment's view, in the order given; `within` runs in
+ * the same transaction with those views (the run's items are updated with their payments, all or
+ * nothing).
  */
 export async function recordChargeResults(
   ctx: Ctx,
@@ -267,6 +276,12 @@ export async function recordChargeResults(
       ctx,
       [...changed.values()].filter((r) => r.status === 'succeeded'),
     );
+    const automatic = new Set(answers.filter((a) => a.automaticRetry).map((a) => a.paymentId));
+    for (const [i, v] of views.entries()) {
+      if (changed.has(v.id) && v.status === 'failed') {
+        views[i] = await followUpFailure(tx, ctx, v, automatic.has(v.id));
+      }
+    }
     if (within) await within(tx, views);
     return views;
   });

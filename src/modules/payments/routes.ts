@@ -2,9 +2,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { IdParams } from '../../http/schemas.js';
-import { registerAchListener } from './ach.js';
 import { getPayment, listPayments } from './history.js';
-import { registerPaymentClock } from './jobs.js';
 import {
   ApplyInput,
   ExternalPaymentCreate,
@@ -13,8 +11,13 @@ import {
   RefundCreate,
   Reschedule,
 } from './model.js';
-import { registerPaymentApplications } from './queries.js';
 import { refundPayment } from './refunds.js';
+import {
+  InvoicePaymentSummarySchema,
+  PaymentPage,
+  PaymentResponseSchema,
+  PaymentViewSchema,
+} from './responses.js';
 import { cancelPayment, reschedulePayment } from './scheduled.js';
 import { applyPayment, createExternalPayment, createPayment } from './service.js';
 import { invoiceSummary } from './summary.js';
@@ -22,18 +25,16 @@ import { invoiceSummary } from './summary.js';
 const tags = ['payments'];
 
 export async function paymentRoutes(app: App): Promise<void> {
-  registerPaymentApplications();
-  registerAchListener();
-  registerPaymentClock();
-
   app.post(
     '/payments',
     {
       schema: {
+        operationId: 'createPayment',
         tags,
         summary:
           'Pay open invoices now, or on a future business date (scheduled_for); allocated oldest first unless given',
         body: PaymentCreate,
+        response: { 201: PaymentResponseSchema },
       },
     },
     async (req, reply) => reply.code(201).send(await createPayment(req.ctx, req.body)),
@@ -42,9 +43,11 @@ export async function paymentRoutes(app: App): Promise<void> {
     '/payments/external',
     {
       schema: {
+        operationId: 'recordExternalPayment',
         tags,
         summary: 'Record a check (with its number), wire or cash payment received outside Billow',
         body: ExternalPaymentCreate,
+        response: { 201: PaymentResponseSchema },
       },
     },
     async (req, reply) => reply.code(201).send(await createExternalPayment(req.ctx, req.body)),
@@ -53,26 +56,39 @@ export async function paymentRoutes(app: App): Promise<void> {
     '/payments',
     {
       schema: {
+        operationId: 'listPayments',
         tags,
         summary: 'Payments, newest first (transaction history)',
         querystring: PaymentListQuery,
+        response: { 200: PaymentPage },
       },
     },
     (req) => listPayments(req.ctx, req.query),
   );
   app.get(
     '/payments/:id',
-    { schema: { tags, summary: 'A payment with its applications and refunds', params: IdParams } },
+    {
+      schema: {
+        operationId: 'getPayment',
+        errors: ['payment_not_found'],
+        tags,
+        summary: 'A payment with its applications and refunds',
+        params: IdParams,
+        response: { 200: PaymentViewSchema },
+      },
+    },
     (req) => getPayment(req.ctx, req.params.id),
   );
   app.post(
     '/payments/:id/reschedule',
     {
       schema: {
+        operationId: 'reschedulePayment',
         tags,
         summary: 'Move a scheduled payment to another future date',
         params: IdParams,
         body: Reschedule,
+        response: { 200: PaymentViewSchema },
       },
     },
     (req) => reschedulePayment(req.ctx, req.params.id, req.body.scheduled_for),
@@ -81,10 +97,12 @@ export async function paymentRoutes(app: App): Promise<void> {
     '/payments/:id/cancel',
     {
       schema: {
+        operationId: 'cancelPayment',
         tags,
         summary: 'Cancel a scheduled payment',
         params: IdParams,
         body: z.strictObject({}).optional(),
+        response: { 200: PaymentViewSchema },
       },
     },
     (req) => cancelPayment(req.ctx, req.params.id),
@@ -93,10 +111,12 @@ export async function paymentRoutes(app: App): Promise<void> {
     '/payments/:id/refunds',
     {
       schema: {
+        operationId: 'refundPayment',
         tags,
         summary: 'Refund part or all of a succeeded payment (unapplied remainder first)',
         params: IdParams,
         body: RefundCreate,
+        response: { 201: PaymentViewSchema },
       },
     },
     async (req, reply) =>
@@ -106,11 +126,13 @@ export async function paymentRoutes(app: App): Promise<void> {
     '/payments/:id/apply',
     {
       schema: {
+        operationId: 'applyPayment',
         tags,
         summary:
           'Apply a payment’s unapplied remainder to open invoices (oldest first unless given)',
         params: IdParams,
         body: ApplyInput.partial(),
+        response: { 200: PaymentResponseSchema },
       },
     },
     (req) => applyPayment(req.ctx, req.params.id, req.body?.allocations),
@@ -119,10 +141,12 @@ export async function paymentRoutes(app: App): Promise<void> {
     '/invoices/:id/summary',
     {
       schema: {
+        operationId: 'getInvoiceSummary',
         tags: ['invoices'],
         summary:
           'Invoice summary: balance, pending and scheduled payments, autopay rule, applications',
         params: IdParams,
+        response: { 200: InvoicePaymentSummarySchema },
       },
     },
     (req) => invoiceSummary(req.ctx, req.params.id),

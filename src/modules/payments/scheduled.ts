@@ -6,27 +6,28 @@
 import { AppError, isAppError } from '../../core/errors.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { availableOn as availableToPay, lockInvoices } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
-import { onOpenBalanceReduced } from '../invoices/applications.js';
 import { type MethodRow, usableMethodFor } from '../methods/store.js';
-import { registerMethodUsage } from '../methods/usage.js';
 import { clipPlan } from './allocate.js';
+import { followUpFailure } from './failures.js';
 import type { AdjustedScheduled, Allocation, PaymentRow, PaymentView } from './model.js';
-import { availableToPay, findPaymentRow, lockInvoices, paymentView } from './queries.js';
+import { findPaymentRow, paymentView } from './queries.js';
 import { insertApplications } from './record.js';
 
-registerMethodUsage('scheduled_payments', async (q, tenantId, methodId) =>
-  (
-    await q.query<{ id: string }>(
-      `SELECT id FROM payments WHERE tenant_id = $1 AND payment_method_id = $2 AND status = 'scheduled'
-        ORDER BY id`,
-      [tenantId, methodId],
-    )
-  ).map((r) => r.id),
-);
-
-// A credit adjustment or a void lowers what invoices have open: clip the scheduled payments.
-onOpenBalanceReduced((tx, ctx, customerId) => adjustScheduled(tx, ctx, customerId));
+/** The scheduled payments that will charge the method (its use, for deleting it; D4). */
+export async function scheduledPaymentsUsing(
+  q: Queryable,
+  tenantId: string,
+  methodId: string,
+): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `SELECT id FROM payments WHERE tenant_id = $1 AND payment_method_id = $2 AND status = 'scheduled'
+      ORDER BY id`,
+    [tenantId, methodId],
+  );
+  return rows.map((r) => r.id);
+}
 
 /** What a scheduled payment means to pay. */
 export function planOf(row: PaymentRow): Allocation[] {
@@ -186,7 +187,7 @@ export async function startScheduled(ctx: Ctx, id: string): Promise<Started | nu
         objectId: id,
         after: view,
       });
-      return { kind: 'done', view };
+      return { kind: 'done', view: await followUpFailure(tx, ctx, view) };
     }
     const available = await availableToPay(
       tx,

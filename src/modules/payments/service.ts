@@ -5,9 +5,9 @@
 import { AppError } from '../../core/errors.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { invoiceBalances, lockInvoices } from '../books/service.js';
 import { type Ctx, requirePermission } from '../context.js';
 import { type MethodRow, usableMethodFor } from '../methods/store.js';
-import { afterFailure } from '../paymentruns/retries.js';
 import { allocate, checkAllocations, oldestFirst } from './allocate.js';
 import type {
   AdjustedScheduled,
@@ -18,7 +18,7 @@ import type {
   PaymentSource,
   PaymentView,
 } from './model.js';
-import { findPaymentRow, invoiceBalances, lockInvoices, paymentView } from './queries.js';
+import { findPaymentRow, paymentView } from './queries.js';
 import { queueReceipt } from './receipts.js';
 import {
   chargeAtGateway,
@@ -28,8 +28,8 @@ import {
 } from './record.js';
 import { adjustScheduled, checkFutureDate, startScheduled } from './scheduled.js';
 
+export { availableOn as availableToPay } from '../books/service.js';
 export type { PaymentView } from './model.js';
-export { availableToPay } from './queries.js';
 
 export interface CollectInput {
   customerId: string;
@@ -43,6 +43,8 @@ export interface CollectInput {
   retryOf?: string;
   /** Keep what is not allocated as an unapplied payment (otherwise refused). */
   prepayment?: boolean;
+  /** An automatic retry (its failure uses up one of the schedule's retries). */
+  automaticRetry?: boolean;
 }
 
 export async function assertCustomer(tx: Tx, ctx: Ctx, customerId: string): Promise<void> {
@@ -148,14 +150,18 @@ async function collect(
     ...(given && { given }),
   });
   const result = await chargeAtGateway(ctx, row, method);
-  return { payment: await recordChargeResult(ctx, row.id, result), adjusted };
+  return {
+    payment: await recordChargeResult(ctx, row.id, result, input.automaticRetry ?? false),
+    adjusted,
+  };
 }
 
 export type PaymentResponse = PaymentView & { adjusted_scheduled: AdjustedScheduled[] };
 
 /**
  * POST /payments: pay now, or schedule for a future business date. A declined payment emails
- * the billing contacts why; it is not retried automatically (paymentruns/retries.ts).
+ * the billing contacts why, in the transaction that records it; it is not retried automatically
+ * (failures.ts).
  */
 export async function createPayment(ctx: Ctx, input: PaymentCreate): Promise<PaymentResponse> {
   requirePermission(ctx, 'billing:write');
@@ -170,7 +176,6 @@ export async function createPayment(ctx: Ctx, input: PaymentCreate): Promise<Pay
     source: 'manual',
     prepayment: input.prepayment ?? false,
   });
-  if (payment.status === 'failed') await afterFailure(ctx, payment);
   return { ...payment, adjusted_scheduled: adjusted };
 }
 
@@ -219,19 +224,16 @@ async function schedulePayment(ctx: Ctx, input: PaymentCreate): Promise<PaymentV
 
 /**
  * Runs one due scheduled payment (re-allocated on its date); null when not due or gone. A
- * failure (declined, or the method no longer usable) emails the billing contacts why. It is not
- * retried automatically: the payer authorised one charge on the date they chose (see
- * paymentruns/retries.ts); staff can retry it from the failed-payments list.
+ * failure (declined, or the method no longer usable) emails the billing contacts why, in the
+ * transaction that records it. It is not retried automatically: the payer authorised one charge
+ * on the date they chose (see failures.ts); staff can retry it from the failed-payments list.
  */
 export async function runScheduledPayment(ctx: Ctx, id: string): Promise<PaymentView | null> {
   const started = await startScheduled(ctx, id);
   if (!started) return null;
-  const view =
-    started.kind === 'done'
-      ? started.view
-      : await recordChargeResult(ctx, id, await chargeAtGateway(ctx, started.row, started.method));
-  if (view.status === 'failed') await afterFailure(ctx, view);
-  return view;
+  return started.kind === 'done'
+    ? started.view
+    : recordChargeResult(ctx, id, await chargeAtGateway(ctx, started.row, started.method));
 }
 
 /** POST /payments/external (E6): a check, wire or cash payment recorded by staff. */

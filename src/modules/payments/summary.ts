@@ -2,8 +2,10 @@
  * The invoice summary (C9): due date, total, open balance, PO number, whether a payment is
  * pending or scheduled, the autopay rule that would pay it, and the payments and credits applied.
  */
+
 import { AppError } from '../../core/errors.js';
 import { matchingRuleFor } from '../autopay/service.js';
+import { COUNTING_MEMO_SQL } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import { loadInvoice } from '../invoices/queries.js';
 
@@ -61,7 +63,7 @@ export async function invoiceSummary(ctx: Ctx, id: string): Promise<InvoicePayme
   const credits = await ctx.db.query<{ credit_memo_id: string; amount: number; date: Date }>(
     `SELECT ca.credit_memo_id, sum(ca.amount)::bigint AS amount, min(ca.created_at) AS date
        FROM credit_applications ca JOIN credit_memos cm ON cm.id = ca.credit_memo_id
-      WHERE ca.tenant_id = $1 AND ca.invoice_id = $2 AND cm.status = 'open'
+      WHERE ca.tenant_id = $1 AND ca.invoice_id = $2 AND cm.status IN ${COUNTING_MEMO_SQL}
       GROUP BY ca.credit_memo_id ORDER BY ca.credit_memo_id`,
     [ctx.tenant.id, id],
   );

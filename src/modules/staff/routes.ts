@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { SESSION_COOKIE } from '../../http/auth.js';
 import { checkOrigin, csrfTokenFor, secureCookies, setCsrfCookie } from '../../http/csrf.js';
-import { ErrorResponse, IdParams } from '../../http/schemas.js';
+import { ErrorResponse, IdParams, NoContent } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
 import { PERMISSIONS } from './roles.js';
 import {
@@ -42,7 +42,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       config: { auth: 'public', rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
       schema: {
-        operationId: 'loginStaff',
+        operationId: 'logIn',
         tags: ['auth'],
         summary: 'Staff login; sets the session cookie',
         security: [],
@@ -94,11 +94,11 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     {
       config: { auth: 'public' },
       schema: {
-        operationId: 'logoutStaff',
+        operationId: 'logOut',
         tags: ['auth'],
         summary: 'End the session',
         security: [],
-        response: { 204: z.null().describe('Signed out'), 403: ErrorResponse },
+        response: { 204: NoContent, 403: ErrorResponse },
       },
     },
     async (req, reply) => {
@@ -113,7 +113,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/auth/me',
     {
       schema: {
-        operationId: 'getMe',
+        operationId: 'getCurrentPrincipal',
         tags: ['auth'],
         summary: 'Who is calling: the staff member, the tenant, the permissions',
         response: { 200: Me, 401: ErrorResponse },
@@ -144,6 +144,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/staff',
     {
       schema: {
+        operationId: 'listStaff',
         tags: ['staff'],
         summary: 'Staff users (owner, admin)',
         response: { 200: z.object({ data: z.array(StaffView) }) },
@@ -155,6 +156,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/staff',
     {
       schema: {
+        operationId: 'createStaff',
         tags: ['staff'],
         summary: 'Add a staff user',
         body: StaffCreate,
@@ -167,6 +169,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/staff/:id',
     {
       schema: {
+        operationId: 'updateStaff',
         tags: ['staff'],
         summary: 'Change name or role, or disable (ends their sessions)',
         params: IdParams,
@@ -181,6 +184,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/api-keys',
     {
       schema: {
+        operationId: 'listApiKeys',
         tags: ['api keys'],
         summary: 'API keys (never their secrets)',
         response: { 200: z.object({ data: z.array(ApiKeyView) }) },
@@ -192,6 +196,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/api-keys',
     {
       schema: {
+        operationId: 'createApiKey',
         tags: ['api keys'],
         summary: 'Create a key; its secret is in this response only',
         body: ApiKeyCreate,
@@ -204,6 +209,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     '/api-keys/:id/revoke',
     {
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['api keys'],
         summary: 'Revoke a key at once',
         params: IdParams,

@@ -1,5 +1,5 @@
 import type { App } from '../../http/app.js';
-import { cursorId, IdParams, page, pageOf } from '../../http/schemas.js';
+import { cursorId, IdParams, page, pageOf, ROUNDING } from '../../http/schemas.js';
 import { createCharge, deleteCharge, listCharges } from './charges.js';
 import {
   ChargeCreate,
@@ -24,6 +24,8 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     '/subscriptions',
     {
       schema: {
+        operationId: 'createSubscription',
+        description: ROUNDING.proration,
         tags: ['subscriptions'],
         summary:
           'Start a subscription on a recurring or usage price (the customer’s billing must be ' +
@@ -38,6 +40,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     '/subscriptions',
     {
       schema: {
+        operationId: 'listSubscriptions',
         tags: ['subscriptions'],
         summary: 'Subscriptions newest first, by customer, price or status',
         querystring: SubscriptionListQuery,
@@ -60,6 +63,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     '/subscriptions/:id',
     {
       schema: {
+        operationId: 'getSubscription',
         tags: ['subscriptions'],
         summary: 'A subscription with its price and current period',
         params: IdParams,
@@ -72,6 +76,8 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     '/subscriptions/:id',
     {
       schema: {
+        operationId: 'updateSubscription',
+        description: ROUNDING.proration,
         tags: ['subscriptions'],
         summary:
           'Change the quantity of a recurring subscription. It applies to the periods not billed ' +
@@ -87,6 +93,8 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     '/subscriptions/:id/cancel',
     {
       schema: {
+        operationId: 'cancelSubscription',
+        description: ROUNDING.cancelNow,
         tags: ['subscriptions'],
         summary:
           'Cancel: at period_end (the default; the service runs to the end of the current ' +
@@ -104,6 +112,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     '/customers/:id/charges',
     {
       schema: {
+        operationId: 'createCharge',
         tags: ['subscriptions'],
         summary: 'Charge a one-time price to a customer: billed by the next bill run',
         params: IdParams,
@@ -118,6 +127,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     '/customers/:id/charges',
     {
       schema: {
+        operationId: 'listCustomerCharges',
         tags: ['subscriptions'],
         summary: 'A customer’s one-time charges, newest first; pending=true: not invoiced yet',
         params: IdParams,
@@ -139,6 +149,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     '/charges/:id',
     {
       schema: {
+        operationId: 'deleteCharge',
         tags: ['subscriptions'],
         summary: 'Delete a one-time charge that no invoice has taken yet',
         params: IdParams,

@@ -7,6 +7,7 @@ export async function tenantRoutes(app: App): Promise<void> {
     '/tenant',
     {
       schema: {
+        operationId: 'getTenant',
         tags: ['tenant'],
         summary: 'The tenant and its settings',
         response: { 200: TenantView },
@@ -18,6 +19,7 @@ export async function tenantRoutes(app: App): Promise<void> {
     '/tenant',
     {
       schema: {
+        operationId: 'updateTenant',
         tags: ['tenant'],
         summary: 'Change the name, time zone or settings (owner, admin)',
         body: TenantPatch,

@@ -2,7 +2,7 @@
 import type { Clock } from '../../core/clock.js';
 import { DEFAULT_TIME_ZONE } from '../../core/dates.js';
 import { newId } from '../../core/ids.js';
-import type { Db, Queryable } from '../../db/db.js';
+import type { Db, Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { seedContactProfiles } from '../contacts/service.js';
 import { type Ctx, requirePermission, systemCtx, type TenantInfo } from '../context.js';
@@ -144,6 +144,23 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch): Promise<Tenant
 }
 
 /** Every tenant, for installation-level commands (`billow tenant list`). */
+/** A sandbox tenant's clock offset, set by the clock module in its advancing transaction. */
+export async function setClockOffset(tx: Tx, tenantId: string, offsetMs: number): Promise<void> {
+  await tx.query('UPDATE tenants SET clock_offset_ms = $2 WHERE id = $1', [tenantId, offsetMs]);
+}
+
+/** The date through which the bill run schedule has started runs (billruns/schedule.ts). */
+export async function setBillRunsScheduledThrough(
+  tx: Tx,
+  tenantId: string,
+  through: string,
+): Promise<void> {
+  await tx.query('UPDATE tenants SET bill_runs_scheduled_through = $2 WHERE id = $1', [
+    tenantId,
+    through,
+  ]);
+}
+
 export async function listTenants(db: Queryable): Promise<TenantView[]> {
   return (await db.query<TenantRow>(`SELECT ${COLUMNS} FROM tenants ORDER BY id`)).map(view);
 }

@@ -1,5 +1,5 @@
 import type { App } from '../../http/app.js';
-import { cursorId, page, pageOf } from '../../http/schemas.js';
+import { cursorId, page, pageOf, ROUNDING } from '../../http/schemas.js';
 import { UsageIngestBody, UsageIngestResult, UsageListQuery, UsageRecordView } from './model.js';
 import { listUsage, recordUsage } from './service.js';
 
@@ -22,6 +22,8 @@ export async function usageRoutes(app: App): Promise<void> {
       {
         bodyLimit: USAGE_BODY_LIMIT,
         schema: {
+          operationId: 'recordUsage',
+          description: ROUNDING.usage,
           tags: ['usage'],
           summary:
             'Record usage: one record, {records: [...]} up to 1,000, or text/csv with a header ' +
@@ -50,6 +52,7 @@ export async function usageRoutes(app: App): Promise<void> {
     '/usage-records',
     {
       schema: {
+        operationId: 'listUsageRecords',
         tags: ['usage'],
         summary:
           'Usage records newest first, by customer, subscription, date range, invoiced or text; ' +

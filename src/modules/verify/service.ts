@@ -6,6 +6,7 @@
  * to CHECKS.
  */
 import type { Queryable } from '../../db/db.js';
+import { COUNTING_MEMO_SQL, COUNTING_SQL, RESERVING_SQL, TAKING_SQL } from '../books/service.js';
 
 export interface Violation {
   check: string;
@@ -20,16 +21,17 @@ interface Check {
 }
 
 /*
- * The books (0009_payments.sql), derived here independently of the services that keep them:
- * per invoice, what counting payments (succeeded, refunded; refunds are negative rows) paid, what
- * pending payments reserve and what open credit memos credit.
+ * The books (0009_payments.sql), summed here independently of the queries the services use, but
+ * with the books module's statuses (what counts, what reserves): per invoice, what counting
+ * payments paid (refunds are negative rows), what pending payments reserve and what open credit
+ * memos credit.
  */
 const PER_INVOICE = `
   SELECT i.id, i.customer_id, i.status, i.total,
-         coalesce(sum(pa.amount) FILTER (WHERE p.status IN ('succeeded', 'refunded')), 0) AS paid,
-         coalesce(sum(pa.amount) FILTER (WHERE p.status = 'pending'), 0) AS reserved,
+         coalesce(sum(pa.amount) FILTER (WHERE p.status IN ${COUNTING_SQL}), 0) AS paid,
+         coalesce(sum(pa.amount) FILTER (WHERE p.status IN ${RESERVING_SQL}), 0) AS reserved,
          coalesce((SELECT sum(ca.amount) FROM credit_applications ca
-                     JOIN credit_memos m ON m.id = ca.credit_memo_id AND m.status = 'open'
+                     JOIN credit_memos m ON m.id = ca.credit_memo_id AND m.status IN ${COUNTING_MEMO_SQL}
                     WHERE ca.invoice_id = i.id), 0) AS credited
     FROM invoices i
     LEFT JOIN payment_applications pa ON pa.invoice_id = i.id
@@ -77,7 +79,7 @@ const BOOKS: Check[] = [
     sql: `SELECT id AS object_id, 'amount ' || amount || ', refunded ' || amount_refunded
                  || ', net applications ' || applied AS detail
             FROM (${PER_PAYMENT}) x
-           WHERE status IN ('pending', 'succeeded', 'refunded')
+           WHERE status IN ${TAKING_SQL}
              AND (applied < 0 OR applied > amount - amount_refunded)`,
   },
   {
@@ -120,16 +122,16 @@ const BOOKS: Check[] = [
           memo AS (SELECT m.id, m.customer_id, m.amount,
                           m.amount - coalesce((SELECT sum(amount) FROM credit_applications
                                                 WHERE credit_memo_id = m.id), 0) AS remaining
-                     FROM credit_memos m WHERE m.tenant_id = $1 AND m.status = 'open'),
+                     FROM credit_memos m WHERE m.tenant_id = $1 AND m.status IN ${COUNTING_MEMO_SQL}),
           a AS (SELECT c.id,
                   coalesce((SELECT sum(total - paid - credited) FROM inv WHERE customer_id = c.id
                               AND status = 'posted'), 0)
                 - coalesce((SELECT sum(remaining) FROM memo WHERE customer_id = c.id), 0)
                 - coalesce((SELECT sum(amount - amount_refunded - applied) FROM pay WHERE customer_id = c.id
-                              AND status IN ('succeeded', 'refunded')), 0) AS from_invoices,
+                              AND status IN ${COUNTING_SQL}), 0) AS from_invoices,
                   coalesce((SELECT sum(total) FROM inv WHERE customer_id = c.id AND status = 'posted'), 0)
                 - coalesce((SELECT sum(amount - amount_refunded) FROM pay WHERE customer_id = c.id
-                              AND status IN ('succeeded', 'refunded')), 0)
+                              AND status IN ${COUNTING_SQL}), 0)
                 - coalesce((SELECT sum(amount) FROM memo WHERE customer_id = c.id), 0) AS from_postings
                   FROM customers c WHERE c.tenant_id = $1)
           SELECT id AS object_id, 'from invoices ' || from_invoices || ', from postings ' || from_postings AS detail

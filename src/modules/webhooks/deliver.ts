@@ -12,7 +12,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Tx } from '../../db/db.js';
 import { defineQueue, type Job, type Queue, type QueuePolicy, queueFor } from '../../jobs/queue.js';
-import { type EventRow, onEvent, onEvents } from '../audit/service.js';
+import type { EventRow } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { deliveryDispatcher, literalTargetRefusal, privateTargetRefusal } from './egress.js';
 import { eventTypeKeys, signatureHeader, type WebhookPayload } from './model.js';
@@ -36,7 +36,8 @@ async function enqueue(tx: Tx, queue: Queue, deliveryId: string): Promise<void> 
   await tx.query('UPDATE webhook_deliveries SET job_id = $2 WHERE id = $1', [deliveryId, jobId]);
 }
 
-async function fanOut(tx: Tx, ctx: Ctx, event: EventRow): Promise<void> {
+/** Writes an event's deliveries to the endpoints that want it, in the event's transaction. */
+export async function fanOut(tx: Tx, ctx: Ctx, event: EventRow): Promise<void> {
   const endpoints = await tx.query<{ id: string }>(
     `SELECT id FROM webhook_endpoints
       WHERE tenant_id = $1 AND status = 'active'
@@ -65,7 +66,7 @@ async function fanOut(tx: Tx, ctx: Ctx, event: EventRow): Promise<void> {
  * the deliveries. Their jobs are sent by the worker's sweep, which loops until none is left, so
  * a bill run of thousands of invoices does not send thousands of jobs inside its transaction.
  */
-async function fanOutMany(tx: Tx, ctx: Ctx, events: EventRow[]): Promise<void> {
+export async function fanOutMany(tx: Tx, ctx: Ctx, events: EventRow[]): Promise<void> {
   if (events.length === 0) return;
   const endpoints = await tx.query<{ id: string; event_types: string[] }>(
     `SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND status = 'active'`,
@@ -91,16 +92,6 @@ async function fanOutMany(tx: Tx, ctx: Ctx, events: EventRow[]): Promise<void> {
      ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
     [ctx.tenant.id, now, endpointIds.map(() => newId('webhookDelivery')), endpointIds, eventIds],
   );
-}
-
-let registered = false;
-
-/** Hooks the fan-out into every event; safe to call any number of times. */
-export function registerWebhookFanOut(): void {
-  if (registered) return;
-  registered = true;
-  onEvent(fanOut);
-  onEvents(fanOutMany);
 }
 
 /** Enqueues pending deliveries written without a job; returns how many. */

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
-import { registerWebhookFanOut } from './deliver.js';
+import { cursorId, IdParams, ListQuery, NoContent, page } from '../../http/schemas.js';
 import {
   DeliveryStatus,
   DeliveryView,
@@ -24,13 +23,11 @@ import {
 const tags = ['webhooks'];
 
 export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<void> {
-  // Every process that serves the API fans its events out to webhook endpoints.
-  registerWebhookFanOut();
-
   app.get(
     '/webhook-endpoints',
     {
       schema: {
+        operationId: 'listWebhookEndpoints',
         tags,
         summary: 'Webhook endpoints, newest first (owner, admin)',
         querystring: ListQuery,
@@ -49,6 +46,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints',
     {
       schema: {
+        operationId: 'createWebhookEndpoint',
         tags,
         summary: 'Register an endpoint; its signing secret is in this response',
         body: EndpointCreate,
@@ -61,6 +59,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id',
     {
       schema: {
+        operationId: 'getWebhookEndpoint',
         tags,
         summary: 'One endpoint (without its secret)',
         params: IdParams,
@@ -73,6 +72,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id',
     {
       schema: {
+        operationId: 'updateWebhookEndpoint',
         tags,
         summary: 'Change the URL, description, event types, or enable/disable',
         params: IdParams,
@@ -86,9 +86,11 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id',
     {
       schema: {
+        operationId: 'deleteWebhookEndpoint',
         tags,
         summary: 'Delete an endpoint and its delivery history',
         params: IdParams,
+        response: { 204: NoContent },
       },
     },
     async (req, reply) => {
@@ -100,6 +102,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id/rotate-secret',
     {
       schema: {
+        operationId: 'rotateWebhookSecret',
         tags,
         summary: 'Replace the signing secret at once; the new one is in this response',
         params: IdParams,
@@ -113,6 +116,7 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
     '/webhook-endpoints/:id/deliveries',
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags,
         summary: 'Deliveries to an endpoint with their attempts, newest first',
         params: IdParams,

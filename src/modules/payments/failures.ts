@@ -1,15 +1,16 @@
 /**
- * Failed payments (F2): what happens after any gateway charge fails (the next automatic retry
- * date for an autopay charge, and an email to the billing contacts saying why), retrying one or
- * many now, and the automatic retries on the tenant's retry_schedule_days (default 3, 5 and 7
- * days after the first failure of the chain), on the tenant clock.
+ * What follows a failed charge (F2), in the transaction that records the failure (record.ts), so
+ * that a crash can never keep the failure and lose its follow-up: for an autopay charge (payment
+ * runs, and their retries, which keep autopay_invoice_id) the next automatic retry date on the
+ * tenant's retry_schedule_days (default 3, 5 and 7 days after the first failure of the chain, on
+ * the tenant clock), and for every failure an email to the billing contacts saying why.
  *
- * Only autopay charges (payment runs, and their retries, which keep autopay_invoice_id) are
- * retried automatically. A manual payment is not: staff or the payer chose that charge, and the
- * email invites them to act. Nor is a scheduled payment: the payer authorised one charge on the
- * date they picked, and charging the same method on other dates nobody chose is a new charge
- * they did not ask for (for bank debits, a new authorisation). Staff can still retry either
- * from the failed-payments list, and an invoice under autopay is charged by the next payment run.
+ * Only autopay charges are retried automatically. A manual payment is not: staff or the payer
+ * chose that charge, and the email invites them to act. Nor is a scheduled payment: the payer
+ * authorised one charge on the date they picked, and charging the same method on other dates
+ * nobody chose is a new charge they did not ask for (for bank debits, a new authorisation).
+ * Staff can still retry either from the failed-payments list (paymentruns/retry.ts), and an
+ * invoice under autopay is charged by the next payment run.
  *
  * Hard declines are never retried automatically: expired_card, incorrect_cvc, invalid_account
  * and card_declined (the issuer refused; retrying the same card annoys the issuer and rarely
@@ -24,9 +25,9 @@ import { recordChange } from '../audit/service.js';
 import { contactsWithPermission } from '../contacts/service.js';
 import { type Ctx, tenantToday } from '../context.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
-import type { PaymentView } from '../payments/service.js';
 import { portalUrl } from '../portal/links.js';
 import { DEFAULT_SETTINGS } from '../tenants/model.js';
+import type { PaymentView } from './model.js';
 
 export function isHardDecline(code: string | null): boolean {
   const d = DECLINE_DESCRIPTIONS[code as DeclineCode];
@@ -73,24 +74,23 @@ async function firstFailureDate(q: Queryable, ctx: Ctx, paymentId: string): Prom
 }
 
 /**
- * After a failed charge (a manual or scheduled payment, a payment run, a retry): for an autopay
- * charge, the retry count carried along the chain and the next automatic retry date (none for a
- * hard decline); for every failure, the email to the billing contacts (profiles receiving
- * invoices or receipts) saying why it failed and naming that date. One transaction, right after
- * the one that recorded the failure. Returns the payment with its retry count and date.
+ * The follow-up of a charge that just failed, in the transaction that recorded the failure: for
+ * an autopay charge the retry count carried along the chain (one more when `automaticRetry`: this
+ * charge was an automatic retry) and the next automatic retry date (none for a hard decline); for
+ * every failure the email to the billing contacts (profiles receiving invoices or receipts)
+ * saying why it failed and naming that date. Returns the payment with its retry count and date.
  */
-export async function afterFailure(
+export async function followUpFailure(
+  tx: Tx,
   ctx: Ctx,
   payment: PaymentView,
-  automatic = false,
+  automaticRetry = false,
 ): Promise<PaymentView> {
-  return ctx.db.tx(async (tx) => {
-    const retry = payment.autopay_invoice_id
-      ? await scheduleRetry(tx, ctx, payment, automatic)
-      : { retry_count: payment.retry_count, next_retry_date: null };
-    await emailFailure(tx, ctx, payment, retry.next_retry_date);
-    return { ...payment, ...retry };
-  });
+  const retry = payment.autopay_invoice_id
+    ? await scheduleRetry(tx, ctx, payment, automaticRetry)
+    : { retry_count: payment.retry_count, next_retry_date: null };
+  await emailFailure(tx, ctx, payment, retry.next_retry_date);
+  return { ...payment, ...retry };
 }
 
 /** The next automatic retry of a failed autopay charge (null when none), recorded on it. */
@@ -191,4 +191,21 @@ async function emailFailure(
       contactId: contact.id,
     });
   }
+}
+
+/** Stops the automatic retries of failed payments (claimed by a retry request). */
+export async function stopAutomaticRetries(q: Queryable, paymentIds: string[]): Promise<void> {
+  await q.query('UPDATE payments SET next_retry_date = NULL WHERE id = ANY ($1::text[])', [
+    paymentIds,
+  ]);
+}
+
+/** Claims a due automatic retry: true for the one caller that took it. */
+export async function claimAutomaticRetry(q: Queryable, paymentId: string): Promise<boolean> {
+  const claimed = await q.maybeOne(
+    `UPDATE payments SET next_retry_date = NULL
+      WHERE id = $1 AND next_retry_date IS NOT NULL RETURNING id`,
+    [paymentId],
+  );
+  return claimed !== undefined;
 }

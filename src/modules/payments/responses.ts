@@ -1,0 +1,120 @@
+/**
+ * Response schemas of the payment routes, for the OpenAPI document and the serializer. The
+ * checks at the bottom keep them equal to the view types the services return: a field added to
+ * a view and not here fails the typecheck instead of vanishing from the response.
+ */
+import { z } from 'zod';
+import { pageOf } from '../../http/schemas.js';
+import {
+  type AdjustedScheduled,
+  PAYMENT_SOURCES,
+  PAYMENT_STATUSES,
+  type PaymentView,
+} from './model.js';
+import type { PaymentResponse } from './service.js';
+import type { InvoicePaymentSummary } from './summary.js';
+
+const instant = z.string().describe('ISO-8601 instant (UTC)');
+const date = z.string().describe('Business date YYYY-MM-DD in the tenant time zone');
+const amount = z.number().int().describe('Minor units (cents)');
+
+const Application = z.object({ invoice_id: z.string(), amount });
+
+const Refund = z.object({
+  id: z.string(),
+  amount,
+  reason: z.string().nullable(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  failure_message: z.string().nullable(),
+  created_at: instant,
+});
+
+export const PaymentViewSchema = z.object({
+  id: z.string(),
+  customer_id: z.string(),
+  status: z.enum(PAYMENT_STATUSES),
+  amount,
+  currency: z.literal('USD'),
+  method_type: z.enum(['card', 'bank_account', 'check', 'wire', 'cash']),
+  payment_method_id: z.string().nullable(),
+  reference: z.string().nullable().describe('Check number or wire/cash reference'),
+  source: z.enum(PAYMENT_SOURCES),
+  prepayment: z.boolean(),
+  scheduled_for: date.nullable(),
+  autopay_rule_id: z.string().nullable(),
+  payment_run_id: z.string().nullable(),
+  retry_of: z.string().nullable(),
+  autopay_invoice_id: z.string().nullable(),
+  gateway: z.enum(['sandbox', 'stripe']).nullable(),
+  gateway_charge_id: z.string().nullable(),
+  decline_code: z.string().nullable(),
+  failure_message: z.string().nullable(),
+  return_code: z.string().nullable(),
+  amount_refunded: amount,
+  planned_allocations: z
+    .array(Application)
+    .nullable()
+    .describe('For a scheduled payment: the invoices it means to pay'),
+  unapplied: amount.describe('Not applied to any invoice, net of refunds taken from it: a credit'),
+  applications: z.array(Application).describe('Net applications per invoice (refunds subtracted)'),
+  refunds: z.array(Refund),
+  expected_settlement_date: date.nullable(),
+  next_retry_date: date.nullable(),
+  retry_count: z.number().int(),
+  sync_state: z.enum(['pending', 'synced', 'failed']),
+  synced_at: instant.nullable(),
+  sync_error: z.string().nullable(),
+  attempted_at: instant.nullable(),
+  settled_at: instant.nullable(),
+  failed_at: instant.nullable(),
+  returned_at: instant.nullable(),
+  cancelled_at: instant.nullable(),
+  created_at: instant,
+  updated_at: instant,
+});
+
+const AdjustedScheduledSchema = z.object({
+  id: z.string(),
+  old_amount: amount,
+  new_amount: amount.nullable().describe('null when the scheduled payment was cancelled'),
+});
+
+/** A payment just made, with the scheduled payments it made smaller or cancelled. */
+export const PaymentResponseSchema = PaymentViewSchema.extend({
+  adjusted_scheduled: z
+    .array(AdjustedScheduledSchema)
+    .describe('Scheduled payments of the same invoices reduced (or cancelled) to fit'),
+});
+
+export const PaymentPage = pageOf(PaymentViewSchema);
+
+export const InvoicePaymentSummarySchema = z.object({
+  id: z.string(),
+  number: z.string().nullable(),
+  status: z.string(),
+  invoice_date: date,
+  due_date: date.nullable(),
+  total: amount,
+  balance: amount,
+  po_number: z.string().nullable(),
+  payment_pending: z.boolean(),
+  payment_scheduled: z.array(z.object({ id: z.string(), scheduled_for: date, amount })),
+  payments: z.array(
+    z.object({
+      payment_id: z.string(),
+      status: z.string(),
+      method_type: z.string(),
+      amount,
+      date,
+    }),
+  ),
+  credits: z.array(z.object({ credit_memo_id: z.string(), amount, date })),
+  autopay_rule: z.object({ id: z.string(), name: z.string() }).nullable(),
+});
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameView: Same<z.infer<typeof PaymentViewSchema>, PaymentView> = true;
+const sameResponse: Same<z.infer<typeof PaymentResponseSchema>, PaymentResponse> = true;
+const sameAdjusted: Same<z.infer<typeof AdjustedScheduledSchema>, AdjustedScheduled> = true;
+const sameSummary: Same<z.infer<typeof InvoicePaymentSummarySchema>, InvoicePaymentSummary> = true;
+void [sameView, sameResponse, sameAdjusted, sameSummary];
