@@ -37,9 +37,7 @@ describe('portal sign-in', () => {
     await page.getByRole('button', { name: 'Save password' }).click();
     // Named next to the field (its description), not in a banner.
     const field = page.getByLabel(/^New password/);
-    await expect
-      .poll(() => field.getAttribute('aria-describedby'))
-      .toMatch(/error/);
+    await expect.poll(() => field.getAttribute('aria-describedby')).toMatch(/error/);
     await page.getByText(/^Choose a password of at least 10 characters/).waitFor();
     await checkPage(page, 'portal-set-password-weak');
 

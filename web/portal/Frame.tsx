@@ -63,8 +63,7 @@ export function SignedInFrame() {
       account={
         <>
           <Text size="sm" visibleFrom="xs">
-            {me.contact.name ?? me.contact.email}
-            {me.customer ? ` · ${me.customer.name}` : ''}
+            {me.contact.name || me.contact.email} · {me.customer.name}
           </Text>
           <Button size="xs" variant="default" onClick={signOut} loading={leaving}>
             Sign out

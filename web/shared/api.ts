@@ -13,6 +13,12 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** The readable CSRF cookie the server sets beside a session cookie (billow_csrf). */
+export function csrfFromCookie(): string | null {
+  const found = document.cookie.split('; ').find((c) => c.startsWith('billow_csrf='));
+  return found ? decodeURIComponent(found.slice('billow_csrf='.length)) : null;
+}
+
 const csrf: Middleware = {
   onRequest({ request }) {
     if (csrfToken && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {

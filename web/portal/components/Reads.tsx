@@ -24,18 +24,45 @@ export function permissionName(permission: string): string {
   return PERMISSION_NAMES[permission] ?? permission;
 }
 
+/**
+ * A light alert whose title is dark: Mantine's light yellow and blue titles fail WCAG AA contrast.
+ */
+export function Notice({
+  title,
+  color,
+  role,
+  children,
+}: {
+  title: string;
+  color: 'yellow' | 'blue' | 'gray';
+  role?: 'alert' | 'status';
+  children: ReactNode;
+}) {
+  return (
+    <Alert
+      color={color}
+      variant="light"
+      title={title}
+      role={role}
+      styles={{ title: { color: 'var(--mantine-color-dark-9)' } }}
+    >
+      {children}
+    </Alert>
+  );
+}
+
 /** The reason a contact may not see this page: the permission its profile lacks. */
 export function PermissionDenied({ permission }: { permission: string | undefined }) {
   const me = usePortalMe();
   return (
-    <Alert color="yellow" variant="light" title="Your access does not include this" role="alert">
+    <Notice color="yellow" title="Your access does not include this" role="alert">
       <Text size="sm">
         {permission
           ? `Your contact profile does not include “${permissionName(permission)}”.`
           : 'Your contact profile does not allow this.'}{' '}
         Ask the billing team of {me.tenant.name} to change your access.
       </Text>
-    </Alert>
+    </Notice>
   );
 }
 

@@ -4,6 +4,11 @@ import type { ReactNode } from 'react';
 import { formatMoney } from '../../shared/format';
 import type { InvoiceStatus } from '../api';
 
+/** Badge text is dark on every pale background: shade 9 of yellow and green fails contrast. */
+function textOf(_color: string): string {
+  return 'dark.9';
+}
+
 const INVOICE_STATUS: Record<InvoiceStatus, { label: string; color: string }> = {
   draft: { label: 'Draft', color: 'gray' },
   open: { label: 'Open', color: 'blue' },
@@ -19,7 +24,7 @@ export const INVOICE_STATUS_LABELS = INVOICE_STATUS;
 export function InvoiceStatusBadge({ status }: { status: InvoiceStatus }) {
   const s = INVOICE_STATUS[status];
   return (
-    <Badge variant="light" color={s.color} c={`${s.color}.9`} radius="sm">
+    <Badge variant="light" color={s.color} c={textOf(s.color)} radius="sm">
       {s.label}
     </Badge>
   );
@@ -38,7 +43,7 @@ const PAYMENT_STATUS: Record<string, { label: string; color: string }> = {
 export function PaymentStatusBadge({ status }: { status: string }) {
   const s = PAYMENT_STATUS[status] ?? { label: status.replaceAll('_', ' '), color: 'gray' };
   return (
-    <Badge variant="light" color={s.color} c={`${s.color}.9`} radius="sm">
+    <Badge variant="light" color={s.color} c={textOf(s.color)} radius="sm">
       {s.label}
     </Badge>
   );

@@ -4,7 +4,6 @@
  * the PDF. Every amount is the API's.
  */
 import {
-  Alert,
   Anchor,
   Button,
   Group,
@@ -20,12 +19,19 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { unwrap } from '../../shared/api';
-import { describeTimeZone, formatBusinessDate } from '../../shared/format';
+import { describeTimeZone, formatBusinessDate, formatInstantDate } from '../../shared/format';
 import { type PortalInvoice, portalApi } from '../api';
-import { Read } from '../components/Reads';
+import { Notice, Read } from '../components/Reads';
 import { InvoiceStatusBadge, Money, methodLabel, PaymentStatusBadge } from '../components/status';
 import { invoiceRoute } from '../router';
 import { usePortalMe } from '../session';
+
+/** A summary date: a business date (YYYY-MM-DD) as is, an instant in the tenant's zone. */
+function summaryDate(value: string, zone: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? formatBusinessDate(value)
+    : formatInstantDate(value, zone);
+}
 
 export function InvoiceDetailPage() {
   const me = usePortalMe();
@@ -76,16 +82,16 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
       </Group>
 
       {inv.status === 'void' && (
-        <Alert color="gray" variant="light" title="This invoice is void">
+        <Notice color="gray" title="This invoice is void">
           <Text size="sm">{inv.void_reason ?? 'Nothing is owed on it.'}</Text>
-        </Alert>
+        </Notice>
       )}
       {s.payment_pending && (
-        <Alert color="yellow" variant="light" title="A payment is on its way" role="status">
+        <Notice color="yellow" title="A payment is on its way" role="status">
           <Text size="sm">
             A bank payment for this invoice is settling. You do not need to pay it again.
           </Text>
-        </Alert>
+        </Notice>
       )}
 
       <SimpleGrid cols={{ base: 2, sm: 4 }}>
@@ -173,7 +179,7 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
                 <List.Item key={p.payment_id}>
                   <Group gap="xs" wrap="wrap">
                     <span>
-                      {formatBusinessDate(p.date)} · {methodLabel(p.method_type)} ·{' '}
+                      {summaryDate(p.date, zone)} · {methodLabel(p.method_type)} ·{' '}
                       <Money minor={p.amount} currency={c} />
                     </span>
                     <PaymentStatusBadge status={p.status} />
@@ -182,7 +188,7 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
               ))}
               {s.credits.map((cr) => (
                 <List.Item key={cr.credit_memo_id}>
-                  {formatBusinessDate(cr.date)} · Credit memo {cr.credit_memo_id} ·{' '}
+                  {summaryDate(cr.date, zone)} · Credit memo {cr.credit_memo_id} ·{' '}
                   <Money minor={cr.amount} currency={c} />
                 </List.Item>
               ))}
@@ -196,7 +202,7 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
               <List spacing={4} size="sm">
                 {s.payment_scheduled.map((p) => (
                   <List.Item key={p.id}>
-                    <Money minor={p.amount} currency={c} /> on {formatBusinessDate(p.scheduled_for)}
+                    <Money minor={p.amount} currency={c} /> on {summaryDate(p.scheduled_for, zone)}
                   </List.Item>
                 ))}
               </List>

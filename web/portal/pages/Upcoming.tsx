@@ -1,10 +1,10 @@
 /** The current cycle's upcoming invoice: an estimate as of now, marked as one, with its lines. */
-import { Alert, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { unwrap } from '../../shared/api';
 import { formatBusinessDate } from '../../shared/format';
 import { portalApi } from '../api';
-import { Read } from '../components/Reads';
+import { Notice, Read } from '../components/Reads';
 import { Money } from '../components/status';
 import { usePortalMe } from '../session';
 
@@ -26,12 +26,12 @@ export function Upcoming() {
               <Text size="sm">Nothing is billed on your next invoice so far.</Text>
             ) : (
               <Stack gap="sm">
-                <Alert color="blue" variant="light" title="This is an estimate">
+                <Notice color="blue" title="This is an estimate">
                   <Text size="sm">
                     What your invoice of {formatBusinessDate(u.billing_date)} would be if it were
                     issued now; usage until then can change it.
                   </Text>
-                </Alert>
+                </Notice>
                 <Table.ScrollContainer
                   minWidth={420}
                   type="native"
