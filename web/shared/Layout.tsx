@@ -2,7 +2,7 @@
  * The page frame of both apps: a skip link, a header with the product name and the navigation,
  * and one main landmark that the skip link (and each route change) moves focus to.
  */
-import { AppShell, Box, Group, Text } from '@mantine/core';
+import { Box, Group, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 
 export function Layout({
@@ -18,13 +18,15 @@ export function Layout({
   account?: ReactNode;
   children: ReactNode;
 }) {
+  // The header is in the page's flow, not fixed: on a phone the navigation wraps onto more lines
+  // and pushes the content down instead of covering it.
   return (
-    <AppShell header={{ height: { base: nav ? 96 : 56, sm: 56 } }} padding="md">
+    <>
       <a href="#main" className="skip-link">
         Skip to content
       </a>
-      <AppShell.Header px="md">
-        <Group h="100%" justify="space-between" wrap="wrap" gap="xs" py={6}>
+      <Box component="header" px="md" py={8} className="app-header">
+        <Group justify="space-between" wrap="wrap" gap="xs">
           <Group gap="md" wrap="wrap">
             <Text fw={700} size="lg" c="indigo.9">
               Billow{' '}
@@ -34,18 +36,24 @@ export function Layout({
             </Text>
             {nav && (
               <Box component="nav" aria-label="Main">
-                <Group gap={4}>{nav}</Group>
+                <Group gap={4} wrap="wrap">
+                  {nav}
+                </Group>
               </Box>
             )}
           </Group>
-          {account && <Group gap="xs">{account}</Group>}
+          {account && (
+            <Group gap="xs" wrap="wrap">
+              {account}
+            </Group>
+          )}
         </Group>
-      </AppShell.Header>
-      <AppShell.Main id="main" tabIndex={-1}>
+      </Box>
+      <Box component="main" id="main" tabIndex={-1} p="md">
         <Box maw={1200} mx="auto">
           {children}
         </Box>
-      </AppShell.Main>
-    </AppShell>
+      </Box>
+    </>
   );
 }

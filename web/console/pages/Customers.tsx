@@ -20,6 +20,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { api, unwrap } from '../../shared/api';
 import { ErrorAlert, fieldErrors } from '../../shared/errors';
 import { describeTimeZone, formatInstantDate } from '../../shared/format';
+import { Pager } from '../../shared/Pager';
 import { Empty, Loading } from '../../shared/states';
 import { customersRoute } from '../router';
 import { can, useMe } from '../session';
@@ -160,28 +161,21 @@ export function CustomersPage() {
         </Table.ScrollContainer>
       )}
 
-      <Group gap="xs">
-        {search.cursor && (
-          <Button
-            variant="default"
-            onClick={() => void navigate({ search: (s) => ({ ...s, cursor: undefined }) })}
-          >
-            First page
-          </Button>
-        )}
-        {customers.data?.next_cursor && (
-          <Button
-            variant="default"
-            onClick={() =>
-              void navigate({
-                search: (s) => ({ ...s, cursor: customers.data?.next_cursor ?? undefined }),
-              })
-            }
-          >
-            Next page
-          </Button>
-        )}
-      </Group>
+      <Pager
+        onFirst={
+          search.cursor
+            ? () => void navigate({ search: (s) => ({ ...s, cursor: undefined }) })
+            : undefined
+        }
+        onNext={
+          customers.data?.next_cursor
+            ? () =>
+                void navigate({
+                  search: (s) => ({ ...s, cursor: customers.data?.next_cursor ?? undefined }),
+                })
+            : undefined
+        }
+      />
 
       <NewCustomer opened={creating} onClose={() => setCreating(false)} />
     </Stack>

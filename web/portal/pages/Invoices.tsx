@@ -2,21 +2,12 @@
  * The invoices list: posted invoices, newest first, paginated on the server (cursor), the status
  * filter in the URL; past-due invoices marked. Amounts are the API's, formatted only.
  */
-import {
-  Anchor,
-  Button,
-  Group,
-  Select,
-  Stack,
-  Table,
-  Text,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Anchor, Select, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { unwrap } from '../../shared/api';
 import { describeTimeZone, formatBusinessDate } from '../../shared/format';
+import { Pager } from '../../shared/Pager';
 import { Empty } from '../../shared/states';
 import { portalApi } from '../api';
 import { Read } from '../components/Reads';
@@ -145,28 +136,21 @@ export function InvoicesPage() {
           )
         }
       </Read>
-      <Group gap="xs">
-        {search.cursor && (
-          <Button
-            variant="default"
-            onClick={() => void navigate({ search: (s) => ({ ...s, cursor: undefined }) })}
-          >
-            First page
-          </Button>
-        )}
-        {invoices.data?.next_cursor && (
-          <Button
-            variant="default"
-            onClick={() =>
-              void navigate({
-                search: (s) => ({ ...s, cursor: invoices.data?.next_cursor ?? undefined }),
-              })
-            }
-          >
-            Next page
-          </Button>
-        )}
-      </Group>
+      <Pager
+        onFirst={
+          search.cursor
+            ? () => void navigate({ search: (s) => ({ ...s, cursor: undefined }) })
+            : undefined
+        }
+        onNext={
+          invoices.data?.next_cursor
+            ? () =>
+                void navigate({
+                  search: (s) => ({ ...s, cursor: invoices.data?.next_cursor ?? undefined }),
+                })
+            : undefined
+        }
+      />
       {!search.cursor && me.permissions.includes('view_invoices') && <Upcoming />}
     </Stack>
   );

@@ -2,11 +2,12 @@
  * Payment history (E7): id, date, method, amount, status and which invoices each paid, newest
  * first, paginated on the server. A profile without "view payments" is told so.
  */
-import { Button, Group, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { unwrap } from '../../shared/api';
 import { describeTimeZone, formatBusinessDate, formatInstantDate } from '../../shared/format';
+import { Pager } from '../../shared/Pager';
 import { Empty } from '../../shared/states';
 import { type PortalPayment, portalApi } from '../api';
 import { Read } from '../components/Reads';
@@ -101,23 +102,14 @@ export function PaymentsPage() {
           )
         }
       </Read>
-      <Group gap="xs">
-        {search.cursor && (
-          <Button variant="default" onClick={() => void navigate({ search: {} })}>
-            First page
-          </Button>
-        )}
-        {payments.data?.next_cursor && (
-          <Button
-            variant="default"
-            onClick={() =>
-              void navigate({ search: { cursor: payments.data?.next_cursor ?? undefined } })
-            }
-          >
-            Next page
-          </Button>
-        )}
-      </Group>
+      <Pager
+        onFirst={search.cursor ? () => void navigate({ search: {} }) : undefined}
+        onNext={
+          payments.data?.next_cursor
+            ? () => void navigate({ search: { cursor: payments.data?.next_cursor ?? undefined } })
+            : undefined
+        }
+      />
     </Stack>
   );
 }
