@@ -5,10 +5,10 @@
  * customer) invoices make a second invoice for the same customer and period impossible anyway.
  */
 import type { Clock } from '../../core/clock.js';
-import { newId } from '../../core/ids.js';
 import type { Db, Tx } from '../../db/db.js';
 import { type Change, recordMany } from '../audit/service.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
+import { insertDraftInvoices } from '../invoices/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { computeLines, type DraftLine } from './charges.js';
 import {
@@ -46,6 +46,10 @@ export interface BatchResult {
   completedRun: boolean;
 }
 
+/**
+ * Writes the batch's drafts through the invoices module (set-based) and links each billed
+ * pending charge to its line.
+ */
 async function insertInvoices(
   tx: Tx,
   ctx: Ctx,
@@ -53,56 +57,16 @@ async function insertInvoices(
   target: string,
   invoices: { id: string; customer_id: string; lines: DraftLine[] }[],
 ): Promise<void> {
-  const now = tenantNow(ctx);
-  await tx.query(
-    `INSERT INTO invoices (id, tenant_id, customer_id, bill_run_id, status, invoice_date, total,
-                           created_at, updated_at)
-     SELECT id, $1, customer_id, $2, 'draft', $3, total, $4, $4
-       FROM unnest($5::text[], $6::text[], $7::bigint[]) AS i(id, customer_id, total)`,
-    [
-      ctx.tenant.id,
-      billRunId,
-      target,
-      now,
-      invoices.map((i) => i.id),
-      invoices.map((i) => i.customer_id),
-      invoices.map((i) => i.lines.reduce((s, l) => s + l.amount, 0)),
-    ],
+  const lineIds = await insertDraftInvoices(tx, ctx, billRunId, target, invoices);
+  const lines = invoices.flatMap((i) => i.lines);
+  const charged = lines.flatMap((l, n) =>
+    l.charge_id ? [{ charge: l.charge_id, line: lineIds[n] }] : [],
   );
-  const lines = invoices.flatMap((i) =>
-    i.lines.map((l) => ({ ...l, invoice_id: i.id, id: newId('invoiceLine') })),
-  );
-  await tx.query(
-    `INSERT INTO invoice_lines (id, tenant_id, invoice_id, kind, description, subscription_id, price_id,
-                                quantity, unit_amount, amount, period_start, period_end, created_at)
-     SELECT id, $1, invoice_id, kind, description, subscription_id, price_id, quantity, unit_amount,
-            amount, period_start, period_end, $2
-       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                   $9::numeric[], $10::bigint[], $11::bigint[], $12::date[], $13::date[])
-         AS l(id, invoice_id, kind, description, subscription_id, price_id, quantity, unit_amount,
-              amount, period_start, period_end)`,
-    [
-      ctx.tenant.id,
-      now,
-      lines.map((l) => l.id),
-      lines.map((l) => l.invoice_id),
-      lines.map((l) => l.kind),
-      lines.map((l) => l.description),
-      lines.map((l) => l.subscription_id),
-      lines.map((l) => l.price_id),
-      lines.map((l) => l.quantity),
-      lines.map((l) => l.unit_amount),
-      lines.map((l) => l.amount),
-      lines.map((l) => l.period_start),
-      lines.map((l) => l.period_end),
-    ],
-  );
-  const charged = lines.filter((l) => l.charge_id);
   if (charged.length > 0) {
     await tx.query(
       `UPDATE pending_charges pc SET invoice_line_id = m.line
          FROM unnest($1::text[], $2::text[]) AS m(charge, line) WHERE pc.id = m.charge`,
-      [charged.map((l) => l.charge_id), charged.map((l) => l.id)],
+      [charged.map((c) => c.charge), charged.map((c) => c.line)],
     );
   }
 }

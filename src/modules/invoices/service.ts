@@ -20,6 +20,8 @@ import type {
 import { formatNumber, reserveNumbers } from './numbering.js';
 import { loadInvoice, refreshTotal } from './queries.js';
 
+export { insertDraftInvoices, type NewDraftInvoice, type NewDraftLine } from './bulk.js';
+
 type CreateInput = ReturnType<typeof InvoiceCreate.parse>;
 type PatchInput = ReturnType<typeof InvoicePatch.parse>;
 type AdjustInput = ReturnType<typeof AdjustmentInput.parse>;
