@@ -7,6 +7,7 @@
 import { newId } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { toMicros } from '../billing/pricing.js';
+import { claimUnbilledUsage } from '../usage/service.js';
 import type { BillableSubscription, BilledLine, OneTimeCharge, UsageDay } from './charges.js';
 import { usageCutoff } from './charges.js';
 
@@ -90,22 +91,14 @@ export async function claimUsage(
   target: string,
 ): Promise<UsageDay[]> {
   const usage = subs.filter((s) => s.price.kind === 'usage');
-  if (usage.length === 0) return [];
-  const rows = await tx.query<{ subscription_id: string; usage_date: string; quantity: string }>(
-    `WITH c AS (SELECT * FROM unnest($2::text[], $3::date[], $4::text[]) AS c(sub, cutoff, inv)),
-          taken AS (
-            UPDATE usage_records u SET invoice_id = c.inv FROM c
-             WHERE u.tenant_id = $1 AND u.subscription_id = c.sub AND u.invoice_id IS NULL
-               AND u.usage_date < c.cutoff
-            RETURNING u.subscription_id, u.usage_date, u.quantity)
-     SELECT subscription_id, usage_date, sum(quantity)::text AS quantity
-       FROM taken GROUP BY subscription_id, usage_date`,
-    [
-      tenantId,
-      usage.map((s) => s.id),
-      usage.map((s) => usageCutoff(s, target)),
-      usage.map((s) => invoiceOf.get(s.customer_id)),
-    ],
+  const rows = await claimUnbilledUsage(
+    tx,
+    tenantId,
+    usage.map((s) => ({
+      subscription_id: s.id,
+      cutoff: usageCutoff(s, target),
+      invoice_id: invoiceOf.get(s.customer_id) as string,
+    })),
   );
   return rows.map((r) => ({ ...r, micros: micros(r.quantity) }));
 }

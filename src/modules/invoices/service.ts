@@ -8,6 +8,7 @@ import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { appliedTo } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
+import { releaseUsage } from '../usage/service.js';
 import { openBalanceReduced } from './applications.js';
 import type {
   AdjustmentInput,
@@ -183,21 +184,11 @@ export function addLine(ctx: Ctx, id: string, line: LineInput): Promise<InvoiceV
  * subscription line needs nothing: deleting it frees its period.
  */
 async function releaseLines(tx: Tx, invoiceId: string, lines: InvoiceView['lines']): Promise<void> {
-  const usage = lines.filter((l) => l.kind === 'usage');
-  if (usage.length > 0) {
-    await tx.query(
-      `UPDATE usage_records u SET invoice_id = NULL
-         FROM unnest($2::text[], $3::date[], $4::date[]) AS l(subscription_id, period_start, period_end)
-        WHERE u.invoice_id = $1 AND u.subscription_id = l.subscription_id
-          AND u.usage_date >= l.period_start AND u.usage_date < l.period_end`,
-      [
-        invoiceId,
-        usage.map((l) => l.subscription_id),
-        usage.map((l) => l.period_start),
-        usage.map((l) => l.period_end),
-      ],
-    );
-  }
+  await releaseUsage(
+    tx,
+    invoiceId,
+    lines.filter((l) => l.kind === 'usage'),
+  );
   await tx.query(
     'UPDATE pending_charges SET invoice_id = NULL, invoice_line_id = NULL WHERE invoice_line_id = ANY($1)',
     [lines.map((l) => l.id)],

@@ -24,6 +24,13 @@ import {
   type UsageRecordView,
 } from './model.js';
 
+export {
+  type BilledUsagePeriod,
+  claimUnbilledUsage,
+  releaseUsage,
+  type UsageClaim,
+} from './claims.js';
+
 interface SubscriptionSpan {
   customer_id: string;
   subscription_id: string | null;
