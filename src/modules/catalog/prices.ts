@@ -120,6 +120,14 @@ export async function usePrice(
   return price;
 }
 
+/**
+ * Marks a price used from now on (its terms freeze), in the caller's transaction; a price
+ * already used keeps its first date. For callers that read and check the price themselves.
+ */
+export async function markPriceUsed(tx: Tx, id: string, at: Date): Promise<void> {
+  await tx.query('UPDATE prices SET used_at = coalesce(used_at, $2) WHERE id = $1', [id, at]);
+}
+
 function checkCurrency(currency: string | undefined): void {
   if (currency !== undefined && currency.toUpperCase() !== 'USD') {
     throw new AppError('currency_not_supported', { currency });

@@ -14,6 +14,7 @@ export {
   createPrice,
   getPrice,
   listPrices,
+  markPriceUsed,
   type PriceFilter,
   type PriceRow,
   priceView,

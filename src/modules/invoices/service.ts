@@ -7,6 +7,7 @@ import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { appliedTo } from '../books/service.js';
+import { markPriceUsed } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { releaseUsage } from '../usage/service.js';
 import { openBalanceReduced } from './applications.js';
@@ -66,10 +67,7 @@ async function insertLine(tx: Tx, ctx: Ctx, invoiceId: string, input: LineInput)
   if (price.kind !== 'one_time')
     throw new AppError('price_kind_mismatch', { expected: 'one_time' });
   if (!price.active) throw new AppError('price_inactive', { id: price.id });
-  await tx.query('UPDATE prices SET used_at = coalesce(used_at, $2) WHERE id = $1', [
-    price.id,
-    now,
-  ]);
+  await markPriceUsed(tx, price.id, now);
   await tx.query(
     `INSERT INTO invoice_lines
        (id, tenant_id, invoice_id, kind, description, price_id, quantity, unit_amount, amount, created_at)
