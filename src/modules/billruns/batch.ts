@@ -11,6 +11,7 @@ import { type Ctx, systemCtx, tenantNow } from '../context.js';
 import { insertDraftInvoices } from '../invoices/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { computeLines, type DraftLine } from './charges.js';
+import { linkPendingChargeLines } from './pending.js';
 import {
   claimCharges,
   claimUsage,
@@ -60,15 +61,9 @@ async function insertInvoices(
   const lineIds = await insertDraftInvoices(tx, ctx, billRunId, target, invoices);
   const lines = invoices.flatMap((i) => i.lines);
   const charged = lines.flatMap((l, n) =>
-    l.charge_id ? [{ charge: l.charge_id, line: lineIds[n] }] : [],
+    l.charge_id ? [{ charge: l.charge_id, line: lineIds[n] as string }] : [],
   );
-  if (charged.length > 0) {
-    await tx.query(
-      `UPDATE pending_charges pc SET invoice_line_id = m.line
-         FROM unnest($1::text[], $2::text[]) AS m(charge, line) WHERE pc.id = m.charge`,
-      [charged.map((c) => c.charge), charged.map((c) => c.line)],
-    );
-  }
+  await linkPendingChargeLines(tx, charged);
 }
 
 /** Makes the draft invoices of one batch; returns what it made. */

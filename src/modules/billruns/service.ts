@@ -16,6 +16,13 @@ import { loadTenant } from '../tenants/service.js';
 import { processBatch } from './batch.js';
 
 /** Customers per batch: one transaction each; small enough to retry cheaply. */
+export {
+  deletePendingCharge,
+  insertPendingCharge,
+  type NewPendingCharge,
+  releasePendingCharges,
+} from './pending.js';
+
 export const BATCH_SIZE = 500;
 export const BATCH_QUEUE = defineQueue('bill-run-batch', {
   retryLimit: 5,
@@ -346,6 +353,14 @@ export async function postBillRun(
     }
     return { ...after, skipped_empty: drafts.length - ids.length };
   });
+}
+
+/** A draft of the run was deleted: the run's totals no longer count it. */
+export async function draftDeletedFromRun(tx: Tx, billRunId: string, total: number): Promise<void> {
+  await tx.query(
+    'UPDATE bill_runs SET invoice_count = invoice_count - 1, total_amount = total_amount - $2 WHERE id = $1',
+    [billRunId, total],
+  );
 }
 
 export async function getBillRun(ctx: Ctx, id: string): Promise<BillRunView> {

@@ -7,6 +7,7 @@ import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Queryable } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { deletePendingCharge, insertPendingCharge } from '../billruns/service.js';
 import { usePrice } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { lockActiveCustomer, requireCustomer } from '../customers/service.js';
@@ -59,21 +60,16 @@ export async function createCharge(
     await lockActiveCustomer(tx, ctx, customerId);
     const price = await usePrice(tx, ctx, input.price_id, ['one_time']);
     const id = newId('pendingCharge');
-    await tx.query(
-      `INSERT INTO pending_charges (id, tenant_id, customer_id, price_id, quantity, description,
-         charge_date, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        id,
-        ctx.tenant.id,
-        customerId,
-        price.id,
-        input.quantity ?? 1,
-        input.description ?? null,
-        input.charge_date ?? tenantToday(ctx),
-        tenantNow(ctx),
-      ],
-    );
+    await insertPendingCharge(tx, {
+      id,
+      tenant_id: ctx.tenant.id,
+      customer_id: customerId,
+      price_id: price.id,
+      quantity: input.quantity ?? 1,
+      description: input.description ?? null,
+      charge_date: input.charge_date ?? tenantToday(ctx),
+      created_at: tenantNow(ctx),
+    });
     const after = view(await findRow(tx, ctx, id));
     await recordChange(tx, ctx, {
       action: 'charge.created',
@@ -111,10 +107,7 @@ export async function deleteCharge(ctx: Ctx, id: string): Promise<ChargeView> {
     if (row.invoice_id !== null) {
       throw new AppError('charge_invoiced', { id, invoice_id: row.invoice_id });
     }
-    await tx.query('DELETE FROM pending_charges WHERE tenant_id = $1 AND id = $2', [
-      ctx.tenant.id,
-      id,
-    ]);
+    await deletePendingCharge(tx, ctx.tenant.id, id);
     const before = view(row);
     await recordChange(tx, ctx, {
       action: 'charge.deleted',
