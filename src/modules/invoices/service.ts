@@ -6,6 +6,7 @@ import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { draftDeletedFromRun, releasePendingCharges } from '../billruns/service.js';
 import { appliedTo } from '../books/service.js';
 import { markPriceUsed } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
@@ -187,9 +188,9 @@ async function releaseLines(tx: Tx, invoiceId: string, lines: InvoiceView['lines
     invoiceId,
     lines.filter((l) => l.kind === 'usage'),
   );
-  await tx.query(
-    'UPDATE pending_charges SET invoice_id = NULL, invoice_line_id = NULL WHERE invoice_line_id = ANY($1)',
-    [lines.map((l) => l.id)],
+  await releasePendingCharges(
+    tx,
+    lines.map((l) => l.id),
   );
 }
 
@@ -209,12 +210,7 @@ export async function deleteDraft(ctx: Ctx, id: string): Promise<void> {
     await releaseLines(tx, id, view.lines);
     await tx.query('DELETE FROM invoice_lines WHERE invoice_id = $1', [id]);
     await tx.query('DELETE FROM invoices WHERE id = $1', [id]);
-    if (view.bill_run_id) {
-      await tx.query(
-        'UPDATE bill_runs SET invoice_count = invoice_count - 1, total_amount = total_amount - $2 WHERE id = $1',
-        [view.bill_run_id, view.total],
-      );
-    }
+    if (view.bill_run_id) await draftDeletedFromRun(tx, view.bill_run_id, view.total);
     await recordChange(tx, ctx, {
       action: 'invoice.deleted',
       objectType: 'invoice',
