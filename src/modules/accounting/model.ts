@@ -1,6 +1,6 @@
 /** Accounting sync (E8, K2): the adapter's queue and the results it reports, as shapes. */
 import { z } from 'zod';
-import { ListQuery } from '../../http/schemas.js';
+import { ListQuery } from '../../core/schemas.js';
 import { CreditMemoView } from '../credits/model.js';
 import { InvoiceView } from '../invoices/model.js';
 import { PAYMENT_STATUSES } from '../payments/model.js';

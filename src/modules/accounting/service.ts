@@ -7,15 +7,15 @@
  * triggers of that migration, whichever module changed it.
  */
 import { AppError } from '../../core/errors.js';
+import { cursorId, page } from '../../core/schemas.js';
 import type { Queryable } from '../../db/db.js';
-import { cursorId, page } from '../../http/schemas.js';
 import { type Change, recordMany } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { getCreditMemo } from '../credits/service.js';
 import { getCustomer } from '../customers/service.js';
-import { loadInvoice } from '../invoices/queries.js';
+import { loadInvoice } from '../invoices/service.js';
 import type { PaymentRow } from '../payments/model.js';
-import { findPaymentRow, paymentViews } from '../payments/queries.js';
+import { findPaymentRow, paymentViews } from '../payments/service.js';
 import type {
   CustomerRef,
   PendingQuery,

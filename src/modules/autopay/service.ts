@@ -11,9 +11,11 @@ import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { setCustomerAutopay } from '../customers/service.js';
-import { effectiveMethodId, usableMethodFor } from '../methods/store.js';
+import { effectiveMethodId, usableMethodFor } from '../methods/service.js';
 import { type CriterionInput, criteriaProblems, type RuleInput, type RulePatch } from './model.js';
 import { autopayChoices, liveRules, RULE_COLUMNS, type RuleRow } from './store.js';
+
+export { autopayChoices, ON_AUTOPAY_SQL } from './store.js';
 
 export interface RuleView {
   id: string;

@@ -6,7 +6,7 @@
 import { daysBetween } from '../../core/dates.js';
 import type { Queryable } from '../../db/db.js';
 import { type Ctx, tenantToday } from '../context.js';
-import { effectiveMethodIds } from '../methods/store.js';
+import { effectiveMethodIds } from '../methods/service.js';
 import { type Criterion, firstMatchingRule, type InvoiceFacts, type RuleForEval } from './model.js';
 
 export interface RuleRow extends RuleForEval {

@@ -9,7 +9,7 @@ import type { Queryable } from '../../db/db.js';
 import { openSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import type { BalanceView } from '../credits/model.js';
-import { memoCredits, unappliedPayments } from '../credits/view.js';
+import { memoCredits, unappliedPayments } from '../credits/service.js';
 
 /** Deeper than any real account structure; bounds the recursive walk (as customers/hierarchy). */
 const MAX_DEPTH = 100;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toMicros } from '../billing/pricing.js';
+import { toMicros } from '../billing/model.js';
 import { type BillableSubscription, computeLines, usageCutoff } from './charges.js';
 
 const monthly = (over: Partial<BillableSubscription> = {}): BillableSubscription => ({

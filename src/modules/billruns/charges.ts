@@ -11,8 +11,15 @@
  *   unused days (a proration line), once.
  * - Pending one-time charges bill as they are.
  */
-import { type Interval, periodContaining, prorate, servedPeriods } from '../billing/periods.js';
-import { fromMicros, type Tier, usageAmount } from '../billing/pricing.js';
+import {
+  fromMicros,
+  type Interval,
+  periodContaining,
+  prorate,
+  servedPeriods,
+  type Tier,
+  usageAmount,
+} from '../billing/model.js';
 
 export interface BillablePrice {
   id: string;

@@ -9,8 +9,7 @@ import {
   page,
   ROUNDING,
 } from '../../http/schemas.js';
-import { loadInvoiceDocument } from '../invoices/delivery.js';
-import { renderInvoicesPdf } from '../invoices/pdf.js';
+import { loadInvoiceDocument, renderInvoicesPdf } from '../invoices/service.js';
 import {
   billRunInvoiceIds,
   createBillRun,

@@ -9,7 +9,7 @@ import type { Clock } from '../../core/clock.js';
 import { businessDate } from '../../core/dates.js';
 import type { Db, Tx } from '../../db/db.js';
 import { defineQueue } from '../../jobs/queue.js';
-import { periodContaining } from '../billing/periods.js';
+import { periodContaining } from '../billing/model.js';
 import { type Ctx, systemCtx, tenantToday } from '../context.js';
 import { loadTenant, setBillRunsScheduledThrough } from '../tenants/service.js';
 import { createBillRunIn } from './service.js';

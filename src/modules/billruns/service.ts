@@ -10,8 +10,7 @@ import type { Db, Tx } from '../../db/db.js';
 import { defineQueue, queueFor } from '../../jobs/queue.js';
 import { recordChange, recordMany } from '../audit/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantNow } from '../context.js';
-import { emailBillRunInvoices } from '../invoices/delivery.js';
-import { postDraftsIn } from '../invoices/service.js';
+import { emailBillRunInvoices, postDraftsIn } from '../invoices/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { processBatch } from './batch.js';
 
@@ -22,6 +21,7 @@ export {
   type NewPendingCharge,
   releasePendingCharges,
 } from './pending.js';
+export { upcomingInvoice } from './upcoming.js';
 
 export const BATCH_SIZE = 500;
 export const BATCH_QUEUE = defineQueue('bill-run-batch', {

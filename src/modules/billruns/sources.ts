@@ -6,7 +6,7 @@
  */
 import { newId } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
-import { toMicros } from '../billing/pricing.js';
+import { toMicros } from '../billing/model.js';
 import { claimUnbilledUsage } from '../usage/service.js';
 import type { BillableSubscription, BilledLine, OneTimeCharge, UsageDay } from './charges.js';
 import { usageCutoff } from './charges.js';

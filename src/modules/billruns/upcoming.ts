@@ -4,10 +4,9 @@
  * as the bill run, without claiming anything. Cheap: a few indexed queries for one customer.
  */
 import { AppError } from '../../core/errors.js';
-import { periodContaining } from '../billing/periods.js';
-import { toMicros } from '../billing/pricing.js';
+import { periodContaining, toMicros } from '../billing/model.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
-import { trimZeros } from '../invoices/queries.js';
+import { trimZeros } from '../invoices/service.js';
 import { computeLines, type DraftLine } from './charges.js';
 import { loadBilledLines, loadBilledUsage, loadSubscriptions } from './sources.js';
 

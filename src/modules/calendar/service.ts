@@ -12,7 +12,7 @@
 import { daysBetween } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
 import type { Queryable } from '../../db/db.js';
-import { autopayChoices, ON_AUTOPAY_SQL } from '../autopay/store.js';
+import { autopayChoices, ON_AUTOPAY_SQL } from '../autopay/service.js';
 import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 

@@ -4,8 +4,8 @@
  * or one-time (a flat amount per unit charged). Shapes and the pure shape rules of a price.
  */
 import { z } from 'zod';
-import { ListQuery, MinorAmount } from '../../http/schemas.js';
-import { type Tier, tierProblems } from '../billing/pricing.js';
+import { ListQuery, MinorAmount } from '../../core/schemas.js';
+import { type Tier, tierProblems } from '../billing/model.js';
 
 export const PRICE_KINDS = ['recurring', 'usage', 'one_time'] as const;
 export type PriceKind = (typeof PRICE_KINDS)[number];

@@ -7,7 +7,7 @@ import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
-import type { Tier } from '../billing/pricing.js';
+import type { Tier } from '../billing/model.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import {
   type BillingInterval,

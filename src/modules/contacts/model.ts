@@ -1,6 +1,6 @@
 /** Contacts and contact profiles (A4): request and response shapes, the built-in profiles. */
 import { z } from 'zod';
-import { ListQuery } from '../../http/schemas.js';
+import { ListQuery } from '../../core/schemas.js';
 import { Email } from '../staff/model.js';
 
 /** What a contact profile can allow, in the order the console lists them. */

@@ -1,6 +1,6 @@
 /** Credit memos and the credits view (H1–H3): request and response shapes. */
 import { z } from 'zod';
-import { ListQuery } from '../../http/schemas.js';
+import { ListQuery } from '../../core/schemas.js';
 import { AdjustedScheduledView } from '../invoices/model.js';
 
 const Id = z.string().min(1).max(64);

@@ -7,12 +7,12 @@
  */
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { cursorId } from '../../core/schemas.js';
 import type { Queryable } from '../../db/db.js';
-import { cursorId } from '../../http/schemas.js';
 import { recordChange } from '../audit/service.js';
 import { memoRemainingSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
-import { adjustScheduled } from '../payments/scheduled.js';
+import { adjustScheduled } from '../payments/service.js';
 import { insertApplications, lockInvoices, oldestFirst } from './allocate.js';
 import type {
   CreditAllocation,
@@ -21,6 +21,8 @@ import type {
   CreditMemoCreate,
   CreditMemoView,
 } from './model.js';
+
+export { customerCredits, memoCredits, unappliedPayments } from './view.js';
 
 interface MemoRow {
   id: string;

@@ -1,6 +1,6 @@
 /** Customers (A3) and their external links (A6): request and response shapes, pure rules. */
 import { z } from 'zod';
-import { Address, ListQuery, MinorAmount } from '../../http/schemas.js';
+import { Address, ListQuery, MinorAmount } from '../../core/schemas.js';
 import { Email } from '../staff/model.js';
 
 export const CUSTOMER_STATUSES = ['active', 'archived'] as const;

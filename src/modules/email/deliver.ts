@@ -13,7 +13,7 @@ import type { Db, Queryable, Tx } from '../../db/db.js';
 import { defineQueue, type Job, type Queue, type QueuePolicy } from '../../jobs/queue.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
-import { openSecret, sealSecret } from '../methods/secrets.js';
+import { openSecret, sealSecret } from '../methods/service.js';
 import { getTenant, loadTenant } from '../tenants/service.js';
 import type { AttachmentDescriptor } from './model.js';
 

@@ -1,6 +1,6 @@
 /** The email outbox and templates (C6, J4, L4): request and response shapes, all pure. */
 import { z } from 'zod';
-import { ListQuery } from '../../http/schemas.js';
+import { ListQuery } from '../../core/schemas.js';
 import { TEMPLATE_KEYS } from './templates.js';
 
 export const EMAIL_KINDS = [

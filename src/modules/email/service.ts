@@ -19,8 +19,10 @@ import {
   OutgoingEmail,
 } from './model.js';
 
+export { type AttachmentRenderer, sealForEmail } from './deliver.js';
 export type { OutgoingEmail } from './model.js';
-export { renderTemplate } from './template-store.js';
+export { renderTemplate, templateRenderer } from './template-store.js';
+export type { TemplateKey } from './templates.js';
 
 interface EmailRow {
   id: string;

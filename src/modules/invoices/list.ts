@@ -1,5 +1,5 @@
 /** Invoice lists (C8): filter by customer, bill run and the derived status; newest first. */
-import { cursorId } from '../../http/schemas.js';
+import { cursorId } from '../../core/schemas.js';
 import { appliedSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import type { InvoiceStatus, InvoiceSummary } from './model.js';

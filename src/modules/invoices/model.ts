@@ -1,6 +1,6 @@
 /** Invoice shapes and the derived status (C4, C7). */
 import { z } from 'zod';
-import { BusinessDate } from '../../http/schemas.js';
+import { BusinessDate } from '../../core/schemas.js';
 
 export const INVOICE_STATUSES = [
   'draft',

@@ -8,7 +8,7 @@ import { newId } from '../../core/ids.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
-import { portalUrl } from '../portal/links.js';
+import { portalUrl } from '../portal/service.js';
 
 export interface QuestionView {
   id: string;

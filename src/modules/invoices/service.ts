@@ -24,6 +24,11 @@ import { formatNumber, reserveNumbers } from './numbering.js';
 import { loadInvoice, refreshTotal } from './queries.js';
 
 export { insertDraftInvoices, type NewDraftInvoice, type NewDraftLine } from './bulk.js';
+export { emailBillRunInvoices, loadInvoiceDocument } from './delivery.js';
+
+export { listInvoices } from './list.js';
+export { renderInvoicePdf, renderInvoicesPdf } from './pdf.js';
+export { loadInvoice, trimZeros } from './queries.js';
 
 type CreateInput = ReturnType<typeof InvoiceCreate.parse>;
 type PatchInput = ReturnType<typeof InvoicePatch.parse>;

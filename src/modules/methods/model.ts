@@ -3,7 +3,7 @@
  * is a gateway reference plus display data; the numbers stay at the gateway.
  */
 import { z } from 'zod';
-import { Address } from '../../http/schemas.js';
+import { Address } from '../../core/schemas.js';
 
 const Currency = z
   .string()

@@ -24,6 +24,18 @@ import {
 } from './store.js';
 
 export type { RequestMeta } from './attach.js';
+export { gatewayNamed } from './gateway.js';
+
+export { assertBillingReady } from './readiness.js';
+export { openSecret, sealSecret } from './secrets.js';
+export {
+  effectiveMethodId,
+  effectiveMethodIds,
+  findMethodRow,
+  type MethodRow,
+  usableMethodFor,
+  usableMethodsFor,
+} from './store.js';
 
 const FINGERPRINT_INDEX = 'payment_methods_fingerprint';
 

@@ -12,10 +12,10 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db, Queryable } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
-import { autopayChoices } from '../autopay/store.js';
+import { autopayChoices } from '../autopay/service.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
-import { type AutopayCharge, collectMany } from '../payments/batch.js';
 import type { PaymentRow, PaymentView } from '../payments/model.js';
+import { type AutopayCharge, collectMany } from '../payments/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { RUN_COLUMNS, type RunRow, runView } from './view.js';
 

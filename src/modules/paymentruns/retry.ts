@@ -16,8 +16,13 @@ import { AppError } from '../../core/errors.js';
 import { type Db, pgConstraint, type Queryable } from '../../db/db.js';
 import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantToday } from '../context.js';
-import { claimAutomaticRetry, isHardDecline, stopAutomaticRetries } from '../payments/failures.js';
-import { collectPayment, type PaymentView } from '../payments/service.js';
+import {
+  claimAutomaticRetry,
+  collectPayment,
+  isHardDecline,
+  type PaymentView,
+  stopAutomaticRetries,
+} from '../payments/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { refreshRun } from './batch.js';
 

@@ -10,7 +10,7 @@ import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
 import { defineQueue, queueFor } from '../../jobs/queue.js';
 import { recordChange } from '../audit/service.js';
-import { ON_AUTOPAY_SQL } from '../autopay/store.js';
+import { ON_AUTOPAY_SQL } from '../autopay/service.js';
 import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { RUN_COLUMNS, type RunRow, type RunView, runView } from './view.js';

@@ -11,7 +11,7 @@ import { ACH_RETURN_CODES } from '../../gateways/codes.js';
 import type { ChargeUpdate } from '../../gateways/sandbox/clock.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, tenantNow, tenantToday } from '../context.js';
-import { gatewayNamed } from '../methods/gateway.js';
+import { gatewayNamed } from '../methods/service.js';
 import type { PaymentRow } from './model.js';
 import { paymentView } from './queries.js';
 import { queueReceipt, queueReturnNotice } from './receipts.js';

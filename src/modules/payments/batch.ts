@@ -18,8 +18,7 @@ import type { Gateway, GatewayName } from '../../gateways/index.js';
 import { recordMany } from '../audit/service.js';
 import { type InvoiceBalance, invoiceBalances, lockInvoices } from '../books/service.js';
 import type { Ctx } from '../context.js';
-import { gatewayNamed } from '../methods/gateway.js';
-import { type MethodRow, usableMethodsFor } from '../methods/store.js';
+import { gatewayNamed, type MethodRow, usableMethodsFor } from '../methods/service.js';
 import type { AdjustedScheduled, PaymentRow, PaymentView } from './model.js';
 import { paymentViews } from './queries.js';
 import {

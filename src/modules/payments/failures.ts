@@ -25,7 +25,7 @@ import { recordChange } from '../audit/service.js';
 import { contactsWithPermission } from '../contacts/service.js';
 import { type Ctx, tenantToday } from '../context.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
-import { portalUrl } from '../portal/links.js';
+import { portalUrl } from '../portal/service.js';
 import { DEFAULT_SETTINGS } from '../tenants/model.js';
 import type { PaymentView } from './model.js';
 

@@ -1,5 +1,5 @@
 /** Transaction history (E7): payments newest first, filtered by customer and status. */
-import { cursorId } from '../../http/schemas.js';
+import { cursorId } from '../../core/schemas.js';
 import { type Ctx, requirePermission } from '../context.js';
 import type { PaymentRow, PaymentStatus, PaymentView } from './model.js';
 import { findPaymentRow, paymentView, paymentViews } from './queries.js';

@@ -1,6 +1,6 @@
 /** Payments (E1–E11): statuses, the stored row, its view and the request shapes. */
 import { z } from 'zod';
-import { BusinessDate } from '../../http/schemas.js';
+import { BusinessDate } from '../../core/schemas.js';
 
 export const PAYMENT_STATUSES = [
   'scheduled',

@@ -8,9 +8,8 @@ import { formatMoney } from '../../core/money.js';
 import type { Tx } from '../../db/db.js';
 import { contactsWithPermissionMany } from '../contacts/service.js';
 import type { Ctx } from '../context.js';
-import { queueEmails } from '../email/service.js';
-import { templateRenderer } from '../email/template-store.js';
-import { portalUrl } from '../portal/links.js';
+import { queueEmails, templateRenderer } from '../email/service.js';
+import { portalUrl } from '../portal/service.js';
 import type { PaymentRow } from './model.js';
 
 const METHOD_NAMES: Record<PaymentRow['method_type'], string> = {

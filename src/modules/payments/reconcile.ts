@@ -7,8 +7,7 @@
  */
 import { isGatewayError } from '../../gateways/index.js';
 import { type Ctx, tenantNow } from '../context.js';
-import { gatewayNamed } from '../methods/gateway.js';
-import { findMethodRow } from '../methods/store.js';
+import { findMethodRow, gatewayNamed } from '../methods/service.js';
 import type { PaymentRow } from './model.js';
 import { chargeAtGateway, recordChargeResult } from './record.js';
 import { recordRefundResult } from './refunds.js';

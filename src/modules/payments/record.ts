@@ -17,8 +17,8 @@ import {
 } from '../../gateways/index.js';
 import { recordMany } from '../audit/service.js';
 import { type Ctx, tenantNow } from '../context.js';
-import { gatewayNamed } from '../methods/gateway.js';
-import type { MethodRow } from '../methods/store.js';
+import type { MethodRow } from '../methods/service.js';
+import { gatewayNamed } from '../methods/service.js';
 import { followUpFailure } from './failures.js';
 import type { Allocation, PaymentRow, PaymentSource, PaymentView } from './model.js';
 import { paymentViews } from './queries.js';

@@ -11,7 +11,7 @@ import type { Tx } from '../../db/db.js';
 import { isGatewayError, type RefundResult } from '../../gateways/index.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
-import { gatewayNamed } from '../methods/gateway.js';
+import { gatewayNamed } from '../methods/service.js';
 import { RETURN_WINDOW_DAYS } from './ach.js';
 import type { Allocation, PaymentRow, PaymentStatus, PaymentView } from './model.js';
 import { findPaymentRow, paymentView } from './queries.js';

@@ -4,7 +4,7 @@
  * a view and not here fails the typecheck instead of vanishing from the response.
  */
 import { z } from 'zod';
-import { pageOf } from '../../http/schemas.js';
+import { pageOf } from '../../core/schemas.js';
 import {
   type AdjustedScheduled,
   PAYMENT_SOURCES,

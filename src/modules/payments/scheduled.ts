@@ -8,7 +8,7 @@ import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { availableOn as availableToPay, lockInvoices } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
-import { type MethodRow, usableMethodFor } from '../methods/store.js';
+import { type MethodRow, usableMethodFor } from '../methods/service.js';
 import { clipPlan } from './allocate.js';
 import { followUpFailure } from './failures.js';
 import type { AdjustedScheduled, Allocation, PaymentRow, PaymentView } from './model.js';

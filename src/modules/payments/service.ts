@@ -7,7 +7,7 @@ import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { invoiceBalances, lockInvoices } from '../books/service.js';
 import { type Ctx, requirePermission } from '../context.js';
-import { type MethodRow, usableMethodFor } from '../methods/store.js';
+import { type MethodRow, usableMethodFor } from '../methods/service.js';
 import { allocate, checkAllocations, oldestFirst } from './allocate.js';
 import type {
   AdjustedScheduled,
@@ -29,7 +29,14 @@ import {
 import { adjustScheduled, checkFutureDate, startScheduled } from './scheduled.js';
 
 export { availableOn as availableToPay } from '../books/service.js';
+export { type AutopayCharge, collectMany } from './batch.js';
+export { claimAutomaticRetry, isHardDecline, stopAutomaticRetries } from './failures.js';
+
+export { listPayments } from './history.js';
 export type { PaymentView } from './model.js';
+export { findPaymentRow, paymentViews } from './queries.js';
+export { adjustScheduled } from './scheduled.js';
+export { invoiceSummary } from './summary.js';
 
 export interface CollectInput {
   customerId: string;

@@ -7,7 +7,7 @@ import { AppError } from '../../core/errors.js';
 import { matchingRuleFor } from '../autopay/service.js';
 import { COUNTING_MEMO_SQL } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
-import { loadInvoice } from '../invoices/queries.js';
+import { loadInvoice } from '../invoices/service.js';
 
 export interface InvoicePaymentSummary {
   id: string;

@@ -1,6 +1,6 @@
 /** The portal API's request and response shapes (A5, I1–I4). */
 import { z } from 'zod';
-import { ErrorResponse, ListQuery } from '../../http/schemas.js';
+import { ErrorResponse, ListQuery } from '../../core/schemas.js';
 import { CONTACT_PERMISSIONS } from '../contacts/model.js';
 import { CREDIT_TYPES, CreditsView } from '../credits/model.js';
 import { AdjustmentView, INVOICE_STATUSES, InvoiceSummary, LineView } from '../invoices/model.js';

@@ -9,7 +9,7 @@ import type { App } from '../../http/app.js';
 import { PORTAL_COOKIE } from '../../http/auth.js';
 import { CSRF_COOKIE, secureCookies, setCsrfCookie } from '../../http/csrf.js';
 import { ErrorResponse, IdParams } from '../../http/schemas.js';
-import { renderInvoicePdf } from '../invoices/pdf.js';
+import { renderInvoicePdf } from '../invoices/service.js';
 import {
   AcceptInvitation,
   AccountChoiceView,

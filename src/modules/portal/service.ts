@@ -6,18 +6,17 @@
  */
 import { AppError } from '../../core/errors.js';
 import { customerBalance } from '../balances/service.js';
-import { upcomingInvoice } from '../billruns/upcoming.js';
+import { upcomingInvoice } from '../billruns/service.js';
 import type { ContactPermission } from '../contacts/model.js';
 import type { Ctx } from '../context.js';
-import { customerCredits } from '../credits/view.js';
+import { customerCredits } from '../credits/service.js';
 import { customerHierarchy, getCustomer } from '../customers/service.js';
-import { loadInvoiceDocument } from '../invoices/delivery.js';
-import { listInvoices } from '../invoices/list.js';
 import type { InvoiceStatus } from '../invoices/model.js';
-import { getInvoice } from '../invoices/service.js';
-import { listPayments } from '../payments/history.js';
-import { invoiceSummary } from '../payments/summary.js';
+import { getInvoice, listInvoices, loadInvoiceDocument } from '../invoices/service.js';
+import { invoiceSummary, listPayments } from '../payments/service.js';
 import type { PortalAccount } from './sessions.js';
+
+export { portalUrl } from './links.js';
 
 export interface PortalCaller {
   ctx: Ctx;

@@ -3,7 +3,7 @@
  * price, for a batch of customers in one set-based query.
  */
 import type { Queryable } from '../../db/db.js';
-import type { Tier } from '../billing/pricing.js';
+import type { Tier } from '../billing/model.js';
 import type { BillingInterval, PriceKind, PricingModel } from '../catalog/model.js';
 import type { SubscriptionStatus } from './model.js';
 

@@ -4,8 +4,8 @@
  * start on the billing anchor day (see billing/periods.ts).
  */
 import { z } from 'zod';
-import { BusinessDate, ListQuery, MinorAmount } from '../../http/schemas.js';
-import { type Interval, type Period, periodContaining } from '../billing/periods.js';
+import { BusinessDate, ListQuery, MinorAmount } from '../../core/schemas.js';
+import { type Interval, type Period, periodContaining } from '../billing/model.js';
 import { INTERVALS, PRICE_KINDS, PRICING_MODELS, QueryBool } from '../catalog/model.js';
 
 export const SUBSCRIPTION_STATUSES = ['active', 'canceled'] as const;

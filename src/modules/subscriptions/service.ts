@@ -12,7 +12,7 @@ import type { BillingInterval, PricingModel } from '../catalog/model.js';
 import { usePrice } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { lockActiveCustomer } from '../customers/service.js';
-import { assertBillingReady } from '../methods/readiness.js';
+import { assertBillingReady } from '../methods/service.js';
 import {
   currentPeriod,
   effectiveStatus,

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { isBusinessDate } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
-import { BusinessDate, ListQuery } from '../../http/schemas.js';
-import { toMicros } from '../billing/pricing.js';
+import { BusinessDate, ListQuery } from '../../core/schemas.js';
+import { toMicros } from '../billing/model.js';
 import { QueryBool } from '../catalog/model.js';
 import { readTable } from './csv.js';
 

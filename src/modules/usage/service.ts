@@ -13,7 +13,7 @@ import { AppError, ERRORS, type ErrorCode } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Queryable } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
-import { fromMicros, toMicros } from '../billing/pricing.js';
+import { fromMicros, toMicros } from '../billing/model.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { containsPattern } from '../customers/model.js';
 import {
