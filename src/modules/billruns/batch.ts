@@ -10,10 +10,10 @@ import { type Change, recordMany } from '../audit/service.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
 import { insertDraftInvoices } from '../invoices/service.js';
 import { loadTenant } from '../tenants/service.js';
-import { computeLines, type DraftLine } from './charges.js';
+import { computeLines, type DraftLine } from './lines.js';
 import { linkPendingChargeLines } from './pending.js';
 import {
-  claimCharges,
+  claimPendingCharges,
   claimUsage,
   invoiceIds,
   loadBilledLines,
@@ -61,7 +61,7 @@ async function insertInvoices(
   const lineIds = await insertDraftInvoices(tx, ctx, billRunId, target, invoices);
   const lines = invoices.flatMap((i) => i.lines);
   const charged = lines.flatMap((l, n) =>
-    l.charge_id ? [{ charge: l.charge_id, line: lineIds[n] as string }] : [],
+    l.pending_charge_id ? [{ charge: l.pending_charge_id, line: lineIds[n] as string }] : [],
   );
   await linkPendingChargeLines(tx, charged);
 }
@@ -93,7 +93,7 @@ export async function processBatch(
     const invoiceOf = invoiceIds(batch.customer_ids);
     const usage = await claimUsage(tx, tenant.id, subs, invoiceOf, target);
     const billedUsage = await loadBilledUsage(tx, subs, usage, [...invoiceOf.values()]);
-    const charges = await claimCharges(tx, tenant.id, invoiceOf, target);
+    const charges = await claimPendingCharges(tx, tenant.id, invoiceOf, target);
 
     const invoices: { id: string; customer_id: string; lines: DraftLine[] }[] = [];
     const subsOf = groupBy(subs, (s) => s.customer_id);

@@ -8,8 +8,8 @@ import { newId } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { toMicros } from '../billing/model.js';
 import { claimUnbilledUsage } from '../usage/service.js';
-import type { BillableSubscription, BilledLine, OneTimeCharge, UsageDay } from './charges.js';
-import { usageCutoff } from './charges.js';
+import type { BillableSubscription, BilledLine, DuePendingCharge, UsageDay } from './lines.js';
+import { usageCutoff } from './lines.js';
 
 interface SubRow {
   id: string;
@@ -134,19 +134,19 @@ export async function loadBilledUsage(
   return rows.map((r) => ({ ...r, micros: micros(r.quantity) }));
 }
 
-export interface ClaimedCharge extends OneTimeCharge {
+export interface ClaimedPendingCharge extends DuePendingCharge {
   customer_id: string;
 }
 
 /** Takes the customers' pending one-time charges dated on or before the target date. */
-export async function claimCharges(
+export async function claimPendingCharges(
   tx: Tx,
   tenantId: string,
   invoiceOf: Map<string, string>,
   target: string,
-): Promise<ClaimedCharge[]> {
+): Promise<ClaimedPendingCharge[]> {
   const customers = [...invoiceOf.keys()];
-  return tx.query<ClaimedCharge>(
+  return tx.query<ClaimedPendingCharge>(
     `UPDATE pending_charges pc SET invoice_id = c.inv
        FROM unnest($2::text[], $3::text[]) AS c(cus, inv), prices p, products pr
       WHERE pc.tenant_id = $1 AND pc.customer_id = c.cus AND pc.invoice_id IS NULL

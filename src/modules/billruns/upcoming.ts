@@ -7,7 +7,7 @@ import { AppError } from '../../core/errors.js';
 import { periodContaining, toMicros } from '../billing/model.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { trimZeros } from '../invoices/service.js';
-import { computeLines, type DraftLine } from './charges.js';
+import { computeLines, type DraftLine } from './lines.js';
 import { loadBilledLines, loadBilledUsage, loadSubscriptions } from './sources.js';
 
 export interface UpcomingInvoice {
@@ -16,7 +16,7 @@ export interface UpcomingInvoice {
   as_of: string;
   billing_date: string;
   currency: 'USD';
-  lines: Omit<DraftLine, 'charge_id'>[];
+  lines: Omit<DraftLine, 'pending_charge_id'>[];
   total: number;
 }
 
@@ -71,7 +71,7 @@ export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<Upc
   const lines = computeLines(
     { subscriptions: subs, billed, usage, billedUsage, charges },
     target,
-  ).map(({ charge_id: _c, ...line }) => ({
+  ).map(({ pending_charge_id: _c, ...line }) => ({
     ...line,
     quantity: line.quantity && trimZeros(line.quantity),
   }));

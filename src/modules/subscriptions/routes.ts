@@ -1,6 +1,5 @@
 import type { App } from '../../http/app.js';
 import { cursorId, IdParams, page, pageOf, ROUNDING } from '../../http/schemas.js';
-import { createCharge, deleteCharge, listCharges } from './charges.js';
 import {
   ChargeCreate,
   ChargeListQuery,
@@ -11,6 +10,7 @@ import {
   SubscriptionPatch,
   SubscriptionView,
 } from './model.js';
+import { createCharge, deleteCharge, listCharges } from './pending-charges.js';
 import {
   cancelSubscription,
   createSubscription,

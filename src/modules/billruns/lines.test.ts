@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toMicros } from '../billing/model.js';
-import { type BillableSubscription, computeLines, usageCutoff } from './charges.js';
+import { type BillableSubscription, computeLines, usageCutoff } from './lines.js';
 
 const monthly = (over: Partial<BillableSubscription> = {}): BillableSubscription => ({
   id: 'sub_1',

@@ -60,7 +60,7 @@ export interface UsageDay {
   micros: bigint;
 }
 
-export interface OneTimeCharge {
+export interface DuePendingCharge {
   id: string;
   price_id: string;
   quantity: number;
@@ -79,7 +79,7 @@ export interface DraftLine {
   period_start: string | null;
   period_end: string | null;
   /** For one-time lines: the pending charge it bills. */
-  charge_id?: string;
+  pending_charge_id?: string;
 }
 
 /** Usage strictly before this date is in closed periods and may be billed at `target`. */
@@ -203,7 +203,7 @@ export interface CustomerFacts {
   /** Usage this invoice takes (claimed), and usage of the same periods billed before. */
   usage: UsageDay[];
   billedUsage: UsageDay[];
-  charges: OneTimeCharge[];
+  charges: DuePendingCharge[];
 }
 
 /**
@@ -242,7 +242,7 @@ export function computeLines(facts: CustomerFacts, target: string): DraftLine[] 
       amount: c.unit_amount * c.quantity,
       period_start: null,
       period_end: null,
-      charge_id: c.id,
+      pending_charge_id: c.id,
     });
   }
   const charges = lines.filter((l) => l.kind !== 'proration').reduce((s, l) => s + l.amount, 0);
