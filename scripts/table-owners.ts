@@ -18,6 +18,7 @@ export const OWNERS: Record<string, string> = {
   tenants: 'tenants',
   installation_keys: 'methods',
   idempotency_keys: 'http',
+  job_workers: 'jobs',
   staff_users: 'staff',
   staff_sessions: 'staff',
   api_keys: 'staff',

@@ -20,10 +20,14 @@ export interface ServeProcess {
   billow(...args: string[]): Promise<string>;
   /** Stops the server (SIGTERM); its exit code. */
   stop(): Promise<number | null>;
+  /** Kills the server without warning (SIGKILL), as a crash or power loss would. */
+  kill(): Promise<void>;
 }
 
-export async function startServe(): Promise<ServeProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'billow-cli-'));
+/** Starts `billow serve` on a new data directory, or on `dataDir` (a restart). */
+export async function startServe(
+  dataDir = mkdtempSync(join(tmpdir(), 'billow-cli-')),
+): Promise<ServeProcess> {
   const { DATABASE_URL: _ignored, ...rest } = process.env;
   const env = { ...rest, BILLOW_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
   const server: ChildProcess = spawn(process.execPath, [BIN, 'serve'], {
@@ -35,6 +39,12 @@ export async function startServe(): Promise<ServeProcess> {
       if (server.exitCode !== null) return resolve(server.exitCode);
       server.once('exit', (code) => resolve(code));
       server.kill('SIGTERM');
+    });
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      if (server.exitCode !== null || server.signalCode !== null) return resolve();
+      server.once('exit', () => resolve());
+      server.kill('SIGKILL');
     });
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -59,6 +69,7 @@ export async function startServe(): Promise<ServeProcess> {
       billow: async (...args) =>
         (await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 })).stdout,
       stop,
+      kill,
     };
   } catch (err) {
     await stop();
