@@ -6,8 +6,8 @@
  * `running` and a new one is refused. Expiry cannot simply be short: a long job would be failed
  * while it still runs.
  *
- * So each process that works on the queue says it is alive: every few seconds it writes its row in
- * `job_workers` with the ids of the jobs it is running. Every few seconds, each such process also
+ * So each process that works on the queue says it is alive: when it starts a job and every few
+ * seconds it writes its row in `job_workers` with the ids of the jobs it is running. Every few seconds, each such process also
  * looks for jobs that pg-boss shows as active, that started longer ago than the stale limit, and
  * that no process with a fresh heartbeat lists. Their process is gone; they are failed at once
  * (one attempt used), and pg-boss hands them to the next poll. The job handlers are safe to run
@@ -36,7 +36,7 @@ export interface LivenessOptions {
 
 export interface Liveness {
   readonly workerId: string;
-  /** Records that this process now runs the job (its next heartbeat lists it). */
+  /** Records that this process now runs the job, and writes the heartbeat that lists it. */
   running(jobId: string): void;
   done(jobId: string): void;
   /** Writes the heartbeat now. */
@@ -62,12 +62,32 @@ export function startLiveness(
   const active = new Set<string>();
   let stopped = false;
 
-  const beat = async () => {
+  const write = async () => {
     await db.query(
       `INSERT INTO job_workers (id, host, pid, active_jobs) VALUES ($1, $2, $3, $4::uuid[])
        ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), active_jobs = EXCLUDED.active_jobs`,
       [workerId, hostname(), process.pid, [...active]],
     );
+  };
+  // One write at a time; asked for meanwhile, one more follows with the set as it is then.
+  let writing: Promise<void> | undefined;
+  let again = false;
+  const beat = async (): Promise<void> => {
+    if (writing) {
+      again = true;
+      return writing;
+    }
+    writing = (async () => {
+      try {
+        do {
+          again = false;
+          await write();
+        } while (again);
+      } finally {
+        writing = undefined;
+      }
+    })();
+    return writing;
   };
 
   const reclaim = async () => {
@@ -116,7 +136,11 @@ export function startLiveness(
 
   return {
     workerId,
-    running: (id) => active.add(id),
+    running: (id) => {
+      active.add(id);
+      // Listed at once, not at the next beat: who runs what is always known.
+      guard(beat)();
+    },
     done: (id) => active.delete(id),
     beat,
     reclaim,

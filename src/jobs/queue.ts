@@ -208,9 +208,12 @@ export async function startQueue(db: Db, opts: QueueOptions = {}): Promise<Queue
                 await boss.fail(name, job.id, errorOutput(err)).finally(() => alive.done(job.id));
                 return;
               }
-              // Completed here, before leaving the heartbeat; should this fail, pg-boss completes
-              // the batch's jobs itself when this callback returns.
-              await boss.complete(name, job.id).catch(() => undefined);
+              // Completed here, before leaving the heartbeat, with the process that did it as the
+              // job's output; should this fail, pg-boss completes the batch's jobs itself when
+              // this callback returns.
+              await boss
+                .complete(name, job.id, { pid: process.pid, worker: alive.workerId })
+                .catch(() => undefined);
               alive.done(job.id);
             }),
           );

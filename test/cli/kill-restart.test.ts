@@ -78,7 +78,7 @@ describe('a bill run when its only process is killed', { timeout: 300_000 }, () 
 
     // The dead process still holds the job (pg-boss would wait for its 15-minute expiry); the
     // restarted one finds it orphaned and runs it again.
-    const second = await startServe(first.dataDir);
+    const second = await startServe({ dataDir: first.dataDir });
     servers.push(second);
     const done = await until(
       async () => {
