@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connect.js';
 import type { Db } from '../../src/db/db.js';
+import { cloneRow } from '../helpers/clone.js';
 import { TEST_DATABASE_URL } from '../helpers/db.js';
 import { type ServeProcess, startServe } from '../helpers/serve.js';
 import { until } from '../helpers/wait.js';
@@ -144,14 +145,9 @@ describe('two workers and a server on one database', { timeout: 600_000 }, () =>
       price_id: price.id,
       start_date: '2026-11-01',
     });
-    const g = `FROM generate_series(1, ${CUSTOMERS - 1}) g`;
-    const clone = (table: string, id: string, changes: string, from = '') =>
-      db.query(
-        `INSERT INTO ${table}
-         SELECT (jsonb_populate_record(null::${table}, to_jsonb(t) || jsonb_build_object(${changes}))).*
-           ${g}, ${table} t ${from} WHERE t.id = $1`,
-        [id],
-      );
+    const n = CUSTOMERS - 1;
+    const clone = (table: string, id: string, changes: string) =>
+      cloneRow(db, table, id, n, changes);
     const row = await db.one<{ gateway_customer_id: string; gateway_method_id: string }>(
       'SELECT gateway_customer_id, gateway_method_id FROM payment_methods WHERE id = $1',
       [pm.id],
