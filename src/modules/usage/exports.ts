@@ -232,7 +232,11 @@ interface ReadyExport {
 }
 
 /** The export a link's token opens, if it still works on its tenant's clock. */
-async function openLink(db: Queryable, clock: Clock, token: string): Promise<ReadyExport> {
+async function openLink(
+  db: Queryable,
+  clock: Clock,
+  token: string,
+): Promise<ReadyExport & { time_zone: string }> {
   const row = await db.maybeOne<ReadyExport>(
     `SELECT id, tenant_id, customer_id, columns, row_count, ready_at, expires_at
        FROM usage_exports WHERE token_hash = $1 AND status = 'ready'`,
@@ -242,7 +246,7 @@ async function openLink(db: Queryable, clock: Clock, token: string): Promise<Rea
   if (!row || !tenant || tenantNow({ clock, tenant }) >= row.expires_at) {
     throw new AppError('usage_export_not_found');
   }
-  return row;
+  return { ...row, time_zone: tenant.timeZone };
 }
 
 function fileName(row: ReadyExport): string {
@@ -258,6 +262,7 @@ export async function usageExportLink(db: Db, clock: Clock, token: string) {
     columns: row.columns,
     created_at: row.ready_at.toISOString(),
     expires_at: row.expires_at.toISOString(),
+    time_zone: row.time_zone,
   };
 }
 

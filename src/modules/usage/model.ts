@@ -302,4 +302,5 @@ export const UsageExportLinkView = z.object({
   columns: z.array(z.enum(USAGE_COLUMNS)),
   created_at: z.string(),
   expires_at: z.string().describe('When the link stops working (24 hours after the file was made)'),
+  time_zone: z.string().describe('The tenant’s time zone, to show expires_at in'),
 });
