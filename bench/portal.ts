@@ -27,7 +27,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { systemClock } from '../src/core/clock.js';
 import { buildApp } from '../src/http/app.js';
-import { createTenant } from '../src/modules/tenants/service.js';
+import { customerBalance } from '../src/modules/balances/service.js';
+import { systemCtx } from '../src/modules/context.js';
+import { listInvoices } from '../src/modules/invoices/list.js';
+import { listPayments } from '../src/modules/payments/history.js';
+import { createTenant, loadTenant } from '../src/modules/tenants/service.js';
 import { arg, benchDb } from './harness.js';
 
 const customers = arg('customers', 10_000);
@@ -153,6 +157,38 @@ try {
     [tenantId, sessions],
   );
   const cursors = new Map(deep.map((d) => [d.s - 1, d.cursor]));
+
+  // Where a dashboard's time goes: its service calls one by one, in process (no HTTP).
+  if (process.argv.includes('--profile')) {
+    const tenant = await loadTenant(db, tenantId);
+    if (!tenant) throw new Error('no tenant');
+    const ctx = systemCtx(db, systemClock, tenant);
+    const customer = (
+      await db.one<{ id: string }>(
+        `SELECT customer_id AS id FROM contacts WHERE tenant_id = $1 LIMIT 1`,
+        [tenantId],
+      )
+    ).id;
+    const calls: [string, () => Promise<unknown>][] = [
+      ['customerBalance', () => customerBalance(ctx, customer)],
+      ['listInvoices(limit 1)', () => listInvoices(ctx, { customer, postedOnly: true, limit: 1 })],
+      [
+        'listInvoices(limit 20)',
+        () => listInvoices(ctx, { customer, postedOnly: true, limit: 20 }),
+      ],
+      [
+        'listPayments(succeeded, 1)',
+        () => listPayments(ctx, { customer, status: 'succeeded', limit: 1 }),
+      ],
+      ['listPayments(20)', () => listPayments(ctx, { customer, limit: 20 })],
+    ];
+    for (const [name, call] of calls) {
+      await call();
+      const t = performance.now();
+      for (let i = 0; i < 20; i++) await call();
+      console.log(`  profile ${name.padEnd(28)} ${((performance.now() - t) / 20).toFixed(2)} ms`);
+    }
+  }
 
   // --- serve and measure -----------------------------------------------------------------------
   const app = await buildApp({ db, clock: systemClock, logLevel: false });
