@@ -12,7 +12,7 @@ import { type Harness, useHarness } from '../helpers/harness.js';
 import { linkToken, portalContact } from '../helpers/portal.js';
 import { until } from '../helpers/wait.js';
 
-const h = useHarness({ worker: true });
+const h = useHarness({ worker: true, captureLogs: true });
 const t = useTenant(h);
 const USAGE = '/api/v1/portal/usage';
 
@@ -198,6 +198,23 @@ describe('the .xlsx export', () => {
     expect(file.statusCode).toBe(200);
     expect(file.headers['content-type']).toContain('spreadsheetml');
     expect(file.headers['content-disposition']).toMatch(/^attachment; filename=".+\.xlsx"$/);
+    // No table and no log line holds the token in clear (the download's URL is masked).
+    const tables = await h.testDb.db.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+        WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+    );
+    expect(tables.map((r) => r.name)).toContain('usage_exports');
+    for (const { name } of tables) {
+      const rows = await h.testDb.db.query<{ row: string }>(
+        `SELECT to_jsonb(x)::text AS row FROM "${name}" x`,
+      );
+      expect(
+        rows.some((r) => r.row.includes(link.token)),
+        name,
+      ).toBe(false);
+    }
+    expect(h.logs).toContain('usage-exports/file?token=[redacted]');
+    expect(h.logs).not.toContain(link.token);
     expect(await readSheet(file.rawPayload)).toEqual([
       ['Date', 'Description', 'Quantity'],
       ['2026-11-20', 'Batch job 3', 4.5],
