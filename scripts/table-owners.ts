@@ -34,6 +34,7 @@ export const OWNERS: Record<string, string> = {
   prices: 'catalog',
   subscriptions: 'subscriptions',
   usage_records: 'usage',
+  usage_exports: 'usage',
   pending_charges: 'billruns',
   bill_runs: 'billruns',
   bill_run_batches: 'billruns',
