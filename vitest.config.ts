@@ -1,10 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Files about one database's processes run once, in the suite of that database: the crash of the
+ * only process that owns an embedded data directory, and several worker processes sharing a
+ * PostgreSQL server (a database of their own).
+ */
+const onPostgres = Boolean(process.env.BILLOW_TEST_DATABASE_URL);
+const otherDatabaseOnly = onPostgres
+  ? ['test/cli/kill-restart.test.ts']
+  : ['test/cli/workers.test.ts'];
+
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // The browser suite has its own config (vitest.browser.config.ts, npm run test:browser).
-    exclude: ['test/browser/**', '**/node_modules/**'],
+    exclude: ['test/browser/**', '**/node_modules/**', ...otherDatabaseOnly],
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

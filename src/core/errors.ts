@@ -723,6 +723,13 @@ export const ERRORS = {
     message: 'Not found in this account.',
     when: 'an invoice (or other record) id that does not belong to the open account',
   },
+  usage_export_not_found: {
+    status: 404,
+    message:
+      'This download link has expired or is not valid. Export the usage again from the ' +
+      'portal to get a new link.',
+    when: 'a usage export link that is unknown, for a file not made yet, or past its 24 hours',
+  },
   // --- fallback ------------------------------------------------------------------------
   internal_error: {
     status: 500,

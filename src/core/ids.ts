@@ -40,6 +40,7 @@ export const ID_PREFIXES = {
   portalLogin: 'plg',
   portalToken: 'ptk',
   portalSession: 'pss',
+  usageExport: 'uex',
   // The sandbox gateway's own objects (its vault, standing for the gateway's side).
   sandboxCustomer: 'sbcus',
   sandboxMethod: 'sbpm',

@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Db, Queryable } from '../db/db.js';
+import { type Liveness, type LivenessOptions, startLiveness } from './liveness.js';
 
 export interface QueuePolicy {
   /** Retries after the first attempt. */
@@ -47,6 +48,11 @@ export interface QueueOptions {
   maintenance?: boolean | undefined;
   /** Called with background errors of pg-boss (default: printed to stderr). */
   onError?: ((err: Error) => void) | undefined;
+  /**
+   * Heartbeats of the processes working on jobs, and how soon the jobs of a process that died
+   * are taken up again (see liveness.ts).
+   */
+  liveness?: LivenessOptions | undefined;
 }
 
 export type Job<T> = PgBoss.JobWithMetadata<T>;
@@ -145,6 +151,13 @@ export async function startQueue(db: Db, opts: QueueOptions = {}): Promise<Queue
   };
   for (const [name, policy] of declared) await define(name, policy);
 
+  // Started by the first work(): a process that only sends jobs runs none and needs no heartbeat.
+  let liveness: Liveness | undefined;
+  const live = () => {
+    liveness ??= startLiveness(db, boss, schema, executor, onError, opts.liveness);
+    return liveness;
+  };
+
   const queue: Queue = {
     boss,
     schema,
@@ -173,6 +186,7 @@ export async function startQueue(db: Db, opts: QueueOptions = {}): Promise<Queue
     },
     async work<T extends object>(name: string, handler: JobHandler<T>, options: WorkOptions = {}) {
       if (!created.has(name)) await define(name);
+      const alive = live();
       await boss.work<T>(
         name,
         {
@@ -182,15 +196,25 @@ export async function startQueue(db: Db, opts: QueueOptions = {}): Promise<Queue
             options.pollingIntervalSeconds ?? opts.pollingIntervalSeconds ?? 2,
         },
         // pg-boss settles a fetched batch as a whole; settle each job on its own instead, so one
-        // failing job is retried without failing the others (those still active get completed).
+        // failing job is retried without failing the others. A job stays in this process's
+        // heartbeat until it is settled, so no other process takes it for orphaned meanwhile.
         async (jobs) => {
           await Promise.all(
             jobs.map(async (job) => {
+              alive.running(job.id);
               try {
                 await handler(job);
               } catch (err) {
-                await boss.fail(name, job.id, errorOutput(err));
+                await boss.fail(name, job.id, errorOutput(err)).finally(() => alive.done(job.id));
+                return;
               }
+              // Completed here, before leaving the heartbeat, with the process that did it as the
+              // job's output; should this fail, pg-boss completes the batch's jobs itself when
+              // this callback returns.
+              await boss
+                .complete(name, job.id, { pid: process.pid, worker: alive.workerId })
+                .catch(() => undefined);
+              alive.done(job.id);
             }),
           );
         },
@@ -200,6 +224,7 @@ export async function startQueue(db: Db, opts: QueueOptions = {}): Promise<Queue
       if (stopped) return;
       if (queues.get(db) === queue) queues.delete(db);
       await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
+      await liveness?.stop();
       stopped = true;
     },
   };

@@ -30,6 +30,11 @@ import {
 import { startPaymentRunJobs } from '../modules/paymentruns/jobs.js';
 import { startPaymentJobs } from '../modules/payments/jobs.js';
 import {
+  runUsageExport,
+  USAGE_EXPORT_QUEUE,
+  type UsageExportJob,
+} from '../modules/usage/exports.js';
+import {
   type DeliveryJob,
   deliverWebhook,
   enqueueUnqueued,
@@ -143,6 +148,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   await queue.work<EmailRunJob>(EMAIL_RUN_QUEUE, (job) => runEmailJob(db, clock, job.data), {
     batchSize: 1,
   });
+  await queue.define(USAGE_EXPORT_QUEUE);
+  await queue.work<UsageExportJob>(
+    USAGE_EXPORT_QUEUE,
+    (job) => runUsageExport(db, clock, job.data),
+    { batchSize: 1 },
+  );
   await queue.define(SCHEDULE_QUEUE);
   await queue.work(SCHEDULE_QUEUE, () => checkSchedules(db, clock), { batchSize: 1 });
   // Every 10 minutes, whichever worker's turn it is checks the tenants' bill run schedules.
@@ -191,6 +202,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await queue.boss.offWork(BATCH_QUEUE);
       await queue.boss.offWork(POST_QUEUE);
       await queue.boss.offWork(SCHEDULE_QUEUE);
+      await queue.boss.offWork(USAGE_EXPORT_QUEUE);
       await queue.boss.offWork(EMAIL_RUN_QUEUE);
       await queue.boss.offWork(EMAIL_QUEUE);
       if (db.kind === 'pglite') await queue.boss.offWork(MAINTENANCE_QUEUE);

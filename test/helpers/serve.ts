@@ -18,15 +18,38 @@ export interface ServeProcess {
   dataDir: string;
   /** Runs `billow …args` on the same data directory; its standard output. */
   billow(...args: string[]): Promise<string>;
+  /** Starts `billow …args` (a long-running command such as `worker`) with the same settings. */
+  spawnBillow(...args: string[]): ChildProcess;
   /** Stops the server (SIGTERM); its exit code. */
   stop(): Promise<number | null>;
+  /** Kills the server without warning (SIGKILL), as a crash or power loss would. */
+  kill(): Promise<void>;
 }
 
-export async function startServe(): Promise<ServeProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'billow-cli-'));
+export interface ServeOptions {
+  /** The data directory of the embedded database (default: a new one); a restart passes it. */
+  dataDir?: string;
+  /** PostgreSQL instead of the embedded database. */
+  databaseUrl?: string;
+  /** More arguments of `billow serve`, such as --no-worker. */
+  args?: string[];
+  /** More environment of the server and of the commands run beside it. */
+  env?: Record<string, string>;
+}
+
+/** Starts `billow serve` on a new data directory, or as `options` say. */
+export async function startServe(options: ServeOptions = {}): Promise<ServeProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'billow-cli-'));
   const { DATABASE_URL: _ignored, ...rest } = process.env;
-  const env = { ...rest, BILLOW_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
-  const server: ChildProcess = spawn(process.execPath, [BIN, 'serve'], {
+  const env: NodeJS.ProcessEnv = {
+    ...rest,
+    BILLOW_DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...(options.databaseUrl && { DATABASE_URL: options.databaseUrl }),
+    ...options.env,
+  };
+  const server: ChildProcess = spawn(process.execPath, [BIN, 'serve', ...(options.args ?? [])], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -35,6 +58,12 @@ export async function startServe(): Promise<ServeProcess> {
       if (server.exitCode !== null) return resolve(server.exitCode);
       server.once('exit', (code) => resolve(code));
       server.kill('SIGTERM');
+    });
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      if (server.exitCode !== null || server.signalCode !== null) return resolve();
+      server.once('exit', () => resolve());
+      server.kill('SIGKILL');
     });
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -58,7 +87,10 @@ export async function startServe(): Promise<ServeProcess> {
       dataDir,
       billow: async (...args) =>
         (await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 })).stdout,
+      spawnBillow: (...args) =>
+        spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }),
       stop,
+      kill,
     };
   } catch (err) {
     await stop();

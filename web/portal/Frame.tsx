@@ -16,7 +16,7 @@ function NavLink({
   to,
   children,
 }: {
-  to: '/' | '/invoices' | '/payments' | '/credits' | '/account';
+  to: '/' | '/invoices' | '/payments' | '/credits' | '/usage' | '/account';
   children: ReactNode;
 }) {
   return (
@@ -57,6 +57,7 @@ export function SignedInFrame() {
           {may(me, 'view_invoices') && <NavLink to="/invoices">Invoices</NavLink>}
           {may(me, 'view_payments') && <NavLink to="/payments">Payments</NavLink>}
           {may(me, 'view_credits') && <NavLink to="/credits">Credits</NavLink>}
+          {me.has_usage && may(me, 'view_usage') && <NavLink to="/usage">Usage</NavLink>}
           <NavLink to="/account">My account</NavLink>
         </>
       }

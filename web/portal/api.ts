@@ -26,3 +26,6 @@ export type PortalPayment = PortalPaymentPage['data'][number];
 export type PortalCredits = Ok<'/api/v1/portal/credits', 'get'>;
 export type PortalUpcoming = Ok<'/api/v1/portal/upcoming', 'get'>;
 export type InvoiceStatus = PortalInvoiceSummary['status'];
+export type PortalUsagePage = Ok<'/api/v1/portal/usage', 'get'>;
+export type PortalUsageRecord = PortalUsagePage['data'][number];
+export type UsageExportLink = Ok<'/api/v1/portal/usage-exports/link', 'get'>;

@@ -26,6 +26,8 @@ import { DashboardPage } from './pages/Dashboard';
 import { InvoiceDetailPage } from './pages/InvoiceDetail';
 import { InvoicesPage } from './pages/Invoices';
 import { PaymentsPage } from './pages/Payments';
+import { UsagePage } from './pages/Usage';
+import { UsageExportPage } from './pages/UsageExport';
 import { portalMeQuery } from './session';
 
 const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
@@ -146,6 +148,29 @@ export const creditsRoute = createRoute({
   }),
   component: CreditsPage,
 });
+/** The usage list's filters and page, in the URL (the same fields the API takes). */
+const BusinessDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+export const UsageSearch = z.object({
+  from: BusinessDate.optional().catch(undefined),
+  to: BusinessDate.optional().catch(undefined),
+  q: z.string().trim().min(1).max(200).optional().catch(undefined),
+  invoiced: z.enum(['true', 'false']).optional().catch(undefined),
+  cursor: z.string().max(64).optional().catch(undefined),
+});
+export type UsageSearch = z.infer<typeof UsageSearch>;
+export const usageRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/usage',
+  validateSearch: UsageSearch,
+  component: UsagePage,
+});
+// The address the export email carries (src/modules/usage/exports.ts); no sign-in needed.
+export const usageExportRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/usage-export',
+  validateSearch: TokenSearch,
+  component: UsageExportPage,
+});
 const account = createRoute({
   getParentRoute: () => signedIn,
   path: '/account',
@@ -160,12 +185,14 @@ const routeTree = rootRoute.addChildren([
   acceptLink,
   resetLink,
   chooseAccount,
+  usageExportRoute,
   signedIn.addChildren([
     dashboard,
     invoicesRoute,
     invoiceRoute,
     paymentsRoute,
     creditsRoute,
+    usageRoute,
     account,
   ]),
 ]);

@@ -81,6 +81,9 @@ export const PortalMe = z.object({
     mode: z.enum(['sandbox', 'live']),
   }),
   permissions: z.array(z.enum(CONTACT_PERMISSIONS)),
+  has_usage: z
+    .boolean()
+    .describe('The customer has usage (records or a usage subscription): show the Usage tab'),
 });
 
 export const PortalDashboard = z.object({

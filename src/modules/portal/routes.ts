@@ -11,6 +11,15 @@ import { CSRF_COOKIE, secureCookies, setCsrfCookie } from '../../http/csrf.js';
 import { ErrorResponse, IdParams } from '../../http/schemas.js';
 import { renderInvoicePdf } from '../invoices/service.js';
 import {
+  PortalUsagePage,
+  PortalUsageQuery,
+  UsageExportLinkQuery,
+  UsageExportLinkView,
+  UsageExportRequest,
+  UsageExportView,
+} from '../usage/model.js';
+import { usageExportFile, usageExportLink, XLSX_TYPE } from '../usage/service.js';
+import {
   AcceptInvitation,
   AccountChoiceView,
   ChangePassword,
@@ -44,6 +53,8 @@ import {
   portalMe,
   portalPayments,
   portalUpcoming,
+  portalUsage,
+  portalUsageExport,
 } from './service.js';
 import { type AccountChoice, accountsOf, chooseAccount, endSession } from './sessions.js';
 import {
@@ -409,5 +420,87 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       },
     },
     (req) => portalUpcoming(caller(req), req.query),
+  );
+
+  // --- usage (H3) ------------------------------------------------------------------------------
+  app.get(
+    `${PREFIX}/usage`,
+    {
+      schema: {
+        operationId: 'portalListUsage',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Usage records of the account, newest first, by date range, text and invoiced ' +
+          '(needs view_usage)',
+        querystring: PortalUsageQuery,
+        response: { 200: PortalUsagePage, ...portalErrors },
+      },
+    },
+    (req) => portalUsage(caller(req), req.query),
+  );
+  app.post(
+    `${PREFIX}/usage/exports`,
+    {
+      schema: {
+        operationId: 'portalExportUsage',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Export the most recent usage records (up to 1,000) matching the filters, with these ' +
+          'columns, to an .xlsx file; made in the background, the link (24 hours, this file ' +
+          'only) comes by email (needs view_usage)',
+        body: UsageExportRequest,
+        response: { 202: UsageExportView, ...portalErrors },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await portalUsageExport(caller(req), req.body)),
+  );
+  app.get(
+    `${PREFIX}/usage-exports/link`,
+    {
+      config: { portal: 'public' },
+      schema: {
+        operationId: 'portalGetUsageExportLink',
+        tags,
+        summary:
+          'What an emailed usage export link opens (no session needed: the token is the ' +
+          'credential); 404 when unknown or past its 24 hours',
+        security: [],
+        querystring: UsageExportLinkQuery,
+        response: { 200: UsageExportLinkView, 400: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    (req) => usageExportLink(req.server.db, req.server.clock, req.query.token),
+  );
+  app.get(
+    `${PREFIX}/usage-exports/file`,
+    {
+      config: { portal: 'public' },
+      schema: {
+        operationId: 'portalDownloadUsageExport',
+        tags,
+        summary: 'Download the .xlsx file of an emailed usage export link',
+        security: [],
+        querystring: UsageExportLinkQuery,
+        response: {
+          200: z.any().describe(XLSX_TYPE),
+          400: ErrorResponse,
+          404: ErrorResponse,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { name, file } = await usageExportFile(
+        req.server.db,
+        req.server.clock,
+        req.query.token,
+      );
+      return reply
+        .header('content-type', XLSX_TYPE)
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('cache-control', 'no-store')
+        .send(file);
+    },
   );
 }

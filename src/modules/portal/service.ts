@@ -5,6 +5,7 @@
  * portal shows exactly the amounts the staff API shows, computed once, in one place.
  */
 import { AppError } from '../../core/errors.js';
+import { cursorId, page } from '../../core/schemas.js';
 import { customerBalance } from '../balances/service.js';
 import { upcomingInvoice } from '../billruns/service.js';
 import type { ContactPermission } from '../contacts/model.js';
@@ -14,6 +15,8 @@ import { customerHierarchy, getCustomer } from '../customers/service.js';
 import type { InvoiceStatus } from '../invoices/model.js';
 import { getInvoice, listInvoices, loadInvoiceDocument } from '../invoices/service.js';
 import { invoiceSummary, listPayments } from '../payments/service.js';
+import type { PortalUsageFilters, UsageExportRequest } from '../usage/model.js';
+import { customerHasUsage, listUsage, requestUsageExport } from '../usage/service.js';
 import type { PortalAccount } from './sessions.js';
 
 export { portalUrl } from './links.js';
@@ -74,6 +77,7 @@ export async function portalMe(caller: PortalCaller, email: string) {
       mode: ctx.tenant.mode,
     },
     permissions: account.permissions,
+    has_usage: await customerHasUsage(ctx, account.customerId),
   };
 }
 
@@ -204,4 +208,46 @@ export async function portalUpcoming(
 ) {
   requireContactPermission(caller, 'view_invoices');
   return upcomingInvoice(caller.ctx, await targetCustomer(caller, q.customer_id));
+}
+
+/** The account's usage records, newest first (H3); its own customer only. */
+export async function portalUsage(
+  caller: PortalCaller,
+  q: PortalUsageFilters & { cursor?: string | undefined; limit: number },
+) {
+  requireContactPermission(caller, 'view_usage');
+  const rows = await listUsage(caller.ctx, {
+    customer: caller.account.customerId,
+    from: q.from,
+    to: q.to,
+    invoiced: q.invoiced,
+    q: q.q,
+    before: cursorId(q.cursor),
+    order: 'date',
+    limit: q.limit + 1,
+  });
+  return page(
+    rows.map((r) => ({
+      id: r.id,
+      client_id: r.client_id,
+      unit_of_measure: r.unit_of_measure,
+      quantity: r.quantity,
+      usage_date: r.usage_date,
+      description: r.description,
+      invoiced: r.invoiced,
+      invoice_id: r.invoice_id,
+    })),
+    q.limit,
+  );
+}
+
+/** Asks for an .xlsx of the account's usage; the link comes by email (H3). */
+export async function portalUsageExport(caller: PortalCaller, request: UsageExportRequest) {
+  requireContactPermission(caller, 'view_usage');
+  return requestUsageExport(
+    caller.ctx,
+    caller.account.customerId,
+    caller.account.contactId,
+    request,
+  );
 }

@@ -220,3 +220,87 @@ export const UsageRecordView = z.object({
   created_at: z.string(),
 });
 export type UsageRecordView = z.infer<typeof UsageRecordView>;
+
+// --- the portal's usage list and its .xlsx export (H3) -----------------------------------------
+
+/** The columns a contact can show and export, in the order they appear. */
+export const USAGE_COLUMNS = [
+  'usage_date',
+  'client_id',
+  'description',
+  'unit_of_measure',
+  'quantity',
+  'invoiced',
+  'invoice_id',
+] as const;
+export type UsageColumn = (typeof USAGE_COLUMNS)[number];
+export const USAGE_COLUMN_LABELS: Record<UsageColumn, string> = {
+  usage_date: 'Date',
+  client_id: 'Record id',
+  description: 'Description',
+  unit_of_measure: 'Unit',
+  quantity: 'Quantity',
+  invoiced: 'Invoiced',
+  invoice_id: 'Invoice',
+};
+
+/** The filters of the portal's usage list; the export takes the same ones. */
+export const PortalUsageFilters = z.strictObject({
+  from: BusinessDate.optional().describe('Usage dated on or after'),
+  to: BusinessDate.optional().describe('Usage dated on or before'),
+  invoiced: QueryBool.optional().describe('true: billed on an invoice; false: not yet billed'),
+  q: z.string().trim().min(1).max(200).optional().describe('Part of the description or the id'),
+});
+export type PortalUsageFilters = z.output<typeof PortalUsageFilters>;
+
+export const PortalUsageQuery = ListQuery.extend(PortalUsageFilters.shape);
+
+export const PortalUsageRecord = UsageRecordView.omit({
+  subscription_id: true,
+  customer_id: true,
+  created_at: true,
+});
+export type PortalUsageRecord = z.infer<typeof PortalUsageRecord>;
+
+export const PortalUsagePage = z.object({
+  data: z.array(PortalUsageRecord),
+  next_cursor: z.string().nullable(),
+});
+
+/** The most recent records an export holds. */
+export const EXPORT_MAX_ROWS = 1000;
+/** How long an export's emailed link works, from when the file is made (tenant clock). */
+export const EXPORT_LINK_HOURS = 24;
+
+export const UsageExportRequest = z.strictObject({
+  from: BusinessDate.optional(),
+  to: BusinessDate.optional(),
+  invoiced: z.boolean().optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  columns: z
+    .array(z.enum(USAGE_COLUMNS))
+    .min(1)
+    .max(USAGE_COLUMNS.length)
+    .describe('The columns of the file, in this order (at least one)'),
+});
+export type UsageExportRequest = z.output<typeof UsageExportRequest>;
+
+export const UsageExportView = z.object({
+  id: z.string(),
+  status: z.enum(['queued', 'ready', 'failed']),
+  email_to: z.string().describe('Where the download link is sent when the file is ready'),
+  created_at: z.string(),
+});
+
+export const UsageExportLinkQuery = z.strictObject({
+  token: z.string().min(1).max(100).describe('The token of the emailed link'),
+});
+
+export const UsageExportLinkView = z.object({
+  file_name: z.string(),
+  rows: z.number().int(),
+  columns: z.array(z.enum(USAGE_COLUMNS)),
+  created_at: z.string(),
+  expires_at: z.string().describe('When the link stops working (24 hours after the file was made)'),
+  time_zone: z.string().describe('The tenant’s time zone, to show expires_at in'),
+});

@@ -30,6 +30,12 @@ export {
   releaseUsage,
   type UsageClaim,
 } from './claims.js';
+export {
+  requestUsageExport,
+  usageExportFile,
+  usageExportLink,
+  XLSX_TYPE,
+} from './exports.js';
 
 interface SubscriptionSpan {
   customer_id: string;
@@ -249,12 +255,18 @@ export interface UsageFilter {
   invoiced?: boolean | undefined;
   q?: string | undefined;
   before?: string | undefined;
+  /**
+   * 'date': newest usage date first, then newest id (the portal, the export); the cursor is the
+   * last id of the page before. Default: newest id first.
+   */
+  order?: 'id' | 'date' | undefined;
   limit: number;
 }
 
 /** Usage records newest first, with the invoice that billed each (if one has). */
 export async function listUsage(ctx: Ctx, f: UsageFilter): Promise<UsageRecordView[]> {
   requirePermission(ctx, 'billing:read');
+  const byDate = f.order === 'date';
   const rows = await ctx.db.query<ListedRow>(
     `SELECT id, customer_id, subscription_id, client_id, description, usage_date,
             quantity::text AS quantity, unit_of_measure, invoice_id, created_at
@@ -264,8 +276,13 @@ export async function listUsage(ctx: Ctx, f: UsageFilter): Promise<UsageRecordVi
         AND ($4::date IS NULL OR usage_date >= $4) AND ($5::date IS NULL OR usage_date <= $5)
         AND ($6::boolean IS NULL OR (invoice_id IS NOT NULL) = $6)
         AND ($7::text IS NULL OR description ILIKE $7 OR client_id ILIKE $7)
-        AND ($8::text IS NULL OR id < $8)
-      ORDER BY id DESC LIMIT $9`,
+        AND ${
+          byDate
+            ? `($8::text IS NULL OR (usage_date, id) < (SELECT c.usage_date, c.id FROM usage_records c
+                                                       WHERE c.tenant_id = $1 AND c.id = $8))`
+            : '($8::text IS NULL OR id < $8)'
+        }
+      ORDER BY ${byDate ? 'usage_date DESC, id DESC' : 'id DESC'} LIMIT $9`,
     [
       ctx.tenant.id,
       f.customer ?? null,
@@ -291,4 +308,20 @@ export async function listUsage(ctx: Ctx, f: UsageFilter): Promise<UsageRecordVi
     invoice_id: r.invoice_id,
     created_at: r.created_at.toISOString(),
   }));
+}
+
+/**
+ * Whether the customer has usage to show: a usage record, or a subscription on a usage price
+ * (usage that has not come in yet). The portal shows its Usage tab only then.
+ */
+export async function customerHasUsage(ctx: Ctx, customerId: string): Promise<boolean> {
+  const row = await ctx.db.one<{ has: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM usage_records WHERE tenant_id = $1 AND customer_id = $2)
+         OR EXISTS (SELECT 1 FROM subscriptions s
+                      JOIN prices p ON p.tenant_id = s.tenant_id AND p.id = s.price_id
+                     WHERE s.tenant_id = $1 AND s.customer_id = $2 AND p.kind = 'usage')
+         AS has`,
+    [ctx.tenant.id, customerId],
+  );
+  return row.has;
 }

@@ -107,12 +107,14 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
       {inv.po_number && <Text size="sm">Purchase order: {inv.po_number}</Text>}
       {inv.memo && <Text size="sm">{inv.memo}</Text>}
 
+      <InvoiceLinesStacked inv={inv} />
       <Table.ScrollContainer
         minWidth={480}
         type="native"
         tabIndex={0}
         role="region"
         aria-label="Invoice lines"
+        visibleFrom="sm"
       >
         <Table>
           <Table.Thead>
@@ -131,11 +133,7 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
             {inv.lines.map((l) => (
               <Table.Tr key={l.id}>
                 <Table.Td>{l.description}</Table.Td>
-                <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                  {l.period_start && l.period_end
-                    ? `${formatBusinessDate(l.period_start)} – ${formatBusinessDate(l.period_end)}`
-                    : '—'}
-                </Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{period(l)}</Table.Td>
                 <Table.Td ta="right">{l.quantity ?? '—'}</Table.Td>
                 <Table.Td ta="right">
                   <Money minor={l.amount} currency={c} />
@@ -234,6 +232,88 @@ function Fact({
         {label}
       </Text>
       <Text fw={strong ? 700 : 500}>{children}</Text>
+    </Stack>
+  );
+}
+
+function period(l: PortalInvoice['lines'][number]): string {
+  return l.period_start && l.period_end
+    ? `${formatBusinessDate(l.period_start)} – ${formatBusinessDate(l.period_end)}`
+    : '—';
+}
+
+/**
+ * The lines on a phone: one card per line (description, then period, quantity, amount), and the
+ * totals as label/value pairs, instead of a four-column table that scrolls sideways.
+ */
+function InvoiceLinesStacked({ inv }: { inv: PortalInvoice }) {
+  const c = inv.currency;
+  const totals: [string, number, boolean?][] = [
+    ['Subtotal', inv.subtotal],
+    ...(inv.adjustments_total !== 0
+      ? [['Adjustments', inv.adjustments_total] as [string, number]]
+      : []),
+    ['Total', inv.total],
+    ['Paid', inv.amount_paid],
+    ['Credits applied', inv.credits_applied],
+    ['Open balance', inv.balance, true],
+  ];
+  return (
+    <Stack gap="xs" hiddenFrom="sm">
+      <Title order={2} size="h4">
+        Invoice lines
+      </Title>
+      <Stack gap="xs" component="ul" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+        {inv.lines.map((l) => (
+          <li key={l.id} className="record-card">
+            <Text size="sm" fw={600}>
+              {l.description}
+            </Text>
+            <dl className="stacked-fields">
+              <div>
+                <dt>Period</dt>
+                <dd>{period(l)}</dd>
+              </div>
+              {l.quantity !== null && (
+                <div>
+                  <dt>Quantity</dt>
+                  <dd>{l.quantity}</dd>
+                </div>
+              )}
+              <div>
+                <dt>Amount</dt>
+                <dd>
+                  <Money minor={l.amount} currency={c} />
+                </dd>
+              </div>
+            </dl>
+          </li>
+        ))}
+        {inv.adjustments.map((a) => (
+          <li key={a.id} className="record-card">
+            <dl className="stacked-fields">
+              <div>
+                <dt>
+                  {a.kind === 'credit' ? 'Credit' : 'Charge'}: {a.reason}
+                </dt>
+                <dd>
+                  <Money minor={a.amount} currency={c} />
+                </dd>
+              </div>
+            </dl>
+          </li>
+        ))}
+      </Stack>
+      <dl className="stacked-fields">
+        {totals.map(([label, minor, strong]) => (
+          <div key={label} style={strong ? { fontWeight: 700 } : undefined}>
+            <dt>{label}</dt>
+            <dd>
+              <Money minor={minor} currency={c} />
+            </dd>
+          </div>
+        ))}
+      </dl>
     </Stack>
   );
 }

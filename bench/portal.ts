@@ -1,0 +1,278 @@
+/**
+ * Portal read benchmark (issue 11): seeds one tenant with SQL (not through the API) — N customers,
+ * M posted invoices spread over them, half of the invoices paid in full by a payment each — opens
+ * signed-in portal sessions for S of the customers (contact, login, access and session rows; the
+ * cookie token's sha256 stored as sign-in does), starts the API, and drives each portal read at
+ * a steady rate over real HTTP (undici, open loop: requests leave on schedule whether or not
+ * earlier ones have answered, so a slow server shows up as latency, not as a lower rate):
+ *
+ *   baseline   GET /api/v1/portal/accounts   (session check and one small query: the floor)
+ *   dashboard  GET /api/v1/portal/dashboard
+ *   invoices   GET /api/v1/portal/invoices?limit=20                   (first page)
+ *   deep page  GET /api/v1/portal/invoices?limit=20&cursor=<id>       (80% down the customer's list)
+ *   payments   GET /api/v1/portal/payments?limit=20
+ *
+ * and prints p50/p99 and errors per endpoint. The load generator runs in this process, beside
+ * the server: on a 2-core machine that is part of what is measured.
+ *
+ *   DATABASE_URL=postgres://… npm run bench -- portal [--customers 10000] [--invoices 1000000]
+ *     [--sessions 500] [--rate 500] [--seconds 20]
+ *
+ * PostgreSQL (DATABASE_URL, a fresh schema dropped at the end) or, without it, embedded PGlite.
+ */
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { systemClock } from '../src/core/clock.js';
+import { buildApp } from '../src/http/app.js';
+import { customerBalance } from '../src/modules/balances/service.js';
+import { systemCtx } from '../src/modules/context.js';
+import { listInvoices } from '../src/modules/invoices/list.js';
+import { listPayments } from '../src/modules/payments/history.js';
+import { createTenant, loadTenant } from '../src/modules/tenants/service.js';
+import { arg, benchDb } from './harness.js';
+
+const customers = arg('customers', 10_000);
+const invoices = arg('invoices', 1_000_000);
+const sessions = arg('sessions', 500);
+const rate = arg('rate', 500);
+const seconds = arg('seconds', 20);
+for (const [name, n, min] of [
+  ['--customers', customers, 1],
+  ['--invoices', invoices, customers],
+  ['--sessions', sessions, 1],
+  ['--rate', rate, 1],
+  ['--seconds', seconds, 1],
+] as const) {
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} takes a whole number ≥ ${min}`);
+}
+const TARGET_P99_MS = 20;
+
+const hex = (prefix: string, g: string) => `'${prefix}_' || lpad(to_hex(${g}), 26, '0')`;
+
+const b = await benchDb(20);
+const { db } = b;
+try {
+  const created = await createTenant(db, systemClock, {
+    name: 'Portal bench',
+    ownerEmail: 'bench@example.com',
+    ownerPassword: 'bench password long',
+  });
+  const tenantId = created.tenant.id;
+  const now = new Date();
+
+  // --- seed with SQL ---------------------------------------------------------------------------
+  let t0 = performance.now();
+  await db.query(
+    `INSERT INTO customers (id, tenant_id, number, name, billing_email, created_at, updated_at)
+     SELECT ${hex('cus', 'g')}, $1, 'C-' || lpad(g::text, 6, '0'), 'Customer ' || g,
+            'billing' || g || '@example.com', $2, $2
+       FROM generate_series(1, $3) AS g`,
+    [tenantId, now, customers],
+  );
+  await db.query(
+    'INSERT INTO customer_number_counters (tenant_id, last_value) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+    [tenantId, customers],
+  );
+  // Invoice g belongs to customer 1 + g % N; dated over the last two years, oldest first.
+  await db.query(
+    `INSERT INTO invoices (id, tenant_id, customer_id, number, status, invoice_date, due_date,
+                           total, posted_at, created_at, updated_at)
+     SELECT ${hex('inv', 'g')}, $1, ${hex('cus', '1 + g % $3')}, 'INV-' || lpad(g::text, 8, '0'),
+            'posted', d, d + 30, 1000 + (g * 37) % 9000, $2, $2, $2
+       FROM generate_series(1, $4) AS g,
+            LATERAL (SELECT (current_date - 730 + (g::bigint * 730 / $4)::int) AS d) dd`,
+    [tenantId, now, customers, invoices],
+  );
+  // Even invoices are paid in full by a check payment of their own.
+  await db.query(
+    `INSERT INTO payments (id, tenant_id, customer_id, method_type, reference, amount, status,
+                           source, attempted_at, settled_at, created_at, updated_at)
+     SELECT ${hex('pay', 'g')}, $1, i.customer_id, 'check', 'CHK-' || g, i.total, 'succeeded',
+            'manual', $2, $2, $2, $2
+       FROM generate_series(2, $3, 2) AS g
+       JOIN invoices i ON i.tenant_id = $1 AND i.id = ${hex('inv', 'g')}`,
+    [tenantId, now, invoices],
+  );
+  await db.query(
+    `INSERT INTO payment_applications (id, tenant_id, payment_id, invoice_id, amount, created_at)
+     SELECT ${hex('pa', 'g')}, $1, ${hex('pay', 'g')}, ${hex('inv', 'g')}, p.amount, $2
+       FROM generate_series(2, $3, 2) AS g
+       JOIN payments p ON p.tenant_id = $1 AND p.id = ${hex('pay', 'g')}`,
+    [tenantId, now, invoices],
+  );
+  const seedMs = performance.now() - t0;
+
+  // Signed-in sessions: contact, login, access and a session per sampled customer.
+  const profile = await db.one<{ id: string }>(
+    `SELECT id FROM contact_profiles WHERE tenant_id = $1 AND seed_key = 'billing_admin'`,
+    [tenantId],
+  );
+  const tokens = Array.from(
+    { length: sessions },
+    (_, i) => `bench-portal-session-${i}-${now.getTime()}`,
+  );
+  const step = Math.max(1, Math.floor(customers / sessions));
+  await db.query(
+    `INSERT INTO contacts (id, tenant_id, customer_id, name, email, profile_id, created_at, updated_at)
+     SELECT ${hex('con', 's')}, $1, ${hex('cus', '1 + (s * $4) % $5')}, 'Contact ' || s,
+            'contact' || s || '@example.com', $3, $2, $2
+       FROM generate_series(1, $6) AS s`,
+    [tenantId, now, profile.id, step, customers, sessions],
+  );
+  await db.query(
+    `INSERT INTO portal_logins (id, email, password_hash, password_changed_at, created_at)
+     SELECT ${hex('plg', 's')}, 'contact' || s || '@example.com', 'not-a-password-hash', $1, $1
+       FROM generate_series(1, $2) AS s`,
+    [now, sessions],
+  );
+  await db.query(
+    `INSERT INTO portal_access (tenant_id, contact_id, login_id, granted_at)
+     SELECT $1, ${hex('con', 's')}, ${hex('plg', 's')}, $2 FROM generate_series(1, $3) AS s`,
+    [tenantId, now, sessions],
+  );
+  await db.query(
+    `INSERT INTO portal_sessions (id, login_id, token_hash, tenant_id, customer_id, contact_id,
+                                  created_at, last_seen_at, expires_at)
+     SELECT ${hex('pss', 's')}, ${hex('plg', 's')}, t.hash, $1, c.customer_id, c.id, $2, $2,
+            $2::timestamptz + interval '12 hours'
+       FROM unnest($3::text[]) WITH ORDINALITY AS t(hash, s)
+       JOIN contacts c ON c.tenant_id = $1 AND c.id = ${hex('con', 's')}`,
+    [tenantId, now, tokens.map((t) => createHash('sha256').update(t).digest('hex'))],
+  );
+  await db.exec('ANALYZE');
+  t0 = performance.now();
+
+  // The deep page's cursor per session: the invoice 80% of the way down its customer's list.
+  const deep = await db.query<{ s: number; cursor: string | null }>(
+    `SELECT t.s::int AS s,
+            (SELECT i.id FROM invoices i WHERE i.tenant_id = $1 AND i.customer_id = c.customer_id
+              ORDER BY i.id DESC OFFSET (SELECT count(*) * 8 / 10 FROM invoices j
+                                           WHERE j.tenant_id = $1 AND j.customer_id = c.customer_id)
+              LIMIT 1) AS cursor
+       FROM generate_series(1, $2) AS t(s)
+       JOIN contacts c ON c.tenant_id = $1 AND c.id = ${hex('con', 't.s')}`,
+    [tenantId, sessions],
+  );
+  const cursors = new Map(deep.map((d) => [d.s - 1, d.cursor]));
+
+  // Where a dashboard's time goes: its service calls one by one, in process (no HTTP).
+  if (process.argv.includes('--profile')) {
+    const tenant = await loadTenant(db, tenantId);
+    if (!tenant) throw new Error('no tenant');
+    const ctx = systemCtx(db, systemClock, tenant);
+    const customer = (
+      await db.one<{ id: string }>(
+        `SELECT customer_id AS id FROM contacts WHERE tenant_id = $1 LIMIT 1`,
+        [tenantId],
+      )
+    ).id;
+    const calls: [string, () => Promise<unknown>][] = [
+      ['customerBalance', () => customerBalance(ctx, customer)],
+      ['listInvoices(limit 1)', () => listInvoices(ctx, { customer, postedOnly: true, limit: 1 })],
+      [
+        'listInvoices(limit 20)',
+        () => listInvoices(ctx, { customer, postedOnly: true, limit: 20 }),
+      ],
+      [
+        'listPayments(succeeded, 1)',
+        () => listPayments(ctx, { customer, status: 'succeeded', limit: 1 }),
+      ],
+      ['listPayments(20)', () => listPayments(ctx, { customer, limit: 20 })],
+    ];
+    for (const [name, call] of calls) {
+      await call();
+      const t = performance.now();
+      for (let i = 0; i < 20; i++) await call();
+      console.log(`  profile ${name.padEnd(28)} ${((performance.now() - t) / 20).toFixed(2)} ms`);
+    }
+  }
+
+  // --- serve and measure -----------------------------------------------------------------------
+  const app = await buildApp({ db, clock: systemClock, logLevel: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const pool = new Pool(origin, { connections: 64, pipelining: 1 });
+
+  const phases: { name: string; path: (i: number) => string }[] = [
+    { name: 'baseline (accounts)', path: () => '/api/v1/portal/accounts' },
+    { name: 'dashboard', path: () => '/api/v1/portal/dashboard' },
+    { name: 'invoices, first page', path: () => '/api/v1/portal/invoices?limit=20' },
+    {
+      name: 'invoices, deep page',
+      path: (i) => {
+        const c = cursors.get(i);
+        return `/api/v1/portal/invoices?limit=20${c ? `&cursor=${c}` : ''}`;
+      },
+    },
+    { name: 'payments', path: () => '/api/v1/portal/payments?limit=20' },
+  ];
+
+  async function phase(p: (typeof phases)[number], runSeconds: number) {
+    const total = Math.round(rate * runSeconds);
+    const latencies: number[] = [];
+    let errors = 0;
+    const inFlight: Promise<void>[] = [];
+    const start = performance.now();
+    for (let k = 0; k < total; k++) {
+      // Open loop: request k leaves at start + k / rate, whatever happened to the others.
+      const due = start + (k * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const s = k % sessions;
+      inFlight.push(
+        (async () => {
+          try {
+            const res = await pool.request({
+              method: 'GET',
+              path: p.path(s),
+              headers: { cookie: `billow_portal=${tokens[s]}` },
+            });
+            await res.body.arrayBuffer();
+            if (res.statusCode !== 200) errors++;
+          } catch {
+            errors++;
+          }
+          // Measured from when the request was due, so queueing in the client counts too.
+          latencies.push(performance.now() - due);
+        })(),
+      );
+    }
+    await Promise.all(inFlight);
+    const elapsed = (performance.now() - start) / 1000;
+    latencies.sort((a, c) => a - c);
+    const at = (q: number) =>
+      latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? NaN;
+    return { n: total, errors, p50: at(0.5), p99: at(0.99), achieved: total / elapsed };
+  }
+
+  // A short warm-up of each endpoint (JIT, plans, connections), not counted.
+  for (const p of phases) await phase(p, Math.min(2, seconds));
+  console.log(
+    `portal bench on ${b.label}: ${customers.toLocaleString('en-US')} customers, ` +
+      `${invoices.toLocaleString('en-US')} invoices, ${(invoices / 2).toLocaleString('en-US')} payments ` +
+      `seeded in ${(seedMs / 1000).toFixed(1)} s; ${sessions} sessions; ${rate} req/s for ${seconds} s each`,
+  );
+  let missed = 0;
+  for (const p of phases) {
+    const r = await phase(p, seconds);
+    const ok = r.p99 <= TARGET_P99_MS && r.errors === 0;
+    if (!ok && p.name !== phases[0]?.name) missed++;
+    console.log(
+      `  ${p.name.padEnd(22)} p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99
+        .toFixed(1)
+        .padStart(7)} ms  errors ${r.errors}/${r.n}  (${r.achieved.toFixed(0)} req/s)${
+        p.name === phases[0]?.name ? '' : ok ? '  ok' : `  MISSES p99 ≤ ${TARGET_P99_MS} ms`
+      }`,
+    );
+  }
+  console.log(
+    missed === 0 ? 'all portal reads within target' : `${missed} endpoint(s) miss the target`,
+  );
+  await pool.close();
+  await app.close();
+} finally {
+  await b.close();
+}
