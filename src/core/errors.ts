@@ -718,6 +718,11 @@ export const ERRORS = {
     message: 'The current password is not correct.',
     when: 'changing the portal password with a wrong current password',
   },
+  payment_declined: {
+    status: 402,
+    message: 'The payment was declined; nothing was charged. Use another card or account.',
+    when: 'a portal payment the gateway declined (details.decline_code; the message is the gateway’s reason; the failed payment is details.payment_id)',
+  },
   portal_not_found: {
     status: 404,
     message: 'Not found in this account.',

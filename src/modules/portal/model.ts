@@ -209,3 +209,104 @@ export const portalErrors = {
   404: ErrorResponse,
   409: ErrorResponse,
 };
+
+// --- Make a payment (E1, E2, E3, E5) -------------------------------------------------------
+export { PortalPayInput } from './pay-schema.js';
+
+export const PortalPayQuery = z.strictObject({
+  customer_id: z.string().min(1).max(64).optional().describe('A child account; default the own'),
+});
+
+const PayableInvoiceView = z.object({
+  id: z.string(),
+  number: z.string().nullable(),
+  invoice_date: z.string(),
+  due_date: z.string().nullable(),
+  total: z.number().int(),
+  balance: z.number().int().describe('Open: total − paid − credited'),
+  pending: z.number().int().describe('Held by a bank debit not yet settled: do not pay it again'),
+  available: z.number().int().describe('What can be paid now: balance − pending'),
+});
+
+const PayMethodView = z.object({
+  id: z.string(),
+  kind: z.enum(['card', 'bank_account']),
+  label: z.string().describe('"Visa ending 4242"'),
+  expires: z.string().nullable().describe('MM/YYYY of a card'),
+  is_default: z.boolean(),
+  inherited: z.boolean().describe('Shared by a parent account'),
+});
+
+export const PortalPayOptions = z.object({
+  customer_id: z.string(),
+  currency: z.literal('USD'),
+  time_zone: z.string(),
+  today: z.string().describe('The tenant’s business date: a later pay_on schedules the payment'),
+  invoices: z
+    .array(PayableInvoiceView)
+    .describe('Posted invoices with an open balance, oldest first'),
+  total_available: z.number().int(),
+  methods: z.array(PayMethodView).describe('Usable saved methods (own, then shared by a parent)'),
+  preselected_method_id: z.string().nullable().describe('The method used last, else the default'),
+  last_used_method_id: z.string().nullable(),
+});
+
+export const PortalPayPreview = z.object({
+  customer_id: z.string(),
+  currency: z.literal('USD'),
+  lines: z.array(
+    z.object({
+      invoice_id: z.string(),
+      number: z.string().nullable(),
+      due_date: z.string().nullable(),
+      balance: z.number().int(),
+      pending: z.number().int(),
+      amount: z.number().int(),
+      remaining: z.number().int().describe('Left to pay on the invoice after this payment'),
+    }),
+  ),
+  total: z.number().int().describe('What will be charged'),
+  pay_on: z.string().nullable().describe('null: charged now'),
+  today: z.string(),
+  method: PayMethodView.nullable().describe('The saved method; null for a new one'),
+  new_method: z.object({ save: z.boolean() }).nullable(),
+  reduces: z
+    .array(
+      z.object({
+        id: z.string(),
+        scheduled_for: z.string().nullable(),
+        source: z.string().describe('scheduled, autopay, …'),
+        old_amount: z.number().int(),
+        new_amount: z.number().int().nullable().describe('null: it would be cancelled'),
+      }),
+    )
+    .describe('Scheduled or autopay payments this payment would lower (E3)'),
+});
+
+export const PortalPayResult = z.object({
+  payment: z.object({
+    id: z.string(),
+    status: z.enum(['succeeded', 'pending', 'scheduled']),
+    amount: z.number().int(),
+    currency: z.literal('USD'),
+    scheduled_for: z.string().nullable(),
+    expected_settlement_date: z.string().nullable(),
+    created_at: z.string(),
+    method_label: z.string(),
+  }),
+  invoices: z.array(
+    z.object({ invoice_id: z.string(), number: z.string().nullable(), amount: z.number().int() }),
+  ),
+  reduced_scheduled: z.array(
+    z.object({
+      id: z.string(),
+      old_amount: z.number().int(),
+      new_amount: z.number().int().nullable(),
+    }),
+  ),
+  receipt_emailed_to: z.array(z.string()).describe('Where the receipt was sent (succeeded only)'),
+  saved_method_id: z
+    .string()
+    .nullable()
+    .describe('The new method, when "save for later" was ticked'),
+});

@@ -26,14 +26,20 @@ import {
   PortalInvoiceView,
   PortalLogin,
   PortalMe,
+  PortalPayInput,
   PortalPaymentPage,
   PortalPaymentQuery,
+  PortalPayOptions,
+  PortalPayPreview,
+  PortalPayQuery,
+  PortalPayResult,
   PortalUpcoming,
   PortalUpcomingQuery,
   portalErrors,
   ResetPassword,
   SignedIn,
 } from './model.js';
+import { portalPay, portalPayOptions, portalPayPreview } from './pay.js';
 import {
   type PortalCaller,
   portalCredits,
@@ -409,5 +415,85 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       },
     },
     (req) => portalUpcoming(caller(req), req.query),
+  );
+
+  // --- make a payment (E1, E2, E3, E5) ---------------------------------------------------------
+  const payErrors = [
+    'portal_permission_denied',
+    'portal_not_found',
+    'amount_exceeds_balance',
+    'invoice_not_payable',
+    'payment_method_not_found',
+    'payment_method_unverified',
+    'card_expired',
+    'scheduled_date_in_past',
+  ] as const;
+  app.get(
+    `${PREFIX}/pay`,
+    {
+      schema: {
+        operationId: 'portalGetPayOptions',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'What the account can pay (open invoices, pending bank debits) and with what (usable ' +
+          'methods, the one used last preselected); needs make_payments',
+        querystring: PortalPayQuery,
+        response: { 200: PortalPayOptions, ...portalErrors },
+      },
+    },
+    (req) => portalPayOptions(caller(req), req.query),
+  );
+  app.post(
+    `${PREFIX}/payments/preview`,
+    {
+      config: { idempotency: false },
+      schema: {
+        operationId: 'portalPreviewPayment',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Review a payment before making it: per invoice, the total and the scheduled or ' +
+          'autopay payments it would lower (E3); charges nothing',
+        body: PortalPayInput,
+        errors: [...payErrors],
+        response: { 200: PortalPayPreview, ...portalErrors },
+      },
+    },
+    (req) => portalPayPreview(caller(req), req.body),
+  );
+  app.post(
+    `${PREFIX}/payments`,
+    {
+      schema: {
+        operationId: 'portalCreatePayment',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Pay invoices of the account now, or on a later date, with a saved method or a new ' +
+          'card or account (saved for later if asked); send an Idempotency-Key per attempt. A ' +
+          'decline is payment_declined with the gateway’s reason',
+        body: PortalPayInput,
+        errors: [
+          ...payErrors,
+          'payment_declined',
+          'payment_method_duplicate',
+          'authorization_required',
+          'gateway_error',
+          'token_not_found',
+          'token_used',
+          'token_expired',
+        ],
+        response: { 201: PortalPayResult, ...portalErrors },
+      },
+    },
+    async (req, reply) => {
+      const agent = req.headers['user-agent'];
+      const meta = {
+        ip: req.ip,
+        userAgent: typeof agent === 'string' ? agent.slice(0, 500) : undefined,
+      };
+      return reply.code(201).send(await portalPay(caller(req), req.body, meta));
+    },
   );
 }
