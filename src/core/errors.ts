@@ -424,6 +424,13 @@ export const ERRORS = {
       'as a new method instead.',
     when: 'replacing a method with a token of the other kind',
   },
+  payment_method_kind_not_accepted: {
+    status: 422,
+    message:
+      'This kind of payment method cannot be added here; details.accepted lists the kinds ' +
+      'the billing team accepts.',
+    when: 'a contact adding (or tokenizing) a card or bank account the tenant does not accept in the portal',
+  },
   payment_method_in_use: {
     status: 409,
     message:
@@ -554,6 +561,11 @@ export const ERRORS = {
     status: 422,
     message: 'Give every rule of the customer exactly once, in the new order (details.expected).',
     when: 'a reorder whose ids are not exactly the customer’s rules, or a replace naming a rule of another customer twice or unknown',
+  },
+  autopay_locked: {
+    status: 409,
+    message: 'The billing team has locked autopay for this account; ask them to change it.',
+    when: 'a contact turning simple autopay on or off while staff have locked it',
   },
   autopay_needs_method: {
     status: 422,

@@ -310,3 +310,97 @@ export const PortalPayResult = z.object({
     .nullable()
     .describe('The new method, when "save for later" was ticked'),
 });
+
+// --- payment methods and autopay (I3, D, G1) -----------------------------------------------------
+
+export const PortalMethodCreate = z.strictObject({
+  gateway_token: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .describe(
+      'The token the gateway’s tokenization gave the browser (POST /sandbox/portal-tokens); ' +
+        'card and bank numbers never come here',
+    ),
+  authorized: z
+    .boolean()
+    .describe('The contact’s authorisation tick: must be true to save the method (D7)'),
+  shared_with_children: z
+    .boolean()
+    .optional()
+    .describe('Available to child accounts; only for an account that has child accounts'),
+  make_default: z
+    .boolean()
+    .optional()
+    .describe('Default true: the new method (a bank account once verified) becomes the default'),
+});
+export type PortalMethodCreate = z.infer<typeof PortalMethodCreate>;
+
+export const PortalVerifyBody = z.strictObject({
+  amounts: z
+    .tuple([z.number().int().min(1).max(99), z.number().int().min(1).max(99)])
+    .describe('The two micro-deposits in cents (1–99), in any order'),
+});
+
+export const PortalMethodView = z.object({
+  id: z.string(),
+  kind: z.enum(['card', 'bank_account']),
+  status: z.enum(['usable', 'unverified', 'verification_locked', 'expired', 'deleted']),
+  usable: z.boolean().describe('Can pay now (verified, not expired)'),
+  card: z
+    .object({
+      brand: z.enum(['visa', 'mastercard', 'amex', 'discover']),
+      last4: z.string(),
+      exp_month: z.number().int(),
+      exp_year: z.number().int(),
+    })
+    .nullable(),
+  bank_account: z
+    .object({
+      last4: z.string(),
+      bank_name: z.string().nullable(),
+      account_type: z.enum(['checking', 'savings']),
+      holder_type: z.enum(['personal', 'business']),
+    })
+    .nullable(),
+  name: z.string().nullable(),
+  is_default: z.boolean(),
+  inherited: z
+    .boolean()
+    .describe('Shared by the parent account ("available to child accounts"); read-only here'),
+  shared_with_children: z.boolean(),
+  verification: z
+    .object({ attempts_left: z.number().int(), locked: z.boolean(), verified: z.boolean() })
+    .nullable()
+    .describe('Micro-deposit verification of a bank account; null for a card'),
+  created_at: z.string(),
+});
+export type PortalMethodView = z.infer<typeof PortalMethodView>;
+
+export const PortalMethodList = z.object({
+  data: z.array(PortalMethodView).describe('The account’s own methods, then the parent’s shared'),
+  default_method_id: z
+    .string()
+    .nullable()
+    .describe('The method payments use: the own default, else one the parent shares'),
+  accepted_kinds: z
+    .array(z.enum(['card', 'bank_account']))
+    .describe('The kinds the billing team lets contacts add here'),
+  gateway: z
+    .enum(['sandbox', 'stripe'])
+    .nullable()
+    .describe('Whose tokenization the browser uses: the sandbox’s endpoint, or Stripe.js'),
+  can_share_with_children: z.boolean().describe('The account has child accounts'),
+});
+
+export const PortalAutopay = z.object({
+  enabled: z.boolean().describe('Autopay future invoices with the default method'),
+  locked: z.boolean().describe('The billing team locked autopay: the contact cannot change it'),
+  method: PortalMethodView.nullable().describe('The method autopay uses (the default)'),
+  blocked_reason: z
+    .enum(['locked', 'no_usable_method'])
+    .nullable()
+    .describe('Why the contact cannot turn autopay on now; null when it can change it'),
+});
+export const PortalAutopayPut = z.strictObject({ enabled: z.boolean() });
