@@ -26,3 +26,7 @@ export type PortalPayment = PortalPaymentPage['data'][number];
 export type PortalCredits = Ok<'/api/v1/portal/credits', 'get'>;
 export type PortalUpcoming = Ok<'/api/v1/portal/upcoming', 'get'>;
 export type InvoiceStatus = PortalInvoiceSummary['status'];
+export type PortalMethodList = Ok<'/api/v1/portal/payment-methods', 'get'>;
+export type PortalMethod = PortalMethodList['data'][number];
+export type MethodKind = PortalMethod['kind'];
+export type PortalAutopay = Ok<'/api/v1/portal/autopay', 'get'>;
