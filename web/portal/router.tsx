@@ -25,6 +25,7 @@ import { CreditsPage } from './pages/Credits';
 import { DashboardPage } from './pages/Dashboard';
 import { InvoiceDetailPage } from './pages/InvoiceDetail';
 import { InvoicesPage } from './pages/Invoices';
+import { PayPage } from './pages/Pay';
 import { PaymentsPage } from './pages/Payments';
 import { portalMeQuery } from './session';
 
@@ -146,6 +147,13 @@ export const creditsRoute = createRoute({
   }),
   component: CreditsPage,
 });
+/** Make a payment; ?invoice= preselects one invoice (from the invoice page's "Pay"). */
+export const payRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/pay',
+  validateSearch: z.object({ invoice: z.string().max(64).optional().catch(undefined) }),
+  component: PayPage,
+});
 const account = createRoute({
   getParentRoute: () => signedIn,
   path: '/account',
@@ -166,6 +174,7 @@ const routeTree = rootRoute.addChildren([
     invoiceRoute,
     paymentsRoute,
     creditsRoute,
+    payRoute,
     account,
   ]),
 ]);

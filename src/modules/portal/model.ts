@@ -249,6 +249,14 @@ export const PortalPayOptions = z.object({
   methods: z.array(PayMethodView).describe('Usable saved methods (own, then shared by a parent)'),
   preselected_method_id: z.string().nullable().describe('The method used last, else the default'),
   last_used_method_id: z.string().nullable(),
+  new_method: z
+    .object({
+      gateway: z.enum(['sandbox', 'stripe']).nullable(),
+      kinds: z.array(z.enum(['card', 'bank_account'])),
+    })
+    .describe(
+      'What a new card or bank account can be: the gateway whose tokenization the browser uses, and the kinds the tenant accepts in the portal',
+    ),
 });
 
 export const PortalPayPreview = z.object({

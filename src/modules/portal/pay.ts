@@ -19,6 +19,7 @@ import {
   listPaymentMethods,
   type RequestMeta,
 } from '../methods/service.js';
+import { portalMethodSettings } from '../methods/settings.js';
 import { usableMethodFor } from '../methods/store.js';
 import { lastUsedMethodId } from '../payments/history.js';
 import { scheduledReducedBy } from '../payments/scheduled.js';
@@ -80,6 +81,7 @@ export async function portalPayOptions(caller: PortalCaller, q: { customer_id?: 
     methods: usable.map(methodSummary),
     preselected_method_id: preselect,
     last_used_method_id: last,
+    new_method: await portalMethodSettings(ctx),
   };
 }
 
