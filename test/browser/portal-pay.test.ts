@@ -12,6 +12,18 @@ import { customer, mailTo, postedInvoice, signedInContact } from './portal-helpe
 
 const b = useBrowser();
 
+/** A saved Visa of the customer (through the staff API); its id. */
+async function saveCard(customerId: string): Promise<string> {
+  const token = (await apiCall('POST', '/api/v1/sandbox/tokens', {
+    card: { number: '4242424242424242', expiry: '12/30', cvc: '737', name: 'Robin Quinn' },
+  })) as { id: string };
+  const method = (await apiCall('POST', `/api/v1/customers/${customerId}/payment-methods`, {
+    gateway_token: token.id,
+    authorized: true,
+  })) as { id: string };
+  return method.id;
+}
+
 /** Fills the shared new-card form (NewMethodForm) and hands its token to the Pay page. */
 async function enterCard(page: Page, number: string, save: boolean) {
   const form = page.getByRole('form', { name: 'New card' });
@@ -134,4 +146,76 @@ describe('make a payment', () => {
     expect(await amounts.count()).toBe(1);
     expect(await amounts.nth(0).inputValue()).toBe('25.00');
   }, 240_000);
+
+  it('shows a bank debit in flight, and says which scheduled payment a payment lowers', async () => {
+    const cus = await customer();
+    const debited = await postedInvoice(cus.id, 8_000, '2026-10-01');
+    const planned = await postedInvoice(cus.id, 5_000);
+    const card = await saveCard(cus.id);
+    const bank = (await apiCall('POST', `/api/v1/customers/${cus.id}/payment-methods`, {
+      gateway_token: (
+        (await apiCall('POST', '/api/v1/sandbox/tokens', {
+          bank_account: {
+            holder_type: 'business',
+            account_type: 'checking',
+            name: 'Robin Quinn LLC',
+            account_number: '000123456789',
+            routing_number: '110000000',
+          },
+        })) as { id: string }
+      ).id,
+      authorized: true,
+    })) as { id: string };
+    const deposits = (await apiCall(
+      'GET',
+      `/api/v1/sandbox/payment-methods/${bank.id}/micro-deposits`,
+    )) as { amounts: [number, number] };
+    await apiCall('POST', `/api/v1/payment-methods/${bank.id}/verify`, {
+      amounts: deposits.amounts,
+    });
+    await apiCall('POST', '/api/v1/payments', {
+      customer_id: cus.id,
+      payment_method_id: bank.id,
+      amount: 8_000,
+      allocations: [{ invoice_id: debited, amount: 8_000 }],
+    });
+    await apiCall('POST', '/api/v1/payments', {
+      customer_id: cus.id,
+      payment_method_id: card,
+      amount: 5_000,
+      allocations: [{ invoice_id: planned, amount: 5_000 }],
+      scheduled_for: '2027-01-15',
+    });
+    const page = await b.newPage();
+    await signedInContact(page, { customerId: cus.id });
+    await page.goto('/portal/pay');
+    await page.getByRole('heading', { name: 'Make a payment' }).waitFor();
+
+    // The debit in flight: shown, and that invoice cannot be paid again.
+    await page.getByText(/A bank payment of \$80\.00 is on its way/).waitFor();
+    await page.getByText('You do not need to pay it again.').waitFor();
+    const boxes = page.getByRole('checkbox', { name: /^Pay invoice / });
+    expect(await boxes.nth(0).isDisabled()).toBe(true);
+    expect(await boxes.nth(1).isChecked()).toBe(true);
+    // The card of the latest payment is preselected.
+    expect(await page.getByRole('radio', { name: 'Visa ending 4242' }).isChecked()).toBe(true);
+    await checkPage(page, 'portal-pay-pending');
+
+    // Paying the invoice the scheduled payment was to pay: the review says it is cancelled.
+    await page.getByRole('button', { name: 'Review payment' }).click();
+    await page.getByRole('heading', { name: 'Review your payment' }).waitFor();
+    await page
+      .getByText(/Your scheduled payment of \$50\.00 on Jan 15, 2027 will be cancelled/)
+      .waitFor();
+    await checkPage(page, 'portal-pay-review-e3');
+    await page.getByRole('button', { name: 'Pay $50.00' }).click();
+    await page.getByRole('heading', { name: 'Payment received' }).waitFor();
+    await page
+      .getByText('Your planned payment of $50.00 was cancelled: this payment covers it.')
+      .waitFor();
+    const scheduled = (await apiCall('GET', `/api/v1/payments?customer=${cus.id}`)) as {
+      data: { status: string; scheduled_for: string | null; amount: number }[];
+    };
+    expect(scheduled.data.filter((p) => p.status === 'scheduled')).toEqual([]);
+  }, 180_000);
 });

@@ -407,7 +407,7 @@ function PayForm({
                         {inv.due_date ? `Due ${formatBusinessDate(inv.due_date)}` : 'No due date'}
                       </Text>
                       {inv.pending > 0 && (
-                        <Text size="xs" c="orange.9" fw={600}>
+                        <Text size="xs" c="dark.9" fw={600}>
                           A bank payment of <Money minor={inv.pending} currency={o.currency} /> is
                           on its way for this invoice.
                           {can ? '' : ' You do not need to pay it again.'}
@@ -774,13 +774,18 @@ function Receipt({
               </Table.Tr>
             </Table.Tfoot>
           </Table>
-          {r.reduced_scheduled.length > 0 && (
-            <Text size="sm">
-              {r.reduced_scheduled.length === 1
-                ? 'A payment you had scheduled was lowered to match.'
-                : `${r.reduced_scheduled.length} payments you had scheduled were lowered to match.`}
+          {r.reduced_scheduled.map((x) => (
+            <Text size="sm" key={x.id}>
+              Your planned payment of <Money minor={x.old_amount} currency={pay.currency} />{' '}
+              {x.new_amount === null ? (
+                'was cancelled: this payment covers it.'
+              ) : (
+                <>
+                  was lowered to <Money minor={x.new_amount} currency={pay.currency} />.
+                </>
+              )}
             </Text>
-          )}
+          ))}
         </Stack>
       </Paper>
       <Group>
