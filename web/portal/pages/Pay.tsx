@@ -371,7 +371,7 @@ function PayForm({
                   />
                 </Table.Th>
                 <Table.Th scope="col">Invoice</Table.Th>
-                <Table.Th scope="col" ta="right">
+                <Table.Th scope="col" ta="right" visibleFrom="sm">
                   Open balance
                 </Table.Th>
                 <Table.Th scope="col" ta="right">
@@ -406,6 +406,10 @@ function PayForm({
                       <Text size="xs">
                         {inv.due_date ? `Due ${formatBusinessDate(inv.due_date)}` : 'No due date'}
                       </Text>
+                      {/* On a phone the balance moves under the invoice, where it has room. */}
+                      <Text size="xs" hiddenFrom="sm">
+                        Open balance <Money minor={inv.balance} currency={o.currency} />
+                      </Text>
                       {inv.pending > 0 && (
                         <Text size="xs" c="dark.9" fw={600}>
                           A bank payment of <Money minor={inv.pending} currency={o.currency} /> is
@@ -414,7 +418,7 @@ function PayForm({
                         </Text>
                       )}
                     </Table.Td>
-                    <Table.Td ta="right">
+                    <Table.Td ta="right" visibleFrom="sm">
                       <Money minor={inv.balance} currency={o.currency} />
                     </Table.Td>
                     <Table.Td ta="right">
