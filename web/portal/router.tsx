@@ -25,6 +25,7 @@ import { CreditsPage } from './pages/Credits';
 import { DashboardPage } from './pages/Dashboard';
 import { InvoiceDetailPage } from './pages/InvoiceDetail';
 import { InvoicesPage } from './pages/Invoices';
+import { PaymentMethodsPage } from './pages/PaymentMethods';
 import { PaymentsPage } from './pages/Payments';
 import { portalMeQuery } from './session';
 
@@ -146,6 +147,11 @@ export const creditsRoute = createRoute({
   }),
   component: CreditsPage,
 });
+export const paymentMethodsRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/payment-methods',
+  component: PaymentMethodsPage,
+});
 const account = createRoute({
   getParentRoute: () => signedIn,
   path: '/account',
@@ -166,6 +172,7 @@ const routeTree = rootRoute.addChildren([
     invoiceRoute,
     paymentsRoute,
     creditsRoute,
+    paymentMethodsRoute,
     account,
   ]),
 ]);
