@@ -67,7 +67,7 @@ export function AutopayCard() {
                 </Text>
               )}
               {change.isSuccess && (
-                <Text role="status" size="sm" c="green.9" fw={500}>
+                <Text role="status" size="sm" c="dark.9" fw={600}>
                   Autopay is {change.data.enabled ? 'on' : 'off'}.
                 </Text>
               )}

@@ -366,7 +366,7 @@ export function NewMethodForm(props: NewMethodFormProps) {
         )}
         <fieldset className="plain-fieldset">
           <legend>
-            <Text fw={500} size="sm">
+            <Text fw={600} size="sm" mb={4}>
               Billing address
             </Text>
           </legend>

@@ -104,7 +104,7 @@ function ChangePassword() {
             Change password
           </Title>
           {done && (
-            <Text role="status" c="green.9" fw={500}>
+            <Text role="status" c="dark.9" fw={600}>
               Your password is changed. Other devices signed in as you have been signed out.
             </Text>
           )}

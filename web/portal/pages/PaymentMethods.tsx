@@ -106,7 +106,7 @@ function Methods({ list, manage }: { list: PortalMethodList; manage: boolean }) 
   return (
     <Stack gap="md">
       {added && (
-        <Text role="status" c="green.9" fw={500}>
+        <Text role="status" c="dark.9" fw={600}>
           {added}
         </Text>
       )}
@@ -332,7 +332,13 @@ function DeleteDialog({
   });
   const name = methodName(method);
   return (
-    <Modal opened onClose={onClose} title={`Delete ${name}?`} centered>
+    <Modal
+      opened
+      onClose={onClose}
+      title={`Delete ${name}?`}
+      centered
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+    >
       <Stack gap="sm">
         <Text size="sm">
           It can no longer pay invoices of this account. Payments already made with it stay in your
@@ -393,7 +399,13 @@ function VerifyDialog({
     verify.mutate([a, b]);
   }
   return (
-    <Modal opened onClose={onClose} title={`Verify ${methodName(method)}`} centered>
+    <Modal
+      opened
+      onClose={onClose}
+      title={`Verify ${methodName(method)}`}
+      centered
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+    >
       <form onSubmit={submit} noValidate>
         <Stack gap="sm">
           <Text size="sm">
