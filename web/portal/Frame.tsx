@@ -16,7 +16,7 @@ function NavLink({
   to,
   children,
 }: {
-  to: '/' | '/invoices' | '/payments' | '/credits' | '/account';
+  to: '/' | '/invoices' | '/payments' | '/credits' | '/payment-methods' | '/account';
   children: ReactNode;
 }) {
   return (
@@ -57,6 +57,9 @@ export function SignedInFrame() {
           {may(me, 'view_invoices') && <NavLink to="/invoices">Invoices</NavLink>}
           {may(me, 'view_payments') && <NavLink to="/payments">Payments</NavLink>}
           {may(me, 'view_credits') && <NavLink to="/credits">Credits</NavLink>}
+          {(may(me, 'manage_payment_methods') || may(me, 'make_payments')) && (
+            <NavLink to="/payment-methods">Payment methods</NavLink>
+          )}
           <NavLink to="/account">My account</NavLink>
         </>
       }

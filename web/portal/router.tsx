@@ -26,6 +26,7 @@ import { DashboardPage } from './pages/Dashboard';
 import { InvoiceDetailPage } from './pages/InvoiceDetail';
 import { InvoicesPage } from './pages/Invoices';
 import { PayPage } from './pages/Pay';
+import { PaymentMethodsPage } from './pages/PaymentMethods';
 import { PaymentsPage } from './pages/Payments';
 import { portalMeQuery } from './session';
 
@@ -154,6 +155,11 @@ export const payRoute = createRoute({
   validateSearch: z.object({ invoice: z.string().max(64).optional().catch(undefined) }),
   component: PayPage,
 });
+export const paymentMethodsRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/payment-methods',
+  component: PaymentMethodsPage,
+});
 const account = createRoute({
   getParentRoute: () => signedIn,
   path: '/account',
@@ -175,6 +181,7 @@ const routeTree = rootRoute.addChildren([
     paymentsRoute,
     creditsRoute,
     payRoute,
+    paymentMethodsRoute,
     account,
   ]),
 ]);

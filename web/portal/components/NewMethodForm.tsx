@@ -22,6 +22,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { ApiError, unwrap } from '../../shared/api';
 import { ErrorAlert } from '../../shared/errors';
 import { type MethodKind, type PortalMethod, portalApi } from '../api';
+import { bankName, cardName } from './methods';
 import { Notice } from './Reads';
 
 /** What the gateway gave for the entered card or account, and the contact's choices. */
@@ -57,13 +58,6 @@ export interface NewMethodFormProps {
   onCancel?: () => void;
   submitLabel?: string;
 }
-
-const BRAND: Record<string, string> = {
-  visa: 'Visa',
-  mastercard: 'Mastercard',
-  amex: 'American Express',
-  discover: 'Discover',
-};
 
 interface Fields {
   number: string;
@@ -225,8 +219,8 @@ export function NewMethodForm(props: NewMethodFormProps) {
       // Nothing of the numbers stays in the page once the gateway has them.
       setF((old) => ({ ...old, number: '', cvc: '', account_number: '' }));
       const label = tok.card
-        ? `${BRAND[tok.card.brand] ?? tok.card.brand} ending ${tok.card.last4}`
-        : `${tok.bank_account?.account_type === 'savings' ? 'Savings' : 'Checking'} account ending ${tok.bank_account?.last4}`;
+        ? cardName(tok.card.brand, tok.card.last4)
+        : bankName(tok.bank_account?.account_type, tok.bank_account?.last4);
       const result: NewMethodToken = {
         token: tok.id,
         kind: tok.kind,
@@ -372,7 +366,7 @@ export function NewMethodForm(props: NewMethodFormProps) {
         )}
         <fieldset className="plain-fieldset">
           <legend>
-            <Text fw={500} size="sm">
+            <Text fw={600} size="sm" mb={4}>
               Billing address
             </Text>
           </legend>
