@@ -11,6 +11,8 @@ const ROOT = join(import.meta.dirname, '..');
 const WEB = join(ROOT, 'web');
 const DIST = join(WEB, 'dist');
 const STAMP = join(DIST, '.source-hash');
+/** Files outside web/ that the apps import (each imports zod only). */
+const SHARED_WITH_SERVER = ['src/modules/portal/pay-schema.ts'];
 
 /** A hash of every source the build reads: web/ (not dist/) and the locked dependencies. */
 export function sourceHash(): string {
@@ -24,6 +26,14 @@ export function sourceHash(): string {
     }
   };
   walk(WEB);
+  // Server files the apps bundle too: the zod schemas a form shares with its endpoint.
+  for (const file of SHARED_WITH_SERVER) {
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(ROOT, file)))
+      .update('\0');
+  }
   hash.update(readFileSync(join(ROOT, 'package-lock.json')));
   return hash.digest('hex');
 }

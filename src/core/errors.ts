@@ -424,6 +424,13 @@ export const ERRORS = {
       'as a new method instead.',
     when: 'replacing a method with a token of the other kind',
   },
+  payment_method_kind_not_accepted: {
+    status: 422,
+    message:
+      'This kind of payment method cannot be added here; details.accepted lists the kinds ' +
+      'the billing team accepts.',
+    when: 'a contact adding (or tokenizing) a card or bank account the tenant does not accept in the portal',
+  },
   payment_method_in_use: {
     status: 409,
     message:
@@ -554,6 +561,11 @@ export const ERRORS = {
     status: 422,
     message: 'Give every rule of the customer exactly once, in the new order (details.expected).',
     when: 'a reorder whose ids are not exactly the customer’s rules, or a replace naming a rule of another customer twice or unknown',
+  },
+  autopay_locked: {
+    status: 409,
+    message: 'The billing team has locked autopay for this account; ask them to change it.',
+    when: 'a contact turning simple autopay on or off while staff have locked it',
   },
   autopay_needs_method: {
     status: 422,
@@ -717,6 +729,11 @@ export const ERRORS = {
     status: 403,
     message: 'The current password is not correct.',
     when: 'changing the portal password with a wrong current password',
+  },
+  payment_declined: {
+    status: 402,
+    message: 'The payment was declined; nothing was charged. Use another card or account.',
+    when: 'a portal payment the gateway declined (details.decline_code; the message is the gateway’s reason; the failed payment is details.payment_id)',
   },
   portal_not_found: {
     status: 404,

@@ -100,7 +100,10 @@ export function registerAuth(app: FastifyInstance, db: Db, clock: Clock): void {
   app.addHook('onRequest', async (req) => {
     const url = req.routeOptions.url;
     if (!url?.startsWith('/api/v1')) return;
-    if (url === PORTAL_PREFIX || url.startsWith(`${PORTAL_PREFIX}/`)) {
+    // A route outside the prefix that declares `config.portal` is a portal route too: the
+    // sandbox gateway's tokenization for a contact's browser (/sandbox/portal-tokens).
+    const declared = req.routeOptions.config.portal !== undefined;
+    if (declared || url === PORTAL_PREFIX || url.startsWith(`${PORTAL_PREFIX}/`)) {
       return portalAuth(req, db, clock);
     }
     if (req.routeOptions.config.auth === 'public') return;

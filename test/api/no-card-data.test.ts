@@ -6,9 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TEST_BANK_ACCOUNTS, TEST_CARDS } from '../../src/gateways/sandbox/testdata.js';
-import { type Client, newTenant, type Reply } from '../helpers/app.js';
+import { type Client, newTenant, type Reply, type TestTenant } from '../helpers/app.js';
 import { useHarness } from '../helpers/harness.js';
 import { bankBody, cardBody } from '../helpers/payment-methods.js';
+import { portalContact } from '../helpers/portal.js';
 
 const h = useHarness({ captureLogs: true });
 
@@ -59,6 +60,30 @@ async function save(api: Client, customerId: string, gatewayToken: string, extra
       ...extra,
     }),
   );
+}
+
+/** No number, account number or CVC in any of Billow's tables, the logs or any response. */
+async function expectNoSecrets(minLogLines = 50) {
+  const found: string[] = [];
+  const tables = await h.testDb.db.query<{ name: string }>(
+    `SELECT table_name AS name FROM information_schema.tables
+      WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+        AND table_name NOT LIKE 'sandbox\\_vault\\_%'`,
+  );
+  expect(tables.map((r) => r.name)).toEqual(
+    expect.arrayContaining(['payment_methods', 'audit_log', 'events', 'idempotency_keys']),
+  );
+  for (const { name } of tables) {
+    const rows = await h.testDb.db.query<{ row: unknown }>(
+      `SELECT to_jsonb(t) AS row FROM "${name}" t`,
+    );
+    for (const { row } of rows) findings(name, row, found);
+  }
+  const lines = h.logs.split('\n').filter(Boolean);
+  expect(lines.length).toBeGreaterThan(minLogLines);
+  for (const line of lines) findings('log', JSON.parse(line), found);
+  for (const reply of replies) findings('response', reply.body, found);
+  expect(found).toEqual([]);
 }
 
 describe('no card data in Billow', () => {
@@ -123,26 +148,7 @@ describe('no card data in Billow', () => {
     await call(api.get('/api/v1/audit-log?limit=100'));
     await call(api.get('/api/v1/events?limit=100'));
 
-    const found: string[] = [];
-    const tables = await h.testDb.db.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables
-        WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-          AND table_name NOT LIKE 'sandbox\\_vault\\_%'`,
-    );
-    expect(tables.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['payment_methods', 'audit_log', 'events', 'idempotency_keys']),
-    );
-    for (const { name } of tables) {
-      const rows = await h.testDb.db.query<{ row: unknown }>(
-        `SELECT to_jsonb(t) AS row FROM "${name}" t`,
-      );
-      for (const { row } of rows) findings(name, row, found);
-    }
-    const lines = h.logs.split('\n').filter(Boolean);
-    expect(lines.length).toBeGreaterThan(50);
-    for (const line of lines) findings('log', JSON.parse(line), found);
-    for (const reply of replies) findings('response', reply.body, found);
-    expect(found).toEqual([]);
+    await expectNoSecrets();
 
     // The vault (the gateway's side) has them, sealed: not one in the clear.
     const vault = await h.testDb.db.query<{ row: unknown }>(
@@ -176,5 +182,88 @@ describe('paths around the vault', () => {
     expect(h.logs).toContain('[redacted]');
     expect(h.logs).not.toContain('4000000000009995');
     expect(h.logs).not.toContain('4242%204242%204242%204242');
+  });
+});
+
+/** The raw-data fields a portal endpoint must never take (the gateway's tokenization does). */
+const RAW_FIELDS =
+  /^(number|card_number|cvc|cvv|cvv2|expiry|account_number|routing_number|card|bank_account)$/i;
+
+/** Property names anywhere under a part of the OpenAPI document (following its local $refs). */
+function propertyNames(
+  node: unknown,
+  doc: Record<string, unknown>,
+  out: Set<string>,
+  seen = new Set<unknown>(),
+): void {
+  if (!node || typeof node !== 'object' || seen.has(node)) return;
+  seen.add(node);
+  if (Array.isArray(node)) {
+    for (const item of node) propertyNames(item, doc, out, seen);
+    return;
+  }
+  const n = node as Record<string, unknown>;
+  if (typeof n.$ref === 'string') {
+    let target: unknown = doc;
+    for (const part of n.$ref.replace(/^#\//, '').split('/')) {
+      target = (target as Record<string, unknown> | undefined)?.[part];
+    }
+    propertyNames(target, doc, out, seen);
+  }
+  if (n.properties && typeof n.properties === 'object') {
+    for (const name of Object.keys(n.properties)) out.add(name);
+  }
+  for (const value of Object.values(n)) propertyNames(value, doc, out, seen);
+}
+
+describe('the portal and card data', () => {
+  it('has no portal endpoint that takes a card number, CVC or account number field', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/api/openapi.json' });
+    const doc = res.json() as Record<string, unknown>;
+    const paths = doc.paths as Record<string, Record<string, Record<string, unknown>>>;
+    const portal = Object.entries(paths).filter(([p]) => p.startsWith('/api/v1/portal'));
+    expect(portal.length).toBeGreaterThan(15);
+    expect(Object.keys(paths)).toContain('/api/v1/portal/payment-methods');
+    const taking: string[] = [];
+    let checked = 0;
+    for (const [path, ops] of portal) {
+      for (const [method, op] of Object.entries(ops)) {
+        const names = new Set<string>();
+        propertyNames(op.requestBody, doc, names);
+        for (const param of (op.parameters ?? []) as { name: string }[]) names.add(param.name);
+        checked += names.size;
+        for (const name of names)
+          if (RAW_FIELDS.test(name)) taking.push(`${method} ${path}: ${name}`);
+      }
+    }
+    expect(taking).toEqual([]);
+    expect(checked, 'field names found in portal requests').toBeGreaterThan(20);
+    // The one place a contact's browser sends them is the gateway's own tokenization.
+    const tokenize = new Set<string>();
+    propertyNames(paths['/api/v1/sandbox/portal-tokens']?.post?.requestBody, doc, tokenize);
+    expect([...tokenize]).toEqual(expect.arrayContaining(['number', 'cvc', 'account_number']));
+  });
+
+  it('keeps them out of every table, log and response when a contact adds methods', async () => {
+    const t: TestTenant = await newTenant(h);
+    const { portal } = await portalContact(h, t);
+    for (const body of [cardBody(TEST_CARDS[0]!.number, { cvc: '737' }), bankBody()]) {
+      const token = await call(portal.post('/api/v1/sandbox/portal-tokens', body));
+      expect(token.status, JSON.stringify(token.body)).toBe(201);
+      const saved = await call(
+        portal.post('/api/v1/portal/payment-methods', {
+          gateway_token: token.body.id,
+          authorized: true,
+        }),
+      );
+      expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    }
+    // Numbers sent to a portal endpoint are refused as unknown fields, and not kept.
+    const wrong = await call(
+      portal.post('/api/v1/portal/payment-methods', { ...cardBody(), authorized: true }),
+    );
+    expect([wrong.status, wrong.body.error.code]).toEqual([400, 'validation_failed']);
+    await call(portal.get('/api/v1/portal/payment-methods'));
+    await expectNoSecrets(10);
   });
 });

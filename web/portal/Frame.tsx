@@ -16,7 +16,7 @@ function NavLink({
   to,
   children,
 }: {
-  to: '/' | '/invoices' | '/payments' | '/credits' | '/usage' | '/account';
+  to: '/' | '/invoices' | '/payments' | '/credits' | '/usage' | '/payment-methods' | '/account';
   children: ReactNode;
 }) {
   return (
@@ -58,6 +58,9 @@ export function SignedInFrame() {
           {may(me, 'view_payments') && <NavLink to="/payments">Payments</NavLink>}
           {may(me, 'view_credits') && <NavLink to="/credits">Credits</NavLink>}
           {me.has_usage && may(me, 'view_usage') && <NavLink to="/usage">Usage</NavLink>}
+          {(may(me, 'manage_payment_methods') || may(me, 'make_payments')) && (
+            <NavLink to="/payment-methods">Payment methods</NavLink>
+          )}
           <NavLink to="/account">My account</NavLink>
         </>
       }

@@ -29,3 +29,7 @@ export type InvoiceStatus = PortalInvoiceSummary['status'];
 export type PortalUsagePage = Ok<'/api/v1/portal/usage', 'get'>;
 export type PortalUsageRecord = PortalUsagePage['data'][number];
 export type UsageExportLink = Ok<'/api/v1/portal/usage-exports/link', 'get'>;
+export type PortalMethodList = Ok<'/api/v1/portal/payment-methods', 'get'>;
+export type PortalMethod = PortalMethodList['data'][number];
+export type MethodKind = PortalMethod['kind'];
+export type PortalAutopay = Ok<'/api/v1/portal/autopay', 'get'>;

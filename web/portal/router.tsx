@@ -25,6 +25,8 @@ import { CreditsPage } from './pages/Credits';
 import { DashboardPage } from './pages/Dashboard';
 import { InvoiceDetailPage } from './pages/InvoiceDetail';
 import { InvoicesPage } from './pages/Invoices';
+import { PayPage } from './pages/Pay';
+import { PaymentMethodsPage } from './pages/PaymentMethods';
 import { PaymentsPage } from './pages/Payments';
 import { UsagePage } from './pages/Usage';
 import { UsageExportPage } from './pages/UsageExport';
@@ -171,6 +173,18 @@ export const usageExportRoute = createRoute({
   validateSearch: TokenSearch,
   component: UsageExportPage,
 });
+/** Make a payment; ?invoice= preselects one invoice (from the invoice page's "Pay"). */
+export const payRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/pay',
+  validateSearch: z.object({ invoice: z.string().max(64).optional().catch(undefined) }),
+  component: PayPage,
+});
+export const paymentMethodsRoute = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/payment-methods',
+  component: PaymentMethodsPage,
+});
 const account = createRoute({
   getParentRoute: () => signedIn,
   path: '/account',
@@ -193,6 +207,8 @@ const routeTree = rootRoute.addChildren([
     paymentsRoute,
     creditsRoute,
     usageRoute,
+    payRoute,
+    paymentMethodsRoute,
     account,
   ]),
 ]);

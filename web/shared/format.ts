@@ -43,3 +43,20 @@ export function describeTimeZone(timeZone: string): string {
     .find((p) => p.type === 'timeZoneName')?.value;
   return name ? `${name} (${timeZone})` : timeZone;
 }
+
+/** Minor units → the plain text of an amount field ("1234.50"), by shifting the decimal point. */
+export function minorToInput(minor: number): string {
+  const text = String(Math.abs(minor)).padStart(3, '0');
+  return `${minor < 0 ? '-' : ''}${text.slice(0, -2)}.${text.slice(-2)}`;
+}
+
+/**
+ * What a person typed in an amount field ("1,234.5", "$20") → minor units, read digit by digit
+ * (no float); null when it is not an amount with at most two decimals.
+ */
+export function parseAmountInput(text: string): number | null {
+  const clean = text.trim().replace(/^\$/, '').replaceAll(',', '');
+  const m = /^(\d{1,13})(?:\.(\d{0,2}))?$/.exec(clean);
+  if (!m) return null;
+  return Number(`${m[1]}${(m[2] ?? '').padEnd(2, '0')}`);
+}

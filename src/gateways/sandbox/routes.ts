@@ -1,5 +1,7 @@
 /** The sandbox gateway's own endpoint: tokenization of raw card and bank data (sandbox only). */
 import type { App } from '../../http/app.js';
+import { portalTokenize } from '../../modules/portal/methods.js';
+import { caller } from '../../modules/portal/routes.js';
 import { TokenCreate, TokenView } from './model.js';
 import { createToken } from './tokens.js';
 
@@ -34,5 +36,43 @@ export async function sandboxRoutes(app: App): Promise<void> {
       },
     },
     async (req, reply) => reply.code(201).send(await createToken(req.ctx, req.body)),
+  );
+  app.post(
+    '/sandbox/portal-tokens',
+    {
+      // A portal route (http/auth.ts): the contact's session cookie and its CSRF token only.
+      config: { portal: 'account', idempotency: false },
+      schema: {
+        operationId: 'createSandboxPortalToken',
+        security: [{ portalSession: [] }],
+        errors: [
+          'portal_session_required',
+          'portal_account_required',
+          'portal_permission_denied',
+          'csrf_failed',
+          'payment_method_kind_not_accepted',
+          'account_number_invalid',
+          'card_expired',
+          'card_expiry_invalid',
+          'card_number_invalid',
+          'currency_not_supported',
+          'cvc_invalid',
+          'routing_number_invalid',
+          'sandbox_only',
+        ],
+        tags: ['sandbox gateway'],
+        summary:
+          'The sandbox gateway’s tokenization for a signed-in contact’s browser (the portal’s ' +
+          'card and bank forms); the numbers go to the sandbox vault, only the token comes back',
+        description:
+          'The same tokenization as POST /sandbox/tokens, opened by the portal session instead of ' +
+          'staff credentials, for contacts whose profile may add methods or pay, and for the ' +
+          'kinds the tenant accepts in the portal. It is the gateway’s endpoint, standing for ' +
+          'Stripe.js; no portal endpoint takes a card or bank number.',
+        body: TokenCreate,
+        response: { 201: TokenView },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await portalTokenize(caller(req), req.body)),
   );
 }

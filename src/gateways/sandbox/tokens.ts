@@ -36,6 +36,14 @@ export function assertSandboxTenant(ctx: Ctx): void {
 
 export async function createToken(ctx: Ctx, input: TokenCreate): Promise<TokenView> {
   requirePermission(ctx, 'billing:write');
+  return tokenize(ctx, input);
+}
+
+/**
+ * Tokenizes for a caller already allowed to (staff with billing:write, or a signed-in contact
+ * whose profile may add methods or pay: see POST /sandbox/portal-tokens).
+ */
+export async function tokenize(ctx: Ctx, input: TokenCreate): Promise<TokenView> {
   assertSandboxTenant(ctx);
   assertCurrencySupported(input.currency);
   const now = tenantNow(ctx);

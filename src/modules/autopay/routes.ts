@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { IdParams } from '../../http/schemas.js';
 import { MAX_RULES, RuleInput, RulePatch } from './model.js';
-import { getAutopay, reorderRules, replaceRules, setSimpleAutopay, updateRule } from './service.js';
+import {
+  getAutopay,
+  reorderRules,
+  replaceRules,
+  setAutopayLock,
+  setSimpleAutopay,
+  updateRule,
+} from './service.js';
 
 const tags = ['autopay'];
 
@@ -28,6 +35,7 @@ const RuleView = z.object({
 const AutopayView = z.object({
   customer_id: z.string(),
   enabled: z.boolean(),
+  locked: z.boolean().describe('Staff locked simple autopay: contacts cannot change it'),
   default_payment_method_id: z.string().nullable(),
   rules: z.array(RuleView),
 });
@@ -54,13 +62,29 @@ export async function autopayRoutes(app: App): Promise<void> {
         operationId: 'updateCustomerAutopay',
         errors: ['autopay_needs_method', 'customer_not_found'],
         tags,
-        summary: 'Turn simple autopay on (needs a usable method) or off',
+        summary: 'Turn simple autopay on (needs a usable method) or off; lock it for contacts',
         params: IdParams,
-        body: z.strictObject({ enabled: z.boolean() }),
+        body: z
+          .strictObject({
+            enabled: z.boolean().optional(),
+            locked: z
+              .boolean()
+              .optional()
+              .describe('Lock simple autopay so contacts cannot change it in the portal'),
+          })
+          .refine((b) => b.enabled !== undefined || b.locked !== undefined, {
+            message: 'give "enabled", "locked" or both',
+          }),
         response: { 200: AutopayView },
       },
     },
-    (req) => setSimpleAutopay(req.ctx, req.params.id, req.body.enabled),
+    async (req) => {
+      const { enabled, locked } = req.body;
+      let view =
+        enabled === undefined ? undefined : await setSimpleAutopay(req.ctx, req.params.id, enabled);
+      if (locked !== undefined) view = await setAutopayLock(req.ctx, req.params.id, locked);
+      return view ?? getAutopay(req.ctx, req.params.id);
+    },
   );
   app.get(
     '/customers/:id/autopay-rules',

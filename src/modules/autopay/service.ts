@@ -10,7 +10,7 @@ import { newId } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
-import { setCustomerAutopay } from '../customers/service.js';
+import { setCustomerAutopay, setCustomerAutopayLock } from '../customers/service.js';
 import { effectiveMethodId, usableMethodFor } from '../methods/service.js';
 import { type CriterionInput, criteriaProblems, type RuleInput, type RulePatch } from './model.js';
 import { autopayChoices, liveRules, RULE_COLUMNS, type RuleRow } from './store.js';
@@ -34,6 +34,8 @@ export interface AutopayView {
   customer_id: string;
   /** The simple flag (G1): invoices no rule matches are paid with the default method. */
   enabled: boolean;
+  /** Staff locked the simple flag: contacts cannot change it in the portal. */
+  locked: boolean;
   /** The method the simple flag would use now (own default or inherited), if any. */
   default_payment_method_id: string | null;
   rules: RuleView[];
@@ -54,9 +56,14 @@ function ruleView(r: RuleRow): RuleView {
   };
 }
 
-async function lockCustomer(tx: Tx, ctx: Ctx, customerId: string): Promise<{ autopay: boolean }> {
-  const row = await tx.maybeOne<{ autopay: boolean }>(
-    'SELECT autopay FROM customers WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE',
+async function lockCustomer(
+  tx: Tx,
+  ctx: Ctx,
+  customerId: string,
+): Promise<{ autopay: boolean; autopay_locked: boolean }> {
+  const row = await tx.maybeOne<{ autopay: boolean; autopay_locked: boolean }>(
+    `SELECT autopay, autopay_locked FROM customers
+      WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`,
     [ctx.tenant.id, customerId],
   );
   if (!row) throw new AppError('customer_not_found', { id: customerId });
@@ -64,8 +71,8 @@ async function lockCustomer(tx: Tx, ctx: Ctx, customerId: string): Promise<{ aut
 }
 
 async function autopayView(q: Queryable, ctx: Ctx, customerId: string): Promise<AutopayView> {
-  const c = await q.maybeOne<{ autopay: boolean }>(
-    'SELECT autopay FROM customers WHERE tenant_id = $1 AND id = $2',
+  const c = await q.maybeOne<{ autopay: boolean; autopay_locked: boolean }>(
+    'SELECT autopay, autopay_locked FROM customers WHERE tenant_id = $1 AND id = $2',
     [ctx.tenant.id, customerId],
   );
   if (!c) throw new AppError('customer_not_found', { id: customerId });
@@ -73,6 +80,7 @@ async function autopayView(q: Queryable, ctx: Ctx, customerId: string): Promise<
   return {
     customer_id: customerId,
     enabled: c.autopay,
+    locked: c.autopay_locked,
     default_payment_method_id: (await effectiveMethodId(q, ctx, customerId)) ?? null,
     rules: rules.map(ruleView),
   };
@@ -83,7 +91,10 @@ export async function getAutopay(ctx: Ctx, customerId: string): Promise<AutopayV
   return autopayView(ctx.db, ctx, customerId);
 }
 
-/** G1: turn simple autopay on (needs a usable method, own or inherited) or off. */
+/**
+ * G1: turn simple autopay on (needs a usable method, own or inherited) or off. A contact (the
+ * portal) cannot change it while staff have locked it.
+ */
 export async function setSimpleAutopay(
   ctx: Ctx,
   customerId: string,
@@ -92,6 +103,9 @@ export async function setSimpleAutopay(
   requirePermission(ctx, 'billing:write');
   return ctx.db.tx(async (tx) => {
     const before = await lockCustomer(tx, ctx, customerId);
+    if (ctx.actor.type === 'contact' && before.autopay_locked) {
+      throw new AppError('autopay_locked', { customer_id: customerId });
+    }
     if (enabled && !(await effectiveMethodId(tx, ctx, customerId))) {
       throw new AppError('autopay_needs_method', { customer_id: customerId });
     }
@@ -103,6 +117,29 @@ export async function setSimpleAutopay(
         objectId: customerId,
         before: { autopay: before.autopay },
         after: { autopay: enabled },
+      });
+    }
+    return autopayView(tx, ctx, customerId);
+  });
+}
+
+/** Staff lock or unlock simple autopay, so contacts cannot change it in the portal (G1). */
+export async function setAutopayLock(
+  ctx: Ctx,
+  customerId: string,
+  locked: boolean,
+): Promise<AutopayView> {
+  requirePermission(ctx, 'billing:write');
+  return ctx.db.tx(async (tx) => {
+    const before = await lockCustomer(tx, ctx, customerId);
+    if (before.autopay_locked !== locked) {
+      await setCustomerAutopayLock(tx, ctx, customerId, locked);
+      await recordChange(tx, ctx, {
+        action: locked ? 'customer.autopay_locked' : 'customer.autopay_unlocked',
+        objectType: 'customer',
+        objectId: customerId,
+        before: { autopay_locked: before.autopay_locked },
+        after: { autopay_locked: locked },
       });
     }
     return autopayView(tx, ctx, customerId);

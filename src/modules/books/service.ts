@@ -250,3 +250,41 @@ export async function lockInvoices(
     [tenantId, [...new Set(ids)].sort()],
   );
 }
+
+/** A posted invoice with something still open: what a payer is offered (portal "Make a payment"). */
+export interface PayableInvoice {
+  id: string;
+  number: string | null;
+  invoice_date: string;
+  due_date: string | null;
+  total: number;
+  /** total − paid − credited. */
+  balance: number;
+  /** Held by payments in flight (a bank debit not yet settled): not paid, not payable again. */
+  pending: number;
+  /** What a new payment may take: balance − pending. */
+  available: number;
+}
+
+/**
+ * The customer's posted invoices whose open balance is above zero, oldest first, with what
+ * payments in flight hold and what is left to pay (`ids` narrows them to those invoices).
+ */
+export async function payableInvoicesOf(
+  q: Queryable,
+  tenantId: string,
+  customerId: string,
+  ids?: string[],
+): Promise<PayableInvoice[]> {
+  const rows = await q.query<Omit<PayableInvoice, 'available'>>(
+    `SELECT i.id, i.number, i.invoice_date, i.due_date, i.total,
+            ${openSql('i')}::bigint AS balance, ${reservedSql('i')}::bigint AS pending
+       FROM invoices i
+      WHERE i.tenant_id = $1 AND i.customer_id = $2 AND i.status = 'posted' AND i.total > 0
+        AND ($3::text[] IS NULL OR i.id = ANY ($3::text[]))
+        AND ${openSql('i')} > 0
+      ORDER BY ${oldestFirstSql('i')}`,
+    [tenantId, customerId, ids ?? null],
+  );
+  return rows.map((r) => ({ ...r, available: Math.max(0, r.balance - r.pending) }));
+}

@@ -168,6 +168,19 @@ export async function setCustomerAutopay(
   );
 }
 
+/** Locks or unlocks simple autopay against contact changes (the autopay module decides when). */
+export async function setCustomerAutopayLock(
+  tx: Tx,
+  ctx: Ctx,
+  customerId: string,
+  locked: boolean,
+): Promise<void> {
+  await tx.query(
+    'UPDATE customers SET autopay_locked = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2',
+    [ctx.tenant.id, customerId, locked, tenantNow(ctx)],
+  );
+}
+
 export async function getCustomer(ctx: Ctx, id: string): Promise<CustomerView> {
   requirePermission(ctx, 'customers:read');
   return view(ctx, await findRow(ctx.db, ctx, id));

@@ -15,6 +15,8 @@ import { type MethodCreate, statusOf } from './model.js';
 export interface RequestMeta {
   ip?: string | undefined;
   userAgent?: string | undefined;
+  /** The kinds this caller may save (the portal's tenant setting); any when absent. */
+  kinds?: readonly ('card' | 'bank_account')[] | undefined;
 }
 
 /** What a gateway gave back for a token, ready to be recorded. */
@@ -82,6 +84,12 @@ export async function attachAndRecord<T>(
   const method = await callGateway(() => gateway.attachMethod({ gatewayCustomerId, token }));
   const authorizedAt = tenantNow(ctx);
   try {
+    if (meta.kinds && !meta.kinds.includes(method.kind)) {
+      throw new AppError('payment_method_kind_not_accepted', {
+        kind: method.kind,
+        accepted: meta.kinds,
+      });
+    }
     if (method.kind === 'card') {
       const status = statusOf(
         {

@@ -25,9 +25,9 @@ import {
 
 export type { RequestMeta } from './attach.js';
 export { gatewayNamed } from './gateway.js';
-
 export { assertBillingReady } from './readiness.js';
 export { openSecret, sealSecret } from './secrets.js';
+export { portalMethodSettings } from './settings.js';
 export {
   effectiveMethodId,
   effectiveMethodIds,
@@ -36,6 +36,7 @@ export {
   usableMethodFor,
   usableMethodsFor,
 } from './store.js';
+export { verifyPaymentMethod } from './verify.js';
 
 const FINGERPRINT_INDEX = 'payment_methods_fingerprint';
 

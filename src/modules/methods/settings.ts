@@ -12,6 +12,14 @@ import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { sealSecret } from './secrets.js';
 
+export const METHOD_KINDS = ['card', 'bank_account'] as const;
+export type MethodKind = (typeof METHOD_KINDS)[number];
+const PortalMethodKinds = z
+  .array(z.enum(METHOD_KINDS))
+  .min(1)
+  .max(2)
+  .refine((k) => new Set(k).size === k.length, 'each kind once');
+
 export const GatewaySettingsPut = z.strictObject({
   gateway: z.enum(['sandbox', 'stripe']),
   stripe_secret_key: z
@@ -28,6 +36,9 @@ export const GatewaySettingsPut = z.strictObject({
     .max(10_000)
     .optional()
     .describe('Delay added to every sandbox gateway call, for benchmarks'),
+  portal_method_kinds: PortalMethodKinds.optional().describe(
+    'Which kinds contacts may add in the customer portal (default both); staff may add either',
+  ),
 });
 export type GatewaySettingsPut = z.infer<typeof GatewaySettingsPut>;
 
@@ -39,6 +50,9 @@ export const GatewaySettingsView = z.object({
     publishable_key: z.string().nullable(),
   }),
   sandbox: z.object({ available: z.boolean(), latency_ms: z.number().int() }),
+  portal_method_kinds: z
+    .array(z.enum(METHOD_KINDS))
+    .describe('The kinds contacts may add in the customer portal'),
   updated_at: z.string().nullable(),
 });
 export type GatewaySettingsView = z.infer<typeof GatewaySettingsView>;
@@ -49,15 +63,21 @@ export interface SettingsRow {
   stripe_secret_key_last4: string | null;
   stripe_publishable_key: string | null;
   sandbox_latency_ms: number;
+  portal_method_kinds: MethodKind[];
   updated_at: Date;
 }
+
+const SETTINGS_COLUMNS = `gateway, stripe_secret_key_enc, stripe_secret_key_last4, stripe_publishable_key,
+            sandbox_latency_ms, portal_method_kinds, updated_at`;
+
+/** Canonical order, so views and comparisons do not depend on how a setting was written. */
+const orderedKinds = (kinds: readonly MethodKind[]) =>
+  METHOD_KINDS.filter((k) => kinds.includes(k));
 
 /** The tenant's settings row, or the defaults of its mode when it has none. */
 export async function loadSettings(ctx: Ctx): Promise<SettingsRow | null> {
   const row = await ctx.db.maybeOne<SettingsRow>(
-    `SELECT gateway, stripe_secret_key_enc, stripe_secret_key_last4, stripe_publishable_key,
-            sandbox_latency_ms, updated_at
-       FROM gateway_settings WHERE tenant_id = $1`,
+    `SELECT ${SETTINGS_COLUMNS} FROM gateway_settings WHERE tenant_id = $1`,
     [ctx.tenant.id],
   );
   return row ?? null;
@@ -76,6 +96,7 @@ function view(ctx: Ctx, row: SettingsRow | null): GatewaySettingsView {
       available: sandbox,
       latency_ms: row?.sandbox_latency_ms ?? defaultSandboxLatencyMs(),
     },
+    portal_method_kinds: orderedKinds(row?.portal_method_kinds ?? METHOD_KINDS),
     updated_at: row?.updated_at.toISOString() ?? null,
   };
 }
@@ -115,9 +136,7 @@ export async function putGatewaySettings(
       : await sealSecret(ctx.db, ctx.tenant.id, input.stripe_secret_key);
   return ctx.db.tx(async (tx) => {
     const current = await tx.maybeOne<SettingsRow>(
-      `SELECT gateway, stripe_secret_key_enc, stripe_secret_key_last4, stripe_publishable_key,
-              sandbox_latency_ms, updated_at
-         FROM gateway_settings WHERE tenant_id = $1 FOR NO KEY UPDATE`,
+      `SELECT ${SETTINGS_COLUMNS} FROM gateway_settings WHERE tenant_id = $1 FOR NO KEY UPDATE`,
       [ctx.tenant.id],
     );
     const secret = sealed ?? current?.stripe_secret_key_enc ?? null;
@@ -126,13 +145,13 @@ export async function putGatewaySettings(
     }
     const row = await tx.one<SettingsRow>(
       `INSERT INTO gateway_settings (tenant_id, gateway, stripe_secret_key_enc,
-         stripe_secret_key_last4, stripe_publishable_key, sandbox_latency_ms, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+         stripe_secret_key_last4, stripe_publishable_key, sandbox_latency_ms,
+         portal_method_kinds, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $8, $7)
        ON CONFLICT (tenant_id) DO UPDATE SET gateway = $2, stripe_secret_key_enc = $3,
          stripe_secret_key_last4 = $4, stripe_publishable_key = $5, sandbox_latency_ms = $6,
-         updated_at = $7
-       RETURNING gateway, stripe_secret_key_enc, stripe_secret_key_last4, stripe_publishable_key,
-                 sandbox_latency_ms, updated_at`,
+         portal_method_kinds = $8, updated_at = $7
+       RETURNING ${SETTINGS_COLUMNS}`,
       [
         ctx.tenant.id,
         input.gateway,
@@ -143,6 +162,7 @@ export async function putGatewaySettings(
           : input.stripe_publishable_key,
         input.sandbox_latency_ms ?? current?.sandbox_latency_ms ?? defaultSandboxLatencyMs(),
         tenantNow(ctx),
+        orderedKinds(input.portal_method_kinds ?? current?.portal_method_kinds ?? METHOD_KINDS),
       ],
     );
     const before = view(ctx, current ?? null);
@@ -156,4 +176,16 @@ export async function putGatewaySettings(
     });
     return after;
   });
+}
+
+/** The kinds of payment method contacts may add in the portal, and the tenant's gateway. */
+export async function portalMethodSettings(ctx: Ctx): Promise<{
+  gateway: GatewayName | null;
+  kinds: MethodKind[];
+}> {
+  const row = await loadSettings(ctx);
+  return {
+    gateway: row?.gateway ?? (ctx.tenant.mode === 'sandbox' ? 'sandbox' : null),
+    kinds: orderedKinds(row?.portal_method_kinds ?? METHOD_KINDS),
+  };
 }

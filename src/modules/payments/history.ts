@@ -28,3 +28,16 @@ export async function listPayments(
   const data = await paymentViews(ctx.db, rows.slice(0, f.limit));
   return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
 }
+
+/** The method of the customer's latest payment through a saved method ("the method used last"). */
+export async function lastUsedMethodId(ctx: Ctx, customerId: string): Promise<string | null> {
+  requirePermission(ctx, 'billing:read');
+  const row = await ctx.db.maybeOne<{ payment_method_id: string }>(
+    `SELECT payment_method_id FROM payments
+      WHERE tenant_id = $1 AND customer_id = $2 AND payment_method_id IS NOT NULL
+        AND status <> 'cancelled'
+      ORDER BY id DESC LIMIT 1`,
+    [ctx.tenant.id, customerId],
+  );
+  return row?.payment_method_id ?? null;
+}

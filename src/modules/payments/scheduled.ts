@@ -226,3 +226,52 @@ export async function duePaymentIds(q: Queryable, ctx: Ctx): Promise<string[]> {
   );
   return rows.map((r) => r.id);
 }
+
+/** A scheduled (or autopay) payment a new payment would lower, as the payer is told before paying. */
+export interface ScheduledReduction {
+  id: string;
+  scheduled_for: string | null;
+  source: PaymentRow['source'];
+  old_amount: number;
+  /** null: it would be cancelled (nothing left for it to pay). */
+  new_amount: number | null;
+}
+
+/**
+ * E3 before the fact: which of the customer's scheduled payments a payment of `allocations`
+ * would clip, computed as adjustScheduled will (same plans, same order), without changing any.
+ */
+export async function scheduledReducedBy(
+  q: Queryable,
+  ctx: Ctx,
+  customerId: string,
+  allocations: Allocation[],
+): Promise<ScheduledReduction[]> {
+  const rows = await q.query<PaymentRow>(
+    `SELECT * FROM payments WHERE tenant_id = $1 AND customer_id = $2 AND status = 'scheduled'
+      ORDER BY scheduled_for, id`,
+    [ctx.tenant.id, customerId],
+  );
+  if (rows.length === 0) return [];
+  const ids = [...new Set(rows.flatMap((r) => planOf(r).map((a) => a.invoice_id)))];
+  const available = await availableToPay(q, ctx.tenant.id, ids);
+  for (const a of allocations) {
+    if (available.has(a.invoice_id)) {
+      available.set(a.invoice_id, Math.max(0, (available.get(a.invoice_id) ?? 0) - a.amount));
+    }
+  }
+  const out: ScheduledReduction[] = [];
+  for (const row of rows) {
+    const { cut } = clipPlan(planOf(row), available);
+    if (cut === 0) continue;
+    const amount = row.amount - cut;
+    out.push({
+      id: row.id,
+      scheduled_for: row.scheduled_for,
+      source: row.source,
+      old_amount: row.amount,
+      new_amount: amount <= 0 ? null : amount,
+    });
+  }
+  return out;
+}

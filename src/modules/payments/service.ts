@@ -32,10 +32,10 @@ export { availableOn as availableToPay } from '../books/service.js';
 export { type AutopayCharge, collectMany } from './batch.js';
 export { claimAutomaticRetry, isHardDecline, stopAutomaticRetries } from './failures.js';
 
-export { listPayments } from './history.js';
+export { lastUsedMethodId, listPayments } from './history.js';
 export type { PaymentView } from './model.js';
 export { findPaymentRow, paymentViews } from './queries.js';
-export { adjustScheduled } from './scheduled.js';
+export { adjustScheduled, scheduledReducedBy } from './scheduled.js';
 export { invoiceSummary } from './summary.js';
 
 export interface CollectInput {

@@ -212,3 +212,206 @@ export const portalErrors = {
   404: ErrorResponse,
   409: ErrorResponse,
 };
+
+// --- Make a payment (E1, E2, E3, E5) -------------------------------------------------------
+export { PortalPayInput } from './pay-schema.js';
+
+export const PortalPayQuery = z.strictObject({
+  customer_id: z.string().min(1).max(64).optional().describe('A child account; default the own'),
+});
+
+const PayableInvoiceView = z.object({
+  id: z.string(),
+  number: z.string().nullable(),
+  invoice_date: z.string(),
+  due_date: z.string().nullable(),
+  total: z.number().int(),
+  balance: z.number().int().describe('Open: total − paid − credited'),
+  pending: z.number().int().describe('Held by a bank debit not yet settled: do not pay it again'),
+  available: z.number().int().describe('What can be paid now: balance − pending'),
+});
+
+const PayMethodView = z.object({
+  id: z.string(),
+  kind: z.enum(['card', 'bank_account']),
+  label: z.string().describe('"Visa ending 4242"'),
+  expires: z.string().nullable().describe('MM/YYYY of a card'),
+  is_default: z.boolean(),
+  inherited: z.boolean().describe('Shared by a parent account'),
+});
+
+export const PortalPayOptions = z.object({
+  customer_id: z.string(),
+  currency: z.literal('USD'),
+  time_zone: z.string(),
+  today: z.string().describe('The tenant’s business date: a later pay_on schedules the payment'),
+  invoices: z
+    .array(PayableInvoiceView)
+    .describe('Posted invoices with an open balance, oldest first'),
+  total_available: z.number().int(),
+  methods: z.array(PayMethodView).describe('Usable saved methods (own, then shared by a parent)'),
+  preselected_method_id: z.string().nullable().describe('The method used last, else the default'),
+  last_used_method_id: z.string().nullable(),
+  new_method: z
+    .object({
+      gateway: z.enum(['sandbox', 'stripe']).nullable(),
+      kinds: z.array(z.enum(['card', 'bank_account'])),
+    })
+    .describe(
+      'What a new card or bank account can be: the gateway whose tokenization the browser uses, and the kinds the tenant accepts in the portal',
+    ),
+});
+
+export const PortalPayPreview = z.object({
+  customer_id: z.string(),
+  currency: z.literal('USD'),
+  lines: z.array(
+    z.object({
+      invoice_id: z.string(),
+      number: z.string().nullable(),
+      due_date: z.string().nullable(),
+      balance: z.number().int(),
+      pending: z.number().int(),
+      amount: z.number().int(),
+      remaining: z.number().int().describe('Left to pay on the invoice after this payment'),
+    }),
+  ),
+  total: z.number().int().describe('What will be charged'),
+  pay_on: z.string().nullable().describe('null: charged now'),
+  today: z.string(),
+  method: PayMethodView.nullable().describe('The saved method; null for a new one'),
+  new_method: z.object({ save: z.boolean() }).nullable(),
+  reduces: z
+    .array(
+      z.object({
+        id: z.string(),
+        scheduled_for: z.string().nullable(),
+        source: z.string().describe('scheduled, autopay, …'),
+        old_amount: z.number().int(),
+        new_amount: z.number().int().nullable().describe('null: it would be cancelled'),
+      }),
+    )
+    .describe('Scheduled or autopay payments this payment would lower (E3)'),
+});
+
+export const PortalPayResult = z.object({
+  payment: z.object({
+    id: z.string(),
+    status: z.enum(['succeeded', 'pending', 'scheduled']),
+    amount: z.number().int(),
+    currency: z.literal('USD'),
+    scheduled_for: z.string().nullable(),
+    expected_settlement_date: z.string().nullable(),
+    created_at: z.string(),
+    method_label: z.string(),
+  }),
+  invoices: z.array(
+    z.object({ invoice_id: z.string(), number: z.string().nullable(), amount: z.number().int() }),
+  ),
+  reduced_scheduled: z.array(
+    z.object({
+      id: z.string(),
+      old_amount: z.number().int(),
+      new_amount: z.number().int().nullable(),
+    }),
+  ),
+  receipt_emailed_to: z.array(z.string()).describe('Where the receipt was sent (succeeded only)'),
+  saved_method_id: z
+    .string()
+    .nullable()
+    .describe('The new method, when "save for later" was ticked'),
+});
+
+// --- payment methods and autopay (I3, D, G1) -----------------------------------------------------
+
+export const PortalMethodCreate = z.strictObject({
+  gateway_token: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .describe(
+      'The token the gateway’s tokenization gave the browser (POST /sandbox/portal-tokens); ' +
+        'card and bank numbers never come here',
+    ),
+  authorized: z
+    .boolean()
+    .describe('The contact’s authorisation tick: must be true to save the method (D7)'),
+  shared_with_children: z
+    .boolean()
+    .optional()
+    .describe('Available to child accounts; only for an account that has child accounts'),
+  make_default: z
+    .boolean()
+    .optional()
+    .describe('Default true: the new method (a bank account once verified) becomes the default'),
+});
+export type PortalMethodCreate = z.infer<typeof PortalMethodCreate>;
+
+export const PortalVerifyBody = z.strictObject({
+  amounts: z
+    .tuple([z.number().int().min(1).max(99), z.number().int().min(1).max(99)])
+    .describe('The two micro-deposits in cents (1–99), in any order'),
+});
+
+export const PortalMethodView = z.object({
+  id: z.string(),
+  kind: z.enum(['card', 'bank_account']),
+  status: z.enum(['usable', 'unverified', 'verification_locked', 'expired', 'deleted']),
+  usable: z.boolean().describe('Can pay now (verified, not expired)'),
+  card: z
+    .object({
+      brand: z.enum(['visa', 'mastercard', 'amex', 'discover']),
+      last4: z.string(),
+      exp_month: z.number().int(),
+      exp_year: z.number().int(),
+    })
+    .nullable(),
+  bank_account: z
+    .object({
+      last4: z.string(),
+      bank_name: z.string().nullable(),
+      account_type: z.enum(['checking', 'savings']),
+      holder_type: z.enum(['personal', 'business']),
+    })
+    .nullable(),
+  name: z.string().nullable(),
+  is_default: z.boolean(),
+  inherited: z
+    .boolean()
+    .describe('Shared by the parent account ("available to child accounts"); read-only here'),
+  shared_with_children: z.boolean(),
+  verification: z
+    .object({ attempts_left: z.number().int(), locked: z.boolean(), verified: z.boolean() })
+    .nullable()
+    .describe('Micro-deposit verification of a bank account; null for a card'),
+  created_at: z.string(),
+});
+export type PortalMethodView = z.infer<typeof PortalMethodView>;
+
+export const PortalMethodList = z.object({
+  data: z.array(PortalMethodView).describe('The account’s own methods, then the parent’s shared'),
+  default_method_id: z
+    .string()
+    .nullable()
+    .describe('The method payments use: the own default, else one the parent shares'),
+  accepted_kinds: z
+    .array(z.enum(['card', 'bank_account']))
+    .describe('The kinds the billing team lets contacts add here'),
+  gateway: z
+    .enum(['sandbox', 'stripe'])
+    .nullable()
+    .describe('Whose tokenization the browser uses: the sandbox’s endpoint, or Stripe.js'),
+  can_share_with_children: z.boolean().describe('The account has child accounts'),
+});
+
+export const PortalAutopay = z.object({
+  enabled: z.boolean().describe('Autopay future invoices with the default method'),
+  locked: z.boolean().describe('The billing team locked autopay: the contact cannot change it'),
+  method: PortalMethodView.nullable().describe('The method autopay uses (the default)'),
+  blocked_reason: z
+    .enum(['locked', 'no_usable_method'])
+    .nullable()
+    .describe('Why the contact cannot turn autopay on now; null when it can change it'),
+});
+export const PortalAutopayPut = z.strictObject({ enabled: z.boolean() });

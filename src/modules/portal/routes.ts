@@ -20,6 +20,15 @@ import {
 } from '../usage/model.js';
 import { usageExportFile, usageExportLink, XLSX_TYPE } from '../usage/service.js';
 import {
+  portalAddMethod,
+  portalAutopay,
+  portalDeleteMethod,
+  portalMakeDefault,
+  portalMethods,
+  portalSetAutopay,
+  portalVerifyMethod,
+} from './methods.js';
+import {
   AcceptInvitation,
   AccountChoiceView,
   ChangePassword,
@@ -27,6 +36,8 @@ import {
   ForgotPassword,
   InvitationView,
   PortalAccessView,
+  PortalAutopay,
+  PortalAutopayPut,
   PortalCredits,
   PortalCreditsQuery,
   PortalDashboard,
@@ -35,14 +46,24 @@ import {
   PortalInvoiceView,
   PortalLogin,
   PortalMe,
+  PortalMethodCreate,
+  PortalMethodList,
+  PortalMethodView,
+  PortalPayInput,
   PortalPaymentPage,
   PortalPaymentQuery,
+  PortalPayOptions,
+  PortalPayPreview,
+  PortalPayQuery,
+  PortalPayResult,
   PortalUpcoming,
   PortalUpcomingQuery,
+  PortalVerifyBody,
   portalErrors,
   ResetPassword,
   SignedIn,
 } from './model.js';
+import { portalPay, portalPayOptions, portalPayPreview } from './pay.js';
 import {
   type PortalCaller,
   portalCredits,
@@ -93,7 +114,21 @@ function signIn(
   return { expires_at: session.expiresAt.toISOString(), csrf_token: csrf, account, accounts };
 }
 
-function caller(req: FastifyRequest): PortalCaller {
+/** Where the authorisation came from: the ACH mandate's online acceptance. */
+function requestMeta(req: FastifyRequest) {
+  const agent = req.headers['user-agent'];
+  return { ip: req.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 500) : undefined };
+}
+
+/** The error codes every endpoint of the open account can give. */
+const ACCOUNT_ERRORS = [
+  'portal_session_required',
+  'portal_account_required',
+  'portal_permission_denied',
+  'csrf_failed',
+] as const;
+
+export function caller(req: FastifyRequest): PortalCaller {
   const account = req.portal.account;
   if (!account) throw new AppError('portal_account_required');
   return { ctx: req.ctx, account };
@@ -502,5 +537,229 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
         .header('cache-control', 'no-store')
         .send(file);
     },
+  );
+  // --- make a payment (E1, E2, E3, E5) ---------------------------------------------------------
+  const payErrors = [
+    'portal_permission_denied',
+    'portal_not_found',
+    'amount_exceeds_balance',
+    'invoice_not_payable',
+    'payment_method_not_found',
+    'payment_method_unverified',
+    'card_expired',
+    'scheduled_date_in_past',
+  ] as const;
+  app.get(
+    `${PREFIX}/pay`,
+    {
+      schema: {
+        operationId: 'portalGetPayOptions',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'What the account can pay (open invoices, pending bank debits) and with what (usable ' +
+          'methods, the one used last preselected); needs make_payments',
+        querystring: PortalPayQuery,
+        response: { 200: PortalPayOptions, ...portalErrors },
+      },
+    },
+    (req) => portalPayOptions(caller(req), req.query),
+  );
+  app.post(
+    `${PREFIX}/payments/preview`,
+    {
+      config: { idempotency: false },
+      schema: {
+        operationId: 'portalPreviewPayment',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Review a payment before making it: per invoice, the total and the scheduled or ' +
+          'autopay payments it would lower (E3); charges nothing',
+        body: PortalPayInput,
+        errors: [...payErrors],
+        response: { 200: PortalPayPreview, ...portalErrors },
+      },
+    },
+    (req) => portalPayPreview(caller(req), req.body),
+  );
+  app.post(
+    `${PREFIX}/payments`,
+    {
+      schema: {
+        operationId: 'portalCreatePayment',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Pay invoices of the account now, or on a later date, with a saved method or a new ' +
+          'card or account (saved for later if asked); send an Idempotency-Key per attempt. A ' +
+          'decline is payment_declined with the gateway’s reason',
+        body: PortalPayInput,
+        errors: [
+          ...payErrors,
+          'payment_declined',
+          'payment_method_duplicate',
+          'authorization_required',
+          'gateway_error',
+          'token_not_found',
+          'token_used',
+          'token_expired',
+        ],
+        response: { 201: PortalPayResult, ...portalErrors },
+      },
+    },
+    async (req, reply) => {
+      const agent = req.headers['user-agent'];
+      const meta = {
+        ip: req.ip,
+        userAgent: typeof agent === 'string' ? agent.slice(0, 500) : undefined,
+      };
+      return reply.code(201).send(await portalPay(caller(req), req.body, meta));
+    },
+  );
+  // --- payment methods and autopay (I3, D, G1) -------------------------------------------------
+  app.get(
+    `${PREFIX}/payment-methods`,
+    {
+      schema: {
+        operationId: 'portalListPaymentMethods',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'The account’s payment methods and those its parent shares, the kinds contacts may ' +
+          'add, and the gateway (needs manage_payment_methods or make_payments)',
+        errors: [...ACCOUNT_ERRORS],
+        response: { 200: PortalMethodList },
+      },
+    },
+    (req) => portalMethods(caller(req)),
+  );
+  app.post(
+    `${PREFIX}/payment-methods`,
+    {
+      schema: {
+        operationId: 'portalCreatePaymentMethod',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Save a card or bank account from the gateway token the browser got (authorisation ' +
+          'tick required; needs manage_payment_methods)',
+        description:
+          'Card and bank numbers never come to this endpoint: the browser sends them to the ' +
+          'gateway’s tokenization (POST /sandbox/portal-tokens for the sandbox) and gives only ' +
+          'the token. A bank account gets two micro-deposits to verify. Edit = delete and add again.',
+        errors: [
+          ...ACCOUNT_ERRORS,
+          'authorization_required',
+          'customer_archived',
+          'gateway_error',
+          'gateway_not_configured',
+          'payment_method_duplicate',
+          'payment_method_kind_not_accepted',
+          'token_expired',
+          'token_not_found',
+          'token_used',
+        ],
+        body: PortalMethodCreate,
+        response: { 201: PortalMethodView },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await portalAddMethod(caller(req), req.body, requestMeta(req))),
+  );
+  app.post(
+    `${PREFIX}/payment-methods/:id/default`,
+    {
+      config: { idempotency: false },
+      schema: {
+        operationId: 'portalSetDefaultPaymentMethod',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Make one of the account’s usable methods its default (needs manage_payment_methods)',
+        errors: [
+          ...ACCOUNT_ERRORS,
+          'portal_not_found',
+          'card_expired',
+          'payment_method_unverified',
+        ],
+        params: IdParams,
+        response: { 200: PortalMethodView },
+      },
+    },
+    (req) => portalMakeDefault(caller(req), req.params.id),
+  );
+  app.delete(
+    `${PREFIX}/payment-methods/:id`,
+    {
+      schema: {
+        operationId: 'portalDeletePaymentMethod',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Delete one of the account’s methods; refused while an autopay rule or a scheduled ' +
+          'payment uses it (needs manage_payment_methods)',
+        errors: [...ACCOUNT_ERRORS, 'portal_not_found', 'payment_method_in_use'],
+        params: IdParams,
+        response: { 200: PortalMethodView },
+      },
+    },
+    (req) => portalDeleteMethod(caller(req), req.params.id),
+  );
+  app.post(
+    `${PREFIX}/payment-methods/:id/verify`,
+    {
+      config: { idempotency: false },
+      schema: {
+        operationId: 'portalVerifyPaymentMethod',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Verify a bank account with its two micro-deposit amounts, 3 attempts (needs ' +
+          'manage_payment_methods)',
+        errors: [
+          ...ACCOUNT_ERRORS,
+          'portal_not_found',
+          'gateway_error',
+          'verification_failed',
+          'verification_locked',
+          'verification_not_needed',
+        ],
+        params: IdParams,
+        body: PortalVerifyBody,
+        response: { 200: PortalMethodView },
+      },
+    },
+    (req) => portalVerifyMethod(caller(req), req.params.id, req.body.amounts),
+  );
+  app.get(
+    `${PREFIX}/autopay`,
+    {
+      schema: {
+        operationId: 'portalGetAutopay',
+        security: PORTAL_SECURITY,
+        tags,
+        summary: 'Whether future invoices are paid automatically, and whether it can change (G1)',
+        errors: [...ACCOUNT_ERRORS],
+        response: { 200: PortalAutopay },
+      },
+    },
+    (req) => portalAutopay(caller(req)),
+  );
+  app.put(
+    `${PREFIX}/autopay`,
+    {
+      schema: {
+        operationId: 'portalSetAutopay',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Turn autopay of future invoices on (needs a usable method) or off (needs manage_autopay)',
+        errors: [...ACCOUNT_ERRORS, 'autopay_locked', 'autopay_needs_method'],
+        body: PortalAutopayPut,
+        response: { 200: PortalAutopay },
+      },
+    },
+    (req) => portalSetAutopay(caller(req), req.body.enabled),
   );
 }

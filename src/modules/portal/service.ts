@@ -48,7 +48,7 @@ async function visibleCustomers(caller: PortalCaller) {
 }
 
 /** The customer a request is about: the account's own, or one of its children when asked. */
-async function targetCustomer(caller: PortalCaller, customerId: string | undefined) {
+export async function targetCustomer(caller: PortalCaller, customerId: string | undefined) {
   const own = caller.account.customerId;
   if (customerId === undefined || customerId === own) return own;
   if (!(await visibleCustomers(caller)).some((c) => c.id === customerId)) {

@@ -8,8 +8,9 @@ import { type ReactNode, useState } from 'react';
 import { ApiError, setCsrfToken, unwrap } from '../../shared/api';
 import { ErrorAlert, fieldErrors } from '../../shared/errors';
 import { portalApi } from '../api';
+import { AutopayCard } from '../components/Autopay';
 import { permissionName } from '../components/Reads';
-import { usePortalMe } from '../session';
+import { may, usePortalMe } from '../session';
 import { PASSWORD_RULE } from './Auth';
 
 export function AccountPage() {
@@ -44,6 +45,7 @@ export function AccountPage() {
           <Text size="sm">To change these details, ask the billing team of {me.tenant.name}.</Text>
         </Stack>
       </Paper>
+      {may(me, 'manage_autopay') && <AutopayCard />}
       <ChangePassword />
     </Stack>
   );
@@ -102,7 +104,7 @@ function ChangePassword() {
             Change password
           </Title>
           {done && (
-            <Text role="status" c="green.9" fw={500}>
+            <Text role="status" c="dark.9" fw={600}>
               Your password is changed. Other devices signed in as you have been signed out.
             </Text>
           )}

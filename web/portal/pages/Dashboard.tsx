@@ -70,6 +70,11 @@ export function DashboardPage() {
               </Text>
             )}
             <Group gap="sm">
+              {d.payable && (
+                <Button renderRoot={(props) => <Link {...props} to="/pay" search={{}} />}>
+                  Make a payment
+                </Button>
+              )}
               {d.last_invoice_id && (
                 <Button
                   variant="default"

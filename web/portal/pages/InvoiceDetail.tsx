@@ -24,7 +24,7 @@ import { type PortalInvoice, portalApi } from '../api';
 import { Notice, Read } from '../components/Reads';
 import { InvoiceStatusBadge, Money, methodLabel, PaymentStatusBadge } from '../components/status';
 import { invoiceRoute } from '../router';
-import { usePortalMe } from '../session';
+import { may, usePortalMe } from '../session';
 
 /** A summary date: a business date (YYYY-MM-DD) as is, an instant in the tenant's zone. */
 function summaryDate(value: string, zone: string): string {
@@ -58,8 +58,15 @@ export function InvoiceDetailPage() {
 }
 
 function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
+  const me = usePortalMe();
   const c = inv.currency;
   const s = inv.summary;
+  // The API says what is open; the Pay page says what of it is already on its way.
+  const payable =
+    may(me, 'make_payments') &&
+    inv.customer_id === me.customer.id &&
+    inv.status !== 'void' &&
+    inv.balance > 0;
   return (
     <Stack gap="md">
       <Group justify="space-between" align="flex-start" wrap="wrap">
@@ -70,15 +77,24 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
           </Group>
           <Text size="sm">Dates are in {describeTimeZone(zone)}.</Text>
         </div>
-        <Button
-          component="a"
-          href={`/api/v1/portal/invoices/${encodeURIComponent(inv.id)}/pdf`}
-          target="_blank"
-          rel="noopener"
-          variant="default"
-        >
-          Download PDF
-        </Button>
+        <Group gap="sm">
+          {payable && (
+            <Button
+              renderRoot={(props) => <Link {...props} to="/pay" search={{ invoice: inv.id }} />}
+            >
+              Pay
+            </Button>
+          )}
+          <Button
+            component="a"
+            href={`/api/v1/portal/invoices/${encodeURIComponent(inv.id)}/pdf`}
+            target="_blank"
+            rel="noopener"
+            variant="default"
+          >
+            Download PDF
+          </Button>
+        </Group>
       </Group>
 
       {inv.status === 'void' && (

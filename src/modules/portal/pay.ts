@@ -1,0 +1,290 @@
+/**
+ * "Make a payment" in the portal (E1, E2, E3, E5): what the account can pay and with what, a
+ * review of a payment before it is made, and the payment itself. The contact's profile must
+ * allow make_payments (I4); every invoice and method is the account's own (or, for a child
+ * account, a method its parent shares). The money moves through the payments module's
+ * createPayment — the same reservation, gateway call, receipt email and E3 clipping as a staff
+ * payment — and a card or bank account entered now is saved through the methods module; this
+ * file writes no table itself.
+ */
+import { AppError, isAppError } from '../../core/errors.js';
+import { DECLINE_CODES, DECLINE_DESCRIPTIONS, type DeclineCode } from '../../gateways/codes.js';
+import { invoiceBalances, type PayableInvoice, payableInvoicesOf } from '../books/service.js';
+import { contactsWithPermissionMany } from '../contacts/service.js';
+import { type Ctx, tenantToday } from '../context.js';
+import type { MethodView } from '../methods/model.js';
+import {
+  addPaymentMethod,
+  deletePaymentMethod,
+  listPaymentMethods,
+  portalMethodSettings,
+  type RequestMeta,
+  usableMethodFor,
+} from '../methods/service.js';
+import { createPayment, lastUsedMethodId, scheduledReducedBy } from '../payments/service.js';
+import type { PortalPayInput } from './pay-schema.js';
+import { type PortalCaller, requireContactPermission, targetCustomer } from './service.js';
+
+/**
+ * The context a portal payment runs in: the contact stays the actor (audit rows say who paid),
+ * and the payments and methods services get the write permission their use case checks —
+ * granted here only after the profile allowed make_payments and the customer was scoped.
+ */
+function payingCtx(ctx: Ctx): Ctx {
+  return { ...ctx, permissions: new Set([...ctx.permissions, 'billing:write']) };
+}
+
+/** How a method is named to the payer: "Visa ending 4242", "Checking account ending 6789". */
+export function methodLabel(m: Pick<MethodView, 'kind' | 'card' | 'bank_account'>): string {
+  if (m.kind === 'card' && m.card) {
+    const brand = m.card.brand === 'amex' ? 'American Express' : m.card.brand;
+    return `${brand[0]?.toUpperCase()}${brand.slice(1)} ending ${m.card.last4}`;
+  }
+  const type = m.bank_account?.account_type === 'savings' ? 'Savings' : 'Checking';
+  return `${type} account ending ${m.bank_account?.last4 ?? '????'}`;
+}
+
+function methodSummary(m: MethodView) {
+  return {
+    id: m.id,
+    kind: m.kind,
+    label: methodLabel(m),
+    expires: m.card ? `${String(m.card.exp_month).padStart(2, '0')}/${m.card.exp_year}` : null,
+    is_default: m.is_default,
+    inherited: m.inherited,
+  };
+}
+
+/** GET /portal/pay: the open invoices (with pending debits), the usable methods, the last used. */
+export async function portalPayOptions(caller: PortalCaller, q: { customer_id?: string }) {
+  requireContactPermission(caller, 'make_payments');
+  const { ctx } = caller;
+  const customerId = await targetCustomer(caller, q.customer_id);
+  const invoices = await payableInvoicesOf(ctx.db, ctx.tenant.id, customerId);
+  const methods = await listPaymentMethods(ctx, customerId);
+  const usable = methods.data.filter((m) => m.usable);
+  const last = await lastUsedMethodId(ctx, customerId);
+  const preselect =
+    usable.find((m) => m.id === last)?.id ??
+    usable.find((m) => m.id === methods.default_method_id)?.id ??
+    usable[0]?.id ??
+    null;
+  return {
+    customer_id: customerId,
+    currency: ctx.tenant.currency,
+    time_zone: ctx.tenant.timeZone,
+    today: tenantToday(ctx),
+    invoices,
+    total_available: invoices.reduce((s, i) => s + i.available, 0),
+    methods: usable.map(methodSummary),
+    preselected_method_id: preselect,
+    last_used_method_id: last,
+    new_method: await portalMethodSettings(ctx),
+  };
+}
+
+/**
+ * Checks what the payer asked against the books, before anything is charged: every invoice is
+ * a posted one of this customer (else "not found", as for any other id of another account) and
+ * each amount is at most what is still payable on it (open balance less pending debits). The
+ * payment itself checks again under the invoices' locks.
+ */
+async function checkAllocations(
+  ctx: Ctx,
+  customerId: string,
+  allocations: PortalPayInput['allocations'],
+): Promise<Map<string, PayableInvoice>> {
+  const ids = allocations.map((a) => a.invoice_id);
+  const payable = new Map(
+    (await payableInvoicesOf(ctx.db, ctx.tenant.id, customerId, ids)).map((i) => [i.id, i]),
+  );
+  const missing = ids.filter((id) => !payable.has(id));
+  if (missing.length > 0) {
+    const known = new Map(
+      (await invoiceBalances(ctx.db, ctx.tenant.id, missing)).map((b) => [b.id, b]),
+    );
+    for (const id of missing) {
+      const b = known.get(id);
+      if (!b || b.customer_id !== customerId || b.status !== 'posted') {
+        throw new AppError('portal_not_found', { id });
+      }
+    }
+  }
+  allocations.forEach((a, i) => {
+    const inv = payable.get(a.invoice_id);
+    const available = inv?.available ?? 0;
+    if (a.amount > available) {
+      throw new AppError(
+        'amount_exceeds_balance',
+        {
+          field: `allocations.${i}.amount`,
+          invoice_id: a.invoice_id,
+          available,
+          pending: inv?.pending ?? 0,
+        },
+        inv && inv.pending > 0
+          ? `More than can be paid on invoice ${inv.number ?? a.invoice_id}: part of it is already being paid by a bank debit that has not settled.`
+          : `More than is open on invoice ${inv?.number ?? a.invoice_id}.`,
+      );
+    }
+  });
+  return payable;
+}
+
+function checkDate(ctx: Ctx, payOn: string | undefined): string | null {
+  if (payOn === undefined) return null;
+  const today = tenantToday(ctx);
+  if (payOn < today) {
+    throw new AppError('scheduled_date_in_past', { field: 'pay_on', scheduled_for: payOn, today });
+  }
+  // Today is "now": the payment is made at once.
+  return payOn === today ? null : payOn;
+}
+
+/** POST /portal/payments/preview: what a payment would charge, per invoice, and what it reduces. */
+export async function portalPayPreview(caller: PortalCaller, input: PortalPayInput) {
+  requireContactPermission(caller, 'make_payments');
+  const { ctx } = caller;
+  const customerId = await targetCustomer(caller, input.customer_id);
+  const payable = await checkAllocations(ctx, customerId, input.allocations);
+  const payOn = checkDate(ctx, input.pay_on);
+  let method: ReturnType<typeof methodSummary> | null = null;
+  if (input.payment_method_id !== undefined) {
+    await usableMethodFor(ctx.db, ctx, customerId, input.payment_method_id);
+    const list = await listPaymentMethods(ctx, customerId);
+    const found = list.data.find((m) => m.id === input.payment_method_id);
+    method = found ? methodSummary(found) : null;
+  }
+  const lines = input.allocations.map((a) => {
+    const inv = payable.get(a.invoice_id) as PayableInvoice;
+    return {
+      invoice_id: a.invoice_id,
+      number: inv.number,
+      due_date: inv.due_date,
+      balance: inv.balance,
+      pending: inv.pending,
+      amount: a.amount,
+      remaining: inv.balance - inv.pending - a.amount,
+    };
+  });
+  return {
+    customer_id: customerId,
+    currency: ctx.tenant.currency,
+    lines,
+    total: input.allocations.reduce((s, a) => s + a.amount, 0),
+    pay_on: payOn,
+    today: tenantToday(ctx),
+    method,
+    new_method: input.new_method ? { save: input.new_method.save } : null,
+    reduces:
+      payOn === null ? await scheduledReducedBy(ctx.db, ctx, customerId, input.allocations) : [],
+  };
+}
+
+function declineCode(code: string | null): DeclineCode {
+  return (DECLINE_CODES as readonly string[]).includes(code ?? '')
+    ? (code as DeclineCode)
+    : 'card_declined';
+}
+
+/**
+ * POST /portal/payments: pays now (or schedules for pay_on) through the payments module. A new
+ * card or account is saved first (the payment needs a method row); unless "save for later" was
+ * ticked it is deleted again once the payment is done, and it is deleted after a decline either
+ * way, so the same card can be entered again. A decline is `payment_declined` with the
+ * gateway's reason as the message.
+ */
+export async function portalPay(caller: PortalCaller, input: PortalPayInput, meta: RequestMeta) {
+  requireContactPermission(caller, 'make_payments');
+  const customerId = await targetCustomer(caller, input.customer_id);
+  const ctx = payingCtx(caller.ctx);
+  const payable = await checkAllocations(ctx, customerId, input.allocations);
+  const payOn = checkDate(ctx, input.pay_on);
+
+  let methodId = input.payment_method_id as string;
+  let added: MethodView | null = null;
+  if (input.new_method) {
+    added = await addPaymentMethod(
+      ctx,
+      customerId,
+      {
+        gateway_token: input.new_method.gateway_token,
+        authorized: true,
+        ...(input.new_method.save ? {} : { make_default: false }),
+      },
+      meta,
+    );
+    methodId = added.id;
+  }
+  const forget = async () => {
+    if (!added) return;
+    try {
+      await deletePaymentMethod(ctx, added.id);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+    }
+  };
+
+  let payment: Awaited<ReturnType<typeof createPayment>>;
+  try {
+    payment = await createPayment(ctx, {
+      customer_id: customerId,
+      payment_method_id: methodId,
+      amount: input.allocations.reduce((s, a) => s + a.amount, 0),
+      allocations: input.allocations,
+      ...(payOn !== null && { scheduled_for: payOn }),
+    });
+  } catch (err) {
+    await forget();
+    throw err;
+  }
+  if (payment.status === 'failed') {
+    await forget();
+    const code = declineCode(payment.decline_code);
+    throw new AppError(
+      'payment_declined',
+      { decline_code: code, payment_id: payment.id },
+      payment.failure_message ?? DECLINE_DESCRIPTIONS[code].message,
+    );
+  }
+  const saved = added !== null && input.new_method?.save === true;
+  if (added && !saved) await forget();
+
+  const methods = await listPaymentMethods(ctx, customerId);
+  const used = methods.data.find((m) => m.id === methodId) ?? added;
+  const planned = payment.status === 'scheduled' ? (payment.planned_allocations ?? []) : [];
+  const applied = payment.status === 'scheduled' ? planned : payment.applications;
+  const receiptTo =
+    payment.status === 'succeeded'
+      ? (
+          (
+            await contactsWithPermissionMany(
+              ctx.db,
+              ctx.tenant.id,
+              [customerId],
+              'receive_receipts',
+            )
+          ).get(customerId) ?? []
+        ).map((c) => c.email)
+      : [];
+  return {
+    payment: {
+      id: payment.id,
+      status: payment.status as 'succeeded' | 'pending' | 'scheduled',
+      amount: payment.amount,
+      currency: payment.currency,
+      scheduled_for: payment.scheduled_for,
+      expected_settlement_date: payment.expected_settlement_date,
+      created_at: payment.created_at,
+      method_label: used ? methodLabel(used) : payment.method_type,
+    },
+    invoices: applied.map((a) => ({
+      invoice_id: a.invoice_id,
+      number: payable.get(a.invoice_id)?.number ?? null,
+      amount: a.amount,
+    })),
+    reduced_scheduled: payment.adjusted_scheduled,
+    receipt_emailed_to: receiptTo,
+    saved_method_id: saved ? methodId : null,
+  };
+}
