@@ -6,7 +6,7 @@
  * customer only, as its profile allows, and only to the portal session with its CSRF token.
  */
 import { describe, expect, it } from 'vitest';
-import { client, type TestTenant, useTenant } from '../helpers/app.js';
+import { client, newTenant, type TestTenant, useTenant } from '../helpers/app.js';
 import { newCustomer, profileNamed } from '../helpers/billing.js';
 import { useHarness } from '../helpers/harness.js';
 import {
@@ -195,6 +195,21 @@ describe('the kinds the tenant accepts', () => {
         portal_method_kinds: ['card', 'bank_account'],
       });
     }
+  });
+});
+
+describe('a Stripe tenant', () => {
+  it('tells the browser the gateway is Stripe, and the sandbox does not tokenize for it', async () => {
+    const stripe = await newTenant(h);
+    const set = await stripe.api.put('/api/v1/gateway-settings', {
+      gateway: 'stripe',
+      stripe_secret_key: 'sk_test_portalmethods0001',
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const { portal } = await signedIn(stripe);
+    expect((await portal.get(PM)).body).toMatchObject({ gateway: 'stripe', data: [] });
+    const tok = await portal.post(TOKENS, cardBody());
+    expect([tok.status, tok.body.error.code]).toEqual([409, 'sandbox_only']);
   });
 });
 

@@ -142,9 +142,12 @@ describe('payment methods in the portal', () => {
     const confirm = page.getByRole('dialog', { name: 'Delete Visa ending 4242?' });
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await confirm
-      .getByText(/used by 1 autopay rule, so it cannot be deleted\. Ask the billing team/)
+      .getByText(
+        /used by 1 autopay rule, so it cannot be deleted\. Ask the billing team to move it/,
+      )
       .waitFor();
     await expectDialogAccessible(page, 'portal-delete-refused');
+    expect(await confirm.getByRole('button', { name: 'Delete' }).count()).toBe(0);
     await confirm.getByRole('button', { name: 'Close', exact: true }).click();
     expect((await staffMethods(customerId)).data.map((m) => m.id)).toContain(card?.id);
 
@@ -197,7 +200,7 @@ describe('payment methods in the portal', () => {
     // Staff lock it: the switch is disabled and says why.
     await apiCall('PATCH', `/api/v1/customers/${customerId}/autopay`, { locked: true });
     await page.reload();
-    await page.getByText(/has locked autopay for this account/).waitFor();
+    await page.getByText(/Autopay is off\. The billing team .* has locked autopay/).waitFor();
     expect(await toggle.isDisabled()).toBe(true);
     await checkPage(page, 'portal-account-autopay-locked');
   }, 180_000);

@@ -49,8 +49,8 @@ export function AutopayCard() {
               />
               {a.blocked_reason === 'locked' && (
                 <Text size="sm" id="autopay-reason">
-                  The billing team of {me.tenant.name} has locked autopay for this account; ask them
-                  to change it.
+                  Autopay is {a.enabled ? 'on' : 'off'}. The billing team of {me.tenant.name} has
+                  locked autopay for this account; ask them to change it.
                 </Text>
               )}
               {a.blocked_reason === 'no_usable_method' && (

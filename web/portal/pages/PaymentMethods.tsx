@@ -39,8 +39,10 @@ function reason(err: unknown): string | undefined {
       count(used.autopay_rules?.length, 'autopay rule', 'autopay rules'),
       count(used.scheduled_payments?.length, 'scheduled payment', 'scheduled payments'),
     ].filter(Boolean);
+    const total = (used.autopay_rules?.length ?? 0) + (used.scheduled_payments?.length ?? 0);
     const what = parts.length > 0 ? parts.join(' and ') : 'autopay or a scheduled payment';
-    return `This method is used by ${what}, so it cannot be deleted. Ask the billing team to move them to another method, or cancel them, first.`;
+    const them = total > 1 ? 'them' : 'it';
+    return `This method is used by ${what}, so it cannot be deleted. Ask the billing team to move ${them} to another method, or cancel ${them}, first.`;
   }
   if (err.code === 'verification_failed') {
     const left = Number(err.details?.attempts_left ?? 0);
@@ -346,9 +348,11 @@ function DeleteDialog({
         </Text>
         {remove.isError && <RefusalAlert error={remove.error} title="Not deleted" />}
         <Group gap="sm">
-          <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
-            Delete
-          </Button>
+          {!(remove.error instanceof ApiError && remove.error.code === 'payment_method_in_use') && (
+            <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
+              Delete
+            </Button>
+          )}
           <Button variant="default" onClick={onClose}>
             {remove.isError ? 'Close' : 'Cancel'}
           </Button>
