@@ -14,8 +14,8 @@ import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
   serializerCompiler,
-  validatorCompiler,
   type ZodTypeProvider,
+  validatorCompiler as zodValidatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Clock } from '../core/clock.js';
 import { AppError, ERRORS } from '../core/errors.js';
@@ -24,6 +24,7 @@ import { registerAuth } from './auth.js';
 import { type ContractOptions, registerContract } from './contract.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerRoutes } from './routes.js';
+import { CONTROL_CHARACTERS_MESSAGE, controlCharacterPaths } from './schemas.js';
 import { registerWeb } from './web.js';
 
 export type App = FastifyInstance<
@@ -68,6 +69,29 @@ function maskDigits(url: string): string {
 function maskUrl(url: string): string {
   return maskDigits(url).replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
 }
+
+/**
+ * The route's zod schema, after the one rule every text field shares: a string with a control
+ * character (schemas.ts, PlainText) is refused with a 400 naming the field. The issues have the
+ * shape of fastify-type-provider-zod's, so the error handler reports them like any other.
+ */
+const validatorCompiler: typeof zodValidatorCompiler = (route) => {
+  const validate = zodValidatorCompiler(route);
+  return (data) => {
+    const paths = controlCharacterPaths(data);
+    if (paths.length === 0) return validate(data);
+    return {
+      error: paths.map((path) => ({
+        [Symbol.for('ZodFastifySchemaValidationError')]: true,
+        keyword: 'invalid_format',
+        instancePath: `/${path.join('/')}`,
+        schemaPath: `#/${path.join('/')}/invalid_format`,
+        message: CONTROL_CHARACTERS_MESSAGE,
+        params: { format: 'no_control_characters' },
+      })),
+    } as unknown as ReturnType<ReturnType<typeof zodValidatorCompiler>>;
+  };
+};
 
 function errorBody(code: keyof typeof ERRORS, details?: Record<string, unknown>, message?: string) {
   return { error: { code, message: message ?? ERRORS[code].message, ...(details && { details }) } };
