@@ -93,6 +93,32 @@ const validatorCompiler: typeof zodValidatorCompiler = (route) => {
   };
 };
 
+/**
+ * An action that takes no input (NoBody: `{}` or nothing) documents its body as optional;
+ * @fastify/swagger marks every body required, which would make typed clients send `{}`.
+ */
+function optionalEmptyBodies<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const body = (operation as { requestBody?: { required?: boolean; content?: object } })
+        .requestBody;
+      const schema = (
+        body?.content as { 'application/json'?: { schema?: Record<string, unknown> } } | undefined
+      )?.['application/json']?.schema;
+      const shapes = (schema?.anyOf as Record<string, unknown>[] | undefined) ?? [schema ?? {}];
+      const empty = shapes.every(
+        (s) =>
+          s.type === 'null' ||
+          (s.additionalProperties === false &&
+            Object.keys((s.properties as object | undefined) ?? {}).length === 0),
+      );
+      if (body && schema && empty) body.required = false;
+    }
+  }
+  return document;
+}
+
 function errorBody(code: keyof typeof ERRORS, details?: Record<string, unknown>, message?: string) {
   return { error: { code, message: message ?? ERRORS[code].message, ...(details && { details }) } };
 }
@@ -200,6 +226,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       security: [{ apiKey: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (doc) =>
+      'openapiObject' in doc ? optionalEmptyBodies(doc.openapiObject) : doc.swaggerObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -58,6 +58,9 @@ export function controlCharacterPaths(
   return [];
 }
 
+/** The body of an action that takes no input: an empty object or no body; any field is refused. */
+export const NoBody = z.strictObject({}).nullish().describe('No input: {} or no body');
+
 export const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export const ListQuery = z.strictObject({

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { cursorId, IdParams, ListQuery, NoContent, PdfResponse, page } from '../../http/schemas.js';
+import {
+  cursorId,
+  IdParams,
+  ListQuery,
+  NoBody,
+  NoContent,
+  PdfResponse,
+  page,
+} from '../../http/schemas.js';
 import { requirePermission } from '../context.js';
 import { EmailSummary } from '../email/model.js';
 import { listEmails } from '../email/service.js';
@@ -84,6 +92,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
         summary:
           'Email a posted invoice (with its PDF) to the contacts whose profile receives invoices',
         params: IdParams,
+        body: NoBody,
         response: { 202: z.object({ emails: z.array(z.string()) }) },
       },
     },
@@ -261,6 +270,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
         tags,
         summary: 'Post a draft: next number, due date from the terms, frozen',
         params: IdParams,
+        body: NoBody,
         response: { 200: InvoiceView },
       },
     },

@@ -1,7 +1,7 @@
 /**
  * Subscriptions (B2): start one for a customer on a recurring or usage price, change its
- * quantity, cancel it now, on a date or at the end of the period. Reads need customers:read,
- * changes billing:write. Proration of partial periods is the bill run's (billing/periods.ts).
+ * quantity, cancel it now, on a date or at the end of the period. Reads need billing:read (a
+ * subscription is billing data, which read-only sees none of), changes billing:write. Proration of partial periods is the bill run's (billing/periods.ts).
  */
 import { addDays } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
@@ -179,7 +179,7 @@ export async function createSubscription(
 }
 
 export async function getSubscription(ctx: Ctx, id: string): Promise<SubscriptionView> {
-  requirePermission(ctx, 'customers:read');
+  requirePermission(ctx, 'billing:read');
   return view(await findRow(ctx.db, ctx, id), tenantToday(ctx));
 }
 
@@ -195,7 +195,7 @@ export async function listSubscriptions(
   ctx: Ctx,
   f: SubscriptionFilter,
 ): Promise<SubscriptionView[]> {
-  requirePermission(ctx, 'customers:read');
+  requirePermission(ctx, 'billing:read');
   const today = tenantToday(ctx);
   const rows = await ctx.db.query<SubRow>(
     `${SELECT}
