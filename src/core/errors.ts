@@ -649,6 +649,12 @@ export const ERRORS = {
     message: 'A refund cannot exceed what is left of the payment (details.refundable).',
     when: 'a refund larger than the amount minus what was already refunded',
   },
+  amount_too_large: {
+    status: 422,
+    message:
+      'This amount, or an amount computed from it (quantity × unit amount, a total), would exceed the largest amount Billow holds (details.field, details.max); nothing was changed.',
+    when: 'a computed line amount, invoice total or charge above 10^13 minor units (details.field names the input)',
+  },
   refund_failed: {
     status: 502,
     message: 'The gateway refused the refund (details.message); nothing was changed.',

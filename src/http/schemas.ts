@@ -2,14 +2,15 @@
 import { z } from 'zod';
 import { isBusinessDate, parseInstant } from '../core/dates.js';
 import { AppError } from '../core/errors.js';
+import { MAX_AMOUNT } from '../core/money.js';
 
 /** A non-negative whole number of minor units (cents); fractions and negatives are refused. */
 export const MinorAmount = z
   .number()
   .int('must be a whole number of minor units (cents)')
   .min(0, 'must not be negative')
-  .max(Number.MAX_SAFE_INTEGER)
-  .describe('Amount in minor units (cents), a non-negative integer');
+  .max(MAX_AMOUNT, 'must be at most 10000000000000 (the largest amount Billow holds)')
+  .describe('Amount in minor units (cents), a non-negative integer, at most 10^13');
 
 /** A calendar date YYYY-MM-DD that exists (2026-02-30 is refused). */
 export const BusinessDate = z

@@ -1,4 +1,6 @@
 /** Reading invoices with their lines, adjustments and what is applied to them. */
+import { AppError } from '../../core/errors.js';
+import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
 import type { Queryable } from '../../db/db.js';
 import { appliedTo, openBalance } from '../books/service.js';
 import { deriveStatus, type InvoiceSummary, type InvoiceView } from './model.js';
@@ -134,13 +136,18 @@ export function trimZeros(decimal: string): string {
 
 /** Recomputes the cached total: lines plus charge adjustments minus credit adjustments. */
 export async function refreshTotal(q: Queryable, invoiceId: string): Promise<number> {
-  const row = await q.one<{ total: number }>(
-    `UPDATE invoices SET total =
-        coalesce((SELECT sum(amount) FROM invoice_lines WHERE invoice_id = $1), 0)
-      + coalesce((SELECT sum(CASE kind WHEN 'charge' THEN amount ELSE -amount END)
-                    FROM invoice_adjustments WHERE invoice_id = $1), 0)
-      WHERE id = $1 RETURNING total`,
+  // Summed as numeric and read as text: a total beyond the maximum is refused (422), never
+  // stored, so no later read of the invoice meets an amount it cannot hold exactly.
+  const sum = await q.one<{ total: string }>(
+    `SELECT (coalesce((SELECT sum(amount) FROM invoice_lines WHERE invoice_id = $1), 0)
+           + coalesce((SELECT sum(CASE kind WHEN 'charge' THEN amount ELSE -amount END)
+                         FROM invoice_adjustments WHERE invoice_id = $1), 0))::text AS total`,
     [invoiceId],
   );
-  return row.total;
+  if (!withinMaxAmount(BigInt(sum.total))) {
+    throw new AppError('amount_too_large', { field: 'total', max: MAX_AMOUNT });
+  }
+  const total = Number(sum.total);
+  await q.query('UPDATE invoices SET total = $2 WHERE id = $1', [invoiceId, total]);
+  return total;
 }

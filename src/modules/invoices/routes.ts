@@ -158,7 +158,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createInvoice',
-        errors: ['customer_not_found'],
+        errors: ['amount_too_large', 'customer_not_found'],
         tags,
         summary: 'Create an ad hoc draft invoice',
         body: InvoiceCreate,
@@ -237,7 +237,12 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'addInvoiceLine',
-        errors: ['invoice_not_draft', 'invoice_not_found', 'price_kind_mismatch'],
+        errors: [
+          'amount_too_large',
+          'invoice_not_draft',
+          'invoice_not_found',
+          'price_kind_mismatch',
+        ],
         tags,
         summary: 'Add a line to a draft',
         params: IdParams,
@@ -282,6 +287,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
       schema: {
         operationId: 'adjustInvoice',
         errors: [
+          'amount_too_large',
           'adjustment_exceeds_balance',
           'invoice_line_not_found',
           'invoice_not_found',
