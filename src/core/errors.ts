@@ -649,6 +649,12 @@ export const ERRORS = {
     message: 'A refund cannot exceed what is left of the payment (details.refundable).',
     when: 'a refund larger than the amount minus what was already refunded',
   },
+  invoice_payment_pending: {
+    status: 422,
+    message:
+      'Part of this balance is held by a payment still in flight (a bank debit that has not settled; details.pending lists each with its amount and expected settlement date). Wait until it settles or fails, or pay less; a prepayment keeps any rest as an unapplied payment.',
+    when: 'a payment larger than what is available on invoices because a pending bank debit holds part of their balance',
+  },
   amount_too_large: {
     status: 422,
     message:

@@ -106,6 +106,11 @@ export const InvoiceSummary = z.object({
   amount_paid: z.number(),
   credits_applied: z.number(),
   balance: z.number(),
+  pending_amount: z
+    .number()
+    .describe(
+      'Held by payments in flight (a bank debit not settled yet): part of the balance that a new payment cannot take until they settle or fail',
+    ),
   posted_at: z.string().nullable(),
   voided_at: z.string().nullable(),
   sync_state: z

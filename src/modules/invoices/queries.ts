@@ -49,7 +49,7 @@ export async function summaries(
     rows.map((r) => r.id),
   );
   return rows.map((r) => {
-    const a = applied.get(r.id) ?? { paid: 0, credits: 0 };
+    const a = applied.get(r.id) ?? { paid: 0, credits: 0, reserved: 0 };
     return {
       id: r.id,
       number: r.number,
@@ -67,6 +67,7 @@ export async function summaries(
       amount_paid: a.paid,
       credits_applied: a.credits,
       balance: r.status === 'void' ? 0 : openBalance(r.total, a),
+      pending_amount: a.reserved,
       posted_at: r.posted_at?.toISOString() ?? null,
       voided_at: r.voided_at?.toISOString() ?? null,
       sync_state: r.sync_state,
