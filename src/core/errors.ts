@@ -661,6 +661,18 @@ export const ERRORS = {
     message: 'A refund cannot exceed what is left of the payment (details.refundable).',
     when: 'a refund larger than the amount minus what was already refunded',
   },
+  invoice_payment_pending: {
+    status: 422,
+    message:
+      'Part of this balance is held by a payment still in flight (a bank debit that has not settled; details.pending lists each with its amount and expected settlement date). Wait until it settles or fails, or pay less; a prepayment keeps any rest as an unapplied payment.',
+    when: 'a payment larger than what is available on invoices because a pending bank debit holds part of their balance',
+  },
+  amount_too_large: {
+    status: 422,
+    message:
+      'This amount, or an amount computed from it (quantity × unit amount, a total), would exceed the largest amount Billow holds (details.field, details.max); nothing was changed.',
+    when: 'a computed line amount, invoice total or charge above 10^13 minor units (details.field names the input)',
+  },
   refund_failed: {
     status: 502,
     message: 'The gateway refused the refund (details.message); nothing was changed.',

@@ -23,6 +23,20 @@ export function isMinorAmount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n);
 }
 
+/**
+ * The largest amount Billow holds, in minor units: 10^13 (USD 100,000,000,000.00). It bounds
+ * every amount given and every amount computed — a line (quantity × unit amount), an invoice
+ * total, a payment, a credit — well inside Number.MAX_SAFE_INTEGER (about 9 × 10^15), so sums of
+ * many of them stay exact too (docs/api.md, "Amounts and rounding").
+ */
+export const MAX_AMOUNT = 10_000_000_000_000;
+
+/** True when a computed amount (number or bigint, either sign) is within ±MAX_AMOUNT. */
+export function withinMaxAmount(n: number | bigint): boolean {
+  if (typeof n === 'bigint') return n <= BigInt(MAX_AMOUNT) && n >= -BigInt(MAX_AMOUNT);
+  return Number.isFinite(n) && Math.abs(n) <= MAX_AMOUNT;
+}
+
 export function money(amount: number, currency: Currency = 'USD'): Money {
   if (!isMinorAmount(amount)) throw new RangeError(`not a whole minor-unit amount: ${amount}`);
   return { amount, currency };

@@ -6,14 +6,15 @@
 import { z } from 'zod';
 import { isBusinessDate, parseInstant } from './dates.js';
 import { AppError } from './errors.js';
+import { MAX_AMOUNT } from './money.js';
 
 /** A non-negative whole number of minor units (cents); fractions and negatives are refused. */
 export const MinorAmount = z
   .number()
   .int('must be a whole number of minor units (cents)')
   .min(0, 'must not be negative')
-  .max(Number.MAX_SAFE_INTEGER)
-  .describe('Amount in minor units (cents), a non-negative integer');
+  .max(MAX_AMOUNT, 'must be at most 10000000000000 (the largest amount Billow holds)')
+  .describe('Amount in minor units (cents), a non-negative integer, at most 10^13');
 
 /** A calendar date YYYY-MM-DD that exists (2026-02-30 is refused). */
 export const BusinessDate = z
@@ -27,6 +28,43 @@ export const Instant = z
   .max(40)
   .refine((s) => parseInstant(s) !== null, { message: 'must be an ISO-8601 instant with offset' })
   .describe('ISO-8601 instant, e.g. 2026-11-22T15:00:00Z');
+
+/**
+ * Control characters that no text field accepts: NUL and the other C0 characters except tab, line
+ * feed and carriage return (PostgreSQL cannot store NUL in text; the others are never meant).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+export const CONTROL_CHARACTERS_MESSAGE =
+  'must not contain control characters (NUL and other C0 characters; tab and line breaks are allowed)';
+
+/** Text without control characters: the rule every string of every request is held to. */
+export const PlainText = z
+  .string()
+  .refine((s) => !CONTROL_CHARACTERS.test(s), { message: CONTROL_CHARACTERS_MESSAGE });
+
+/**
+ * The paths of the strings in a request part (body, query, params) that break the PlainText
+ * rule, e.g. [['address', 'line1']]. The app's validator applies it to every route before the
+ * route's own schema, so no text field of any endpoint lets a control character through.
+ */
+export function controlCharacterPaths(
+  data: unknown,
+  path: (string | number)[] = [],
+): (string | number)[][] {
+  if (typeof data === 'string') return CONTROL_CHARACTERS.test(data) ? [path] : [];
+  if (Array.isArray(data)) return data.flatMap((v, i) => controlCharacterPaths(v, [...path, i]));
+  if (data !== null && typeof data === 'object') {
+    return Object.entries(data).flatMap(([k, v]) => [
+      ...(CONTROL_CHARACTERS.test(k) ? [[...path, k]] : []),
+      ...controlCharacterPaths(v, [...path, k]),
+    ]);
+  }
+  return [];
+}
+
+/** The body of an action that takes no input: an empty object or no body; any field is refused. */
+export const NoBody = z.strictObject({}).nullish().describe('No input: {} or no body');
 
 export const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
 

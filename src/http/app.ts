@@ -14,8 +14,8 @@ import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
   serializerCompiler,
-  validatorCompiler,
   type ZodTypeProvider,
+  validatorCompiler as zodValidatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Clock } from '../core/clock.js';
 import { AppError, ERRORS } from '../core/errors.js';
@@ -24,6 +24,7 @@ import { registerAuth } from './auth.js';
 import { type ContractOptions, registerContract } from './contract.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerRoutes } from './routes.js';
+import { CONTROL_CHARACTERS_MESSAGE, controlCharacterPaths } from './schemas.js';
 import { registerWeb } from './web.js';
 
 export type App = FastifyInstance<
@@ -67,6 +68,55 @@ function maskDigits(url: string): string {
 /** The token of an emailed link (/portal/accept?token=…) never reaches the logs either. */
 function maskUrl(url: string): string {
   return maskDigits(url).replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}
+
+/**
+ * The route's zod schema, after the one rule every text field shares: a string with a control
+ * character (schemas.ts, PlainText) is refused with a 400 naming the field. The issues have the
+ * shape of fastify-type-provider-zod's, so the error handler reports them like any other.
+ */
+const validatorCompiler: typeof zodValidatorCompiler = (route) => {
+  const validate = zodValidatorCompiler(route);
+  return (data) => {
+    const paths = controlCharacterPaths(data);
+    if (paths.length === 0) return validate(data);
+    return {
+      error: paths.map((path) => ({
+        [Symbol.for('ZodFastifySchemaValidationError')]: true,
+        keyword: 'invalid_format',
+        instancePath: `/${path.join('/')}`,
+        schemaPath: `#/${path.join('/')}/invalid_format`,
+        message: CONTROL_CHARACTERS_MESSAGE,
+        params: { format: 'no_control_characters' },
+      })),
+    } as unknown as ReturnType<ReturnType<typeof zodValidatorCompiler>>;
+  };
+};
+
+/**
+ * An action that takes no input (NoBody: `{}` or nothing) documents its body as optional;
+ * @fastify/swagger marks every body required, which would make typed clients send `{}`.
+ */
+function optionalEmptyBodies<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const body = (operation as { requestBody?: { required?: boolean; content?: object } })
+        .requestBody;
+      const schema = (
+        body?.content as { 'application/json'?: { schema?: Record<string, unknown> } } | undefined
+      )?.['application/json']?.schema;
+      const shapes = (schema?.anyOf as Record<string, unknown>[] | undefined) ?? [schema ?? {}];
+      const empty = shapes.every(
+        (s) =>
+          s.type === 'null' ||
+          (s.additionalProperties === false &&
+            Object.keys((s.properties as object | undefined) ?? {}).length === 0),
+      );
+      if (body && schema && empty) body.required = false;
+    }
+  }
+  return document;
 }
 
 function errorBody(code: keyof typeof ERRORS, details?: Record<string, unknown>, message?: string) {
@@ -176,6 +226,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       security: [{ apiKey: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (doc) =>
+      'openapiObject' in doc ? optionalEmptyBodies(doc.openapiObject) : doc.swaggerObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -7,12 +7,16 @@ import { z } from 'zod';
 export {
   Address,
   BusinessDate,
+  CONTROL_CHARACTERS_MESSAGE,
+  controlCharacterPaths,
   cursorId,
   ErrorResponse,
   IdParams,
   Instant,
   ListQuery,
   MinorAmount,
+  NoBody,
+  PlainText,
   page,
   pageOf,
 } from '../core/schemas.js';

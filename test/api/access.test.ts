@@ -4,7 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { apiKey, client, newTenant, unique } from '../helpers/app.js';
+import {
+  draftInvoice,
+  invoiceOnlyCustomer,
+  monthlyPrice,
+  newCustomer,
+  postedInvoice,
+  subscribe,
+} from '../helpers/billing.js';
 import { useHarness } from '../helpers/harness.js';
+import { cardBody, saveMethod } from '../helpers/payment-methods.js';
 
 const h = useHarness();
 
@@ -312,5 +321,81 @@ describe('tenant isolation of platform objects', () => {
     expect(JSON.stringify(bEvents.body)).not.toContain(a.id);
     const bAudit = await b.api.get(`/api/v1/audit-log?object=${a.id}`);
     expect(bAudit.body.data).toEqual([]);
+  });
+});
+
+describe('issue 10: billing data, questions and bodies of actions', () => {
+  it('a read-only key cannot read subscriptions (billing data); billing can', async () => {
+    const t = await newTenant(h);
+    const cus = await invoiceOnlyCustomer(t);
+    const sub = await subscribe(t, cus, await monthlyPrice(t, 'Plan', 4500), '2026-11-01');
+    const { api: reader } = await apiKey(t, 'read_only');
+    const { api: billing } = await apiKey(t, 'billing');
+    expect((await reader.get(`/api/v1/customers/${cus}`)).status).toBe(200);
+    for (const url of ['/api/v1/subscriptions', `/api/v1/subscriptions/${sub}`]) {
+      const res = await reader.get(url);
+      expect(res.status, url).toBe(403);
+      expect(res.body.error.code).toBe('forbidden');
+      expect(JSON.stringify(res.body)).not.toContain(sub);
+      expect((await billing.get(url)).status, url).toBe(200);
+    }
+  });
+
+  it("the questions of an unknown or another tenant's invoice answer 404", async () => {
+    const a = await newTenant(h);
+    const b = await newTenant(h);
+    const inv = await draftInvoice(a, (await newCustomer(a)).id, 1000);
+    expect((await a.api.get(`/api/v1/invoices/${inv}/questions`)).body).toEqual({ data: [] });
+    for (const res of [
+      await b.api.get(`/api/v1/invoices/${inv}/questions`),
+      await a.api.get('/api/v1/invoices/inv_01abcdefghjkmnpqrstvwxyz0/questions'),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('invoice_not_found');
+    }
+  });
+
+  it('actions that take no input refuse unknown fields, and do nothing', async () => {
+    const t = await newTenant(h);
+    const cus = await newCustomer(t, { billing_email: 'ap@example.com' });
+    const draft = await draftInvoice(t, cus.id, 1000);
+    const posted = await postedInvoice(t, cus.id, 2000);
+    const key = await apiKey(t, 'billing');
+    const pm = await saveMethod(t, cus.id, cardBody());
+    const login = await client(h.app).post('/api/v1/auth/login', {
+      email: t.ownerEmail,
+      password: t.password,
+    });
+    const session = client(h.app, {
+      cookie: String(login.headers['set-cookie']).split(';')[0] as string,
+    });
+    const surprise = { surprise: true };
+    for (const [api, url] of [
+      [session, '/api/v1/auth/logout'],
+      [t.api, `/api/v1/api-keys/${key.id}/revoke`],
+      [t.api, `/api/v1/invoices/${posted}/email`],
+      [t.api, `/api/v1/invoices/${draft}/post`],
+      [t.api, '/api/v1/bill-runs/br_01abcdefghjkmnpqrstvwxyz0/post'],
+      [t.api, '/api/v1/bill-runs/br_01abcdefghjkmnpqrstvwxyz0/email'],
+      [t.api, `/api/v1/payment-methods/${pm.id}/default`],
+      [t.api, '/api/v1/payment-runs/pr_01abcdefghjkmnpqrstvwxyz0/retry-failed'],
+    ] as const) {
+      const res = await api.post(url, surprise);
+      expect(res.status, `${url} ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(JSON.stringify(res.body.error.details), url).toContain('surprise');
+    }
+    expect((await session.get('/api/v1/auth/me')).status).toBe(200);
+    expect((await key.api.get('/api/v1/customers')).status).toBe(200);
+    expect((await t.api.get(`/api/v1/invoices/${draft}`)).body.status).toBe('draft');
+    expect((await t.api.get(`/api/v1/invoices/${posted}/emails`)).body.data).toEqual([]);
+    // No input at all, or an empty object, still works.
+    expect((await t.api.post(`/api/v1/api-keys/${key.id}/revoke`, {})).status).toBe(200);
+    const out = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: { cookie: String(login.headers['set-cookie']).split(';')[0] as string },
+    });
+    expect(out.statusCode).toBe(204);
   });
 });

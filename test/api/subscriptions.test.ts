@@ -369,14 +369,15 @@ describe('lists, isolation and access', () => {
     expect((await a.api.get(`${V}/subscriptions/${sub.id}`)).body).toEqual(sub);
   });
 
-  it('read-only reads subscriptions but cannot start, change or cancel them', async () => {
+  it('read-only neither reads nor starts, changes or cancels subscriptions (billing data)', async () => {
     const t = await newTenant(h);
     const c = await customer(t);
     const p = await catalog(t);
     const sub = await subscription(t, { customer_id: c.id, price_id: p.monthly });
     const ro = (await apiKey(t, 'read_only')).api;
-    expect((await ro.get(`${V}/subscriptions/${sub.id}`)).status).toBe(200);
     for (const res of [
+      await ro.get(`${V}/subscriptions/${sub.id}`),
+      await ro.get(`${V}/subscriptions?customer=${c.id}`),
       await ro.post(`${V}/subscriptions`, { customer_id: c.id, price_id: p.monthly }),
       await ro.patch(`${V}/subscriptions/${sub.id}`, { quantity: 2 }),
       await ro.post(`${V}/subscriptions/${sub.id}/cancel`, { at: 'now' }),

@@ -127,7 +127,9 @@ describe('bank debits (ACH)', () => {
       payment_method_id: card.id,
       amount: 1,
     });
-    expect(other.body.error.code).toBe('amount_exceeds_balance');
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('invoice_payment_pending');
+    expect(other.body.error.details.pending_amount).toBe(4200);
     await advance(t, 5);
     const settled = await t.api.get(`/api/v1/payments/${p.id}`);
     expect(settled.body.status).toBe('succeeded');

@@ -5,6 +5,7 @@ import {
   cursorId,
   IdParams,
   ListQuery,
+  NoBody,
   PdfResponse,
   page,
   ROUNDING,
@@ -112,6 +113,7 @@ export async function billRunRoutes(app: App): Promise<void> {
         tags,
         summary: 'Post every draft of a completed run (numbers, due dates)',
         params: IdParams,
+        body: NoBody,
         response: { 200: BillRunView.extend({ skipped_empty: z.number() }) },
       },
     },
@@ -126,6 +128,7 @@ export async function billRunRoutes(app: App): Promise<void> {
         tags,
         summary: 'Email every posted invoice of the run not emailed yet',
         params: IdParams,
+        body: NoBody,
         response: {
           202: z.object({
             queued: z.boolean(),

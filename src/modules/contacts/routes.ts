@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { cursorId, IdParams, page } from '../../http/schemas.js';
+import { cursorId, IdParams, NoBody, page } from '../../http/schemas.js';
 import {
   ContactCreate,
   ContactListQuery,
@@ -18,9 +18,6 @@ import {
   revokeContact,
   updateContact,
 } from './service.js';
-
-// Revoking takes no input: an empty object or no body at all.
-const NoBody = z.strictObject({}).nullish();
 
 export async function contactRoutes(app: App): Promise<void> {
   app.get(

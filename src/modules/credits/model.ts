@@ -1,5 +1,6 @@
 /** Credit memos and the credits view (H1–H3): request and response shapes. */
 import { z } from 'zod';
+import { MAX_AMOUNT } from '../../core/money.js';
 import { ListQuery } from '../../core/schemas.js';
 import { AdjustedScheduledView } from '../invoices/model.js';
 
@@ -8,8 +9,8 @@ const Positive = z
   .number()
   .int('must be a whole number of minor units (cents)')
   .min(1, 'must be greater than zero')
-  .max(Number.MAX_SAFE_INTEGER)
-  .describe('Amount in minor units (cents), greater than zero');
+  .max(MAX_AMOUNT, 'must be at most 10000000000000 (the largest amount Billow holds)')
+  .describe('Amount in minor units (cents), greater than zero, at most 10^13');
 
 export const CreditMemoCreate = z.strictObject({
   customer_id: Id,

@@ -1,5 +1,6 @@
 /** Invoice shapes and the derived status (C4, C7). */
 import { z } from 'zod';
+import { MAX_AMOUNT } from '../../core/money.js';
 import { BusinessDate } from '../../core/schemas.js';
 
 export const INVOICE_STATUSES = [
@@ -28,7 +29,7 @@ export function deriveStatus(inv: {
   return inv.paid + inv.credits > 0 ? 'partially_paid' : 'open';
 }
 
-const Amount = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const Amount = z.number().int().min(-MAX_AMOUNT).max(MAX_AMOUNT);
 
 export const LineInput = z.union([
   z.strictObject({
@@ -59,7 +60,7 @@ export const InvoicePatch = z.strictObject({
 
 export const AdjustmentInput = z.strictObject({
   kind: z.enum(['credit', 'charge']),
-  amount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  amount: z.number().int().min(1).max(MAX_AMOUNT),
   reason: z.string().trim().min(1).max(500),
   line_id: z.string().max(64).optional(),
 });
@@ -105,6 +106,11 @@ export const InvoiceSummary = z.object({
   amount_paid: z.number(),
   credits_applied: z.number(),
   balance: z.number(),
+  pending_amount: z
+    .number()
+    .describe(
+      'Held by payments in flight (a bank debit not settled yet): part of the balance that a new payment cannot take until they settle or fail',
+    ),
   posted_at: z.string().nullable(),
   voided_at: z.string().nullable(),
   sync_state: z

@@ -1,4 +1,6 @@
 /** Reading invoices with their lines, adjustments and what is applied to them. */
+import { AppError } from '../../core/errors.js';
+import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
 import type { Queryable } from '../../db/db.js';
 import { appliedTo, openBalance } from '../books/service.js';
 import { deriveStatus, type InvoiceSummary, type InvoiceView } from './model.js';
@@ -47,7 +49,7 @@ export async function summaries(
     rows.map((r) => r.id),
   );
   return rows.map((r) => {
-    const a = applied.get(r.id) ?? { paid: 0, credits: 0 };
+    const a = applied.get(r.id) ?? { paid: 0, credits: 0, reserved: 0 };
     return {
       id: r.id,
       number: r.number,
@@ -65,6 +67,7 @@ export async function summaries(
       amount_paid: a.paid,
       credits_applied: a.credits,
       balance: r.status === 'void' ? 0 : openBalance(r.total, a),
+      pending_amount: a.reserved,
       posted_at: r.posted_at?.toISOString() ?? null,
       voided_at: r.voided_at?.toISOString() ?? null,
       sync_state: r.sync_state,
@@ -134,13 +137,18 @@ export function trimZeros(decimal: string): string {
 
 /** Recomputes the cached total: lines plus charge adjustments minus credit adjustments. */
 export async function refreshTotal(q: Queryable, invoiceId: string): Promise<number> {
-  const row = await q.one<{ total: number }>(
-    `UPDATE invoices SET total =
-        coalesce((SELECT sum(amount) FROM invoice_lines WHERE invoice_id = $1), 0)
-      + coalesce((SELECT sum(CASE kind WHEN 'charge' THEN amount ELSE -amount END)
-                    FROM invoice_adjustments WHERE invoice_id = $1), 0)
-      WHERE id = $1 RETURNING total`,
+  // Summed as numeric and read as text: a total beyond the maximum is refused (422), never
+  // stored, so no later read of the invoice meets an amount it cannot hold exactly.
+  const sum = await q.one<{ total: string }>(
+    `SELECT (coalesce((SELECT sum(amount) FROM invoice_lines WHERE invoice_id = $1), 0)
+           + coalesce((SELECT sum(CASE kind WHEN 'charge' THEN amount ELSE -amount END)
+                         FROM invoice_adjustments WHERE invoice_id = $1), 0))::text AS total`,
     [invoiceId],
   );
-  return row.total;
+  if (!withinMaxAmount(BigInt(sum.total))) {
+    throw new AppError('amount_too_large', { field: 'total', max: MAX_AMOUNT });
+  }
+  const total = Number(sum.total);
+  await q.query('UPDATE invoices SET total = $2 WHERE id = $1', [invoiceId, total]);
+  return total;
 }

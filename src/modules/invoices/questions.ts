@@ -107,6 +107,12 @@ export async function listQuestions(
   invoiceId: string,
 ): Promise<Omit<QuestionView, 'notified'>[]> {
   requirePermission(ctx, 'billing:read');
+  // An unknown invoice, or another tenant's, answers 404 like every other read by id.
+  const invoice = await ctx.db.maybeOne('SELECT 1 FROM invoices WHERE tenant_id = $1 AND id = $2', [
+    ctx.tenant.id,
+    invoiceId,
+  ]);
+  if (!invoice) throw new AppError('invoice_not_found', { id: invoiceId });
   const rows = await ctx.db.query<{
     id: string;
     invoice_id: string;

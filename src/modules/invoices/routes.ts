@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { cursorId, IdParams, ListQuery, NoContent, PdfResponse, page } from '../../http/schemas.js';
+import {
+  cursorId,
+  IdParams,
+  ListQuery,
+  NoBody,
+  NoContent,
+  PdfResponse,
+  page,
+} from '../../http/schemas.js';
 import { requirePermission } from '../context.js';
 import { EmailSummary } from '../email/model.js';
 import { listEmails } from '../email/service.js';
@@ -84,6 +92,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
         summary:
           'Email a posted invoice (with its PDF) to the contacts whose profile receives invoices',
         params: IdParams,
+        body: NoBody,
         response: { 202: z.object({ emails: z.array(z.string()) }) },
       },
     },
@@ -149,7 +158,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createInvoice',
-        errors: ['customer_not_found'],
+        errors: ['amount_too_large', 'customer_not_found'],
         tags,
         summary: 'Create an ad hoc draft invoice',
         body: InvoiceCreate,
@@ -228,7 +237,12 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'addInvoiceLine',
-        errors: ['invoice_not_draft', 'invoice_not_found', 'price_kind_mismatch'],
+        errors: [
+          'amount_too_large',
+          'invoice_not_draft',
+          'invoice_not_found',
+          'price_kind_mismatch',
+        ],
         tags,
         summary: 'Add a line to a draft',
         params: IdParams,
@@ -261,6 +275,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
         tags,
         summary: 'Post a draft: next number, due date from the terms, frozen',
         params: IdParams,
+        body: NoBody,
         response: { 200: InvoiceView },
       },
     },
@@ -272,6 +287,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
       schema: {
         operationId: 'adjustInvoice',
         errors: [
+          'amount_too_large',
           'adjustment_exceeds_balance',
           'invoice_line_not_found',
           'invoice_not_found',

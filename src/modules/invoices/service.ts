@@ -2,8 +2,10 @@
  * Invoices (C3, C4, C7): drafts that can be edited or deleted, posting (number, due date,
  * frozen), and after posting only adjustments or void.
  */
+
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { draftDeletedFromRun, releasePendingCharges } from '../billruns/service.js';
@@ -47,7 +49,13 @@ async function mustBeDraft(tx: Tx, ctx: Ctx, id: string) {
   return found;
 }
 
-async function insertLine(tx: Tx, ctx: Ctx, invoiceId: string, input: LineInput): Promise<void> {
+async function insertLine(
+  tx: Tx,
+  ctx: Ctx,
+  invoiceId: string,
+  input: LineInput,
+  field = 'quantity',
+): Promise<void> {
   const now = tenantNow(ctx);
   if ('amount' in input) {
     await tx.query(
@@ -73,6 +81,8 @@ async function insertLine(tx: Tx, ctx: Ctx, invoiceId: string, input: LineInput)
   if (price.kind !== 'one_time')
     throw new AppError('price_kind_mismatch', { expected: 'one_time' });
   if (!price.active) throw new AppError('price_inactive', { id: price.id });
+  const amount = price.unit_amount * input.quantity;
+  if (!withinMaxAmount(amount)) throw new AppError('amount_too_large', { field, max: MAX_AMOUNT });
   await markPriceUsed(tx, price.id, now);
   await tx.query(
     `INSERT INTO invoice_lines
@@ -86,7 +96,7 @@ async function insertLine(tx: Tx, ctx: Ctx, invoiceId: string, input: LineInput)
       price.id,
       input.quantity,
       price.unit_amount,
-      price.unit_amount * input.quantity,
+      amount,
       now,
     ],
   );
@@ -126,7 +136,9 @@ export async function createInvoice(ctx: Ctx, input: CreateInput): Promise<Invoi
         now,
       ],
     );
-    for (const line of input.lines) await insertLine(tx, ctx, id, line);
+    for (const [i, line] of input.lines.entries()) {
+      await insertLine(tx, ctx, id, line, `lines.${i}.quantity`);
+    }
     await assertNotNegative(tx, id);
     const { view } = await mustLoad(tx, ctx, id, false);
     await recordChange(tx, ctx, {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/app.js';
-import { IdParams } from '../../http/schemas.js';
+import { IdParams, NoBody } from '../../http/schemas.js';
 import { sandboxMicroDeposits } from './deposits.js';
 import {
   MethodCreate,
@@ -162,6 +162,7 @@ export async function methodRoutes(app: App): Promise<void> {
         tags: TAGS,
         summary: 'Make a usable method the customer’s default',
         params: IdParams,
+        body: NoBody,
         response: { 200: MethodView },
       },
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { BusinessDate, cursorId, IdParams, ListQuery, page } from '../../http/schemas.js';
+import { BusinessDate, cursorId, IdParams, ListQuery, NoBody, page } from '../../http/schemas.js';
 import { listFailedPayments, retryFailedOfRun, retryPayments } from './retry.js';
 import { createPaymentRun, getPaymentRun, listPaymentRuns, listRunItems } from './service.js';
 
@@ -148,6 +148,7 @@ export async function paymentRunRoutes(app: App): Promise<void> {
         tags,
         summary: 'Retry every failed payment of a completed run now',
         params: IdParams,
+        body: NoBody,
         response: { 200: RetryResults },
       },
     },

@@ -22,12 +22,12 @@ import { formatMoney } from '../../core/money.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { DECLINE_DESCRIPTIONS, type DeclineCode } from '../../gateways/codes.js';
 import { recordChange } from '../audit/service.js';
-import { contactsWithPermission } from '../contacts/service.js';
 import { type Ctx, tenantToday } from '../context.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
 import { portalUrl } from '../portal/service.js';
 import { DEFAULT_SETTINGS } from '../tenants/model.js';
 import type { PaymentView } from './model.js';
+import { noticeRecipients } from './receipts.js';
 
 export function isHardDecline(code: string | null): boolean {
   const d = DECLINE_DESCRIPTIONS[code as DeclineCode];
@@ -149,14 +149,15 @@ async function emailFailure(
   payment: PaymentView,
   next: string | null,
 ): Promise<void> {
-  const seen = new Set<string>();
-  const recipients = [];
-  for (const perm of ['receive_invoice_emails', 'receive_receipts']) {
-    for (const c of await contactsWithPermission(tx, ctx.tenant.id, payment.customer_id, perm)) {
-      if (!seen.has(c.id)) recipients.push(c);
-      seen.add(c.id);
-    }
-  }
+  const recipients =
+    (
+      await noticeRecipients(
+        tx,
+        ctx.tenant.id,
+        [payment.customer_id],
+        ['receive_invoice_emails', 'receive_receipts'],
+      )
+    ).get(payment.customer_id) ?? [];
   if (recipients.length === 0) return;
   const customer = await tx.one<{ name: string; number: string }>(
     'SELECT name, number FROM customers WHERE tenant_id = $1 AND id = $2',
@@ -188,7 +189,7 @@ async function emailFailure(
       bodyText: text.text,
       bodyHtml: text.html,
       customerId: payment.customer_id,
-      contactId: contact.id,
+      contactId: contact.id ?? undefined,
     });
   }
 }

@@ -1,5 +1,6 @@
 /** Payments (E1–E11): statuses, the stored row, its view and the request shapes. */
 import { z } from 'zod';
+import { MAX_AMOUNT } from '../../core/money.js';
 import { BusinessDate } from '../../core/schemas.js';
 
 export const PAYMENT_STATUSES = [
@@ -129,7 +130,7 @@ export type AdjustedScheduled = {
 };
 
 const id = z.string().min(1).max(64);
-const positive = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const positive = z.number().int().positive().max(MAX_AMOUNT);
 const date = BusinessDate;
 
 export const Allocation = z.strictObject({ invoice_id: id, amount: positive });

@@ -1,11 +1,12 @@
 /**
  * Messages to the customer about a payment (E5, E4): a receipt when it succeeds, to the contacts
- * whose profile receives receipts; a notice when a bank debit comes back (returned). Written to
+ * whose profile receives receipts; a notice when a bank debit comes back (returned), to the
+ * contacts receiving invoices or, when none does, the customer's billing email. Written to
  * the email outbox in the caller's transaction, so they go out if and only if it commits.
  */
 import { businessDate } from '../../core/dates.js';
 import { formatMoney } from '../../core/money.js';
-import type { Tx } from '../../db/db.js';
+import type { Queryable, Tx } from '../../db/db.js';
 import { contactsWithPermissionMany } from '../contacts/service.js';
 import type { Ctx } from '../context.js';
 import { queueEmails, templateRenderer } from '../email/service.js';
@@ -31,6 +32,49 @@ function describeMethod(
       : METHOD_NAMES[row.method_type];
   }
   return `${method?.brand ?? METHOD_NAMES[row.method_type]} ending ${method?.last4 ?? '????'}`;
+}
+
+export interface NoticeRecipient {
+  /** null for the customer's billing email (no contact). */
+  id: string | null;
+  name: string;
+  email: string;
+}
+
+/**
+ * Who gets a notice about the customers' payments (a failure, a return): the active contacts
+ * whose profile grants one of `permissions`, each once; a customer none of whose contacts does
+ * falls back to its billing email, so the notice never reaches nobody when an address is known.
+ */
+export async function noticeRecipients(
+  q: Queryable,
+  tenantId: string,
+  customerIds: string[],
+  permissions: readonly string[],
+): Promise<Map<string, NoticeRecipient[]>> {
+  const out = new Map<string, NoticeRecipient[]>();
+  for (const permission of permissions) {
+    for (const [customerId, contacts] of await contactsWithPermissionMany(
+      q,
+      tenantId,
+      customerIds,
+      permission,
+    )) {
+      const list = out.get(customerId) ?? [];
+      for (const c of contacts) if (!list.some((r) => r.id === c.id)) list.push(c);
+      out.set(customerId, list);
+    }
+  }
+  const without = [...new Set(customerIds)].filter((id) => !out.has(id));
+  if (without.length > 0) {
+    const rows = await q.query<{ id: string; name: string; billing_email: string }>(
+      `SELECT id, name, billing_email FROM customers
+        WHERE tenant_id = $1 AND id = ANY ($2::text[]) AND billing_email IS NOT NULL`,
+      [tenantId, without],
+    );
+    for (const r of rows) out.set(r.id, [{ id: null, name: r.name, email: r.billing_email }]);
+  }
+  return out;
 }
 
 /** Queues a receipt to each contact who receives receipts; returns the email ids. */
@@ -64,13 +108,20 @@ async function notify(
   template: 'receipt' | 'payment_failed',
   extra: (row: PaymentRow) => Record<string, string>,
 ): Promise<string[]> {
-  const permission = template === 'receipt' ? 'receive_receipts' : 'receive_invoice_emails';
-  const recipients = await contactsWithPermissionMany(
-    tx,
-    ctx.tenant.id,
-    rows.map((r) => r.customer_id),
-    permission,
-  );
+  const recipients: Map<string, NoticeRecipient[]> =
+    template === 'receipt'
+      ? await contactsWithPermissionMany(
+          tx,
+          ctx.tenant.id,
+          rows.map((r) => r.customer_id),
+          'receive_receipts',
+        )
+      : await noticeRecipients(
+          tx,
+          ctx.tenant.id,
+          rows.map((r) => r.customer_id),
+          ['receive_invoice_emails'],
+        );
   const to = rows.filter((r) => recipients.has(r.customer_id));
   if (to.length === 0) return [];
   const customers = new Map(
@@ -116,7 +167,7 @@ async function notify(
         bodyText: text.text,
         bodyHtml: text.html,
         customerId: row.customer_id,
-        contactId: contact.id,
+        contactId: contact.id ?? undefined,
       };
     });
   });

@@ -34,6 +34,7 @@ export async function paymentRoutes(app: App): Promise<void> {
           'amount_exceeds_balance',
           'customer_not_found',
           'invoice_not_found',
+          'invoice_payment_pending',
           'invoice_not_payable',
           'payment_method_not_found',
           'payment_method_unverified',
@@ -53,7 +54,7 @@ export async function paymentRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'recordExternalPayment',
-        errors: ['amount_exceeds_balance'],
+        errors: ['amount_exceeds_balance', 'invoice_payment_pending'],
         tags,
         summary: 'Record a check (with its number), wire or cash payment received outside Billow',
         body: ExternalPaymentCreate,

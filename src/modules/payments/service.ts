@@ -5,7 +5,7 @@
 import { AppError } from '../../core/errors.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
-import { invoiceBalances, lockInvoices } from '../books/service.js';
+import { invoiceBalances, lockInvoices, RESERVING_SQL } from '../books/service.js';
 import { type Ctx, requirePermission } from '../context.js';
 import { type MethodRow, usableMethodFor } from '../methods/service.js';
 import { allocate, checkAllocations, oldestFirst } from './allocate.js';
@@ -84,7 +84,44 @@ async function allocateLocked(
       ).map((r) => r.id);
   await lockInvoices(tx, ctx.tenant.id, ids);
   const balances = await invoiceBalances(tx, ctx.tenant.id, ids);
-  return allocate({ given, balances, customerId, amount, prepayment });
+  try {
+    return allocate({ given, balances, customerId, amount, prepayment });
+  } catch (err) {
+    // Not when the allocations merely add up to more than the payment (details.allocated).
+    if (
+      err instanceof AppError &&
+      err.code === 'amount_exceeds_balance' &&
+      !err.details?.allocated
+    ) {
+      await refuseForPendingDebits(tx, ctx, given ? given.map((a) => a.invoice_id) : ids);
+    }
+    throw err;
+  }
+}
+
+/**
+ * A payment that does not fit because a payment in flight (a pending bank debit) holds part of
+ * the invoices' balance is refused with a code that names those debits, so the payer learns the
+ * money is on its way rather than that nothing is open.
+ */
+async function refuseForPendingDebits(tx: Tx, ctx: Ctx, invoiceIds: string[]): Promise<void> {
+  const pending = await tx.query<{
+    payment_id: string;
+    invoice_id: string;
+    amount: number;
+    expected_settlement_date: string | null;
+  }>(
+    `SELECT p.id AS payment_id, pa.invoice_id, pa.amount, p.expected_settlement_date
+       FROM payment_applications pa JOIN payments p ON p.id = pa.payment_id
+      WHERE pa.tenant_id = $1 AND pa.invoice_id = ANY ($2::text[]) AND p.status IN ${RESERVING_SQL}
+      ORDER BY p.id, pa.invoice_id`,
+    [ctx.tenant.id, invoiceIds],
+  );
+  if (pending.length === 0) return;
+  throw new AppError('invoice_payment_pending', {
+    pending_amount: pending.reduce((s, p) => s + p.amount, 0),
+    pending,
+  });
 }
 
 interface Reserved {

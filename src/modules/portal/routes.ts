@@ -544,6 +544,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     'portal_not_found',
     'amount_exceeds_balance',
     'invoice_not_payable',
+    'invoice_payment_pending',
     'payment_method_not_found',
     'payment_method_unverified',
     'card_expired',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import { SESSION_COOKIE } from '../../http/auth.js';
 import { checkOrigin, csrfTokenFor, secureCookies, setCsrfCookie } from '../../http/csrf.js';
-import { ErrorResponse, IdParams, NoContent } from '../../http/schemas.js';
+import { ErrorResponse, IdParams, NoBody, NoContent } from '../../http/schemas.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
 import { PERMISSIONS } from './roles.js';
 import {
@@ -99,6 +99,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         tags: ['auth'],
         summary: 'End the session',
         security: [],
+        body: NoBody,
         response: { 204: NoContent, 403: ErrorResponse },
       },
     },
@@ -218,6 +219,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         tags: ['api keys'],
         summary: 'Revoke a key at once',
         params: IdParams,
+        body: NoBody,
         response: { 200: ApiKeyView },
       },
     },

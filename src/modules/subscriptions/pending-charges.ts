@@ -5,6 +5,7 @@
  */
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
 import type { Queryable } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { deletePendingCharge, insertPendingCharge } from '../billruns/service.js';
@@ -59,6 +60,9 @@ export async function createCharge(
   return ctx.db.tx(async (tx) => {
     await lockActiveCustomer(tx, ctx, customerId);
     const price = await usePrice(tx, ctx, input.price_id, ['one_time']);
+    if (!withinMaxAmount((price.unit_amount ?? 0) * (input.quantity ?? 1))) {
+      throw new AppError('amount_too_large', { field: 'quantity', max: MAX_AMOUNT });
+    }
     const id = newId('pendingCharge');
     await insertPendingCharge(tx, {
       id,

@@ -26,6 +26,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
       schema: {
         operationId: 'createSubscription',
         errors: [
+          'amount_too_large',
           'billing_not_set_up',
           'customer_archived',
           'customer_not_found',
@@ -87,7 +88,7 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'updateSubscription',
-        errors: ['subscription_canceled', 'subscription_not_found'],
+        errors: ['amount_too_large', 'subscription_canceled', 'subscription_not_found'],
         description: ROUNDING.proration,
         tags: ['subscriptions'],
         summary:
@@ -125,7 +126,12 @@ export async function subscriptionRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createCharge',
-        errors: ['customer_not_found', 'price_kind_mismatch', 'price_not_found'],
+        errors: [
+          'amount_too_large',
+          'customer_not_found',
+          'price_kind_mismatch',
+          'price_not_found',
+        ],
         tags: ['subscriptions'],
         summary: 'Charge a one-time price to a customer: billed by the next bill run',
         params: IdParams,

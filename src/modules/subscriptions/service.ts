@@ -1,13 +1,15 @@
 /**
  * Subscriptions (B2): start one for a customer on a recurring or usage price, change its
- * quantity, cancel it now, on a date or at the end of the period. Reads need customers:read,
- * changes billing:write. Proration of partial periods is the bill run's (billing/periods.ts).
+ * quantity, cancel it now, on a date or at the end of the period. Reads need billing:read (a
+ * subscription is billing data, which read-only sees none of), changes billing:write. Proration of partial periods is the bill run's (billing/periods.ts).
  */
 import { addDays } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { type UsagePrice, usageAmount } from '../billing/model.js';
 import type { BillingInterval, PricingModel } from '../catalog/model.js';
 import { usePrice } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
@@ -132,6 +134,17 @@ async function assertNoUsageOverlap(
   }
 }
 
+/**
+ * A recurring price's charge for one period at `quantity` must stay within the largest amount
+ * (10^13 minor units): refused here, before anything is written, rather than by a bill run.
+ */
+function assertPeriodChargeWithinMax(price: UsagePrice, quantity: number): void {
+  const amount = usageAmount(price, BigInt(quantity) * 1_000_000n);
+  if (!withinMaxAmount(amount)) {
+    throw new AppError('amount_too_large', { field: 'quantity', max: MAX_AMOUNT });
+  }
+}
+
 export async function createSubscription(
   ctx: Ctx,
   input: SubscriptionCreate,
@@ -144,6 +157,7 @@ export async function createSubscription(
     if (price.kind === 'usage' && input.quantity !== undefined && input.quantity !== 1) {
       throw invalid('quantity', 'usage subscriptions are billed by their usage: quantity is 1');
     }
+    if (price.kind === 'recurring') assertPeriodChargeWithinMax(price, input.quantity ?? 1);
     const startDate = input.start_date ?? today;
     const anchorDay = input.billing_anchor_day ?? Number(startDate.slice(8, 10));
     if (price.kind === 'usage' && price.unit_of_measure !== null) {
@@ -179,7 +193,7 @@ export async function createSubscription(
 }
 
 export async function getSubscription(ctx: Ctx, id: string): Promise<SubscriptionView> {
-  requirePermission(ctx, 'customers:read');
+  requirePermission(ctx, 'billing:read');
   return view(await findRow(ctx.db, ctx, id), tenantToday(ctx));
 }
 
@@ -195,7 +209,7 @@ export async function listSubscriptions(
   ctx: Ctx,
   f: SubscriptionFilter,
 ): Promise<SubscriptionView[]> {
-  requirePermission(ctx, 'customers:read');
+  requirePermission(ctx, 'billing:read');
   const today = tenantToday(ctx);
   const rows = await ctx.db.query<SubRow>(
     `${SELECT}
@@ -238,6 +252,13 @@ export async function updateSubscription(
     const row = await lockRunning(tx, ctx, id, today);
     if (row.kind === 'usage' && patch.quantity !== 1) {
       throw invalid('quantity', 'usage subscriptions are billed by their usage: quantity is 1');
+    }
+    if (row.kind === 'recurring') {
+      const price = await tx.one<UsagePrice>(
+        'SELECT pricing_model, unit_amount, tiers FROM prices WHERE tenant_id = $1 AND id = $2',
+        [ctx.tenant.id, row.price_id],
+      );
+      assertPeriodChargeWithinMax(price, patch.quantity);
     }
     await tx.query(
       'UPDATE subscriptions SET quantity = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2',
