@@ -55,6 +55,14 @@ export const VerifyBody = z.strictObject({
 });
 export type VerifyBody = z.infer<typeof VerifyBody>;
 
+/** What a card shows of itself: brand, last four digits, expiry. */
+export const CardSummary = z.object({
+  brand: z.enum(['visa', 'mastercard', 'amex', 'discover']),
+  last4: z.string(),
+  exp_month: z.number().int(),
+  exp_year: z.number().int(),
+});
+
 export const METHOD_STATUSES = [
   'usable',
   'unverified',
@@ -72,14 +80,7 @@ export const MethodView = z.object({
   gateway_method_id: z.string().describe('The gateway’s token for the method'),
   status: z.enum(METHOD_STATUSES),
   usable: z.boolean().describe('Can pay now (verified, not expired, not deleted)'),
-  card: z
-    .object({
-      brand: z.enum(['visa', 'mastercard', 'amex', 'discover']),
-      last4: z.string(),
-      exp_month: z.number().int(),
-      exp_year: z.number().int(),
-    })
-    .nullable(),
+  card: CardSummary.nullable(),
   bank_account: z
     .object({
       last4: z.string(),

@@ -4,6 +4,7 @@ import { ErrorResponse, ListQuery } from '../../core/schemas.js';
 import { CONTACT_PERMISSIONS } from '../contacts/model.js';
 import { CREDIT_TYPES, CreditsView } from '../credits/model.js';
 import { AdjustmentView, INVOICE_STATUSES, InvoiceSummary, LineView } from '../invoices/model.js';
+import { CardSummary } from '../methods/model.js';
 import { Email } from '../staff/model.js';
 import { MAX_PASSWORD_LENGTH } from './passwords.js';
 
@@ -359,14 +360,7 @@ export const PortalMethodView = z.object({
   kind: z.enum(['card', 'bank_account']),
   status: z.enum(['usable', 'unverified', 'verification_locked', 'expired', 'deleted']),
   usable: z.boolean().describe('Can pay now (verified, not expired)'),
-  card: z
-    .object({
-      brand: z.enum(['visa', 'mastercard', 'amex', 'discover']),
-      last4: z.string(),
-      exp_month: z.number().int(),
-      exp_year: z.number().int(),
-    })
-    .nullable(),
+  card: CardSummary.nullable(),
   bank_account: z
     .object({
       last4: z.string(),
