@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { apiKey, client, newTenant, unique } from '../helpers/app.js';
 import {
+  contact,
   draftInvoice,
   invoiceOnlyCustomer,
   monthlyPrice,
@@ -362,6 +363,7 @@ describe('issue 10: billing data, questions and bodies of actions', () => {
     const posted = await postedInvoice(t, cus.id, 2000);
     const key = await apiKey(t, 'billing');
     const pm = await saveMethod(t, cus.id, cardBody());
+    const dana = await contact(t, cus.id, { name: 'Dana Lee' });
     const login = await client(h.app).post('/api/v1/auth/login', {
       email: t.ownerEmail,
       password: t.password,
@@ -379,6 +381,7 @@ describe('issue 10: billing data, questions and bodies of actions', () => {
       [t.api, '/api/v1/bill-runs/br_01abcdefghjkmnpqrstvwxyz0/email'],
       [t.api, `/api/v1/payment-methods/${pm.id}/default`],
       [t.api, '/api/v1/payment-runs/pr_01abcdefghjkmnpqrstvwxyz0/retry-failed'],
+      [t.api, `/api/v1/contacts/${dana.id}/invitations`],
     ] as const) {
       const res = await api.post(url, surprise);
       expect(res.status, `${url} ${JSON.stringify(res.body)}`).toBe(400);

@@ -8,7 +8,7 @@ import { AppError } from '../../core/errors.js';
 import type { App } from '../../http/app.js';
 import { PORTAL_COOKIE } from '../../http/auth.js';
 import { CSRF_COOKIE, secureCookies, setCsrfCookie } from '../../http/csrf.js';
-import { ErrorResponse, IdParams } from '../../http/schemas.js';
+import { ErrorResponse, IdParams, NoBody } from '../../http/schemas.js';
 import { renderInvoicePdf } from '../invoices/service.js';
 import {
   PortalUsagePage,
@@ -150,6 +150,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
           'Email the contact a link to set its portal password (72 hours); sending again ' +
           'replaces the earlier link',
         params: IdParams,
+        body: NoBody,
         response: {
           201: InvitationView,
           403: ErrorResponse,
