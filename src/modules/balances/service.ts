@@ -37,63 +37,77 @@ export async function customersWithOpenInvoices(q: Queryable, tenantId: string):
   return rows.map((r) => r.id);
 }
 
-/** The customer and all its descendants (the customer first). */
-async function withDescendants(q: Queryable, tenantId: string, id: string): Promise<string[]> {
-  const rows = await q.query<{ id: string }>(
-    `WITH RECURSIVE down (id, depth) AS (
-       SELECT id, 0 FROM customers WHERE tenant_id = $1 AND id = $2
-       UNION ALL
-       SELECT c.id, down.depth + 1 FROM customers c JOIN down ON c.tenant_id = $1 AND c.parent_id = down.id
-        WHERE down.depth < $3
-     )
-     SELECT DISTINCT id FROM down`,
-    [tenantId, id, MAX_DEPTH],
-  );
-  const ids = rows.map((r) => r.id).filter((x) => x !== id);
-  return rows.length === 0 ? [] : [id, ...ids];
-}
-
 export async function customerBalance(ctx: Ctx, customerId: string): Promise<BalanceView> {
   requirePermission(ctx, 'billing:read');
   const q = ctx.db;
   const tenantId = ctx.tenant.id;
-  const ids = await withDescendants(q, tenantId, customerId);
-  if (ids.length === 0) throw new AppError('customer_not_found', { id: customerId });
   const today = tenantToday(ctx);
-  const open = `SELECT i.id, i.customer_id, i.number, i.due_date, i.invoice_date,
-                       ${openBalanceSql('i')} AS balance
-                  FROM invoices i
-                 WHERE i.tenant_id = $1 AND i.status = 'posted' AND i.customer_id = ANY($2::text[])`;
-  const sums = await q.query<{ own: boolean; total: number; past_due: number; n: number }>(
-    `SELECT customer_id = $3 AS own, coalesce(sum(balance), 0)::bigint AS total,
-            coalesce(sum(balance) FILTER (WHERE due_date < $4::date), 0)::bigint AS past_due,
-            count(*)::int AS n
-       FROM (${open}) o WHERE balance > 0 GROUP BY customer_id = $3`,
-    [tenantId, ids, customerId, today],
+  // One statement: the customer and its descendants, the open balance of each of their posted
+  // invoices (computed once), the sums for the customer and for its descendants, and the
+  // customer's oldest open invoice.
+  const found = await q.maybeOne<{
+    members: number;
+    own_total: number;
+    own_past_due: number;
+    own_n: number;
+    children_total: number;
+    children_past_due: number;
+    oldest_id: string | null;
+    oldest_number: string | null;
+    oldest_due_date: string | null;
+  }>(
+    `WITH RECURSIVE down (id, depth) AS (
+       SELECT id, 0 FROM customers WHERE tenant_id = $1 AND id = $2
+       UNION ALL
+       SELECT c.id, down.depth + 1 FROM customers c JOIN down ON c.tenant_id = $1 AND c.parent_id = down.id
+        WHERE down.depth < $4
+     ),
+     members AS (SELECT DISTINCT id FROM down),
+     open AS MATERIALIZED (
+       SELECT i.id, i.customer_id, i.number, i.due_date, i.invoice_date,
+              ${openBalanceSql('i')} AS balance
+         FROM invoices i
+        WHERE i.tenant_id = $1 AND i.status = 'posted' AND i.customer_id IN (SELECT id FROM members)
+     ),
+     owed AS (SELECT * FROM open WHERE balance > 0)
+     SELECT (SELECT count(*)::int FROM members) AS members, s.*,
+            oldest.id AS oldest_id, oldest.number AS oldest_number, oldest.due_date AS oldest_due_date
+       FROM (SELECT
+               coalesce(sum(balance) FILTER (WHERE customer_id = $2), 0)::bigint AS own_total,
+               coalesce(sum(balance) FILTER (WHERE customer_id = $2 AND due_date < $3::date), 0)::bigint
+                 AS own_past_due,
+               (count(*) FILTER (WHERE customer_id = $2))::int AS own_n,
+               coalesce(sum(balance) FILTER (WHERE customer_id <> $2), 0)::bigint AS children_total,
+               coalesce(sum(balance) FILTER (WHERE customer_id <> $2 AND due_date < $3::date), 0)::bigint
+                 AS children_past_due
+             FROM owed) s
+       LEFT JOIN LATERAL (
+         SELECT o.id, o.number, o.due_date FROM owed o WHERE o.customer_id = $2
+          ORDER BY o.due_date NULLS LAST, o.invoice_date, o.id LIMIT 1
+       ) oldest ON true`,
+    [tenantId, customerId, today, MAX_DEPTH],
   );
-  const oldest = await q.maybeOne<{ id: string; number: string | null; due_date: string | null }>(
-    `SELECT id, number, due_date FROM (${open}) o WHERE balance > 0
-      ORDER BY due_date NULLS LAST, invoice_date, id LIMIT 1`,
-    [tenantId, [customerId]],
-  );
+  if (!found || found.members === 0) throw new AppError('customer_not_found', { id: customerId });
   const memos = await memoCredits(q, tenantId, [customerId]);
   const payments = await unappliedPayments(q, tenantId, [customerId]);
   const unapplied = [...memos, ...payments].reduce((s, r) => s + r.remaining, 0);
-  const own = sums.find((s) => s.own) ?? { total: 0, past_due: 0, n: 0 };
-  const children = sums.find((s) => !s.own) ?? { total: 0, past_due: 0 };
+  const oldest =
+    found.oldest_id === null
+      ? null
+      : { id: found.oldest_id, number: found.oldest_number, due_date: found.oldest_due_date };
   return {
     customer_id: customerId,
     currency: ctx.tenant.currency,
-    total_balance: own.total,
-    total_past_due: own.past_due,
-    oldest_open_invoice: oldest ?? null,
-    open_invoice_count: own.n,
+    total_balance: found.own_total,
+    total_past_due: found.own_past_due,
+    oldest_open_invoice: oldest,
+    open_invoice_count: found.own_n,
     unapplied_credits: unapplied,
-    net_balance: own.total - unapplied,
+    net_balance: found.own_total - unapplied,
     children: {
-      count: ids.length - 1,
-      total_balance: children.total,
-      total_past_due: children.past_due,
+      count: found.members - 1,
+      total_balance: found.children_total,
+      total_past_due: found.children_past_due,
     },
   };
 }

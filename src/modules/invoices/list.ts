@@ -55,3 +55,14 @@ export async function listInvoices(
   const data = await summaries(ctx.db, ctx.tenant.id, rows.slice(0, f.limit), today);
   return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
 }
+
+/** The customer's newest posted (or void) invoice, by id: the dashboard's "View last invoice". */
+export async function lastPostedInvoiceId(ctx: Ctx, customerId: string): Promise<string | null> {
+  requirePermission(ctx, 'billing:read');
+  const row = await ctx.db.maybeOne<{ id: string }>(
+    `SELECT id FROM invoices WHERE tenant_id = $1 AND customer_id = $2 AND status <> 'draft'
+      ORDER BY id DESC LIMIT 1`,
+    [ctx.tenant.id, customerId],
+  );
+  return row?.id ?? null;
+}

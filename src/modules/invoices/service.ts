@@ -28,7 +28,7 @@ import { loadInvoice, refreshTotal } from './queries.js';
 export { insertDraftInvoices, type NewDraftInvoice, type NewDraftLine } from './bulk.js';
 export { emailBillRunInvoices, loadInvoiceDocument } from './delivery.js';
 
-export { listInvoices } from './list.js';
+export { lastPostedInvoiceId, listInvoices } from './list.js';
 export { renderInvoicePdf, renderInvoicesPdf } from './pdf.js';
 export { loadInvoice, trimZeros } from './queries.js';
 

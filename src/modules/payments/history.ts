@@ -41,3 +41,18 @@ export async function lastUsedMethodId(ctx: Ctx, customerId: string): Promise<st
   );
   return row?.payment_method_id ?? null;
 }
+
+/** The customer's newest succeeded payment: its id, amount and when it was paid (the dashboard). */
+export async function lastSucceededPayment(
+  ctx: Ctx,
+  customerId: string,
+): Promise<{ id: string; amount: number; at: string } | null> {
+  requirePermission(ctx, 'billing:read');
+  const row = await ctx.db.maybeOne<{ id: string; amount: number; at: Date }>(
+    `SELECT id, amount, coalesce(settled_at, attempted_at, created_at) AS at FROM payments
+      WHERE tenant_id = $1 AND customer_id = $2 AND status = 'succeeded'
+      ORDER BY id DESC LIMIT 1`,
+    [ctx.tenant.id, customerId],
+  );
+  return row ? { id: row.id, amount: Number(row.amount), at: row.at.toISOString() } : null;
+}

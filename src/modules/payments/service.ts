@@ -32,7 +32,7 @@ export { availableOn as availableToPay } from '../books/service.js';
 export { type AutopayCharge, collectMany } from './batch.js';
 export { claimAutomaticRetry, isHardDecline, stopAutomaticRetries } from './failures.js';
 
-export { lastUsedMethodId, listPayments } from './history.js';
+export { lastSucceededPayment, lastUsedMethodId, listPayments } from './history.js';
 export type { PaymentView } from './model.js';
 export { findPaymentRow, paymentViews } from './queries.js';
 export { adjustScheduled, scheduledReducedBy } from './scheduled.js';

@@ -13,8 +13,13 @@ import type { Ctx } from '../context.js';
 import { customerCredits } from '../credits/service.js';
 import { customerHierarchy, getCustomer } from '../customers/service.js';
 import type { InvoiceStatus } from '../invoices/model.js';
-import { getInvoice, listInvoices, loadInvoiceDocument } from '../invoices/service.js';
-import { invoiceSummary, listPayments } from '../payments/service.js';
+import {
+  getInvoice,
+  lastPostedInvoiceId,
+  listInvoices,
+  loadInvoiceDocument,
+} from '../invoices/service.js';
+import { invoiceSummary, lastSucceededPayment, listPayments } from '../payments/service.js';
 import type { PortalUsageFilters, UsageExportRequest } from '../usage/model.js';
 import { customerHasUsage, listUsage, requestUsageExport } from '../usage/service.js';
 import type { PortalAccount } from './sessions.js';
@@ -86,16 +91,10 @@ export async function portalDashboard(caller: PortalCaller) {
   requireContactPermission(caller, 'view_invoices');
   const { ctx, account } = caller;
   const balance = await customerBalance(ctx, account.customerId);
-  const lastInvoice = await listInvoices(ctx, {
-    customer: account.customerId,
-    postedOnly: true,
-    limit: 1,
-  });
-  const canSeePayments = account.permissions.includes('view_payments');
-  const lastPayment = canSeePayments
-    ? (await listPayments(ctx, { customer: account.customerId, status: 'succeeded', limit: 1 }))
-        .data[0]
-    : undefined;
+  const lastInvoiceId = await lastPostedInvoiceId(ctx, account.customerId);
+  const lastPayment = account.permissions.includes('view_payments')
+    ? await lastSucceededPayment(ctx, account.customerId)
+    : null;
   return {
     currency: balance.currency,
     time_zone: ctx.tenant.timeZone,
@@ -111,15 +110,8 @@ export async function portalDashboard(caller: PortalCaller) {
       ? balance.unapplied_credits
       : null,
     payable: balance.total_balance > 0 && account.permissions.includes('make_payments'),
-    last_invoice_id: lastInvoice.data[0]?.id ?? null,
-    last_payment:
-      lastPayment === undefined
-        ? null
-        : {
-            id: lastPayment.id,
-            amount: lastPayment.amount,
-            at: lastPayment.settled_at ?? lastPayment.attempted_at ?? lastPayment.created_at,
-          },
+    last_invoice_id: lastInvoiceId,
+    last_payment: lastPayment,
   };
 }
 
