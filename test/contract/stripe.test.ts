@@ -323,6 +323,7 @@ describe('a tenant on Stripe, through Billow’s API', () => {
       gateway: 'stripe',
       stripe: { configured: true, secret_key_last4: 'cdef', publishable_key: null },
       sandbox: { available: true, latency_ms: 0 },
+      portal_method_kinds: ['card', 'bank_account'],
       updated_at: '2026-11-22T15:00:00.000Z',
     });
     const got = await t.api.get('/api/v1/gateway-settings');

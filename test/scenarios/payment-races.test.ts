@@ -43,7 +43,13 @@ describe('payments racing on one invoice', () => {
     expect(ok).toHaveLength(1);
     expect(ok[0]?.body.status).toBe('succeeded');
     for (const r of attempts.filter((a) => a.status !== 201)) {
-      expect(['amount_exceeds_balance', 'invoice_not_payable']).toContain(r.body.error?.code);
+      // Refused because the winner's payment holds the balance (named, with its amount), or
+      // because it was already paid.
+      expect([
+        'amount_exceeds_balance',
+        'invoice_not_payable',
+        'invoice_payment_pending',
+      ]).toContain(r.body.error?.code);
     }
     const applied = await h.testDb.db.one<{ sum: number }>(
       'SELECT coalesce(sum(amount), 0)::bigint AS sum FROM payment_applications WHERE invoice_id = $1',
@@ -103,7 +109,9 @@ describe('a crash between the gateway call and the commit (E11)', () => {
       payment_method_id: methodId,
       amount: 2000,
     });
-    expect(other.body.error.code).toBe('amount_exceeds_balance');
+    // Refused, naming the payment in flight that holds the balance.
+    expect(other.body.error.code).toBe('invoice_payment_pending');
+    expect(other.body.error.details.pending_amount).toBe(2000);
 
     const young = await runDue(h, t);
     expect(young.reconciled).toBe(0);
