@@ -14,6 +14,7 @@
  * that does not exist.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import type { Db, Queryable } from '../db/db.js';
 import { type Liveness, type LivenessOptions, startLiveness } from './liveness.js';
@@ -151,6 +152,8 @@ export async function startQueue(db: Db, opts: QueueOptions = {}): Promise<Queue
   };
   for (const [name, policy] of declared) await define(name, policy);
 
+  // Batches of jobs whose callback has not returned yet.
+  let inFlight = 0;
   // Started by the first work(): a process that only sends jobs runs none and needs no heartbeat.
   let liveness: Liveness | undefined;
   const live = () => {
@@ -198,32 +201,46 @@ export async function startQueue(db: Db, opts: QueueOptions = {}): Promise<Queue
         // pg-boss settles a fetched batch as a whole; settle each job on its own instead, so one
         // failing job is retried without failing the others. A job stays in this process's
         // heartbeat until it is settled, so no other process takes it for orphaned meanwhile.
+        // Nothing escapes this callback: pg-boss would settle the batch again without awaiting
+        // it, and after a shutdown that becomes an unhandled rejection.
         async (jobs) => {
-          await Promise.all(
-            jobs.map(async (job) => {
-              alive.running(job.id);
-              try {
-                await handler(job);
-              } catch (err) {
-                await boss.fail(name, job.id, errorOutput(err)).finally(() => alive.done(job.id));
-                return;
-              }
-              // Completed here, before leaving the heartbeat, with the process that did it as the
-              // job's output; should this fail, pg-boss completes the batch's jobs itself when
-              // this callback returns.
-              await boss
-                .complete(name, job.id, { pid: process.pid, worker: alive.workerId })
-                .catch(() => undefined);
-              alive.done(job.id);
-            }),
-          );
+          inFlight += 1;
+          try {
+            await Promise.all(jobs.map(settle));
+          } finally {
+            inFlight -= 1;
+          }
         },
       );
+      async function settle(job: Job<T>): Promise<void> {
+        alive.running(job.id);
+        try {
+          await handler(job);
+        } catch (err) {
+          await boss
+            .fail(name, job.id, errorOutput(err))
+            .catch((e: Error) => {
+              if (!stopped) onError(e);
+            })
+            .finally(() => alive.done(job.id));
+          return;
+        }
+        // Completed here, before leaving the heartbeat, with the process that did it as the
+        // job's output; should this fail, pg-boss completes the batch's jobs itself when
+        // this callback returns.
+        await boss
+          .complete(name, job.id, { pid: process.pid, worker: alive.workerId })
+          .catch(() => undefined);
+        alive.done(job.id);
+      }
     },
     async stop() {
       if (stopped) return;
       if (queues.get(db) === queue) queues.delete(db);
       await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
+      // Jobs still settling when pg-boss gave up waiting finish before the caller closes the
+      // database (bounded: a handler stuck for good does not hold the shutdown).
+      for (let waited = 0; inFlight > 0 && waited < 15_000; waited += 50) await sleep(50);
       await liveness?.stop();
       stopped = true;
     },
