@@ -66,6 +66,20 @@ afterAll(async () => {
   }
 });
 
+/** Blocks every insert into `table` until release(): a transaction holding a SHARE lock on it. */
+async function holdTable(table: string): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: databaseUrl?.toString() });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(`LOCK TABLE ${table} IN SHARE MODE`);
+  return {
+    async release() {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
+}
+
 /**
  * Waits until every worker of `live` runs a job of `queue` (the run is shared), kills one of
  * them, and returns the others: the workers that are to finish what it left.
@@ -179,8 +193,12 @@ describe('two workers and a server on one database', { timeout: 600_000 }, () =>
 
     // The bill run: four batches of 500, shared; one worker dies in the middle of its batch.
     let live: ChildProcess[] = [await startWorker(s), await startWorker(s)];
+    // Batches wait on a lock the test holds until every worker has taken some: on a quiet
+    // machine one worker could otherwise finish them all before the other polls.
+    let hold = await holdTable('invoice_lines');
     const run = await call('/bill-runs', { target_date: '2026-11-01' });
     live = await killOneWhileShared(db, live, 'bill-run-batch');
+    await hold.release();
     expect(live).toHaveLength(1);
     live.push(await startWorker(s));
     const billed = await until(
@@ -206,8 +224,10 @@ describe('two workers and a server on one database', { timeout: 600_000 }, () =>
     });
 
     // The payment run: ten batches of 200, shared by the two live workers; one dies mid-charge.
+    hold = await holdTable('payments');
     const payRun = await call('/payment-runs', {});
     live = await killOneWhileShared(db, live, 'payment-run-batch');
+    await hold.release();
     expect(live).toHaveLength(1);
     // What the dead worker charged without recording it is reconciled with the gateway once it
     // is two minutes old on the tenant clock: move the sandbox clock past that.
