@@ -27,9 +27,14 @@ for (const file of process.argv.slice(2)) {
       }
     }
   }
-  if (report.success === false && report.numFailedTests === 0) {
+  // vitest's JSON can say success while the process exits 1 on an unhandled error, so the exit
+  // code each suite left next to its report (.ci/run writes <name>.exit) decides too.
+  const exitFile = file.replace(/\.json$/, '.exit');
+  const exitCode = existsSync(exitFile) ? readFileSync(exitFile, 'utf8').trim() : '0';
+  if ((report.success === false || exitCode !== '0') && report.numFailedTests === 0) {
     console.log(
-      '  the run failed with no failed test: a failed hook or an unhandled error (above)',
+      `  the run failed (exit code ${exitCode}) with no failed test: a failed hook or an ` +
+        "unhandled error (search the log above for 'Unhandled Error')",
     );
     failed += 1;
   }
