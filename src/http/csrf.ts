@@ -12,6 +12,12 @@ import { safeEqual } from '../gateways/crypto.js';
 import { publicUrl } from '../modules/portal/links.js';
 
 export const CSRF_COOKIE = 'billow_csrf';
+/**
+ * The portal's own readable CSRF cookie: one browser may hold a staff session and a contact's
+ * portal session at once, and with one cookie name the later sign-in would overwrite the other's
+ * token, so the portal would send the staff token after a reload and every change would fail.
+ */
+export const PORTAL_CSRF_COOKIE = 'billow_portal_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -65,10 +71,10 @@ export function setCsrfCookie(
   req: FastifyRequest,
   reply: FastifyReply,
   sessionToken: string,
-  options: { expires: Date; sameSite: 'lax' | 'strict' },
+  options: { expires: Date; sameSite: 'lax' | 'strict'; cookie?: string },
 ): string {
   const token = csrfTokenFor(sessionToken);
-  reply.setCookie(CSRF_COOKIE, token, {
+  reply.setCookie(options.cookie ?? CSRF_COOKIE, token, {
     path: '/',
     httpOnly: false,
     sameSite: options.sameSite,

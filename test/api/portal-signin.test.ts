@@ -49,7 +49,9 @@ describe('invitations', () => {
     const cookies = String(res.headers['set-cookie']);
     expect(cookies).toMatch(/billow_portal=[^;]+;.*HttpOnly/i);
     expect(cookies).toMatch(/SameSite=Lax/i);
-    expect(cookiesOf(res.headers).billow_csrf).toBe(res.body.csrf_token);
+    expect(cookiesOf(res.headers).billow_portal_csrf).toBe(res.body.csrf_token);
+    // Not the staff console's cookie name: a staff sign-in in the same browser would overwrite it.
+    expect(cookiesOf(res.headers).billow_csrf).toBeUndefined();
     const me = await portalClient(t, res).get('/api/v1/portal/me');
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({

@@ -40,7 +40,7 @@ export function portalClient(
   const cookies = cookiesOf(reply.headers);
   const token = cookies.billow_portal as string;
   expect(token, 'billow_portal cookie').toBeTruthy();
-  const cookie = `billow_portal=${token}; billow_csrf=${cookies.billow_csrf}`;
+  const cookie = `billow_portal=${token}; billow_portal_csrf=${cookies.billow_portal_csrf}`;
   const csrf = reply.body.csrf_token;
   return {
     ...client(t.app, { cookie, 'x-csrf-token': csrf }),

@@ -1,17 +1,14 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { setCsrfToken, unwrap } from '../shared/api';
+import { csrfFromCookie, setCsrfToken, unwrap } from '../shared/api';
 import { type PortalMe, portalApi } from './api';
 
 /**
  * The CSRF token of the portal session: the sign-in answer carries it, and a reload finds it in
- * the readable billow_csrf cookie the server set next to the httpOnly session cookie.
+ * the readable billow_portal_csrf cookie the server set next to the httpOnly session cookie.
  */
 export function restoreCsrfToken(): void {
-  const found = document.cookie
-    .split(';')
-    .map((c) => c.trim())
-    .find((c) => c.startsWith('billow_csrf='));
-  if (found) setCsrfToken(decodeURIComponent(found.slice('billow_csrf='.length)));
+  const found = csrfFromCookie('billow_portal_csrf');
+  if (found) setCsrfToken(found);
 }
 
 export const portalMeQuery = queryOptions({

@@ -13,10 +13,16 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-/** The readable CSRF cookie the server sets beside a session cookie (billow_csrf). */
-export function csrfFromCookie(): string | null {
-  const found = document.cookie.split('; ').find((c) => c.startsWith('billow_csrf='));
-  return found ? decodeURIComponent(found.slice('billow_csrf='.length)) : null;
+/**
+ * A readable CSRF cookie the server sets beside a session cookie: billow_csrf for the console,
+ * billow_portal_csrf for the portal (two names, so both sessions can live in one browser).
+ */
+export function csrfFromCookie(name: 'billow_csrf' | 'billow_portal_csrf'): string | null {
+  const found = document.cookie
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${name}=`));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
 }
 
 const csrf: Middleware = {

@@ -37,7 +37,7 @@ export const SignedIn = z.object({
   csrf_token: z
     .string()
     .describe(
-      'Send in X-CSRF-Token with every POST of this session (also in the billow_csrf cookie)',
+      'Send in X-CSRF-Token with every POST of this session (also in the billow_portal_csrf cookie)',
     ),
   account: AccountChoiceView.nullable().describe('The open account; null until one is chosen'),
   accounts: z.array(AccountChoiceView),

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import type { App } from '../../http/app.js';
 import { PORTAL_COOKIE } from '../../http/auth.js';
-import { CSRF_COOKIE, secureCookies, setCsrfCookie } from '../../http/csrf.js';
+import { PORTAL_CSRF_COOKIE, secureCookies, setCsrfCookie } from '../../http/csrf.js';
 import { ErrorResponse, IdParams, NoBody } from '../../http/schemas.js';
 import { renderInvoicePdf } from '../invoices/service.js';
 import {
@@ -110,6 +110,7 @@ function signIn(
   const csrf = setCsrfCookie(req, reply, session.token, {
     expires: session.expiresAt,
     sameSite: 'lax',
+    cookie: PORTAL_CSRF_COOKIE,
   });
   return { expires_at: session.expiresAt.toISOString(), csrf_token: csrf, account, accounts };
 }
@@ -271,7 +272,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
     async (req, reply) => {
       await endSession(req.server.db, req.server.clock, req.portal.token);
       reply.clearCookie(PORTAL_COOKIE, { path: '/' });
-      reply.clearCookie(CSRF_COOKIE, { path: '/' });
+      reply.clearCookie(PORTAL_CSRF_COOKIE, { path: '/' });
       return reply.code(204).send(null);
     },
   );
