@@ -154,7 +154,7 @@ describe('bank debits (ACH)', () => {
     expect(unchanged.body).toMatchObject({ status: 'succeeded', amount_refunded: 0, refunds: [] });
     expect(await balanceOf(t, inv)).toBe(0);
     // The tenant's refund guard (default 60 days after settling) has passed.
-    await advance(t, 56);
+    await advance(t, 61);
     const later = await t.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 600 });
     expect(later.status, JSON.stringify(later.body)).toBe(201);
     expect(later.body).toMatchObject({
