@@ -635,7 +635,7 @@ export const ERRORS = {
     status: 409,
     message:
       'This bank debit may still be returned by the bank; it can be refunded once the return window has passed.',
-    when: 'refunding a bank debit within 10 days of its settlement (details.refundable_from)',
+    when: 'refunding a bank debit within the tenant’s refund_guard_days (default 60) of its settlement (details.refundable_from, details.refund_guard_days)',
   },
   payment_returned_not_refundable: {
     status: 409,

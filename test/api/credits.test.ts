@@ -352,7 +352,10 @@ describe('refunds of payments that hold no money', () => {
     await refused(p.id, 900, 409, 'payment_not_settled');
     await advance(r, 4);
     expect((await r.api.get(`/api/v1/payments/${p.id}`)).body.status).toBe('succeeded');
-    const ok = await r.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 900 });
+    const ok = await r.api.post(`/api/v1/payments/${p.id}/refunds`, {
+      amount: 900,
+      outcome: 'reopen',
+    });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     expect(ok.body).toMatchObject({ status: 'refunded', amount_refunded: 900 });
     expect(await balanceOf(r, inv)).toBe(900);
@@ -366,12 +369,18 @@ describe('refunds of payments that hold no money', () => {
     const p = await pay(r, cus.id, card.id, 2000);
     const over = await refused(p.id, 2001, 422, 'refund_exceeds_payment');
     expect(over.details).toMatchObject({ requested: 2001, refundable: 2000 });
-    const part = await r.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 1200 });
+    const part = await r.api.post(`/api/v1/payments/${p.id}/refunds`, {
+      amount: 1200,
+      outcome: 'reopen',
+    });
     expect(part.status, JSON.stringify(part.body)).toBe(201);
     expect((await refused(p.id, 801, 422, 'refund_exceeds_payment')).details).toMatchObject({
       refundable: 800,
     });
-    const rest = await r.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 800 });
+    const rest = await r.api.post(`/api/v1/payments/${p.id}/refunds`, {
+      amount: 800,
+      outcome: 'reopen',
+    });
     expect(rest.body).toMatchObject({ status: 'refunded', amount_refunded: 2000 });
     await refused(p.id, 1, 409, 'payment_not_refundable');
     expect(await balanceOf(r, inv)).toBe(2000);

@@ -323,7 +323,10 @@ describe('refunds (E10)', () => {
     expect(r1.status, JSON.stringify(r1.body)).toBe(201);
     expect(r1.body).toMatchObject({ status: 'succeeded', amount_refunded: 200, unapplied: 100 });
     expect(await balanceOf(t, inv)).toBe(0);
-    const r2 = await t.api.post(`/api/v1/payments/${id}/refunds`, { amount: 400 });
+    const r2 = await t.api.post(`/api/v1/payments/${id}/refunds`, {
+      amount: 400,
+      outcome: 'reopen',
+    });
     expect(r2.body).toMatchObject({
       amount_refunded: 600,
       unapplied: 0,
@@ -332,7 +335,10 @@ describe('refunds (E10)', () => {
     expect(await balanceOf(t, inv)).toBe(300);
     const over = await t.api.post(`/api/v1/payments/${id}/refunds`, { amount: 701 });
     expect([over.status, over.body.error.code]).toEqual([422, 'refund_exceeds_payment']);
-    const r3 = await t.api.post(`/api/v1/payments/${id}/refunds`, { amount: 700 });
+    const r3 = await t.api.post(`/api/v1/payments/${id}/refunds`, {
+      amount: 700,
+      outcome: 'reopen',
+    });
     expect(r3.body).toMatchObject({ status: 'refunded', amount_refunded: 1300 });
     expect(r3.body.refunds).toHaveLength(3);
     expect(await balanceOf(t, inv)).toBe(1000);

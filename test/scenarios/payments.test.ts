@@ -153,11 +153,17 @@ describe('bank debits (ACH)', () => {
     const unchanged = await t.api.get(`/api/v1/payments/${p.id}`);
     expect(unchanged.body).toMatchObject({ status: 'succeeded', amount_refunded: 0, refunds: [] });
     expect(await balanceOf(t, inv)).toBe(0);
-    await advance(t, 11);
+    // The tenant's refund guard (default 60 days after settling) has passed.
+    await advance(t, 61);
     const later = await t.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 600 });
     expect(later.status, JSON.stringify(later.body)).toBe(201);
-    expect(later.body).toMatchObject({ status: 'succeeded', amount_refunded: 600 });
-    expect(await balanceOf(t, inv)).toBe(600);
+    expect(later.body).toMatchObject({
+      status: 'succeeded',
+      amount_refunded: 600,
+      refund: { outcome: 'credit' },
+    });
+    // Credited by default: the invoice stays settled.
+    expect(await balanceOf(t, inv)).toBe(0);
     await expectBooksBalance(h, t.id);
   });
 
@@ -205,10 +211,14 @@ describe('refunds and external payments', () => {
     const part = await t.api.post(`/api/v1/payments/${p.id}/refunds`, {
       amount: 1000,
       reason: 'discount',
+      outcome: 'reopen',
     });
     expect(part.body).toMatchObject({ status: 'succeeded', amount_refunded: 1000 });
     expect(await balanceOf(t, inv)).toBe(1000);
-    const rest = await t.api.post(`/api/v1/payments/${p.id}/refunds`, { amount: 5000 });
+    const rest = await t.api.post(`/api/v1/payments/${p.id}/refunds`, {
+      amount: 5000,
+      outcome: 'reopen',
+    });
     expect(rest.body).toMatchObject({ status: 'refunded', amount_refunded: 6000 });
     expect(await balanceOf(t, inv)).toBe(6000);
     const vault = await h.testDb.db.one<{ amount_refunded: number }>(

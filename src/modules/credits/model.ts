@@ -59,6 +59,12 @@ export const CreditMemoView = z.object({
   applied: z.number(),
   remaining: z.number(),
   reason: z.string(),
+  refund_id: z
+    .string()
+    .nullable()
+    .describe(
+      'The refund this memo credits (a refund with outcome credit): applied where the refund took the money back',
+    ),
   sync_state: z.enum(['pending', 'synced', 'failed']),
   synced_at: z.string().nullable(),
   sync_error: z.string().nullable(),

@@ -8,9 +8,9 @@
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { cursorId } from '../../core/schemas.js';
-import type { Queryable } from '../../db/db.js';
+import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
-import { memoRemainingSql } from '../books/service.js';
+import { availableOn, lockInvoices as lockInOrder, memoRemainingSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { adjustScheduled } from '../payments/service.js';
 import { insertApplications, lockInvoices, oldestFirst } from './allocate.js';
@@ -32,6 +32,7 @@ interface MemoRow {
   amount: number;
   remaining: number;
   reason: string;
+  refund_id: string | null;
   sync_state: CreditMemoView['sync_state'];
   synced_at: Date | null;
   sync_error: string | null;
@@ -40,7 +41,7 @@ interface MemoRow {
 }
 
 const MEMO_SELECT = `SELECT m.id, m.customer_id, m.invoice_id, m.status, m.amount, m.reason,
-  m.sync_state, m.synced_at, m.sync_error, m.created_by, m.created_at, (${memoRemainingSql('m')})::bigint AS remaining
+  m.refund_id, m.sync_state, m.synced_at, m.sync_error, m.created_by, m.created_at, (${memoRemainingSql('m')})::bigint AS remaining
   FROM credit_memos m`;
 
 async function views(q: Queryable, rows: MemoRow[]): Promise<CreditMemoView[]> {
@@ -72,6 +73,7 @@ async function views(q: Queryable, rows: MemoRow[]): Promise<CreditMemoView[]> {
       applied,
       remaining: r.status === 'open' ? r.amount - applied : 0,
       reason: r.reason,
+      refund_id: r.refund_id,
       sync_state: r.sync_state,
       synced_at: r.synced_at?.toISOString() ?? null,
       sync_error: r.sync_error,
@@ -155,6 +157,65 @@ export async function createCreditMemo(
     });
     return after;
   });
+}
+
+/**
+ * The credit memo of a refund whose outcome is 'credit' (E10), inside the refund's transaction:
+ * the memo is linked to the refund (one at most: a unique index) and applied at once where the
+ * refund took the money back, so those invoices stay settled. Each part is applied up to what
+ * the invoice has available (always all of it, unless the payment was returned meanwhile and its
+ * applications stopped counting); what cannot be applied stays on the memo as the customer's
+ * credit. Invoices are locked in the books' order after the payment the caller holds.
+ */
+export async function issueRefundCredit(
+  tx: Tx,
+  ctx: Ctx,
+  input: {
+    customerId: string;
+    refundId: string;
+    reason: string;
+    allocations: CreditAllocation[];
+  },
+): Promise<CreditMemoChange> {
+  const parts = input.allocations.filter((a) => a.amount > 0);
+  const amount = parts.reduce((s, a) => s + a.amount, 0);
+  const ids = parts.map((a) => a.invoice_id);
+  await lockInOrder(tx, ctx.tenant.id, ids);
+  const available = await availableOn(tx, ctx.tenant.id, ids);
+  const id = newId('creditMemo');
+  await tx.query(
+    `INSERT INTO credit_memos (id, tenant_id, customer_id, invoice_id, amount, reason, refund_id,
+                               created_by, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      id,
+      ctx.tenant.id,
+      input.customerId,
+      parts.length === 1 ? (parts[0] as CreditAllocation).invoice_id : null,
+      amount,
+      input.reason.slice(0, 500),
+      input.refundId,
+      ctx.actor.id,
+      tenantNow(ctx),
+    ],
+  );
+  await insertApplications(
+    tx,
+    ctx,
+    id,
+    parts.map((a) => ({
+      invoice_id: a.invoice_id,
+      amount: Math.min(a.amount, Math.max(0, available.get(a.invoice_id) ?? 0)),
+    })),
+  );
+  const after = { ...(await memoView(tx, ctx, id)), adjusted_scheduled: [] };
+  await recordChange(tx, ctx, {
+    action: 'credit_memo.created',
+    objectType: 'credit_memo',
+    objectId: id,
+    after,
+  });
+  return after;
 }
 
 export async function applyCreditMemo(

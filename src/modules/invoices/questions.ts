@@ -9,6 +9,7 @@ import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { queueEmail, renderTemplate } from '../email/service.js';
 import { portalUrl } from '../portal/service.js';
+import { billingStaffEmails } from '../staff/service.js';
 
 export interface QuestionView {
   id: string;
@@ -54,16 +55,7 @@ export async function askQuestion(
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [id, ctx.tenant.id, invoiceId, input.contact_id ?? null, input.message, now],
     );
-    const staff = await tx.query<{ email: string }>(
-      `SELECT email FROM staff_users WHERE tenant_id = $1 AND disabled_at IS NULL
-          AND role IN ('owner', 'admin', 'billing') ORDER BY id`,
-      [ctx.tenant.id],
-    );
-    const sender = await tx.one<{ email: string | null }>(
-      `SELECT settings->>'email_from_address' AS email FROM tenants WHERE id = $1`,
-      [ctx.tenant.id],
-    );
-    const to = staff.length > 0 ? staff.map((s) => s.email) : sender.email ? [sender.email] : [];
+    const to = await billingStaffEmails(tx, ctx.tenant.id);
     for (const address of to) {
       const text = await renderTemplate(tx, ctx, 'question', {
         customer: { name: invoice.name, number: invoice.cnum },

@@ -237,13 +237,24 @@ export async function deleteDraft(ctx: Ctx, id: string): Promise<void> {
   });
 }
 
-/** Posts drafts inside `tx`: numbers in id order, due dates from the payment terms. */
-export async function postDraftsIn(tx: Tx, ctx: Ctx, ids: string[]): Promise<number> {
+/**
+ * Posts drafts inside `tx`: numbers in id order, due dates from the payment terms (or `dueDays`
+ * after the invoice date).
+ */
+export async function postDraftsIn(
+  tx: Tx,
+  ctx: Ctx,
+  ids: string[],
+  dueDays?: number,
+): Promise<number> {
   if (ids.length === 0) return 0;
-  const terms = await tx.one<{ days: number }>(
-    `SELECT coalesce((settings->>'payment_terms_days')::int, 30) AS days FROM tenants WHERE id = $1`,
-    [ctx.tenant.id],
-  );
+  const terms =
+    dueDays === undefined
+      ? await tx.one<{ days: number }>(
+          `SELECT coalesce((settings->>'payment_terms_days')::int, 30) AS days FROM tenants WHERE id = $1`,
+          [ctx.tenant.id],
+        )
+      : { days: dueDays };
   const first = await reserveNumbers(tx, ctx.tenant.id, ids.length);
   const sorted = [...ids].sort();
   const now = tenantNow(ctx);
@@ -257,6 +268,49 @@ export async function postDraftsIn(tx: Tx, ctx: Ctx, ids: string[]): Promise<num
   );
   if (posted.length !== ids.length) throw new Error('posting raced with another change; retry');
   return posted.length;
+}
+
+/**
+ * Bills back what was refunded on a bank debit the bank returned afterwards (E10, a return after
+ * a refund): inside the caller's transaction, a posted invoice of one manual line, due at once,
+ * linked to the payment (`returned_payment_id`), so the customer's balance shows what they got
+ * without having paid and autopay or staff collect it like any open balance.
+ */
+export async function billReturnedRefundIn(
+  tx: Tx,
+  ctx: Ctx,
+  input: { customerId: string; paymentId: string; amount: number; description: string },
+): Promise<InvoiceView> {
+  const id = newId('invoice');
+  const now = tenantNow(ctx);
+  await tx.query(
+    `INSERT INTO invoices (id, tenant_id, customer_id, status, invoice_date, memo,
+                           returned_payment_id, created_at, updated_at)
+     VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $7)`,
+    [
+      id,
+      ctx.tenant.id,
+      input.customerId,
+      tenantToday(ctx),
+      `Bank return of payment ${input.paymentId} after a refund`,
+      input.paymentId,
+      now,
+    ],
+  );
+  await insertLine(tx, ctx, id, {
+    description: input.description.slice(0, 500),
+    amount: input.amount,
+  });
+  await refreshTotal(tx, id);
+  await postDraftsIn(tx, ctx, [id], 0);
+  const { view } = await mustLoad(tx, ctx, id, false);
+  await recordChange(tx, ctx, {
+    action: 'invoice.posted',
+    objectType: 'invoice',
+    objectId: id,
+    after: view,
+  });
+  return view;
 }
 
 export async function postInvoice(ctx: Ctx, id: string): Promise<InvoiceView> {

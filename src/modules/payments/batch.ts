@@ -105,13 +105,14 @@ async function reserveMany(
   const balances = new Map(
     (await invoiceBalances(tx, ctx.tenant.id, invoiceIds)).map((b) => [b.id, b]),
   );
-  // One live autopay charge per invoice (G3; the unique index would fail the whole batch).
+  // One live autopay charge per invoice (G3; the unique index would fail the whole batch). A
+  // charge refunded in part is not live: what its refund reopened is collected like any balance.
   const live = new Map(
     (
       await tx.query<{ id: string; autopay_invoice_id: string; status: string }>(
         `SELECT id, autopay_invoice_id, status FROM payments
           WHERE tenant_id = $1 AND autopay_invoice_id = ANY ($2::text[])
-            AND status IN ('scheduled', 'pending', 'succeeded')`,
+            AND status IN ('scheduled', 'pending', 'succeeded') AND amount_refunded = 0`,
         [ctx.tenant.id, invoiceIds],
       )
     ).map((p) => [p.autopay_invoice_id, p]),

@@ -69,10 +69,21 @@ export type ApplicationView = {
   amount: number;
 };
 
+/**
+ * What a refund means for the invoices it takes money back from (E10): 'credit' — a credit memo
+ * linked to the refund credits the same amount, so they stay settled; 'reopen' — the customer
+ * still owes it and their balances open again.
+ */
+export const REFUND_OUTCOMES = ['credit', 'reopen'] as const;
+export type RefundOutcome = (typeof REFUND_OUTCOMES)[number];
+
 export type RefundView = {
   id: string;
   amount: number;
   reason: string | null;
+  outcome: RefundOutcome;
+  /** The memo that credits it (outcome credit, once it succeeded and took from an invoice). */
+  credit_memo_id: string | null;
   status: 'pending' | 'succeeded' | 'failed';
   failure_message: string | null;
   created_at: string;
@@ -107,6 +118,8 @@ export type PaymentView = {
   /** Net applications per invoice (refunds subtracted). */
   applications: ApplicationView[];
   refunds: RefundView[];
+  /** Invoices billing back what was refunded before the bank returned the debit. */
+  return_debit_invoice_ids: string[];
   expected_settlement_date: string | null;
   next_retry_date: string | null;
   retry_count: number;
@@ -175,7 +188,14 @@ export const ApplyInput = z.strictObject({ allocations });
 export const RefundCreate = z.strictObject({
   amount: positive,
   reason: z.string().trim().min(1).max(500).optional(),
+  outcome: z
+    .enum(REFUND_OUTCOMES)
+    .default('credit')
+    .describe(
+      'What the refund means for the invoices it takes money back from. credit (default): a credit memo linked to the refund credits the same amount in the same transaction, so the invoices stay settled and nothing collects them again. reopen: the customer still owes it (e.g. a payment taken from the wrong card); the balances open again and autopay collects them like any other open balance. A refund taken from the unapplied remainder touches no invoice either way.',
+    ),
 });
+export type RefundCreate = z.output<typeof RefundCreate>;
 
 export const PaymentListQuery = z.strictObject({
   customer: id.optional(),

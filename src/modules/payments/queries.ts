@@ -38,8 +38,15 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
     [ids],
   );
   const refunds = await q.query<RefundView & { payment_id: string; created_at: Date }>(
-    `SELECT id, payment_id, amount, reason, status, failure_message, created_at FROM refunds
-      WHERE payment_id = ANY ($1::text[]) ORDER BY id`,
+    `SELECT r.id, r.payment_id, r.amount, r.reason, r.outcome, m.id AS credit_memo_id, r.status,
+            r.failure_message, r.created_at
+       FROM refunds r LEFT JOIN credit_memos m ON m.refund_id = r.id
+      WHERE r.payment_id = ANY ($1::text[]) ORDER BY r.id`,
+    [ids],
+  );
+  const debits = await q.query<{ id: string; returned_payment_id: string }>(
+    `SELECT id, returned_payment_id FROM invoices WHERE returned_payment_id = ANY ($1::text[])
+      ORDER BY id`,
     [ids],
   );
   return rows.map((r) => {
@@ -76,6 +83,9 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
       refunds: refunds
         .filter((f) => f.payment_id === r.id)
         .map(({ payment_id: _p, ...f }) => ({ ...f, created_at: f.created_at.toISOString() })),
+      return_debit_invoice_ids: debits
+        .filter((d) => d.returned_payment_id === r.id)
+        .map((d) => d.id),
       expected_settlement_date: r.expected_settlement_date,
       next_retry_date: r.next_retry_date,
       retry_count: r.retry_count,

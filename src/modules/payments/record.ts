@@ -102,6 +102,8 @@ export interface ApplicationInsert {
   /** Positive for payments, negative for refunds; zero is skipped. */
   amount: number;
   kind?: 'payment' | 'refund';
+  /** For a refund's rows: the refund they belong to. */
+  refundId?: string | null;
 }
 
 /** Application rows (never updated): positive for payments, negative for refunds. */
@@ -111,11 +113,18 @@ export async function insertApplications(
   paymentId: string,
   allocations: Allocation[],
   kind: 'payment' | 'refund' = 'payment',
+  refundId: string | null = null,
 ): Promise<void> {
   await insertApplicationRows(
     tx,
     ctx,
-    allocations.map((a) => ({ paymentId, invoiceId: a.invoice_id, amount: a.amount, kind })),
+    allocations.map((a) => ({
+      paymentId,
+      invoiceId: a.invoice_id,
+      amount: a.amount,
+      kind,
+      refundId,
+    })),
   );
 }
 
@@ -128,10 +137,11 @@ export async function insertApplicationRows(
   const live = rows.filter((r) => r.amount !== 0);
   if (live.length === 0) return;
   await tx.query(
-    `INSERT INTO payment_applications (id, tenant_id, payment_id, invoice_id, amount, kind, created_at)
-     SELECT id, $1, payment_id, invoice_id, amount, kind, $2
-       FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
-         AS t(id, payment_id, invoice_id, amount, kind)`,
+    `INSERT INTO payment_applications (id, tenant_id, payment_id, invoice_id, amount, kind,
+                                      refund_id, created_at)
+     SELECT id, $1, payment_id, invoice_id, amount, kind, refund_id, $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
+         AS t(id, payment_id, invoice_id, amount, kind, refund_id)`,
     [
       ctx.tenant.id,
       tenantNow(ctx),
@@ -140,6 +150,7 @@ export async function insertApplicationRows(
       live.map((r) => r.invoiceId),
       live.map((r) => r.amount),
       live.map((r) => r.kind ?? 'payment'),
+      live.map((r) => r.refundId ?? null),
     ],
   );
 }

@@ -1,8 +1,12 @@
 /**
  * Refunds (E10): full or partial, up to what is left of the payment. The money comes from the
- * unapplied remainder first, then from the newest applications (negative 'refund' rows), so
- * only what is refunded reopens. A gateway payment is refunded at the gateway between two
- * transactions, like a charge: intent (pending refund row), gateway call, result.
+ * unapplied remainder first, then from the newest applications (negative 'refund' rows). A
+ * refund says what it means for those invoices (`outcome`): 'credit' (the default) issues a
+ * credit memo linked to the refund and applies it where the money was taken back, in the same
+ * transaction, so the invoices stay settled and nothing collects them again; 'reopen' leaves
+ * their balances open (the customer still owes it). A gateway payment is refunded at the gateway
+ * between two transactions, like a charge: intent (pending refund row with its outcome), gateway
+ * call, result.
  */
 import { businessDate } from '../../core/dates.js';
 import { AppError, type ErrorCode } from '../../core/errors.js';
@@ -10,10 +14,20 @@ import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/db.js';
 import { isGatewayError, type RefundResult } from '../../gateways/index.js';
 import { recordChange } from '../audit/service.js';
+import { lockInvoices } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
+import { issueRefundCredit } from '../credits/service.js';
 import { gatewayNamed } from '../methods/service.js';
-import { RETURN_WINDOW_DAYS } from './ach.js';
-import type { Allocation, PaymentRow, PaymentStatus, PaymentView } from './model.js';
+import { billReturnedRefund, refundGuardDays } from './ach.js';
+import type {
+  Allocation,
+  PaymentRow,
+  PaymentStatus,
+  PaymentView,
+  RefundCreate,
+  RefundOutcome,
+  RefundView,
+} from './model.js';
 import { findPaymentRow, paymentView } from './queries.js';
 import { insertApplications } from './record.js';
 
@@ -21,7 +35,20 @@ interface RefundRow {
   id: string;
   payment_id: string;
   amount: number;
+  reason: string | null;
+  outcome: RefundOutcome;
   status: 'pending' | 'succeeded' | 'failed';
+}
+
+const REFUND_COLUMNS = 'id, payment_id, amount, reason, outcome, status';
+
+/** A refund just made: the payment after it, and the refund (its outcome and credit memo). */
+export type RefundResponse = PaymentView & { refund: RefundView };
+
+function withRefund(view: PaymentView, refundId: string): RefundResponse {
+  const refund = view.refunds.find((r) => r.id === refundId);
+  if (!refund) throw new Error(`refund ${refundId} missing from its payment's view`);
+  return { ...view, refund };
 }
 
 /**
@@ -47,27 +74,38 @@ function refusalFor(status: PaymentStatus): ErrorCode | null {
 }
 
 /**
- * A bank debit may still come back for RETURN_WINDOW_DAYS after it settled; refunding it in that
- * time would give the payer the money twice if it does (the merchant loses it). Refused until the
- * window has passed; a card payment or an external one is refundable at once.
+ * A bank debit may still come back for a while after it settled; refunding it in that time would
+ * give the payer the money twice if it does (the merchant loses it). Refused for the tenant's
+ * `refund_guard_days` after settlement (default 60, the consumer return window); a card payment or
+ * an external one is refundable at once. A return that comes after a refund anyway is billed back
+ * (ach.ts).
  */
-function returnWindowCheck(ctx: Ctx, row: PaymentRow): void {
+async function returnWindowCheck(tx: Tx, ctx: Ctx, row: PaymentRow): Promise<void> {
   if (row.method_type !== 'bank_account' || !row.settled_at) return;
-  const until = new Date(row.settled_at.getTime() + RETURN_WINDOW_DAYS * 86_400_000);
+  const days = await refundGuardDays(tx, ctx);
+  const until = new Date(row.settled_at.getTime() + days * 86_400_000);
   if (tenantNow(ctx) < until) {
     throw new AppError('refund_in_return_window', {
       id: row.id,
       settled_at: row.settled_at.toISOString(),
       refundable_from: businessDate(until, ctx.tenant.timeZone),
+      refund_guard_days: days,
     });
   }
 }
 
-/** What the refund takes from each invoice: after the remainder, newest applications first. */
+/**
+ * What the refund takes from each invoice: after the remainder, newest applications first, and
+ * among applications made together the newest invoice first (the allocation order reversed).
+ */
 async function refundParts(tx: Tx, row: PaymentRow, amount: number): Promise<Allocation[]> {
   const apps = await tx.query<{ invoice_id: string; net: number }>(
-    `SELECT invoice_id, sum(amount)::bigint AS net FROM payment_applications WHERE payment_id = $1
-      GROUP BY invoice_id ORDER BY max(id) FILTER (WHERE kind = 'payment') DESC, invoice_id DESC`,
+    `SELECT pa.invoice_id, sum(pa.amount)::bigint AS net
+       FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
+      WHERE pa.payment_id = $1
+      GROUP BY pa.invoice_id, i.id
+      ORDER BY max(pa.created_at) FILTER (WHERE pa.kind = 'payment') DESC NULLS LAST,
+               i.invoice_date DESC, i.due_date DESC NULLS FIRST, i.id DESC`,
     [row.id],
   );
   const applied = apps.reduce((s, a) => s + a.net, 0);
@@ -83,10 +121,21 @@ async function refundParts(tx: Tx, row: PaymentRow, amount: number): Promise<All
   return parts;
 }
 
-/** Applies a succeeded refund to the books (tx2, or the only tx of an external payment). */
+/**
+ * Applies a succeeded refund to the books (tx2, or the only tx of an external payment): the
+ * negative rows, and for outcome 'credit' the credit memo over the same invoices. A payment the
+ * bank returned while the refund was at the gateway gets that refund billed back too.
+ */
 async function settleRefund(tx: Tx, ctx: Ctx, refund: RefundRow, gatewayRefundId: string | null) {
   const row = await findPaymentRow(tx, ctx.tenant.id, refund.payment_id, 'FOR NO KEY UPDATE');
-  await insertApplications(tx, ctx, row.id, await refundParts(tx, row, refund.amount), 'refund');
+  const parts = await refundParts(tx, row, refund.amount);
+  // The books' lock order (payment, then its invoices in id order) before money moves on them.
+  await lockInvoices(
+    tx,
+    ctx.tenant.id,
+    parts.map((p) => p.invoice_id),
+  );
+  await insertApplications(tx, ctx, row.id, parts, 'refund', refund.id);
   const refunded = row.amount_refunded + refund.amount;
   const after = await tx.one<PaymentRow>(
     // Only a succeeded payment becomes 'refunded': a bank return recorded while the refund was at
@@ -100,13 +149,28 @@ async function settleRefund(tx: Tx, ctx: Ctx, refund: RefundRow, gatewayRefundId
     refund.id,
     gatewayRefundId,
   ]);
+  if (refund.outcome === 'credit' && parts.length > 0) {
+    await issueRefundCredit(tx, ctx, {
+      customerId: row.customer_id,
+      refundId: refund.id,
+      reason: `Refund ${refund.id} of payment ${row.id}${refund.reason ? `: ${refund.reason}` : ''}`,
+      allocations: parts.map((p) => ({ invoice_id: p.invoice_id, amount: -p.amount })),
+    });
+  }
+  if (row.status === 'returned') await billReturnedRefund(tx, ctx, after, refund.amount);
   const view = await paymentView(tx, after);
+  const mine = view.refunds.find((r) => r.id === refund.id);
   await recordChange(tx, ctx, {
     action: 'payment.refunded',
     objectType: 'payment',
     objectId: row.id,
     before: { status: row.status, amount_refunded: row.amount_refunded },
-    after: { ...view, refund_id: refund.id },
+    after: {
+      ...view,
+      refund_id: refund.id,
+      outcome: refund.outcome,
+      credit_memo_id: mine?.credit_memo_id ?? null,
+    },
   });
   return view;
 }
@@ -114,8 +178,8 @@ async function settleRefund(tx: Tx, ctx: Ctx, refund: RefundRow, gatewayRefundId
 export async function refundPayment(
   ctx: Ctx,
   id: string,
-  input: { amount: number; reason?: string | undefined },
-): Promise<PaymentView> {
+  input: Pick<RefundCreate, 'amount' | 'reason'> & { outcome?: RefundOutcome | undefined },
+): Promise<RefundResponse> {
   requirePermission(ctx, 'billing:write');
   // tx1: check and record the intent; concurrent refunds count each other's pending ones.
   const intent = await ctx.db.tx(async (tx) => {
@@ -129,7 +193,7 @@ export async function refundPayment(
         ...(row.return_code && { return_code: row.return_code }),
       });
     }
-    returnWindowCheck(ctx, row);
+    await returnWindowCheck(tx, ctx, row);
     const pending = await tx.one<{ sum: number }>(
       `SELECT coalesce(sum(amount), 0)::bigint AS sum FROM refunds WHERE payment_id = $1 AND status = 'pending'`,
       [id],
@@ -139,14 +203,16 @@ export async function refundPayment(
       throw new AppError('refund_exceeds_payment', { requested: input.amount, refundable });
     }
     const refund = await tx.one<RefundRow>(
-      `INSERT INTO refunds (id, tenant_id, payment_id, amount, reason, status, created_by, created_at)
-       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id, payment_id, amount, status`,
+      `INSERT INTO refunds (id, tenant_id, payment_id, amount, reason, outcome, status, created_by,
+                            created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING ${REFUND_COLUMNS}`,
       [
         newId('refund'),
         ctx.tenant.id,
         id,
         input.amount,
         input.reason ?? null,
+        input.outcome ?? 'credit',
         ctx.actor.id,
         tenantNow(ctx),
       ],
@@ -155,7 +221,7 @@ export async function refundPayment(
       return { refund, settled: await settleRefund(tx, ctx, refund, null) };
     return { refund, row, settled: null };
   });
-  if (intent.settled) return intent.settled;
+  if (intent.settled) return withRefund(intent.settled, intent.refund.id);
   const row = intent.row as PaymentRow;
   let result: RefundResult;
   try {
@@ -170,18 +236,18 @@ export async function refundPayment(
     const message = isGatewayError(err) ? err.message : String(err);
     result = { status: 'failed', gatewayRefundId: null, declineCode: 'processing_error', message };
   }
-  return recordRefundResult(ctx, intent.refund, result);
+  return withRefund(await recordRefundResult(ctx, intent.refund, result), intent.refund.id);
 }
 
 /** tx2 of a gateway refund; a failed refund stays on record and changes nothing else. */
 export async function recordRefundResult(
   ctx: Ctx,
-  refund: RefundRow,
+  refund: Pick<RefundRow, 'id' | 'payment_id'>,
   result: RefundResult,
 ): Promise<PaymentView> {
   const view = await ctx.db.tx(async (tx) => {
     const current = await tx.one<RefundRow>(
-      'SELECT id, payment_id, amount, status FROM refunds WHERE id = $1 FOR NO KEY UPDATE',
+      `SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1 FOR NO KEY UPDATE`,
       [refund.id],
     );
     if (current.status !== 'pending') return null;

@@ -10,6 +10,8 @@ import {
   PAYMENT_SOURCES,
   PAYMENT_STATUSES,
   type PaymentView,
+  REFUND_OUTCOMES,
+  type RefundView,
 } from './model.js';
 import type { PaymentResponse } from './service.js';
 import type { InvoicePaymentSummary } from './summary.js';
@@ -24,6 +26,17 @@ const Refund = z.object({
   id: z.string(),
   amount,
   reason: z.string().nullable(),
+  outcome: z
+    .enum(REFUND_OUTCOMES)
+    .describe(
+      'credit: a credit memo credits what the refund took back, the invoices stay settled; reopen: their balances opened again',
+    ),
+  credit_memo_id: z
+    .string()
+    .nullable()
+    .describe(
+      'The credit memo of a credit refund (null while pending, for reopen, or when the refund came from the unapplied remainder only)',
+    ),
   status: z.enum(['pending', 'succeeded', 'failed']),
   failure_message: z.string().nullable(),
   created_at: instant,
@@ -58,6 +71,11 @@ export const PaymentViewSchema = z.object({
   unapplied: amount.describe('Not applied to any invoice, net of refunds taken from it: a credit'),
   applications: z.array(Application).describe('Net applications per invoice (refunds subtracted)'),
   refunds: z.array(Refund),
+  return_debit_invoice_ids: z
+    .array(z.string())
+    .describe(
+      'Invoices that bill back what was refunded on this bank debit before the bank returned it: the customer got that money without having paid',
+    ),
   expected_settlement_date: date.nullable(),
   next_retry_date: date.nullable(),
   retry_count: z.number().int(),
@@ -88,6 +106,11 @@ export const PaymentResponseSchema = PaymentViewSchema.extend({
 
 export const PaymentPage = pageOf(PaymentViewSchema);
 
+/** A refund just made: the payment after it, and the refund itself (what it meant). */
+export const RefundResponseSchema = PaymentViewSchema.extend({
+  refund: Refund.describe('The refund this request made, with its outcome and credit memo'),
+});
+
 export const InvoicePaymentSummarySchema = z.object({
   id: z.string(),
   number: z.string().nullable(),
@@ -108,7 +131,33 @@ export const InvoicePaymentSummarySchema = z.object({
       date,
     }),
   ),
-  credits: z.array(z.object({ credit_memo_id: z.string(), amount, date })),
+  credits: z.array(
+    z.object({
+      credit_memo_id: z.string(),
+      refund_id: z
+        .string()
+        .nullable()
+        .describe('The refund this memo credits (a refund with outcome credit)'),
+      amount,
+      date,
+    }),
+  ),
+  refunds: z
+    .array(
+      z.object({
+        refund_id: z.string(),
+        payment_id: z.string(),
+        amount: amount.describe('What the refund took back from this invoice'),
+        outcome: z
+          .enum(REFUND_OUTCOMES)
+          .describe(
+            'credit: its credit memo keeps the invoice settled; reopen: the amount is owed again',
+          ),
+        credit_memo_id: z.string().nullable(),
+        date,
+      }),
+    )
+    .describe('Refunds that took money back from this invoice, and what each meant for it'),
   autopay_rule: z.object({ id: z.string(), name: z.string() }).nullable(),
 });
 
@@ -116,5 +165,6 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameView: Same<z.infer<typeof PaymentViewSchema>, PaymentView> = true;
 const sameResponse: Same<z.infer<typeof PaymentResponseSchema>, PaymentResponse> = true;
 const sameAdjusted: Same<z.infer<typeof AdjustedScheduledSchema>, AdjustedScheduled> = true;
+const sameRefund: Same<z.infer<typeof Refund>, RefundView> = true;
 const sameSummary: Same<z.infer<typeof InvoicePaymentSummarySchema>, InvoicePaymentSummary> = true;
-void [sameView, sameResponse, sameAdjusted, sameSummary];
+void [sameView, sameResponse, sameAdjusted, sameSummary, sameRefund];

@@ -17,6 +17,7 @@ import {
   PaymentPage,
   PaymentResponseSchema,
   PaymentViewSchema,
+  RefundResponseSchema,
 } from './responses.js';
 import { cancelPayment, reschedulePayment } from './scheduled.js';
 import { applyPayment, createExternalPayment, createPayment } from './service.js';
@@ -135,10 +136,11 @@ export async function paymentRoutes(app: App): Promise<void> {
           'refund_in_return_window',
         ],
         tags,
-        summary: 'Refund part or all of a succeeded payment (unapplied remainder first)',
+        summary:
+          'Refund part or all of a succeeded payment (unapplied remainder first); by default the refunded amount is credited (outcome credit), or reopened (outcome reopen)',
         params: IdParams,
         body: RefundCreate,
-        response: { 201: PaymentViewSchema },
+        response: { 201: RefundResponseSchema },
       },
     },
     async (req, reply) =>

@@ -1,6 +1,8 @@
 /**
  * The invoice summary (C9): due date, total, open balance, PO number, whether a payment is
- * pending or scheduled, the autopay rule that would pay it, and the payments and credits applied.
+ * pending or scheduled, the autopay rule that would pay it, the payments and credits applied, and
+ * the refunds that took money back from it with what each meant (E10: credited by a memo, or
+ * reopened).
  */
 
 import { AppError } from '../../core/errors.js';
@@ -8,6 +10,7 @@ import { matchingRuleFor } from '../autopay/service.js';
 import { COUNTING_MEMO_SQL } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import { loadInvoice } from '../invoices/service.js';
+import type { RefundOutcome } from './model.js';
 
 export interface InvoicePaymentSummary {
   id: string;
@@ -27,7 +30,15 @@ export interface InvoicePaymentSummary {
     amount: number;
     date: string;
   }[];
-  credits: { credit_memo_id: string; amount: number; date: string }[];
+  credits: { credit_memo_id: string; refund_id: string | null; amount: number; date: string }[];
+  refunds: {
+    refund_id: string;
+    payment_id: string;
+    amount: number;
+    outcome: RefundOutcome;
+    credit_memo_id: string | null;
+    date: string;
+  }[];
   autopay_rule: { id: string; name: string } | null;
 }
 
@@ -60,11 +71,34 @@ export async function invoiceSummary(ctx: Ctx, id: string): Promise<InvoicePayme
       ORDER BY p.scheduled_for, p.id`,
     [ctx.tenant.id, id],
   );
-  const credits = await ctx.db.query<{ credit_memo_id: string; amount: number; date: Date }>(
-    `SELECT ca.credit_memo_id, sum(ca.amount)::bigint AS amount, min(ca.created_at) AS date
+  const credits = await ctx.db.query<{
+    credit_memo_id: string;
+    refund_id: string | null;
+    amount: number;
+    date: Date;
+  }>(
+    `SELECT ca.credit_memo_id, cm.refund_id, sum(ca.amount)::bigint AS amount,
+            min(ca.created_at) AS date
        FROM credit_applications ca JOIN credit_memos cm ON cm.id = ca.credit_memo_id
       WHERE ca.tenant_id = $1 AND ca.invoice_id = $2 AND cm.status IN ${COUNTING_MEMO_SQL}
-      GROUP BY ca.credit_memo_id ORDER BY ca.credit_memo_id`,
+      GROUP BY ca.credit_memo_id, cm.refund_id ORDER BY ca.credit_memo_id`,
+    [ctx.tenant.id, id],
+  );
+  // Refunds that took money back from this invoice (their negative rows), with their meaning.
+  const refunds = await ctx.db.query<{
+    refund_id: string;
+    payment_id: string;
+    amount: number;
+    outcome: RefundOutcome;
+    credit_memo_id: string | null;
+    date: Date;
+  }>(
+    `SELECT r.id AS refund_id, r.payment_id, (-sum(pa.amount))::bigint AS amount, r.outcome,
+            (SELECT m.id FROM credit_memos m WHERE m.refund_id = r.id) AS credit_memo_id,
+            min(pa.created_at) AS date
+       FROM payment_applications pa JOIN refunds r ON r.id = pa.refund_id
+      WHERE pa.tenant_id = $1 AND pa.invoice_id = $2 AND pa.kind = 'refund'
+      GROUP BY r.id ORDER BY r.id`,
     [ctx.tenant.id, id],
   );
   return {
@@ -80,6 +114,7 @@ export async function invoiceSummary(ctx: Ctx, id: string): Promise<InvoicePayme
     payment_scheduled: scheduled,
     payments: payments.map((p) => ({ ...p, date: p.date.toISOString() })),
     credits: credits.map((c) => ({ ...c, date: c.date.toISOString() })),
+    refunds: refunds.map((r) => ({ ...r, date: r.date.toISOString() })),
     // The rule autopay would use now (G4); null for paid invoices and customers without one.
     autopay_rule:
       inv.status === 'draft' || inv.status === 'void' || inv.balance <= 0

@@ -161,8 +161,29 @@ export const PortalInvoiceView = PortalInvoiceSummary.extend({
       }),
     ),
     credits: z.array(
-      z.object({ credit_memo_id: z.string(), amount: z.number(), date: z.string() }),
+      z.object({
+        credit_memo_id: z.string(),
+        refund_id: z.string().nullable().describe('The refund this credit comes from, if any'),
+        amount: z.number(),
+        date: z.string(),
+      }),
     ),
+    refunds: z
+      .array(
+        z.object({
+          refund_id: z.string(),
+          payment_id: z.string(),
+          amount: z.number(),
+          outcome: z
+            .enum(['credit', 'reopen'])
+            .describe(
+              'credit: the refunded amount was credited and nothing more is owed for it; reopen: it is owed again',
+            ),
+          credit_memo_id: z.string().nullable(),
+          date: z.string(),
+        }),
+      )
+      .describe('Refunds that took money back from this invoice, and what each meant'),
     autopay_rule: z.object({ id: z.string(), name: z.string() }).nullable(),
   }),
 });

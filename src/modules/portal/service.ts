@@ -164,6 +164,7 @@ export async function portalInvoice(caller: PortalCaller, id: string) {
       payment_scheduled: summary.payment_scheduled,
       payments: summary.payments,
       credits: summary.credits,
+      refunds: summary.refunds,
       autopay_rule: summary.autopay_rule,
     },
   };

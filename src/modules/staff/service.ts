@@ -4,7 +4,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId, newSecret } from '../../core/ids.js';
-import { type Db, pgConstraint, type Tx } from '../../db/db.js';
+import { type Db, pgConstraint, type Queryable, type Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission } from '../context.js';
 import type { ApiKeyView, StaffPatch, StaffView } from './model.js';
@@ -20,6 +20,25 @@ export const hashPassword = (password: string) => hash(password, { algorithm: 2 
 // A hash of a random password: verified against when the email is unknown, so that a wrong
 // email costs the same time as a wrong password.
 let dummyHash: Promise<string> | undefined;
+
+/**
+ * Who hears of billing events staff must act on (a customer's question, a bank return after a
+ * refund): the tenant's active owners, admins and billing users, or the tenant's sender address
+ * when none of them can receive it.
+ */
+export async function billingStaffEmails(q: Queryable, tenantId: string): Promise<string[]> {
+  const staff = await q.query<{ email: string }>(
+    `SELECT email FROM staff_users WHERE tenant_id = $1 AND disabled_at IS NULL
+        AND role IN ('owner', 'admin', 'billing') ORDER BY id`,
+    [tenantId],
+  );
+  if (staff.length > 0) return staff.map((s) => s.email);
+  const sender = await q.one<{ email: string | null }>(
+    `SELECT settings->>'email_from_address' AS email FROM tenants WHERE id = $1`,
+    [tenantId],
+  );
+  return sender.email ? [sender.email] : [];
+}
 
 interface StaffRow {
   id: string;

@@ -20,6 +20,19 @@ export const TenantSettings = z.strictObject({
   bill_run_day: z.number().int().min(1).max(31).nullable(),
   /** Start a payment run for autopay customers as soon as each bill run is posted (F3). */
   payment_run_after_bill_run: z.boolean(),
+  /**
+   * Days after a bank debit settled during which refunding it is refused, because the bank may
+   * still return it (consumer returns such as R10 come up to 60 days later). 0 allows refunds at
+   * once; a return after a refund is then billed back to the customer.
+   */
+  refund_guard_days: z
+    .number()
+    .int()
+    .min(0)
+    .max(120)
+    .describe(
+      'Days after a bank debit settled during which it cannot be refunded, since the bank may still return it (0–120; default 60, the consumer return window)',
+    ),
 });
 export type TenantSettings = z.infer<typeof TenantSettings>;
 
@@ -32,6 +45,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   email_from_address: null,
   bill_run_day: null,
   payment_run_after_bill_run: false,
+  refund_guard_days: 60,
 };
 
 export const TimeZone = z

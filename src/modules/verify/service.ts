@@ -141,7 +141,7 @@ const BOOKS: Check[] = [
     name: 'at most one live autopay charge per invoice',
     sql: `SELECT autopay_invoice_id AS object_id, count(*) || ' live autopay charges' AS detail
             FROM payments WHERE tenant_id = $1 AND autopay_invoice_id IS NOT NULL
-             AND status IN ('scheduled', 'pending', 'succeeded')
+             AND status IN ('scheduled', 'pending', 'succeeded') AND amount_refunded = 0
            GROUP BY autopay_invoice_id HAVING count(*) > 1`,
   },
 ];

@@ -1,7 +1,7 @@
 /**
  * One invoice: its lines and totals, what is open, and its summary (C9) — payments and credits
- * applied, a payment on its way, scheduled payments and the autopay rule that will pay it — with
- * the PDF. Every amount is the API's.
+ * applied, refunds and what each meant (credited, or owed again), a payment on its way, scheduled
+ * payments and the autopay rule that will pay it — with the PDF. Every amount is the API's.
  */
 import {
   Anchor,
@@ -185,7 +185,7 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
           <Title order={2} size="h3" id="summary-title">
             Payments and credits
           </Title>
-          {s.payments.length === 0 && s.credits.length === 0 ? (
+          {s.payments.length === 0 && s.credits.length === 0 && s.refunds.length === 0 ? (
             <Text size="sm">Nothing has been paid or credited on this invoice yet.</Text>
           ) : (
             <List spacing={4} size="sm">
@@ -202,8 +202,17 @@ function Invoice({ inv, zone }: { inv: PortalInvoice; zone: string }) {
               ))}
               {s.credits.map((cr) => (
                 <List.Item key={cr.credit_memo_id}>
-                  {summaryDate(cr.date, zone)} · Credit memo {cr.credit_memo_id} ·{' '}
+                  {summaryDate(cr.date, zone)} ·{' '}
+                  {cr.refund_id ? 'Credit for a refund' : 'Credit memo'} {cr.credit_memo_id} ·{' '}
                   <Money minor={cr.amount} currency={c} />
+                </List.Item>
+              ))}
+              {s.refunds.map((r) => (
+                <List.Item key={r.refund_id}>
+                  {summaryDate(r.date, zone)} · Refund of <Money minor={r.amount} currency={c} /> ·{' '}
+                  {r.outcome === 'credit'
+                    ? 'credited: nothing more is owed for it'
+                    : 'owed again: the amount is open on this invoice'}
                 </List.Item>
               ))}
             </List>
