@@ -579,6 +579,13 @@ export const ERRORS = {
     message: 'No such payment run.',
     when: 'an unknown payment run id, or one of another tenant',
   },
+  payment_run_target_date_ahead: {
+    status: 422,
+    message:
+      'A payment run collects what is due by the day it runs: give a target date on or before ' +
+      'the run date (details.latest). To collect earlier, make a payment by hand.',
+    when: 'a payment run whose target_date is after its run_on date (or after today for a run that starts now)',
+  },
   payment_run_not_finished: {
     status: 409,
     message: 'The payment run is still running; retry its failed payments when it has completed.',

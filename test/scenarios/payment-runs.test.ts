@@ -28,12 +28,15 @@ const paymentsFor = (invoiceId: string) =>
   );
 
 /**
- * A tenant of four customers, each with an invoice of its own: A pays by the first of two
+ * A tenant of four customers (payment terms of 0 days), each with an invoice of its own: A pays by the first of two
  * matching rules, B and C by simple autopay with cards that decline (soft, hard), D has no
  * autopay. Each test plays the runs before its own on a world of its own.
  */
 async function autopayWorld() {
   const t = await newTenant(h);
+  // Invoices due when posted, so that a run today collects them (a run collects what is due).
+  const terms = await t.api.patch('/api/v1/tenant', { settings: { payment_terms_days: 0 } });
+  expect(terms.status, JSON.stringify(terms.body)).toBe(200);
   // A: two rules that both match its invoice; the first pays.
   const a = await newCustomer(t);
   const visa = await saveMethod(t, a.id, cardBody());
@@ -84,7 +87,7 @@ describe('a payment run', () => {
     expect(cal.status, JSON.stringify(cal.body)).toBe(200);
     expect(cal.body).toMatchObject({ count: 3, total: 22_000 });
     const [day] = cal.body.days;
-    expect(day).toMatchObject({ date: '2026-12-22', autopay: { count: 3, total: 22_000 } });
+    expect(day).toMatchObject({ date: '2026-11-22', autopay: { count: 3, total: 22_000 } });
     const a = day.breakdown.find((e: { invoice_id: string }) => e.invoice_id === c.a?.inv);
     expect(a.rule).toMatchObject({ id: ruleHosting, name: 'Hosting' });
     const one = await t.api.get(

@@ -6,15 +6,17 @@
  * would pay, on the invoice's due date — or today when it is past due or has no due date, since
  * the next payment run would collect it. Both follow what is open now: payments and credits
  * applied since reduced the scheduled payments (E3) and lower the projections. A projection also
- * leaves out what scheduled payments on or before its date mean to pay on that invoice, since
- * they run first and the autopay charge then collects only the rest.
+ * leaves out what scheduled payments mean to pay on that invoice, whatever their date: they take
+ * precedence over autopay, which collects only the rest. A payment run collects exactly these
+ * projections (paymentruns/service.ts invoicesToCollect: due by its target date, less what
+ * scheduled payments cover).
  */
 import { daysBetween } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
-import type { Queryable } from '../../db/db.js';
 import { autopayChoices, ON_AUTOPAY_SQL } from '../autopay/service.js';
 import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
+import { scheduledCover } from '../payments/service.js';
 
 export const MAX_CALENDAR_DAYS = 366;
 
@@ -43,35 +45,6 @@ export interface CalendarView {
   count: number;
   total: number;
   days: CalendarDay[];
-}
-
-/** What the tenant's scheduled payments mean to pay on each of `invoiceIds`, with their dates. */
-async function scheduledPlans(
-  q: Queryable,
-  tenantId: string,
-  invoiceIds: string[],
-): Promise<Map<string, { date: string; amount: number }[]>> {
-  const plans = new Map<string, { date: string; amount: number }[]>();
-  if (invoiceIds.length === 0) return plans;
-  const rows = await q.query<{ invoice_id: string; date: string; amount: number }>(
-    `SELECT x.invoice_id, p.scheduled_for AS date, x.amount
-       FROM payments p
-      CROSS JOIN LATERAL (
-        SELECT a.invoice_id, a.amount FROM jsonb_to_recordset(p.planned_allocations)
-            AS a(invoice_id text, amount bigint)
-         WHERE p.planned_allocations IS NOT NULL
-        UNION ALL
-        SELECT p.autopay_invoice_id, p.amount WHERE p.planned_allocations IS NULL
-      ) x
-      WHERE p.tenant_id = $1 AND p.status = 'scheduled' AND x.invoice_id = ANY ($2::text[])`,
-    [tenantId, invoiceIds],
-  );
-  for (const r of rows) {
-    const list = plans.get(r.invoice_id) ?? [];
-    list.push({ date: r.date, amount: Number(r.amount) });
-    plans.set(r.invoice_id, list);
-  }
-  return plans;
 }
 
 export async function paymentsCalendar(
@@ -126,13 +99,10 @@ export async function paymentsCalendar(
     const open = await availableToPay(ctx.db, ctx.tenant.id, ids);
     const payable = ids.filter((id) => (open.get(id) ?? 0) > 0);
     const choices = await autopayChoices(ctx.db, ctx, payable);
-    const plans = await scheduledPlans(ctx.db, ctx.tenant.id, payable);
+    const cover = await scheduledCover(ctx.db, ctx.tenant.id, payable);
     for (const i of dated) {
       const choice = choices.get(i.id);
-      const before = (plans.get(i.id) ?? [])
-        .filter((p) => p.date <= i.date)
-        .reduce((s, p) => s + p.amount, 0);
-      const amount = Math.max(0, (open.get(i.id) ?? 0) - before);
+      const amount = Math.max(0, (open.get(i.id) ?? 0) - (cover.get(i.id) ?? 0));
       if (!choice || amount <= 0) continue;
       entries.push({
         date: i.date,

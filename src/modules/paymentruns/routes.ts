@@ -11,6 +11,12 @@ const RunView = z.object({
   status: z.enum(['scheduled', 'running', 'completed', 'failed']),
   after_bill_run_id: z.string().nullable(),
   run_on: z.string().nullable(),
+  target_date: z
+    .string()
+    .nullable()
+    .describe(
+      'Invoices due on or before this date are collected; null until the run starts when none was given (then the business date it starts on)',
+    ),
   progress: z.object({ processed: z.number(), total: z.number() }),
   counts: z.object({
     succeeded: z.number(),
@@ -82,9 +88,13 @@ export async function paymentRunRoutes(app: App): Promise<void> {
         operationId: 'createPaymentRun',
         tags,
         summary: 'Start a payment run now, or schedule it for a date and/or after a bill run',
+        errors: ['bill_run_not_found', 'payment_run_target_date_ahead'],
         body: z.strictObject({
           run_on: BusinessDate.optional(),
           after_bill_run_id: z.string().max(64).optional(),
+          target_date: BusinessDate.optional().describe(
+            'Collect the autopay invoices due on or before this date (default: the business date the run starts on); not after run_on, or today for a run that starts now',
+          ),
         }),
         response: { 202: RunView },
       },

@@ -1,18 +1,22 @@
 /**
- * Payment runs (F1, F3, L2): collect autopay payments on every posted invoice with something left
- * to pay whose customer is on autopay. Ad hoc (starts now) or scheduled: a scheduled run waits
- * for its business date and for the bill run it follows to be posted. Starting a run selects the
- * invoices and writes one queued item per invoice, cut into batches sent as durable jobs; each
- * batch charges its invoices with bounded concurrency outside any transaction (batch.ts).
+ * Payment runs (F1, F3, L2): collect autopay payments on every posted invoice due on or before
+ * the run's target date (default: the business date it starts on) with something left to pay
+ * whose customer is on autopay — what the calendar projects for that day. What the customer's
+ * scheduled payments mean to pay on an invoice is left to them (issue 10 item 2). Ad hoc
+ * (starts now) or scheduled: a scheduled run waits for its business date and for the bill run it
+ * follows to be posted. Starting a run selects the invoices and writes one queued item per
+ * invoice, cut into batches sent as durable jobs; each batch charges its invoices with bounded
+ * concurrency outside any transaction (batch.ts).
  */
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Tx } from '../../db/db.js';
+import type { Queryable, Tx } from '../../db/db.js';
 import { defineQueue, queueFor } from '../../jobs/queue.js';
 import { recordChange } from '../audit/service.js';
 import { ON_AUTOPAY_SQL } from '../autopay/service.js';
 import { availableOn as availableToPay } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
+import { scheduledCover } from '../payments/service.js';
 import { RUN_COLUMNS, type RunRow, type RunView, runView } from './view.js';
 
 export { type RunView, runView } from './view.js';
@@ -34,10 +38,17 @@ export interface RunBatchJob {
 export interface NewPaymentRun {
   run_on?: string | undefined;
   after_bill_run_id?: string | undefined;
+  target_date?: string | undefined;
 }
 
 export async function createPaymentRun(ctx: Ctx, input: NewPaymentRun): Promise<RunView> {
   requirePermission(ctx, 'billing:write');
+  // A run collects what is due by the day it runs, never ahead of the calendar.
+  const today = tenantToday(ctx);
+  const latest = input.run_on && input.run_on > today ? input.run_on : today;
+  if (input.target_date && input.target_date > latest) {
+    throw new AppError('payment_run_target_date_ahead', { target_date: input.target_date, latest });
+  }
   return ctx.db.tx(async (tx) => {
     if (input.after_bill_run_id) {
       const br = await tx.maybeOne('SELECT id FROM bill_runs WHERE tenant_id = $1 AND id = $2', [
@@ -48,13 +59,15 @@ export async function createPaymentRun(ctx: Ctx, input: NewPaymentRun): Promise<
     }
     const id = newId('paymentRun');
     await tx.query(
-      `INSERT INTO payment_runs (id, tenant_id, status, after_bill_run_id, run_on, created_by, created_at)
-       VALUES ($1, $2, 'scheduled', $3, $4, $5, $6)`,
+      `INSERT INTO payment_runs (id, tenant_id, status, after_bill_run_id, run_on, target_date,
+                                 created_by, created_at)
+       VALUES ($1, $2, 'scheduled', $3, $4, $5, $6, $7)`,
       [
         id,
         ctx.tenant.id,
         input.after_bill_run_id ?? null,
         input.run_on ?? null,
+        input.target_date ?? null,
         ctx.actor.id,
         tenantNow(ctx),
       ],
@@ -99,21 +112,35 @@ export async function startDueRuns(tx: Tx, ctx: Ctx, only?: string): Promise<str
   return due.map((r) => r.id);
 }
 
-/** Selects the invoices, writes the queued items, and sends one job per batch. */
-async function startRun(tx: Tx, ctx: Ctx, id: string): Promise<void> {
-  const candidates = await tx.query<{ id: string }>(
+/**
+ * The invoices a run with this target date collects, as the calendar projects them: posted,
+ * of a customer on autopay, due on or before the target date (or without a due date), with
+ * something left to pay beyond what scheduled payments are arranged to pay.
+ */
+export async function invoicesToCollect(
+  q: Queryable,
+  ctx: Ctx,
+  targetDate: string,
+): Promise<string[]> {
+  const candidates = await q.query<{ id: string }>(
     `SELECT i.id FROM invoices i
        JOIN customers c ON c.tenant_id = i.tenant_id AND c.id = i.customer_id
       WHERE i.tenant_id = $1 AND i.status = 'posted' AND ${ON_AUTOPAY_SQL}
+        AND (i.due_date IS NULL OR i.due_date <= $2)
       ORDER BY i.customer_id, i.id`,
-    [ctx.tenant.id],
+    [ctx.tenant.id, targetDate],
   );
-  const available = await availableToPay(
-    tx,
-    ctx.tenant.id,
-    candidates.map((c) => c.id),
-  );
-  const ids = candidates.map((c) => c.id).filter((i) => (available.get(i) ?? 0) > 0);
+  const all = candidates.map((c) => c.id);
+  const available = await availableToPay(q, ctx.tenant.id, all);
+  const cover = await scheduledCover(q, ctx.tenant.id, all);
+  return all.filter((i) => (available.get(i) ?? 0) - (cover.get(i) ?? 0) > 0);
+}
+
+/** Selects the invoices, writes the queued items, and sends one job per batch. */
+async function startRun(tx: Tx, ctx: Ctx, id: string): Promise<void> {
+  const run = await loadRun(tx, ctx, id);
+  const targetDate = run.target_date ?? tenantToday(ctx);
+  const ids = await invoicesToCollect(tx, ctx, targetDate);
   await tx.query(
     `INSERT INTO payment_run_items (payment_run_id, invoice_id, tenant_id, status)
      SELECT $1, invoice_id, $2, 'queued' FROM unnest($3::text[]) AS t(invoice_id)`,
@@ -123,8 +150,9 @@ async function startRun(tx: Tx, ctx: Ctx, id: string): Promise<void> {
   const before = await loadRun(tx, ctx, id);
   await tx.query(
     `UPDATE payment_runs SET status = $2, total_invoices = $3, started_at = $4,
-            completed_at = CASE WHEN $3 = 0 THEN $4::timestamptz END WHERE id = $1`,
-    [id, ids.length === 0 ? 'completed' : 'running', ids.length, now],
+            completed_at = CASE WHEN $3 = 0 THEN $4::timestamptz END, target_date = $5
+      WHERE id = $1`,
+    [id, ids.length === 0 ? 'completed' : 'running', ids.length, now, targetDate],
   );
   const queue = queueFor(ctx.db);
   if (queue?.has(RUN_BATCH_QUEUE)) {

@@ -6,6 +6,7 @@ export interface RunRow {
   status: 'scheduled' | 'running' | 'completed' | 'failed';
   after_bill_run_id: string | null;
   run_on: string | null;
+  target_date: string | null;
   total_invoices: number;
   processed: number;
   succeeded_count: number;
@@ -17,7 +18,7 @@ export interface RunRow {
   completed_at: Date | null;
 }
 
-export const RUN_COLUMNS = `id, tenant_id, status, after_bill_run_id, run_on, total_invoices,
+export const RUN_COLUMNS = `id, tenant_id, status, after_bill_run_id, run_on, target_date, total_invoices,
   processed, succeeded_count, failed_count, pending_count, collected, created_at, started_at,
   completed_at`;
 
@@ -26,6 +27,7 @@ export interface RunView {
   status: RunRow['status'];
   after_bill_run_id: string | null;
   run_on: string | null;
+  target_date: string | null;
   progress: { processed: number; total: number };
   counts: { succeeded: number; failed: number; pending: number; skipped: number };
   collected: number;
@@ -41,6 +43,7 @@ export function runView(r: RunRow): RunView {
     status: r.status,
     after_bill_run_id: r.after_bill_run_id,
     run_on: r.run_on,
+    target_date: r.target_date,
     progress: { processed: r.processed, total: r.total_invoices },
     counts: {
       succeeded: r.succeeded_count,

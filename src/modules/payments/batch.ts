@@ -28,14 +28,17 @@ import {
   insertPayments,
   recordChargeResults,
 } from './record.js';
-import { adjustScheduled } from './scheduled.js';
+import { adjustScheduled, scheduledCover } from './scheduled.js';
 
 /** One autopay charge for one invoice (a payment run's item). */
 export interface AutopayCharge {
   invoiceId: string;
   customerId: string;
   paymentMethodId: string;
-  /** The amount, or 'balance': what the invoice has open when it is locked. */
+  /**
+   * The amount, or 'balance': what the invoice has open when it is locked, less what the
+   * customer's scheduled payments mean to pay on it (they take precedence over autopay).
+   */
   amount: number | 'balance';
   source: 'autopay' | 'payment_run';
   paymentRunId?: string | null;
@@ -66,6 +69,7 @@ function check(
   charge: AutopayCharge,
   inv: InvoiceBalance | undefined,
   live: { id: string; status: string } | undefined,
+  scheduled: number,
 ): number | Refusal {
   if (!inv) return { code: 'invoice_not_found', details: { id: charge.invoiceId } };
   if (inv.status !== 'posted' || inv.customer_id !== charge.customerId) {
@@ -77,7 +81,13 @@ function check(
       details: { invoice_id: inv.id, payment_id: live.id, status: live.status },
     };
   }
-  const amount = charge.amount === 'balance' ? inv.available : charge.amount;
+  const amount = charge.amount === 'balance' ? inv.available - scheduled : charge.amount;
+  if (charge.amount === 'balance' && inv.available > 0 && amount <= 0) {
+    return {
+      code: 'scheduled_payment_covers',
+      details: { invoice_id: inv.id, available: inv.available, scheduled },
+    };
+  }
   if (amount <= 0 || amount > inv.available) {
     return {
       code: inv.available === 0 ? 'nothing_due' : 'amount_exceeds_balance',
@@ -105,6 +115,11 @@ async function reserveMany(
   const balances = new Map(
     (await invoiceBalances(tx, ctx.tenant.id, invoiceIds)).map((b) => [b.id, b]),
   );
+  const cover = await scheduledCover(
+    tx,
+    ctx.tenant.id,
+    charges.filter((c) => c.amount === 'balance').map((c) => c.invoiceId),
+  );
   // One live autopay charge per invoice (G3; the unique index would fail the whole batch). A
   // charge refunded in part is not live: what its refund reopened is collected like any balance.
   const live = new Map(
@@ -123,7 +138,7 @@ async function reserveMany(
     const inv = balances.get(charge.invoiceId);
     const amount = isAppError(method)
       ? refusal(method)
-      : check(charge, inv, live.get(charge.invoiceId));
+      : check(charge, inv, live.get(charge.invoiceId), cover.get(charge.invoiceId) ?? 0);
     if (typeof amount !== 'number') {
       refused.set(charge, amount);
     } else {

@@ -29,6 +29,37 @@ export async function scheduledPaymentsUsing(
   return rows.map((r) => r.id);
 }
 
+/**
+ * What the tenant's scheduled payments (arranged by the customer or staff, not yet run) mean to
+ * pay on each of `invoiceIds`, whatever their date: autopay collects only the rest (issue 10
+ * item 2), so a payment run never takes what a scheduled payment was arranged to pay, and the
+ * calendar projects the same amount.
+ */
+export async function scheduledCover(
+  q: Queryable,
+  tenantId: string,
+  invoiceIds: readonly string[],
+): Promise<Map<string, number>> {
+  const cover = new Map<string, number>();
+  if (invoiceIds.length === 0) return cover;
+  const rows = await q.query<{ invoice_id: string; amount: number }>(
+    `SELECT x.invoice_id, sum(x.amount)::bigint AS amount
+       FROM payments p
+      CROSS JOIN LATERAL (
+        SELECT a.invoice_id, a.amount FROM jsonb_to_recordset(p.planned_allocations)
+            AS a(invoice_id text, amount bigint)
+         WHERE p.planned_allocations IS NOT NULL
+        UNION ALL
+        SELECT p.autopay_invoice_id, p.amount WHERE p.planned_allocations IS NULL
+      ) x
+      WHERE p.tenant_id = $1 AND p.status = 'scheduled' AND x.invoice_id = ANY ($2::text[])
+      GROUP BY x.invoice_id`,
+    [tenantId, [...invoiceIds]],
+  );
+  for (const r of rows) cover.set(r.invoice_id, Number(r.amount));
+  return cover;
+}
+
 /** What a scheduled payment means to pay. */
 export function planOf(row: PaymentRow): Allocation[] {
   if (row.planned_allocations) return row.planned_allocations;

@@ -35,7 +35,7 @@ export { claimAutomaticRetry, isHardDecline, stopAutomaticRetries } from './fail
 export { lastSucceededPayment, lastUsedMethodId, listPayments } from './history.js';
 export type { PaymentView } from './model.js';
 export { findPaymentRow, paymentViews } from './queries.js';
-export { adjustScheduled, scheduledReducedBy } from './scheduled.js';
+export { adjustScheduled, scheduledCover, scheduledReducedBy } from './scheduled.js';
 export { invoiceSummary } from './summary.js';
 
 export interface CollectInput {
