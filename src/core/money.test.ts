@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocate, formatMoney, isMinorAmount, money, parseDecimal } from './money.js';
+import {
+  allocate,
+  formatMoney,
+  isCurrency,
+  isMinorAmount,
+  MAX_AMOUNT,
+  money,
+  parseDecimal,
+  withinMaxAmount,
+} from './money.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -107,6 +116,32 @@ describe('formatMoney', () => {
   });
 });
 
+describe('the largest amount', () => {
+  it('is 10^13 and holds for numbers and bigints of either sign, inclusive', () => {
+    expect(MAX_AMOUNT).toBe(10_000_000_000_000);
+    for (const n of [0, 1, -1, MAX_AMOUNT, -MAX_AMOUNT]) {
+      expect(withinMaxAmount(n)).toBe(true);
+      expect(withinMaxAmount(BigInt(n))).toBe(true);
+    }
+    for (const n of [MAX_AMOUNT + 1, -MAX_AMOUNT - 1, MAX]) {
+      expect(withinMaxAmount(n)).toBe(false);
+      expect(withinMaxAmount(BigInt(n))).toBe(false);
+    }
+    expect(withinMaxAmount(10n ** 30n)).toBe(false);
+    expect(withinMaxAmount(-(10n ** 30n))).toBe(false);
+    for (const n of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(withinMaxAmount(n)).toBe(false);
+    }
+  });
+});
+
+describe('isCurrency', () => {
+  it('knows USD and nothing else', () => {
+    expect(isCurrency('USD')).toBe(true);
+    for (const code of ['usd', 'EUR', '', 'US']) expect(isCurrency(code)).toBe(false);
+  });
+});
+
 describe('money and isMinorAmount', () => {
   it('accept safe integers only', () => {
     expect(money(1234)).toEqual({ amount: 1234, currency: 'USD' });
@@ -115,6 +150,8 @@ describe('money and isMinorAmount', () => {
       expect(isMinorAmount(bad)).toBe(false);
     }
     expect(() => money(0.1 + 0.2)).toThrow(RangeError);
+    expect(() => money(12.5)).toThrow(new RangeError('not a whole minor-unit amount: 12.5'));
+    expect(() => formatMoney(12.5)).toThrow(new RangeError('not a whole minor-unit amount: 12.5'));
   });
 });
 
@@ -166,6 +203,40 @@ describe('allocate (largest remainder)', () => {
     [[1], MAX + 1, 'a total beyond the safe range'],
   ])('refuses %j of %d (%s)', (weights, total) => {
     expect(() => allocate(total, weights)).toThrow(RangeError);
+  });
+
+  // Each refusal names its reason: a weight list that is wrong in one way must not be refused
+  // (or, worse, accepted) for another reason by accident.
+  it.each([
+    [[], 100, 'allocate needs at least one weight'],
+    [[0, 0], 100, 'weights must not all be zero'],
+    [[1, -1], 100, 'weights must be non-negative integers'],
+    [[2, -1], 100, 'weights must be non-negative integers'],
+    [[-1, -1], 100, 'weights must be non-negative integers'],
+    [[1.5, 1], 100, 'weights must be non-negative integers'],
+    [[1, 2.5], 100, 'weights must be non-negative integers'],
+    [[Number.NaN], 100, 'weights must be non-negative integers'],
+    [[1], 0.5, 'not a whole minor-unit amount: 0.5'],
+  ])('refuses %j of %d with "%s"', (weights, total, message) => {
+    expect(() => allocate(total, weights)).toThrow(new RangeError(message));
+  });
+
+  it('refuses a negative weight even when the weights still add up to more than zero', () => {
+    // [3, -1] sums to 2: without the check the parts would be 150 and -50.
+    expect(() => allocate(100, [3, -1])).toThrow('weights must be non-negative integers');
+    expect(() => allocate(-100, [-1, 3])).toThrow('weights must be non-negative integers');
+  });
+
+  it('orders equal remainders by position among many ties', () => {
+    // Every remainder equal: the leftover units go to the first parts, in order.
+    expect(allocate(7, Array(12).fill(1))).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
+    expect(allocate(-7, Array(12).fill(1))).toEqual([-1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0]);
+    // Two remainder classes interleaved: the larger class first, each class by position.
+    const ws = [1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2];
+    // sum 36; 10 × 1/36 has remainder 10, 10 × 2/36 remainder 20: all parts floor to 0.
+    expect(allocate(10, ws)).toEqual([
+      0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0,
+    ]);
   });
 
   // Properties against an exact rational reference, over totals and weights of any size.

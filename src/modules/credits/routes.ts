@@ -28,7 +28,12 @@ export async function creditRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'createCreditMemo',
-        errors: ['customer_not_found', 'invoice_not_posted'],
+        errors: [
+          'credit_invoice_other_customer',
+          'customer_not_found',
+          'invoice_not_found',
+          'invoice_not_posted',
+        ],
         tags,
         summary:
           'Issue a credit memo; with invoice_id it is applied to that invoice at once (scheduled payments it leaves overpaying are reduced or cancelled: adjusted_scheduled)',
