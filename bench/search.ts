@@ -116,18 +116,18 @@ try {
                                   gateway_method_id, fingerprint, last4, brand, exp_month, exp_year,
                                   verified_at, authorized_at, authorized_by_type, created_at, updated_at)
      SELECT ${hex('pm', 'g')}, $1, ${hex('cus', 'g')}, 'card', 'sandbox', 'gc_' || g, 'gm_' || g,
-            'fp_' || g, lpad(((g * 7919) % 10000)::text, 4, '0'), 'visa', 12, 2030, $2, $2,
+            'fp_' || g, lpad(((g::bigint * 7919) % 10000)::text, 4, '0'), 'visa', 12, 2030, $2, $2,
             'staff', $2, $2
        FROM generate_series(2, $3, 2) AS g`,
     [tenantId, now, customers],
   );
-  // Invoice g of customer 1 + g % N: INV-000000g, every fourth with a PO number.
+  // Invoice g of customer 1 + g % N: INV-000000g (seven digits), every fourth with a PO number.
   await db.query(
     `INSERT INTO invoices (id, tenant_id, customer_id, number, status, invoice_date, due_date,
                            po_number, total, posted_at, created_at, updated_at)
-     SELECT ${hex('inv', 'g')}, $1, ${hex('cus', '1 + g % $3')}, 'INV-' || lpad(g::text, 6, '0'),
+     SELECT ${hex('inv', 'g')}, $1, ${hex('cus', '1 + g % $3')}, 'INV-' || lpad(g::text, 7, '0'),
             'posted', d, d + 30,
-            CASE WHEN g % 4 = 0 THEN 'PO-' || (100000 + (g * 7919) % 900000) END,
+            CASE WHEN g % 4 = 0 THEN 'PO-' || (100000 + (g::bigint * 7919) % 900000) END,
             1000 + (g * 37) % 9000, $2, $2, $2
        FROM generate_series(1, $4) AS g,
             LATERAL (SELECT (current_date - 730 + (g::bigint * 730 / $4)::int) AS d) dd`,
@@ -191,8 +191,8 @@ try {
       const g = customerG();
       return `${last(g)} ${g}`;
     },
-    'invoice number (exact)': () => `INV-${String(invoiceG()).padStart(6, '0')}`,
-    'invoice number (part)': () => String(invoiceG()).padStart(6, '0').slice(1),
+    'invoice number (exact)': () => `INV-${String(invoiceG()).padStart(7, '0')}`,
+    'invoice number (part)': () => String(invoiceG()).padStart(7, '0').slice(2),
     'PO number': () => poOf(4 * next(Math.floor(invoices / 4))),
     'payment id': () => `pay_${cardPaymentG().toString(16).padStart(26, '0')}`,
     'check number': () => `CHK-${10_000 + checkG()}`,
