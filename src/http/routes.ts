@@ -17,6 +17,7 @@ import { methodRoutes } from '../modules/methods/routes.js';
 import { paymentRunRoutes } from '../modules/paymentruns/routes.js';
 import { paymentRoutes } from '../modules/payments/routes.js';
 import { portalRoutes } from '../modules/portal/routes.js';
+import { searchRoutes } from '../modules/search/routes.js';
 import { staffRoutes } from '../modules/staff/routes.js';
 import { subscriptionRoutes } from '../modules/subscriptions/routes.js';
 import { tenantRoutes } from '../modules/tenants/routes.js';
@@ -51,5 +52,6 @@ export async function registerRoutes(
   await creditRoutes(app);
   await balanceRoutes(app);
   await accountingRoutes(app);
+  await searchRoutes(app);
   await portalRoutes(app, opts);
 }

@@ -58,11 +58,64 @@ export const CustomerPatch = z.strictObject({
 });
 export type CustomerPatch = z.output<typeof CustomerPatch>;
 
+export const CUSTOMER_SORTS = [
+  'newest',
+  'oldest',
+  'name_asc',
+  'name_desc',
+  'number_asc',
+  'number_desc',
+] as const;
+export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+
 export const CustomerListQuery = ListQuery.extend({
   q: z.string().trim().min(1).max(200).optional().describe('Part of a name, number or email'),
   parent: z.string().min(1).max(64).optional().describe('Only the children of this customer'),
   status: z.enum(CUSTOMER_STATUSES).optional(),
+  sort: z
+    .enum(CUSTOMER_SORTS)
+    .default('newest')
+    .describe('Order of the list (names case-insensitively); the cursor belongs to one order'),
+  has_open_invoices: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('true: only customers with a posted invoice still open; false: only without'),
+  cursor: z.string().max(1200).optional().describe('next_cursor of the previous page'),
 });
+
+/**
+ * The cursor of a list sorted by name or number: the last row's sort key and id, so the next
+ * page starts after it (keyset). Newest and oldest page by id alone, as every list does.
+ */
+export interface SortCursor {
+  key: string;
+  id: string;
+}
+
+export function encodeSortCursor(c: SortCursor): string {
+  return Buffer.from(JSON.stringify([c.key, c.id])).toString('base64url');
+}
+
+/** Null when the text is not a cursor this API issued. */
+export function decodeSortCursor(text: string): SortCursor | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string' &&
+      value[0].length <= 200 &&
+      /^cus_[0-9a-z]{26}$/.test(value[1])
+    ) {
+      return { key: value[0], id: value[1] };
+    }
+  } catch {
+    // not JSON: refused below
+  }
+  return null;
+}
 
 export const ChildrenQuery = ListQuery.extend({ status: z.enum(CUSTOMER_STATUSES).optional() });
 

@@ -13,9 +13,9 @@ import {
   archiveCustomer,
   createCustomer,
   customerHierarchy,
+  customerPage,
   getCustomer,
   listChildren,
-  listCustomers,
   updateCustomer,
 } from './service.js';
 
@@ -43,21 +43,23 @@ export async function customerRoutes(app: App): Promise<void> {
         operationId: 'listCustomers',
         errors: ['invalid_cursor'],
         tags: ['customers'],
-        summary: 'Customers newest first; q searches name, number and billing email',
+        summary:
+          'Customers newest first or sorted; q searches name, number and billing email; has_open_invoices filters',
         querystring: CustomerListQuery,
         response: { 200: CustomerPage },
       },
     },
     async (req) => {
-      const { limit, cursor, q, parent, status } = req.query;
-      const rows = await listCustomers(req.ctx, {
+      const { limit, cursor, q, parent, status, sort, has_open_invoices } = req.query;
+      return customerPage(req.ctx, {
         q,
         parent,
         status,
-        before: cursorId(cursor),
-        limit: limit + 1,
+        sort,
+        hasOpenInvoices: has_open_invoices,
+        cursor,
+        limit,
       });
-      return page(rows, limit);
     },
   );
   app.get(

@@ -1,19 +1,25 @@
 /** Customers (A3, A6): create, read, search, change, archive, and their hierarchy. */
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { cursorId } from '../../core/schemas.js';
 import { pgConstraint, type Queryable, type Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
+import { openSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { activeChildCount, checkParent, lockHierarchy, subtree } from './hierarchy.js';
 import {
   type CustomerCreate,
   type CustomerPatch,
+  type CustomerSort,
   type CustomerStatus,
   type CustomerView,
   containsPattern,
+  decodeSortCursor,
+  encodeSortCursor,
   formatCustomerNumber,
   type HierarchyView,
   missingLinks,
+  type SortCursor,
 } from './model.js';
 
 interface CustomerRow {
@@ -190,27 +196,67 @@ export interface CustomerFilter {
   q?: string | undefined;
   parent?: string | undefined;
   status?: CustomerStatus | undefined;
-  /** An id: only customers created before it (the cursor). */
+  /** Newest first unless given. */
+  sort?: CustomerSort | undefined;
+  /** Only customers with (true) or without (false) a posted invoice still open. */
+  hasOpenInvoices?: boolean | undefined;
+  /** An id: for newest, only customers created before it; for oldest, after it (the cursor). */
   before?: string | undefined;
+  /** For the name and number orders: the row after which the page starts. */
+  after?: SortCursor | undefined;
   limit: number;
 }
 
+/** Each order: its key expression, direction, and how the id breaks ties. */
+const ORDERS: Record<CustomerSort, { key: string | null; dir: 'ASC' | 'DESC' }> = {
+  newest: { key: null, dir: 'DESC' },
+  oldest: { key: null, dir: 'ASC' },
+  name_asc: { key: 'lower(c.name)', dir: 'ASC' },
+  name_desc: { key: 'lower(c.name)', dir: 'DESC' },
+  number_asc: { key: 'c.number', dir: 'ASC' },
+  number_desc: { key: 'c.number', dir: 'DESC' },
+};
+
 /**
- * The list and search statement, newest first. `q` matches a substring of the name, number or
- * billing email, case-insensitively, through the trigram indexes. Exported for the benchmark.
+ * The list and search statement, newest first unless sorted. `q` matches a substring of the
+ * name, number or billing email, case-insensitively, through the trigram indexes. "Open
+ * invoices" are posted invoices with something left to pay after payments and credits, as the
+ * books compute it (a cross-module read of invoices, see docs/architecture.md). Name and number
+ * orders page by keyset on (key, id) over the indexes of 0021. Exported for the benchmark.
  */
 export function customerListQuery(tenantId: string, f: CustomerFilter) {
   const pattern = f.q === undefined ? null : containsPattern(f.q);
+  const order = ORDERS[f.sort ?? 'newest'];
+  const cmp = order.dir === 'ASC' ? '>' : '<';
+  const params: unknown[] = [tenantId, pattern, f.parent ?? null, f.status ?? null, f.limit];
+  const where: string[] = [];
+  if (order.key === null) {
+    params.push(f.before ?? null);
+    where.push(`($6::text IS NULL OR c.id ${cmp} $6)`);
+  } else if (f.after) {
+    params.push(f.after.key, f.after.id);
+    where.push(`(${order.key}, c.id) ${cmp} ($6, $7)`);
+  }
+  if (f.hasOpenInvoices !== undefined) {
+    where.push(
+      `${f.hasOpenInvoices ? '' : 'NOT '}EXISTS (
+         SELECT 1 FROM invoices i
+          WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id AND i.status = 'posted'
+            AND i.total > 0 AND ${openSql('i')} > 0)`,
+    );
+  }
+  const orderBy = order.key ? `${order.key} ${order.dir}, c.id ${order.dir}` : `c.id ${order.dir}`;
   return {
-    text: `SELECT ${COLUMNS} FROM customers
-            WHERE tenant_id = $1
-              AND ($2::text IS NULL OR lower(name) LIKE lower($2) OR lower(number) LIKE lower($2)
-                   OR lower(billing_email) LIKE lower($2))
-              AND ($3::text IS NULL OR parent_id = $3)
-              AND ($4::text IS NULL OR status = $4)
-              AND ($5::text IS NULL OR id < $5)
-            ORDER BY id DESC LIMIT $6`,
-    params: [tenantId, pattern, f.parent ?? null, f.status ?? null, f.before ?? null, f.limit],
+    text: `SELECT ${COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1c.$2')}, ${order.key ?? 'c.id'} AS sort_key
+             FROM customers c
+            WHERE c.tenant_id = $1
+              AND ($2::text IS NULL OR lower(c.name) LIKE lower($2)
+                   OR lower(c.number) LIKE lower($2) OR lower(c.billing_email) LIKE lower($2))
+              AND ($3::text IS NULL OR c.parent_id = $3)
+              AND ($4::text IS NULL OR c.status = $4)
+              ${where.map((w) => `AND ${w}`).join('\n              ')}
+            ORDER BY ${orderBy} LIMIT $5`,
+    params,
   };
 }
 
@@ -220,6 +266,55 @@ export async function listCustomers(ctx: Ctx, filter: CustomerFilter): Promise<C
   const { text, params } = customerListQuery(ctx.tenant.id, filter);
   const rows = await ctx.db.query<CustomerRow>(text, params);
   return rows.map((row) => view(ctx, row));
+}
+
+export interface CustomerPageQuery {
+  q?: string | undefined;
+  parent?: string | undefined;
+  status?: CustomerStatus | undefined;
+  sort: CustomerSort;
+  hasOpenInvoices?: boolean | undefined;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/**
+ * One page of the customers list in the order asked for, and the cursor of the next page: the
+ * last id for newest and oldest, the last (sort key, id) for the name and number orders.
+ */
+export async function customerPage(
+  ctx: Ctx,
+  query: CustomerPageQuery,
+): Promise<{ data: CustomerView[]; next_cursor: string | null }> {
+  requirePermission(ctx, 'customers:read');
+  const keyed = query.sort !== 'newest' && query.sort !== 'oldest';
+  let after: SortCursor | undefined;
+  if (keyed && query.cursor !== undefined) {
+    after = decodeSortCursor(query.cursor) ?? undefined;
+    if (!after) throw new AppError('invalid_cursor');
+  }
+  const { text, params } = customerListQuery(ctx.tenant.id, {
+    q: query.q,
+    parent: query.parent,
+    status: query.status,
+    sort: query.sort,
+    hasOpenInvoices: query.hasOpenInvoices,
+    before: keyed ? undefined : cursorId(query.cursor),
+    after,
+    limit: query.limit + 1,
+  });
+  const rows = await ctx.db.query<CustomerRow & { sort_key: string }>(text, params);
+  const data = rows.slice(0, query.limit);
+  const last = data[data.length - 1];
+  const more = rows.length > query.limit && last !== undefined;
+  return {
+    data: data.map((row) => view(ctx, row)),
+    next_cursor: !more
+      ? null
+      : keyed
+        ? encodeSortCursor({ key: last.sort_key, id: last.id })
+        : last.id,
+  };
 }
 
 export async function listChildren(
