@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { NotFoundPage } from '../shared/NotFound';
 import { SignedInFrame, SignedOutFrame } from './Frame';
 import { CustomersPage } from './pages/Customers';
+import { CustomerProfilePage } from './pages/customer/Profile';
 import { SignInPage } from './pages/SignIn';
 import { isUnauthenticated, meQuery } from './session';
 
@@ -80,9 +81,20 @@ export const customersRoute = createRoute({
   component: CustomersPage,
 });
 
+/** A customer's profile; `?invoice=ID` opens that invoice's summary over it. */
+export const CustomerSearch = z.object({
+  invoice: z.string().max(64).optional().catch(undefined),
+});
+export const customerRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/customers/$customerId',
+  validateSearch: CustomerSearch,
+  component: CustomerProfilePage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  signedInRoute.addChildren([homeRoute, customersRoute]),
+  signedInRoute.addChildren([homeRoute, customersRoute, customerRoute]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {

@@ -167,3 +167,29 @@ export function usableSql(month: string): string {
   return `(m.deleted_at IS NULL AND m.verified_at IS NOT NULL
            AND (m.kind <> 'card' OR m.exp_year * 12 + m.exp_month >= ${month}))`;
 }
+
+/** How a method is named to people: "Visa ending 4242", "Checking account ending 6789". */
+export function methodLabel(m: {
+  kind: 'card' | 'bank_account';
+  card?: { brand: string; last4: string } | null | undefined;
+  bank_account?: { account_type: 'checking' | 'savings'; last4: string } | null | undefined;
+}): string {
+  if (m.kind === 'card' && m.card) {
+    const brand = m.card.brand === 'amex' ? 'American Express' : m.card.brand;
+    return `${brand[0]?.toUpperCase()}${brand.slice(1)} ending ${m.card.last4}`;
+  }
+  const type = m.bank_account?.account_type === 'savings' ? 'Savings' : 'Checking';
+  return `${type} account ending ${m.bank_account?.last4 ?? '????'}`;
+}
+
+/** A usable method as a payer chooses it: name, expiry, default and inherited flags. */
+export function methodSummary(m: MethodView) {
+  return {
+    id: m.id,
+    kind: m.kind,
+    label: methodLabel(m),
+    expires: m.card ? `${String(m.card.exp_month).padStart(2, '0')}/${m.card.exp_year}` : null,
+    is_default: m.is_default,
+    inherited: m.inherited,
+  };
+}

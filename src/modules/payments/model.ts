@@ -167,6 +167,26 @@ export const PaymentCreate = z.strictObject({
 });
 export type PaymentCreate = z.infer<typeof PaymentCreate>;
 
+/**
+ * The body of POST /payments: as PaymentCreate, but the amount may be left out when allocations
+ * are given (it is then their sum), so a client never adds up money itself.
+ */
+export const PaymentCreateBody = PaymentCreate.extend({
+  amount: positive
+    .optional()
+    .describe('Required without allocations; with them, defaults to their sum'),
+}).refine((p) => p.amount !== undefined || p.allocations !== undefined, {
+  message: 'give an amount, or allocations to pay',
+  path: ['amount'],
+});
+export type PaymentCreateBody = z.infer<typeof PaymentCreateBody>;
+
+/** The payment a body stands for: without an amount, the sum of its allocations. */
+export function paymentOfBody(body: PaymentCreateBody): PaymentCreate {
+  const { amount, ...rest } = body;
+  return { ...rest, amount: amount ?? (body.allocations ?? []).reduce((s, a) => s + a.amount, 0) };
+}
+
 export const ExternalPaymentCreate = z
   .strictObject({
     customer_id: id,

@@ -13,6 +13,7 @@ import {
   REFUND_OUTCOMES,
   type RefundView,
 } from './model.js';
+import type { payOptions } from './options.js';
 import type { PaymentResponse } from './service.js';
 import type { InvoicePaymentSummary } from './summary.js';
 
@@ -161,10 +162,49 @@ export const InvoicePaymentSummarySchema = z.object({
   autopay_rule: z.object({ id: z.string(), name: z.string() }).nullable(),
 });
 
+export const PayOptionsSchema = z.object({
+  customer_id: z.string(),
+  currency: z.literal('USD'),
+  today: date,
+  invoices: z
+    .array(
+      z.object({
+        id: z.string(),
+        number: z.string().nullable(),
+        invoice_date: date,
+        due_date: date.nullable(),
+        total: amount,
+        balance: amount.describe('Total less paid and credited'),
+        pending: amount.describe('Held by payments in flight (a bank debit not settled yet)'),
+        available: amount.describe('What a new payment may take: balance less pending'),
+        past_due: z.boolean(),
+      }),
+    )
+    .describe('Posted invoices with an open balance, oldest first'),
+  total_available: amount,
+  methods: z
+    .array(
+      z.object({
+        id: z.string(),
+        kind: z.enum(['card', 'bank_account']),
+        label: z.string().describe('"Visa ending 4242", "Checking account ending 6789"'),
+        expires: z.string().nullable().describe('MM/YYYY of a card'),
+        is_default: z.boolean(),
+        inherited: z.boolean().describe('Shared by a parent account'),
+      }),
+    )
+    .describe('Usable methods: verified, not expired, own or shared by a parent'),
+  preselected_method_id: z.string().nullable().describe('Used last, else the default'),
+});
+
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameView: Same<z.infer<typeof PaymentViewSchema>, PaymentView> = true;
 const sameResponse: Same<z.infer<typeof PaymentResponseSchema>, PaymentResponse> = true;
 const sameAdjusted: Same<z.infer<typeof AdjustedScheduledSchema>, AdjustedScheduled> = true;
 const sameRefund: Same<z.infer<typeof Refund>, RefundView> = true;
 const sameSummary: Same<z.infer<typeof InvoicePaymentSummarySchema>, InvoicePaymentSummary> = true;
-void [sameView, sameResponse, sameAdjusted, sameSummary, sameRefund];
+const sameOptions: Same<
+  z.infer<typeof PayOptionsSchema>,
+  Awaited<ReturnType<typeof payOptions>>
+> = true;
+void [sameView, sameResponse, sameAdjusted, sameSummary, sameRefund, sameOptions];

@@ -6,17 +6,20 @@ import { getPayment, listPayments } from './history.js';
 import {
   ApplyInput,
   ExternalPaymentCreate,
-  PaymentCreate,
+  PaymentCreateBody,
   PaymentListQuery,
+  paymentOfBody,
   RefundCreate,
   Reschedule,
 } from './model.js';
+import { payOptions } from './options.js';
 import { refundPayment } from './refunds.js';
 import {
   InvoicePaymentSummarySchema,
   PaymentPage,
   PaymentResponseSchema,
   PaymentViewSchema,
+  PayOptionsSchema,
   RefundResponseSchema,
 } from './responses.js';
 import { cancelPayment, reschedulePayment } from './scheduled.js';
@@ -44,11 +47,12 @@ export async function paymentRoutes(app: App): Promise<void> {
         tags,
         summary:
           'Pay open invoices now, or on a future business date (scheduled_for); allocated oldest first unless given',
-        body: PaymentCreate,
+        body: PaymentCreateBody,
         response: { 201: PaymentResponseSchema },
       },
     },
-    async (req, reply) => reply.code(201).send(await createPayment(req.ctx, req.body)),
+    async (req, reply) =>
+      reply.code(201).send(await createPayment(req.ctx, paymentOfBody(req.body))),
   );
   app.post(
     '/payments/external',
@@ -176,5 +180,20 @@ export async function paymentRoutes(app: App): Promise<void> {
       },
     },
     (req) => invoiceSummary(req.ctx, req.params.id),
+  );
+  app.get(
+    '/customers/:id/pay-options',
+    {
+      schema: {
+        operationId: 'getCustomerPayOptions',
+        errors: ['customer_not_found'],
+        tags,
+        summary:
+          'What staff can pay for a customer: its open invoices (balance, pending, available, past due), oldest first, and its usable methods',
+        params: IdParams,
+        response: { 200: PayOptionsSchema },
+      },
+    },
+    (req) => payOptions(req.ctx, req.params.id),
   );
 }

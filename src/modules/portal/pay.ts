@@ -12,7 +12,7 @@ import { DECLINE_CODES, DECLINE_DESCRIPTIONS, type DeclineCode } from '../../gat
 import { invoiceBalances, type PayableInvoice, payableInvoicesOf } from '../books/service.js';
 import { contactsWithPermissionMany } from '../contacts/service.js';
 import { type Ctx, tenantToday } from '../context.js';
-import type { MethodView } from '../methods/model.js';
+import { type MethodView, methodLabel, methodSummary } from '../methods/model.js';
 import {
   addPaymentMethod,
   deletePaymentMethod,
@@ -32,27 +32,6 @@ import { type PortalCaller, requireContactPermission, targetCustomer } from './s
  */
 function payingCtx(ctx: Ctx): Ctx {
   return { ...ctx, permissions: new Set([...ctx.permissions, 'billing:write']) };
-}
-
-/** How a method is named to the payer: "Visa ending 4242", "Checking account ending 6789". */
-export function methodLabel(m: Pick<MethodView, 'kind' | 'card' | 'bank_account'>): string {
-  if (m.kind === 'card' && m.card) {
-    const brand = m.card.brand === 'amex' ? 'American Express' : m.card.brand;
-    return `${brand[0]?.toUpperCase()}${brand.slice(1)} ending ${m.card.last4}`;
-  }
-  const type = m.bank_account?.account_type === 'savings' ? 'Savings' : 'Checking';
-  return `${type} account ending ${m.bank_account?.last4 ?? '????'}`;
-}
-
-function methodSummary(m: MethodView) {
-  return {
-    id: m.id,
-    kind: m.kind,
-    label: methodLabel(m),
-    expires: m.card ? `${String(m.card.exp_month).padStart(2, '0')}/${m.card.exp_year}` : null,
-    is_default: m.is_default,
-    inherited: m.inherited,
-  };
 }
 
 /** GET /portal/pay: the open invoices (with pending debits), the usable methods, the last used. */

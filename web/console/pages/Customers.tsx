@@ -3,6 +3,7 @@
  * the tenant's time zone, which the page names once.
  */
 import {
+  Anchor,
   Button,
   Group,
   Modal,
@@ -15,7 +16,7 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
+import { Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useState } from 'react';
 import { api, unwrap } from '../../shared/api';
 import { ErrorAlert, fieldErrors } from '../../shared/errors';
@@ -150,7 +151,15 @@ export function CustomersPage() {
               {rows.map((c) => (
                 <Table.Tr key={c.id}>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>{c.number}</Table.Td>
-                  <Table.Td>{c.name}</Table.Td>
+                  <Table.Td>
+                    <Anchor
+                      renderRoot={(p) => (
+                        <Link {...p} to="/customers/$customerId" params={{ customerId: c.id }} />
+                      )}
+                    >
+                      {c.name}
+                    </Anchor>
+                  </Table.Td>
                   <Table.Td>{c.billing_email ?? '—'}</Table.Td>
                   <Table.Td>{c.status === 'active' ? 'Active' : 'Archived'}</Table.Td>
                   <Table.Td>{formatInstantDate(c.created_at, zone)}</Table.Td>

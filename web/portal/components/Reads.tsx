@@ -2,11 +2,15 @@
  * How a portal page shows a read that did not come: loading, and errors — a profile that lacks a
  * permission is told which one and whom to ask, instead of seeing an empty list.
  */
-import { Alert, Text } from '@mantine/core';
+import { Text } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { ApiError } from '../../shared/api';
+import { Notice } from '../../shared/display';
 import { ErrorAlert } from '../../shared/errors';
+
+export { Notice };
+
 import { Loading } from '../../shared/states';
 import { usePortalMe } from '../session';
 
@@ -22,33 +26,6 @@ const PERMISSION_NAMES: Record<string, string> = {
 
 export function permissionName(permission: string): string {
   return PERMISSION_NAMES[permission] ?? permission;
-}
-
-/**
- * A light alert whose title is dark: Mantine's light yellow and blue titles fail WCAG AA contrast.
- */
-export function Notice({
-  title,
-  color,
-  role,
-  children,
-}: {
-  title: string;
-  color: 'yellow' | 'blue' | 'gray';
-  role?: 'alert' | 'status';
-  children: ReactNode;
-}) {
-  return (
-    <Alert
-      color={color}
-      variant="light"
-      title={title}
-      role={role}
-      styles={{ title: { color: 'var(--mantine-color-dark-9)' } }}
-    >
-      {children}
-    </Alert>
-  );
 }
 
 /** The reason a contact may not see this page: the permission its profile lacks. */

@@ -1,0 +1,38 @@
+/**
+ * What staff can pay for a customer (the console's "Pay selected", J3, E1): its open invoices
+ * from the books (balance, what a pending bank debit holds, what is left to pay, past due) and
+ * its usable methods (own and shared by a parent), the one used last first. The browser shows
+ * these figures; it computes none.
+ */
+import { payableInvoicesOf } from '../books/service.js';
+import { type Ctx, requirePermission, tenantToday } from '../context.js';
+import { methodSummary } from '../methods/model.js';
+import { listPaymentMethods } from '../methods/service.js';
+import { lastUsedMethodId } from './history.js';
+
+export async function payOptions(ctx: Ctx, customerId: string) {
+  requirePermission(ctx, 'billing:read');
+  // listPaymentMethods checks that the customer is one of this tenant's.
+  const methods = await listPaymentMethods(ctx, customerId);
+  const today = tenantToday(ctx);
+  const invoices = await payableInvoicesOf(ctx.db, ctx.tenant.id, customerId);
+  const usable = methods.data.filter((m) => m.usable);
+  const last = await lastUsedMethodId(ctx, customerId);
+  const preselect =
+    usable.find((m) => m.id === last)?.id ??
+    usable.find((m) => m.id === methods.default_method_id)?.id ??
+    usable[0]?.id ??
+    null;
+  return {
+    customer_id: customerId,
+    currency: ctx.tenant.currency,
+    today,
+    invoices: invoices.map((i) => ({
+      ...i,
+      past_due: i.due_date !== null && i.due_date < today,
+    })),
+    total_available: invoices.reduce((s, i) => s + i.available, 0),
+    methods: usable.map(methodSummary),
+    preselected_method_id: preselect,
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The customer profile (J3): the header with its link chips, the balance card, the open
+ * invoices with "Pay selected", the invoice summary (`?invoice=ID`), and the pending and
+ * scheduled payments. Every figure comes from the API; the role decides which actions show
+ * (a member without billing permissions sees the header only, and the API refuses the rest).
+ */
+import { Anchor, Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import { useState } from 'react';
+import { api, unwrap } from '../../../shared/api';
+import { Notice } from '../../../shared/display';
+import { ErrorAlert } from '../../../shared/errors';
+import { describeTimeZone } from '../../../shared/format';
+import { Loading } from '../../../shared/states';
+import { customerRoute } from '../../router';
+import { can, useMe } from '../../session';
+import { BalanceCard } from './BalanceCard';
+import { ProfileHeader } from './Header';
+import { InvoiceSummaryDrawer } from './InvoiceSummary';
+import { OpenInvoices } from './OpenInvoices';
+import { PayDialog } from './PayDialog';
+import { PlannedPayments } from './PlannedPayments';
+import { profileKey } from './types';
+
+export function CustomerProfilePage() {
+  const me = useMe();
+  const { customerId } = customerRoute.useParams();
+  const search = customerRoute.useSearch();
+  const navigate = useNavigate({ from: '/customers/$customerId' });
+  const customer = useQuery({
+    queryKey: [...profileKey(customerId), 'customer'],
+    queryFn: async () =>
+      unwrap(await api.GET('/api/v1/customers/{id}', { params: { path: { id: customerId } } })),
+  });
+  const billing = can(me, 'billing:read');
+  return (
+    <Stack gap="lg">
+      <Anchor renderRoot={(p) => <Link {...p} to="/customers" search={{}} />} size="sm">
+        ← Back to customers
+      </Anchor>
+      {customer.isPending ? (
+        <Loading label="Loading the customer…" />
+      ) : customer.isError ? (
+        <ErrorAlert error={customer.error} onRetry={() => void customer.refetch()} />
+      ) : (
+        <>
+          <ProfileHeader customer={customer.data} />
+          <Text size="sm">Dates are in {describeTimeZone(me.tenant.time_zone)}.</Text>
+          {billing ? (
+            <Billing
+              customerId={customerId}
+              invoiceId={search.invoice}
+              openInvoice={(id) =>
+                void navigate({ search: (s) => ({ ...s, invoice: id ?? undefined }) })
+              }
+            />
+          ) : (
+            <Notice color="gray" title="Billing is not part of your role">
+              <Text size="sm">
+                Your role shows customers and contacts only: balances, invoices and payments are
+                hidden. Ask an administrator if you need them.
+              </Text>
+            </Notice>
+          )}
+        </>
+      )}
+    </Stack>
+  );
+}
+
+function Billing({
+  customerId,
+  invoiceId,
+  openInvoice,
+}: {
+  customerId: string;
+  invoiceId: string | undefined;
+  openInvoice: (id: string | null) => void;
+}) {
+  const me = useMe();
+  const canPay = can(me, 'billing:write');
+  const [paying, setPaying] = useState<string[] | null>(null);
+  const options = useQuery({
+    queryKey: [...profileKey(customerId), 'pay-options'],
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/v1/customers/{id}/pay-options', {
+          params: { path: { id: customerId } },
+        }),
+      ),
+  });
+  const payments = (status: 'scheduled' | 'pending') => ({
+    queryKey: [...profileKey(customerId), 'payments', status],
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/v1/payments', {
+          params: { query: { customer: customerId, status, limit: 100 } },
+        }),
+      ),
+  });
+  const scheduled = useQuery(payments('scheduled'));
+  const pending = useQuery(payments('pending'));
+  // The scheduled payments as they were when the dialog opened: the E3 message names them.
+  const [scheduledAtPay, setScheduledAtPay] = useState(scheduled.data?.data ?? []);
+
+  const pay = (ids: string[]) => {
+    setScheduledAtPay(scheduled.data?.data ?? []);
+    setPaying(ids);
+  };
+
+  return (
+    <>
+      <BalanceCard customerId={customerId} onViewInvoice={openInvoice} />
+      <OpenInvoices options={options} canPay={canPay} onView={openInvoice} onPay={pay} />
+      <PlannedPayments
+        customerId={customerId}
+        scheduled={scheduled}
+        pending={pending}
+        options={options.data}
+        canChange={canPay}
+        timeZone={me.tenant.time_zone}
+      />
+      <InvoiceSummaryDrawer
+        customerId={customerId}
+        invoiceId={invoiceId}
+        canPay={canPay}
+        canEmail={canPay}
+        timeZone={me.tenant.time_zone}
+        onPay={(id) => {
+          openInvoice(null);
+          pay([id]);
+        }}
+        onClose={() => openInvoice(null)}
+      />
+      {options.data && (
+        <PayDialog
+          options={options.data}
+          invoiceIds={paying}
+          scheduled={scheduledAtPay}
+          onClose={() => setPaying(null)}
+        />
+      )}
+    </>
+  );
+}
