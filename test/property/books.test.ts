@@ -158,7 +158,8 @@ async function world(): Promise<World> {
     }
     w.cards[c] = cards;
     w.banks[c] = (await verifiedBank(t, c, RETURNING_BANK)).id;
-    w.lateBanks[c] = (await verifiedBank(t, c, LATE_RETURNING_BANK)).id;
+    // One customer's is enough for returns after refunds (a verified bank costs several calls).
+    if (c === customers[0]) w.lateBanks[c] = (await verifiedBank(t, c, LATE_RETURNING_BANK)).id;
   }
   return w;
 }
@@ -328,7 +329,7 @@ const EVERY_KIND: Op[] = [
 ];
 
 describe('the books', () => {
-  // 21 worlds of eight saved methods each: minutes when other runs share the cores.
+  // 21 worlds of eight or nine saved methods each: minutes when other runs share the cores.
   it('balance after every step of random invoices, credits and payments', async () => {
     const succeeded = new Map<string, number>();
     await fc.assert(
@@ -367,5 +368,5 @@ describe('the books', () => {
     expect(never, `kinds of step that never succeeded: ${JSON.stringify([...succeeded])}`).toEqual(
       [],
     );
-  }, 300_000);
+  }, 420_000);
 });
