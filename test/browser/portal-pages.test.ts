@@ -136,6 +136,35 @@ describe('portal pages', () => {
     await page.getByText('$145.00').waitFor();
   }, 300_000);
 
+  it('says on an invoice what each refund meant: credited, or owed again', async () => {
+    const cus = await customer();
+    const inv = await postedInvoice(cus.id, 3_000);
+    const token = (await apiCall('POST', '/api/v1/sandbox/tokens', {
+      card: { number: '4242424242424242', expiry: '12/30', cvc: '737', name: 'Dana Lee' },
+    })) as { id: string };
+    const method = (await apiCall('POST', `/api/v1/customers/${cus.id}/payment-methods`, {
+      gateway_token: token.id,
+      authorized: true,
+    })) as { id: string };
+    const paid = (await apiCall('POST', '/api/v1/payments', {
+      customer_id: cus.id,
+      payment_method_id: method.id,
+      amount: 3_000,
+    })) as { id: string };
+    await apiCall('POST', `/api/v1/payments/${paid.id}/refunds`, { amount: 500 });
+    await apiCall('POST', `/api/v1/payments/${paid.id}/refunds`, {
+      amount: 700,
+      outcome: 'reopen',
+    });
+    const page = await b.newPage();
+    await signedInContact(page, { customerId: cus.id });
+    await page.goto(`/portal/invoices/${inv}`);
+    await page.getByRole('region', { name: 'Invoice lines' }).waitFor();
+    await page.getByText(/Refund of \$5\.00 · credited: nothing more is owed for it/).waitFor();
+    await page.getByText(/Refund of \$7\.00 · owed again/).waitFor();
+    await page.getByText(/Credit for a refund .* · \$5\.00/).waitFor();
+  });
+
   it('tells a contact whose profile lacks "View invoices" why, instead of showing nothing', async () => {
     const cus = await customer();
     await postedInvoice(cus.id, 5_000);

@@ -165,7 +165,7 @@ export async function createCreditMemo(
  * refund took the money back, so those invoices stay settled. Each part is applied up to what
  * the invoice has available (always all of it, unless the payment was returned meanwhile and its
  * applications stopped counting); what cannot be applied stays on the memo as the customer's
- * credit. Invoices are locked in the books' order after the payment the caller holds.
+ * credit. The caller holds the invoices' locks already (the books' order; taken again here).
  */
 export async function issueRefundCredit(
   tx: Tx,

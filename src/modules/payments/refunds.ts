@@ -127,14 +127,19 @@ async function refundParts(tx: Tx, row: PaymentRow, amount: number): Promise<All
  * bank returned while the refund was at the gateway gets that refund billed back too.
  */
 async function settleRefund(tx: Tx, ctx: Ctx, refund: RefundRow, gatewayRefundId: string | null) {
+  // The lock order of applying a payment: its invoices (in id order), then the payment. Which
+  // invoices is read before the lock and again under it (another change may have moved them).
+  const peek = await findPaymentRow(tx, ctx.tenant.id, refund.payment_id);
+  const lockParts = async (parts: Allocation[]) =>
+    lockInvoices(
+      tx,
+      ctx.tenant.id,
+      parts.map((p) => p.invoice_id),
+    );
+  await lockParts(await refundParts(tx, peek, refund.amount));
   const row = await findPaymentRow(tx, ctx.tenant.id, refund.payment_id, 'FOR NO KEY UPDATE');
   const parts = await refundParts(tx, row, refund.amount);
-  // The books' lock order (payment, then its invoices in id order) before money moves on them.
-  await lockInvoices(
-    tx,
-    ctx.tenant.id,
-    parts.map((p) => p.invoice_id),
-  );
+  await lockParts(parts);
   await insertApplications(tx, ctx, row.id, parts, 'refund', refund.id);
   const refunded = row.amount_refunded + refund.amount;
   const after = await tx.one<PaymentRow>(

@@ -138,6 +138,33 @@ const BOOKS: Check[] = [
             FROM a WHERE from_invoices <> from_postings`,
   },
   {
+    // E10: a credited refund's memo matches what the refund took back from invoices; a refund
+    // that reopened, failed or is still pending has none.
+    name: 'a credited refund has a memo for what it took from invoices; no other refund has one',
+    sql: `SELECT r.id AS object_id, r.status || ' ' || r.outcome || ' refund took '
+                 || coalesce(-sum(pa.amount), 0) || ' from invoices, memo ' || coalesce(m.amount::text, 'none') AS detail
+            FROM refunds r
+            LEFT JOIN payment_applications pa ON pa.refund_id = r.id
+            LEFT JOIN credit_memos m ON m.refund_id = r.id
+           WHERE r.tenant_id = $1
+           GROUP BY r.id, r.status, r.outcome, m.amount
+          HAVING (r.status = 'succeeded' AND r.outcome = 'credit'
+                  AND coalesce(-sum(pa.amount), 0) <> coalesce(m.amount, 0))
+              OR ((r.status <> 'succeeded' OR r.outcome <> 'credit') AND m.amount IS NOT NULL)`,
+  },
+  {
+    // E10: a bank debit returned after a refund: the refunded money is billed back.
+    name: 'what was refunded on a returned payment is billed back',
+    sql: `SELECT p.id AS object_id, 'refunded ' || p.amount_refunded || ', billed back '
+                 || coalesce(sum(l.amount), 0) AS detail
+            FROM payments p
+            LEFT JOIN invoices i ON i.returned_payment_id = p.id AND i.status <> 'draft'
+            LEFT JOIN invoice_lines l ON l.invoice_id = i.id
+           WHERE p.tenant_id = $1 AND (p.status = 'returned' OR i.id IS NOT NULL)
+           GROUP BY p.id
+          HAVING coalesce(sum(l.amount), 0) <> CASE WHEN p.status = 'returned' THEN p.amount_refunded ELSE 0 END`,
+  },
+  {
     name: 'at most one live autopay charge per invoice',
     sql: `SELECT autopay_invoice_id AS object_id, count(*) || ' live autopay charges' AS detail
             FROM payments WHERE tenant_id = $1 AND autopay_invoice_id IS NOT NULL
