@@ -10,9 +10,18 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { prorate } from '../../src/modules/billing/model.js';
 import { verifyTenant } from '../../src/modules/verify/service.js';
-import { newTenant, type TestTenant } from '../helpers/app.js';
-import { created, invoiceOnlyCustomer, postedInvoice } from '../helpers/billing.js';
+import { advanceTo, newTenant, type TestTenant } from '../helpers/app.js';
+import {
+  billRun,
+  created,
+  invoiceOnlyCustomer,
+  monthlyPrice,
+  oneTimePrice,
+  postedInvoice,
+  subscribe,
+} from '../helpers/billing.js';
 import { useHarness } from '../helpers/harness.js';
 import { cardBody, saveMethod, verifiedBank } from '../helpers/payment-methods.js';
 
@@ -369,4 +378,126 @@ describe('the books', () => {
       [],
     );
   }, 420_000);
+});
+
+// --- Cancellations with credits (issue 10 item 3) ------------------------------------------
+// Its own arbitrary and case, apart from the random steps above: a monthly plan billed in advance
+// on the 22nd (a 30-day first period), maybe partly paid, canceled now on a random day of that
+// period, maybe with a second plan still running and a one-time fee on the next invoice to absorb
+// part of the credit. The credit is exactly what the days not served were billed, announced by the
+// cancel answer, given once (invoice lines plus credit memos), counted in the balance, and the
+// books stay clean after every step.
+
+const CancelCase = fc.record({
+  amount: fc.integer({ min: 100, max: 20_000 }),
+  day: fc.nat(29),
+  paid: fc.option(fc.integer({ min: 1, max: 20_000 }), { nil: undefined }),
+  fee: fc.option(fc.integer({ min: 1, max: 10_000 }), { nil: undefined }),
+  other: fc.option(fc.integer({ min: 100, max: 5_000 }), { nil: undefined }),
+});
+type CancelCase = typeof CancelCase extends fc.Arbitrary<infer T> ? T : never;
+
+async function cancellation(c: CancelCase): Promise<void> {
+  const t = await newTenant(h);
+  const clean = async (where: string) =>
+    expect(await verifyTenant(h.testDb.db, t.id), where).toEqual([]);
+  const cus = await invoiceOnlyCustomer(t);
+  const plan = await monthlyPrice(t, 'Plan', c.amount);
+  const sub = await subscribe(t, cus, plan, '2026-11-22', { billing_anchor_day: 22 });
+  if (c.other !== undefined) {
+    const other = await monthlyPrice(t, 'Other', c.other);
+    await subscribe(t, cus, other, '2026-11-22', { billing_anchor_day: 22 });
+  }
+  await billRun(h, t, '2026-11-22', { auto_post: true });
+  await clean('first bill run');
+  let payments = 0;
+  if (c.paid !== undefined) {
+    const [first] = (await t.api.get(`/api/v1/invoices?customer=${cus}`)).body.data;
+    const amount = Math.min(c.paid, first.balance);
+    await created(
+      t.api.post('/api/v1/payments/external', {
+        customer_id: cus,
+        amount,
+        method: 'check',
+        reference: 'Check',
+        allocations: [{ invoice_id: first.id, amount }],
+      }),
+    );
+    payments += amount;
+    await clean('payment');
+  }
+  const today = new Date(Date.UTC(2026, 10, 22 + c.day)).toISOString().slice(0, 10);
+  if (c.day > 0) await advanceTo(t, today);
+  const canceled = await created<{ credit_to_follow: { amount: number } | null }>(
+    t.api.post(`/api/v1/subscriptions/${sub}/cancel`, { at: 'now' }),
+  );
+  // Served `day` of 30 days: the rest of what the period was billed is credited.
+  const expected = c.amount - prorate(c.amount, c.day, 30);
+  expect(canceled.credit_to_follow?.amount ?? 0).toBe(expected);
+  await clean('cancel');
+  if (c.fee !== undefined) {
+    const fee = await oneTimePrice(t, 'Fee', c.fee);
+    await created(t.api.post(`/api/v1/customers/${cus}/charges`, { price_id: fee }));
+  }
+  // The estimate of the next invoice (billed on 12-22) says what goes on the account.
+  const announced = await created<{ account_credit_total: number }>(
+    t.api.get(`/api/v1/customers/${cus}/upcoming-invoice`),
+  );
+  await advanceTo(t, '2026-12-22');
+  const run = await billRun(h, t, '2026-12-22', { auto_post: true });
+  await clean('second bill run');
+  const memos = (
+    await created<{ data: { amount: number; proration: unknown }[] }>(
+      t.api.get(`/api/v1/credit-memos?customer=${cus}`),
+    )
+  ).data.filter((m) => m.proration !== null);
+  const onAccount = memos.reduce((s, m) => s + m.amount, 0);
+  expect(onAccount).toBe(announced.account_credit_total);
+  const invoices = (await t.api.get(`/api/v1/invoices?customer=${cus}&limit=100`)).body.data as {
+    id: string;
+    bill_run_id: string | null;
+    total: number;
+  }[];
+  const onInvoice = async () => {
+    let sum = 0;
+    for (const i of invoices.filter((x) => x.bill_run_id === run.id)) {
+      const full = (await t.api.get(`/api/v1/invoices/${i.id}`)).body;
+      for (const l of full.lines) if (l.kind === 'proration') sum -= l.amount;
+    }
+    return sum;
+  };
+  // Given once, all of it: on the new invoice as far as its charges absorb it, the rest as memos.
+  expect(onAccount + (await onInvoice())).toBe(expected);
+  for (const i of invoices) expect(i.total).toBeGreaterThanOrEqual(0);
+  // Counted in the balance: what was billed less what was paid and credited on the account.
+  const billed = invoices.reduce((s, i) => s + i.total, 0);
+  const balance = await created<{ net_balance: number }>(
+    t.api.get(`/api/v1/customers/${cus}/balance`),
+  );
+  expect(balance.net_balance).toBe(billed - payments - onAccount);
+  // Never again.
+  await billRun(h, t, '2027-01-22');
+  const again = (await t.api.get(`/api/v1/credit-memos?customer=${cus}`)).body.data.filter(
+    (m: { proration: unknown }) => m.proration !== null,
+  );
+  expect(again).toHaveLength(memos.length);
+  await clean('third bill run');
+}
+
+describe('the books with cancellations', () => {
+  it('credit exactly the days not served, once, on the invoice or the account', async () => {
+    await fc.assert(
+      fc.asyncProperty(CancelCase, async (c) => cancellation(c)),
+      {
+        numRuns: 8,
+        endOnFailure: true,
+        examples: [
+          // $45 canceled on day 20 (19 days served), nothing else: $16.50 on the account.
+          [{ amount: 4_500, day: 19, paid: undefined, fee: undefined, other: undefined }],
+          // Canceled on the first day, paid in part, a fee and another plan absorb some.
+          [{ amount: 4_500, day: 0, paid: 1_000, fee: 700, other: 1_200 }],
+        ],
+      },
+    );
+  }, 300_000);
 });

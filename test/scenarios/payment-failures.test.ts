@@ -181,6 +181,8 @@ describe('the payment_failed email', () => {
     const c = await customer(t, CARD_INSUFFICIENT);
     const on = await t.api.patch(`/api/v1/customers/${c.id}/autopay`, { enabled: true });
     expect(on.status, JSON.stringify(on.body)).toBe(200);
+    // Due when posted, so that today's run collects it.
+    await t.api.patch('/api/v1/tenant', { settings: { payment_terms_days: 0 } });
     await postedInvoice(t, c.id, 7_000);
     const run = await t.api.post('/api/v1/payment-runs', {});
     expect(run.status, JSON.stringify(run.body)).toBe(202);

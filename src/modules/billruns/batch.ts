@@ -8,9 +8,14 @@ import type { Clock } from '../../core/clock.js';
 import type { Db, Tx } from '../../db/db.js';
 import { type Change, recordMany } from '../audit/service.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
+import {
+  issueProrationCredits,
+  type ProrationCredit,
+  prorationMemoCredits,
+} from '../credits/service.js';
 import { insertDraftInvoices } from '../invoices/service.js';
 import { loadTenant } from '../tenants/service.js';
-import { computeLines, type DraftLine } from './lines.js';
+import { computeInvoice, type DraftLine } from './lines.js';
 import { linkPendingChargeLines } from './pending.js';
 import {
   claimPendingCharges,
@@ -86,10 +91,9 @@ export async function processBatch(
     const ctx = systemCtx(db, clock, tenant);
     const target = batch.target_date;
     const subs = await loadSubscriptions(tx, tenant.id, batch.customer_ids, target);
-    const billed = await loadBilledLines(
-      tx,
-      subs.filter((s) => s.price.kind === 'recurring').map((s) => s.id),
-    );
+    const recurring = subs.filter((s) => s.price.kind === 'recurring').map((s) => s.id);
+    const billed = await loadBilledLines(tx, recurring);
+    const memoCredits = await prorationMemoCredits(tx, tenant.id, recurring);
     const invoiceOf = invoiceIds(batch.customer_ids);
     const usage = await claimUsage(tx, tenant.id, subs, invoiceOf, target);
     const billedUsage = await loadBilledUsage(tx, subs, usage, [...invoiceOf.values()]);
@@ -102,21 +106,37 @@ export async function processBatch(
     const billedUsageOf = groupBy(billedUsage, (u) => subCustomer.get(u.subscription_id) as string);
     const chargesOf = groupBy(charges, (c) => c.customer_id);
     const billedOf = groupBy(billed, (b) => subCustomer.get(b.subscription_id) as string);
+    const memoCreditsOf = groupBy(memoCredits, (m) => subCustomer.get(m.subscription_id) as string);
+    const accountCredits: ProrationCredit[] = [];
     for (const customerId of batch.customer_ids) {
-      const lines = computeLines(
+      const { lines, accountCredits: credits } = computeInvoice(
         {
           subscriptions: subsOf.get(customerId) ?? [],
           billed: billedOf.get(customerId) ?? [],
           usage: usageOf.get(customerId) ?? [],
           billedUsage: billedUsageOf.get(customerId) ?? [],
           charges: chargesOf.get(customerId) ?? [],
+          memoCredits: memoCreditsOf.get(customerId) ?? [],
         },
         target,
       );
       if (lines.length > 0)
         invoices.push({ id: invoiceOf.get(customerId) as string, customer_id: customerId, lines });
+      for (const c of credits) {
+        accountCredits.push({
+          customerId,
+          subscriptionId: c.subscription_id as string,
+          periodStart: c.period_start as string,
+          periodEnd: c.period_end as string,
+          amount: -c.amount,
+          reason: c.description,
+        });
+      }
     }
     if (invoices.length > 0) await insertInvoices(tx, ctx, billRunId, target, invoices);
+    // Credits no charge on the customer's invoice absorbs go on the account at once (issue 10
+    // item 3), in this transaction: a batch run again finds itself done and issues none twice.
+    await issueProrationCredits(tx, ctx, billRunId, accountCredits);
     const total = invoices.reduce((s, i) => s + i.lines.reduce((t, l) => t + l.amount, 0), 0);
     const changes: Change[] = invoices.map((i) => ({
       action: 'invoice.created',

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { toMicros } from '../billing/model.js';
-import { type BillableSubscription, computeLines, usageCutoff } from './lines.js';
+import {
+  type BillableSubscription,
+  computeInvoice,
+  computeLines,
+  prorationCredits,
+  usageCutoff,
+} from './lines.js';
 
 const monthly = (over: Partial<BillableSubscription> = {}): BillableSubscription => ({
   id: 'sub_1',
@@ -107,20 +113,76 @@ describe('flat fees in advance', () => {
     expect(again.filter((l) => l.kind === 'proration')).toEqual([]);
   });
 
-  it('hold a credit back rather than make an invoice negative', () => {
-    const billed = [
-      {
-        subscription_id: 'sub_1',
-        kind: 'subscription' as const,
-        period_start: '2026-12-01',
-        period_end: '2027-01-01',
-        quantity: '2',
-        unit_amount: 1500,
-        amount: 3000,
-      },
-    ];
+  const december = [
+    {
+      subscription_id: 'sub_1',
+      kind: 'subscription' as const,
+      period_start: '2026-12-01',
+      period_end: '2027-01-01',
+      quantity: '2',
+      unit_amount: 1500,
+      amount: 3000,
+    },
+  ];
+
+  it('put a credit no charge absorbs on the account instead of holding it back', () => {
     const sub = monthly({ start_date: '2026-12-01', end_date: '2026-12-11' });
-    expect(computeLines({ ...none, subscriptions: [sub], billed }, '2027-01-01')).toEqual([]);
+    const { lines, accountCredits } = computeInvoice(
+      { ...none, subscriptions: [sub], billed: december },
+      '2027-01-01',
+    );
+    expect(lines).toEqual([]);
+    expect(accountCredits.map((c) => [c.kind, c.period_start, c.amount])).toEqual([
+      ['proration', '2026-12-01', -2032],
+    ]);
+  });
+
+  it('absorb what the charges can and put the rest on the account', () => {
+    const sub = monthly({ start_date: '2026-12-01', end_date: '2026-12-11' });
+    const charge = { id: 'c', price_id: 'p', quantity: 1, unit_amount: 500, description: 'Fee' };
+    const { lines, accountCredits } = computeInvoice(
+      { ...none, subscriptions: [sub], billed: december, charges: [charge] },
+      '2027-01-01',
+    );
+    expect(lines.map((l) => l.amount)).toEqual([500, -500]);
+    expect(accountCredits.map((c) => c.amount)).toEqual([-1532]);
+    // What a memo already credited counts: only the rest is due, and nothing after that.
+    const memo = { subscription_id: 'sub_1', period_start: '2026-12-01', amount: 1532 };
+    const later = computeInvoice(
+      { ...none, subscriptions: [sub], billed: december, memoCredits: [memo] },
+      '2027-01-01',
+    );
+    expect(later.accountCredits.map((c) => c.amount)).toEqual([-500]);
+    const billedCredit = { ...december[0]!, kind: 'proration' as const, amount: -500 };
+    const done = computeInvoice(
+      {
+        ...none,
+        subscriptions: [sub],
+        billed: [...december, billedCredit],
+        memoCredits: [memo],
+      },
+      '2027-01-01',
+    );
+    expect(done).toEqual({ lines: [], accountCredits: [] });
+  });
+
+  it('credit the whole period when it ends on the first day of a period billed in advance', () => {
+    const sub = monthly({ start_date: '2026-11-01', end_date: '2026-12-01' });
+    const credits = prorationCredits(sub, december, []);
+    expect(credits.map((c) => [c.amount, c.description])).toEqual([
+      [-3000, 'Hosting: credit for unused time (2026-12-01 to 2027-01-01)'],
+    ]);
+  });
+
+  it('credit only what posted invoices billed (not drafts, not void invoices)', () => {
+    const sub = monthly({ start_date: '2026-12-01', end_date: '2026-12-11' });
+    for (const invoice_status of ['draft', 'void'] as const) {
+      const billed = [{ ...december[0]!, invoice_status }];
+      expect(prorationCredits(sub, billed, [])).toEqual([]);
+    }
+    expect(prorationCredits(sub, [{ ...december[0]!, invoice_status: 'posted' }], [])).toHaveLength(
+      1,
+    );
   });
 });
 

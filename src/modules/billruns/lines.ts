@@ -7,8 +7,9 @@
  * - Usage bills in arrears, per period: the usage handed in (claimed by the bill run) grouped by
  *   period and priced on the period's whole usage, minus what earlier invoices already charged
  *   for it, so late usage for a billed period lands on this invoice at the right tier.
- * - A subscription that ended inside a period it had already paid in full is credited for the
- *   unused days (a proration line), once.
+ * - A subscription that ended inside (or before) a period already billed on a posted invoice is
+ *   credited for the unused days, once: as a proration line as far as the invoice's charges
+ *   absorb it, and the rest as a credit memo on the customer's account (issue 10 item 3).
  * - Pending one-time charges bill as they are.
  */
 import {
@@ -50,6 +51,18 @@ export interface BilledLine {
   period_end: string;
   quantity: string | null;
   unit_amount: number | null;
+  amount: number;
+  /**
+   * The invoice's status. Only what a posted invoice billed is credited when the subscription
+   * ends early: a draft may still be deleted, a void invoice was never owed. Absent: posted.
+   */
+  invoice_status?: 'draft' | 'posted' | 'void';
+}
+
+/** What credit memos already credited for a subscription period (credits module). */
+export interface MemoCredit {
+  subscription_id: string;
+  period_start: string;
   amount: number;
 }
 
@@ -100,6 +113,56 @@ function periodOf(sub: BillableSubscription, date: string) {
   return periodContaining(date, sub.price.billing_interval, sub.billing_anchor_day, anchorMonth);
 }
 
+/**
+ * The credits a subscription that ended before the end of a period billed on a posted invoice is
+ * due for the days not served, once: the period's full charge split by the days served (none
+ * when it ended on or before the period's first day) less what the line billed, less what
+ * proration lines and credit memos (`memos`) already credited for that period. Negative lines.
+ */
+export function prorationCredits(
+  sub: BillableSubscription,
+  billed: readonly BilledLine[],
+  memos: readonly MemoCredit[],
+): DraftLine[] {
+  const lines: DraftLine[] = [];
+  if (sub.end_date === null) return lines;
+  const end = sub.end_date;
+  const creditedFor = (start: string) =>
+    billed
+      .filter(
+        (b) => b.subscription_id === sub.id && b.kind === 'proration' && b.period_start === start,
+      )
+      .reduce((s, b) => s - b.amount, 0) +
+    memos
+      .filter((m) => m.subscription_id === sub.id && m.period_start === start)
+      .reduce((s, m) => s + Number(m.amount), 0);
+  for (const line of billed) {
+    if (line.subscription_id !== sub.id || line.kind !== 'subscription') continue;
+    if (line.period_end <= end) continue;
+    if ((line.invoice_status ?? 'posted') !== 'posted') continue;
+    const p = periodOf(sub, line.period_start);
+    const lineFull = (line.unit_amount ?? 0) * Number(line.quantity ?? 1);
+    const periodDays = daysBetween(p.start, p.end);
+    const served = Math.max(0, daysBetween(line.period_start, end));
+    const due = served === 0 ? 0 : prorate(lineFull, served, periodDays);
+    const credit = line.amount - due - creditedFor(line.period_start);
+    if (credit <= 0) continue;
+    const from = end > line.period_start ? end : line.period_start;
+    lines.push({
+      kind: 'proration',
+      description: `${sub.price.label}: credit for unused time (${from} to ${line.period_end})`,
+      subscription_id: sub.id,
+      price_id: sub.price.id,
+      quantity: null,
+      unit_amount: null,
+      amount: -credit,
+      period_start: line.period_start,
+      period_end: line.period_end,
+    });
+  }
+  return lines;
+}
+
 function flatLines(sub: BillableSubscription, billed: BilledLine[], target: string): DraftLine[] {
   const lines: DraftLine[] = [];
   const unit = sub.price.unit_amount ?? 0;
@@ -107,7 +170,6 @@ function flatLines(sub: BillableSubscription, billed: BilledLine[], target: stri
   const billedStarts = new Set(
     billed.filter((b) => b.kind === 'subscription').map((b) => b.period_start),
   );
-  const credited = new Set(billed.filter((b) => b.kind === 'proration').map((b) => b.period_start));
   for (const p of servedPeriods({
     startDate: sub.start_date,
     endDate: sub.end_date,
@@ -127,29 +189,6 @@ function flatLines(sub: BillableSubscription, billed: BilledLine[], target: stri
       period_start: p.servedStart,
       period_end: p.servedEnd,
     });
-  }
-  // Ended inside a period already billed for longer: credit the days not served, once.
-  if (sub.end_date !== null) {
-    for (const line of billed) {
-      if (line.kind !== 'subscription' || line.period_end <= sub.end_date) continue;
-      if (credited.has(line.period_start) || line.period_start >= sub.end_date) continue;
-      const p = periodOf(sub, line.period_start);
-      const lineFull = (line.unit_amount ?? 0) * Number(line.quantity ?? 1);
-      const periodDays = daysBetween(p.start, p.end);
-      const due = prorate(lineFull, daysBetween(line.period_start, sub.end_date), periodDays);
-      if (due >= line.amount) continue;
-      lines.push({
-        kind: 'proration',
-        description: `${sub.price.label}: credit for unused time (${sub.end_date} to ${line.period_end})`,
-        subscription_id: sub.id,
-        price_id: sub.price.id,
-        quantity: null,
-        unit_amount: null,
-        amount: due - line.amount,
-        period_start: line.period_start,
-        period_end: line.period_end,
-      });
-    }
   }
   return lines;
 }
@@ -204,23 +243,31 @@ export interface CustomerFacts {
   usage: UsageDay[];
   billedUsage: UsageDay[];
   charges: DuePendingCharge[];
+  /** What credit memos already credited per subscription period. */
+  memoCredits?: MemoCredit[];
+}
+
+/** An invoice's lines, and the credits its charges do not absorb (for the customer's account). */
+export interface ComputedInvoice {
+  lines: DraftLine[];
+  /** Proration credits (negative amounts) no charge on this invoice absorbs: credit memos. */
+  accountCredits: DraftLine[];
 }
 
 /**
- * The lines for one customer at `target`. A proration credit is held back while it would make
- * the invoice negative; it stays due and lands on a later invoice.
+ * The lines for one customer at `target`. A proration credit goes on the invoice as far as its
+ * charges absorb it (the invoice never goes negative); what no charge absorbs is returned apart,
+ * to become a credit memo on the customer's account at once, so a customer with nothing else to
+ * bill still gets it.
  */
-export function computeLines(facts: CustomerFacts, target: string): DraftLine[] {
+export function computeInvoice(facts: CustomerFacts, target: string): ComputedInvoice {
   const lines: DraftLine[] = [];
+  const credits: DraftLine[] = [];
   for (const sub of facts.subscriptions) {
     if (sub.price.kind === 'recurring') {
-      lines.push(
-        ...flatLines(
-          sub,
-          facts.billed.filter((b) => b.subscription_id === sub.id),
-          target,
-        ),
-      );
+      const billed = facts.billed.filter((b) => b.subscription_id === sub.id);
+      lines.push(...flatLines(sub, billed, target));
+      credits.push(...prorationCredits(sub, billed, facts.memoCredits ?? []));
     } else {
       lines.push(
         ...usageLines(
@@ -245,13 +292,18 @@ export function computeLines(facts: CustomerFacts, target: string): DraftLine[] 
       pending_charge_id: c.id,
     });
   }
-  const charges = lines.filter((l) => l.kind !== 'proration').reduce((s, l) => s + l.amount, 0);
-  const credits = lines.filter((l) => l.kind === 'proration');
-  let room = charges;
-  const kept = credits.filter((c) => {
-    if (room + c.amount < 0) return false;
-    room += c.amount;
-    return true;
-  });
-  return [...lines.filter((l) => l.kind !== 'proration'), ...kept];
+  let room = lines.reduce((s, l) => s + l.amount, 0);
+  const accountCredits: DraftLine[] = [];
+  for (const c of credits) {
+    const absorbed = Math.min(Math.max(room, 0), -c.amount);
+    if (absorbed > 0) lines.push({ ...c, amount: -absorbed });
+    if (-c.amount > absorbed) accountCredits.push({ ...c, amount: c.amount + absorbed });
+    room -= absorbed;
+  }
+  return { lines, accountCredits };
+}
+
+/** The invoice lines alone (see computeInvoice). */
+export function computeLines(facts: CustomerFacts, target: string): DraftLine[] {
+  return computeInvoice(facts, target).lines;
 }

@@ -190,6 +190,14 @@ export async function billRunRoutes(app: App): Promise<void> {
             currency: z.literal('USD'),
             lines: z.array(UpcomingLine),
             total: z.number(),
+            account_credits: z
+              .array(UpcomingLine)
+              .describe(
+                'Credits for prepaid days of canceled subscriptions that no charge on this invoice absorbs: the bill run issues them as a credit memo on the account, applied to open invoices oldest first',
+              ),
+            account_credit_total: z
+              .number()
+              .describe('What the account will be credited (positive), the sum of account_credits'),
           }),
         },
       },

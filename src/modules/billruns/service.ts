@@ -21,7 +21,7 @@ export {
   type NewPendingCharge,
   releasePendingCharges,
 } from './pending.js';
-export { upcomingInvoice } from './upcoming.js';
+export { type CreditToFollow, creditToFollow, upcomingInvoice } from './upcoming.js';
 
 export const BATCH_SIZE = 500;
 export const BATCH_QUEUE = defineQueue('bill-run-batch', {

@@ -65,17 +65,18 @@ export async function loadSubscriptions(
   }));
 }
 
-/** Subscription and proration lines already on invoices, for the given subscriptions. */
+/** Subscription and proration lines already on invoices, for the given subscriptions, with the invoice's status. */
 export async function loadBilledLines(
   q: Queryable,
   subscriptionIds: string[],
 ): Promise<BilledLine[]> {
   if (subscriptionIds.length === 0) return [];
   return q.query<BilledLine>(
-    `SELECT subscription_id, kind, period_start, period_end, quantity::text AS quantity, unit_amount, amount
-       FROM invoice_lines
-      WHERE (kind = 'subscription' AND subscription_id = ANY($1))
-         OR (kind = 'proration' AND subscription_id = ANY($1))`,
+    `SELECT l.subscription_id, l.kind, l.period_start, l.period_end, l.quantity::text AS quantity,
+            l.unit_amount, l.amount, i.status AS invoice_status
+       FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+      WHERE (l.kind = 'subscription' AND l.subscription_id = ANY($1))
+         OR (l.kind = 'proration' AND l.subscription_id = ANY($1))`,
     [subscriptionIds],
   );
 }

@@ -2,12 +2,17 @@
  * The upcoming invoice (C1): what the customer's next invoice will hold if nothing changes — the
  * charges due on the next billing date and the usage recorded so far — computed by the same rules
  * as the bill run, without claiming anything. Cheap: a few indexed queries for one customer.
+ * A canceled subscription's credit for days billed in advance and not served shows as a
+ * proration line as far as the invoice's charges absorb it, and the rest as `account_credits`:
+ * what the bill run issues as a credit memo on the account (issue 10 item 3).
  */
 import { AppError } from '../../core/errors.js';
+import type { Queryable } from '../../db/db.js';
 import { periodContaining, toMicros } from '../billing/model.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
+import { prorationMemoCredits } from '../credits/service.js';
 import { trimZeros } from '../invoices/service.js';
-import { computeLines, type DraftLine } from './lines.js';
+import { computeInvoice, type DraftLine, prorationCredits } from './lines.js';
 import { loadBilledLines, loadBilledUsage, loadSubscriptions } from './sources.js';
 
 export interface UpcomingInvoice {
@@ -18,6 +23,10 @@ export interface UpcomingInvoice {
   currency: 'USD';
   lines: Omit<DraftLine, 'pending_charge_id'>[];
   total: number;
+  /** Credits no charge on this invoice absorbs: a credit memo on the account at that bill run. */
+  account_credits: Omit<DraftLine, 'pending_charge_id'>[];
+  /** Their sum, as a positive amount: what the customer's account will be credited. */
+  account_credit_total: number;
 }
 
 export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<UpcomingInvoice> {
@@ -29,9 +38,8 @@ export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<Upc
   ]);
   if (!found) throw new AppError('customer_not_found', { id: customerId });
   const today = tenantToday(ctx);
-  const subs = (await loadSubscriptions(db, ctx.tenant.id, [customerId], today)).filter(
-    (s) => s.end_date === null || s.end_date > today || s.price.kind === 'usage',
-  );
+  // Ended subscriptions stay: a recurring one may have a credit to follow, a usage one usage.
+  const subs = await loadSubscriptions(db, ctx.tenant.id, [customerId], today);
   // The next billing date: the earliest end of a current period among the subscriptions.
   const billingDate = subs
     .filter((s) => s.end_date === null || s.end_date > today)
@@ -42,10 +50,9 @@ export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<Upc
     })
     .reduce((min, d) => (d < min ? d : min), '9999-12-31');
   const target = billingDate === '9999-12-31' ? today : billingDate;
-  const billed = await loadBilledLines(
-    db,
-    subs.filter((s) => s.price.kind === 'recurring').map((s) => s.id),
-  );
+  const recurring = subs.filter((s) => s.price.kind === 'recurring').map((s) => s.id);
+  const billed = await loadBilledLines(db, recurring);
+  const memoCredits = await prorationMemoCredits(db, ctx.tenant.id, recurring);
   const usage = (
     await db.query<{ subscription_id: string; usage_date: string; quantity: string }>(
       `SELECT subscription_id, usage_date, sum(quantity)::text AS quantity FROM usage_records
@@ -68,13 +75,16 @@ export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<Upc
       WHERE pc.tenant_id = $1 AND pc.customer_id = $2 AND pc.invoice_id IS NULL AND pc.charge_date <= $3`,
     [ctx.tenant.id, customerId, target],
   );
-  const lines = computeLines(
-    { subscriptions: subs, billed, usage, billedUsage, charges },
+  const computed = computeInvoice(
+    { subscriptions: subs, billed, usage, billedUsage, charges, memoCredits },
     target,
-  ).map(({ pending_charge_id: _c, ...line }) => ({
-    ...line,
-    quantity: line.quantity && trimZeros(line.quantity),
-  }));
+  );
+  const shown = (l: DraftLine) => {
+    const { pending_charge_id: _c, ...line } = l;
+    return { ...line, quantity: line.quantity && trimZeros(line.quantity) };
+  };
+  const lines = computed.lines.map(shown);
+  const accountCredits = computed.accountCredits.map(shown);
   return {
     estimate: true,
     customer_id: customerId,
@@ -83,5 +93,41 @@ export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<Upc
     currency: 'USD',
     lines,
     total: lines.reduce((s, l) => s + l.amount, 0),
+    account_credits: accountCredits,
+    account_credit_total: -accountCredits.reduce((s, l) => s + l.amount, 0),
   };
+}
+
+/** The credit a subscription's end will bring (issue 10 item 3); null when none. */
+export interface CreditToFollow {
+  /** Positive: what the customer is credited. */
+  amount: number;
+  lines: { description: string; period_start: string; period_end: string; amount: number }[];
+}
+
+/**
+ * What the next bill run credits a subscription for the days billed in advance (on posted
+ * invoices) that its end leaves unserved, by the bill run's own rule: on that run's invoice as far
+ * as its charges absorb it, the rest as a credit memo on the customer's account at once.
+ */
+export async function creditToFollow(
+  q: Queryable,
+  ctx: Ctx,
+  customerId: string,
+  subscriptionId: string,
+): Promise<CreditToFollow | null> {
+  const sub = (await loadSubscriptions(q, ctx.tenant.id, [customerId], '9999-12-31')).find(
+    (s) => s.id === subscriptionId,
+  );
+  if (sub?.price.kind !== 'recurring') return null;
+  const billed = await loadBilledLines(q, [sub.id]);
+  const memos = await prorationMemoCredits(q, ctx.tenant.id, [sub.id]);
+  const lines = prorationCredits(sub, billed, memos).map((l) => ({
+    description: l.description,
+    period_start: l.period_start as string,
+    period_end: l.period_end as string,
+    amount: -l.amount,
+  }));
+  if (lines.length === 0) return null;
+  return { amount: lines.reduce((s, l) => s + l.amount, 0), lines };
 }

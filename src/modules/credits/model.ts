@@ -69,6 +69,17 @@ export const CreditMemoView = z.object({
   synced_at: z.string().nullable(),
   sync_error: z.string().nullable(),
   applications: z.array(CreditApplicationView),
+  proration: z
+    .object({
+      subscription_id: z.string(),
+      period_start: z.string(),
+      period_end: z.string(),
+      bill_run_id: z.string().nullable(),
+    })
+    .nullable()
+    .describe(
+      'For a credit a bill run issued for the unused, prepaid days of a canceled subscription: the subscription period it credits (null for memos staff issue)',
+    ),
   created_by: z.string().nullable(),
   created_at: z.string(),
 });

@@ -38,10 +38,14 @@ interface MemoRow {
   sync_error: string | null;
   created_by: string | null;
   created_at: Date;
+  subscription_id: string | null;
+  period_start: string | null;
+  period_end: string | null;
+  bill_run_id: string | null;
 }
 
 const MEMO_SELECT = `SELECT m.id, m.customer_id, m.invoice_id, m.status, m.amount, m.reason,
-  m.refund_id, m.sync_state, m.synced_at, m.sync_error, m.created_by, m.created_at, (${memoRemainingSql('m')})::bigint AS remaining
+  m.refund_id, m.subscription_id, m.period_start, m.period_end, m.bill_run_id, m.sync_state, m.synced_at, m.sync_error, m.created_by, m.created_at, (${memoRemainingSql('m')})::bigint AS remaining
   FROM credit_memos m`;
 
 async function views(q: Queryable, rows: MemoRow[]): Promise<CreditMemoView[]> {
@@ -83,6 +87,15 @@ async function views(q: Queryable, rows: MemoRow[]): Promise<CreditMemoView[]> {
         amount: a.amount,
         created_at: a.created_at.toISOString(),
       })),
+      proration:
+        r.subscription_id && r.period_start && r.period_end
+          ? {
+              subscription_id: r.subscription_id,
+              period_start: r.period_start,
+              period_end: r.period_end,
+              bill_run_id: r.bill_run_id,
+            }
+          : null,
       created_by: r.created_by,
       created_at: r.created_at.toISOString(),
     };
@@ -314,4 +327,92 @@ export async function listCreditMemos(
   );
   const data = await views(ctx.db, rows.slice(0, f.limit));
   return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
+}
+
+/**
+ * A proration credit a bill run could not put on an invoice: no charge on the customer's invoice
+ * of that run absorbs it (issue 10 item 3). It names the subscription period it credits.
+ */
+export interface ProrationCredit {
+  customerId: string;
+  subscriptionId: string;
+  periodStart: string;
+  periodEnd: string;
+  /** In minor units, above zero. */
+  amount: number;
+  reason: string;
+}
+
+/**
+ * Issues each credit as a credit memo on the customer's account, in the caller's transaction (a
+ * bill-run batch), and applies it at once to the customer's open posted invoices, oldest first;
+ * what is left stays on the account (the credits view, the balance's unapplied credits). The
+ * scheduled payments of the customer are clipped as for any credit (E3).
+ */
+export async function issueProrationCredits(
+  tx: Tx,
+  ctx: Ctx,
+  billRunId: string | null,
+  credits: readonly ProrationCredit[],
+): Promise<CreditMemoChange[]> {
+  const out: CreditMemoChange[] = [];
+  const byCustomer = new Map<string, ProrationCredit[]>();
+  for (const c of credits) {
+    if (c.amount <= 0) continue;
+    byCustomer.set(c.customerId, [...(byCustomer.get(c.customerId) ?? []), c]);
+  }
+  for (const [customerId, mine] of [...byCustomer].sort(([a], [b]) => a.localeCompare(b))) {
+    const ids: string[] = [];
+    for (const c of mine) {
+      const id = newId('creditMemo');
+      await tx.query(
+        `INSERT INTO credit_memos (id, tenant_id, customer_id, amount, reason, subscription_id,
+                                   period_start, period_end, bill_run_id, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          id,
+          ctx.tenant.id,
+          customerId,
+          c.amount,
+          c.reason.slice(0, 500),
+          c.subscriptionId,
+          c.periodStart,
+          c.periodEnd,
+          billRunId,
+          ctx.actor.id,
+          tenantNow(ctx),
+        ],
+      );
+      const allocations = await oldestFirst(tx, ctx, customerId, c.amount);
+      await insertApplications(tx, ctx, id, allocations);
+      ids.push(id);
+    }
+    const adjusted = await adjustScheduled(tx, ctx, customerId);
+    for (const id of ids) {
+      const after = { ...(await memoView(tx, ctx, id)), adjusted_scheduled: adjusted };
+      await recordChange(tx, ctx, {
+        action: 'credit_memo.created',
+        objectType: 'credit_memo',
+        objectId: id,
+        after,
+      });
+      out.push(after);
+    }
+  }
+  return out;
+}
+
+/** What credit memos already credit per subscription period (any status: a void is final). */
+export async function prorationMemoCredits(
+  q: Queryable,
+  tenantId: string,
+  subscriptionIds: readonly string[],
+): Promise<{ subscription_id: string; period_start: string; amount: number }[]> {
+  if (subscriptionIds.length === 0) return [];
+  return q.query(
+    `SELECT subscription_id, period_start, sum(amount)::bigint AS amount FROM credit_memos
+      WHERE tenant_id = $1 AND subscription_id = ANY ($2::text[])
+      GROUP BY subscription_id, period_start`,
+    [tenantId, [...subscriptionIds]],
+  );
 }

@@ -224,6 +224,12 @@ export const PortalUpcoming = z.object({
   currency: z.literal('USD'),
   lines: z.array(LineView.omit({ id: true })),
   total: z.number(),
+  account_credits: z
+    .array(LineView.omit({ id: true }))
+    .describe(
+      'Credits for prepaid days of canceled subscriptions that no charge on this invoice absorbs: credited to the account by the bill run',
+    ),
+  account_credit_total: z.number().describe('What the account will be credited (positive)'),
 });
 
 /** The error answers a portal endpoint gives, by status. */

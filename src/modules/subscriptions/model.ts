@@ -166,3 +166,23 @@ export const ChargeView = z.object({
   created_at: z.string(),
 });
 export type ChargeView = z.infer<typeof ChargeView>;
+
+/** The cancel answer: the subscription, and the credit the next bill run gives for its end. */
+export const SubscriptionCanceled = SubscriptionView.extend({
+  credit_to_follow: z
+    .object({
+      amount: z.number().describe('What the customer is credited, in minor units'),
+      lines: z.array(
+        z.object({
+          description: z.string(),
+          period_start: z.string(),
+          period_end: z.string(),
+          amount: z.number(),
+        }),
+      ),
+    })
+    .nullable()
+    .describe(
+      'The credit for days billed in advance (on posted invoices) that are no longer served: the next bill run puts it on its invoice as far as that invoice’s charges absorb it, and issues the rest at once as a credit memo on the customer’s account, applied to open invoices oldest first. null when nothing was billed beyond the end.',
+    ),
+});

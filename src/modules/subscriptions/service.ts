@@ -10,6 +10,7 @@ import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type UsagePrice, usageAmount } from '../billing/model.js';
+import { type CreditToFollow, creditToFollow } from '../billruns/service.js';
 import type { BillingInterval, PricingModel } from '../catalog/model.js';
 import { usePrice } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
@@ -284,7 +285,7 @@ export async function cancelSubscription(
   ctx: Ctx,
   id: string,
   input: SubscriptionCancel,
-): Promise<SubscriptionView> {
+): Promise<SubscriptionView & { credit_to_follow: CreditToFollow | null }> {
   requirePermission(ctx, 'billing:write');
   const today = tenantToday(ctx);
   return ctx.db.tx(async (tx) => {
@@ -317,7 +318,10 @@ export async function cancelSubscription(
         tenantNow(ctx),
       ],
     );
-    const after = view(await findRow(tx, ctx, id), today);
+    const after = {
+      ...view(await findRow(tx, ctx, id), today),
+      credit_to_follow: await creditToFollow(tx, ctx, row.customer_id, id),
+    };
     await recordChange(tx, ctx, {
       action: 'subscription.canceled',
       objectType: 'subscription',
