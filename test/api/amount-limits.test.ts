@@ -6,8 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_AMOUNT } from '../../src/core/money.js';
-import { type Reply, useTenant } from '../helpers/app.js';
+import { newTenant, type Reply, useTenant } from '../helpers/app.js';
 import {
+  billRun,
+  created,
   draftInvoice,
   invoiceOnlyCustomer,
   monthlyPrice,
@@ -15,8 +17,10 @@ import {
   oneTimePrice,
   postedInvoice,
   subscribe,
+  usagePrice,
 } from '../helpers/billing.js';
 import { useHarness } from '../helpers/harness.js';
+import { expectBooksBalance } from '../helpers/verify.js';
 
 const h = useHarness();
 const t = useTenant(h);
@@ -128,5 +132,71 @@ describe('the largest amount', () => {
     expectTooLarge(patch, 'quantity');
     expect((await t.api.get(`/api/v1/subscriptions/${ok}`)).body.quantity).toBe(1);
     expect((await t.api.get('/api/v1/invoices')).status).toBe(200);
+  });
+});
+
+describe('a bill run whose invoice for a customer would exceed the largest amount', () => {
+  it('bills the other customers, reports that one and leaves its charges pending', async () => {
+    const t = await newTenant(h);
+    const big = await invoiceOnlyCustomer(t);
+    const small = await invoiceOnlyCustomer(t);
+    const satellite = await oneTimePrice(t, 'Satellite', MAX_AMOUNT);
+    const setup = await oneTimePrice(t, 'Setup', 5000);
+    // Each charge is within the maximum; together they are not.
+    const charge = (cus: string, price: string) =>
+      created<{ id: string }>(t.api.post(`/api/v1/customers/${cus}/charges`, { price_id: price }));
+    const first = await charge(big, satellite);
+    await charge(big, setup);
+    await charge(small, setup);
+
+    const run = await billRun(h, t, '2026-12-01');
+    expect(run.status).toBe('completed');
+    expect(run.invoice_count).toBe(1);
+    expect(run.total_amount).toBe(5000);
+    expect(run.refused).toEqual([
+      {
+        customer_id: big,
+        code: 'amount_too_large',
+        details: { field: 'total', max: MAX_AMOUNT },
+      },
+    ]);
+    const list = await t.api.get('/api/v1/invoices');
+    expect(list.status, JSON.stringify(list.body)).toBe(200);
+    expect(
+      list.body.data.map((i: { customer_id: string; total: number }) => i.customer_id),
+    ).toEqual([small]);
+    const pending = await t.api.get(`/api/v1/customers/${big}/charges`);
+    expect(pending.body.data.map((c: { pending: boolean }) => c.pending)).toEqual([true, true]);
+    await expectBooksBalance(h, t.id);
+
+    // Once the charge that does not fit is removed, the next run bills the rest.
+    expect((await t.api.delete(`/api/v1/charges/${first.id}`)).status).toBe(200);
+    const next = await billRun(h, t, '2026-12-02');
+    expect(next).toMatchObject({ status: 'completed', invoice_count: 1, total_amount: 5000 });
+    expect(next.refused).toEqual([]);
+  });
+
+  it('refuses usage that would bill beyond it and leaves the usage unbilled', async () => {
+    const t = await newTenant(h);
+    const cus = await invoiceOnlyCustomer(t);
+    const transfer = await usagePrice(t, 'Transfer', MAX_AMOUNT / 1000);
+    await subscribe(t, cus, transfer, '2026-11-01');
+    const usage = await t.api.post('/api/v1/usage-records', {
+      id: 'huge',
+      customer_id: cus,
+      unit_of_measure: 'GB',
+      quantity: 1_000_000,
+      usage_date: '2026-11-17',
+    });
+    expect(usage.status, JSON.stringify(usage.body)).toBe(201);
+    await t.api.post('/api/v1/clock/advance', { to: '2026-12-01' });
+    const run = await billRun(h, t, '2026-12-01');
+    expect(run).toMatchObject({ status: 'completed', invoice_count: 0, total_amount: 0 });
+    expect(run.refused).toEqual([
+      { customer_id: cus, code: 'amount_too_large', details: { field: 'total', max: MAX_AMOUNT } },
+    ]);
+    const unbilled = await t.api.get(`/api/v1/usage-records?customer=${cus}&invoiced=false`);
+    expect(unbilled.body.data).toHaveLength(1);
+    expect((await t.api.get('/api/v1/invoices')).body.data).toEqual([]);
   });
 });

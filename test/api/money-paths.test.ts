@@ -98,6 +98,26 @@ describe('a credit applied to several invoices', () => {
     expect(await balanceOf(t, posted)).toBe(3000);
   });
 
+  it('with several bad invoices names the first in id order, whatever order they are given in', async () => {
+    const t = await newTenant(h);
+    const cus = await invoiceOnlyCustomer(t);
+    const draft = await draftInvoice(t, cus, 4000);
+    const theirs = await postedInvoice(t, await invoiceOnlyCustomer(t), 4000);
+    expect(draft < theirs).toBe(true);
+    const m = await memo(t, cus, 5000);
+    const res = await t.api.post(`${MEMOS}/${m.id}/apply`, {
+      allocations: [
+        { invoice_id: theirs, amount: 1000 },
+        { invoice_id: draft, amount: 1000 },
+      ],
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({
+      code: 'invoice_not_posted',
+      details: { id: draft, status: 'draft' },
+    });
+  });
+
   it('lands on each invoice given, in the amounts given', async () => {
     const t = await newTenant(h);
     const cus = await invoiceOnlyCustomer(t);
@@ -116,6 +136,7 @@ describe('a credit applied to several invoices', () => {
       [a, 2500],
       [b, 1500],
     ]);
+    expect(res.body.applications.every((x: { id: string }) => /^ca_/.test(x.id))).toBe(true);
     expect(await balanceOf(t, a)).toBe(500);
     expect(await balanceOf(t, b)).toBe(2500);
     await expectBooksBalance(h, t.id);
@@ -160,6 +181,29 @@ describe('a credit applied to several invoices', () => {
     expect(applied(res.body)).toEqual([[b, 3500]]);
     expect(await balanceOf(t, a)).toBe(0);
     expect(await balanceOf(t, b)).toBe(0);
+    await expectBooksBalance(h, t.id);
+  });
+
+  it('issued against an invoice already settled applies nothing and stays open whole', async () => {
+    const t = await newTenant(h);
+    const cus = await invoiceOnlyCustomer(t);
+    const inv = await postedInvoice(t, cus, 3000);
+    const first = await t.api.post(MEMOS, {
+      customer_id: cus,
+      amount: 3000,
+      reason: 'Outage',
+      invoice_id: inv,
+    });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const second = await t.api.post(MEMOS, {
+      customer_id: cus,
+      amount: 500,
+      reason: 'Outage again',
+      invoice_id: inv,
+    });
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    expect(second.body).toMatchObject({ applied: 0, remaining: 500, applications: [] });
+    expect(await balanceOf(t, inv)).toBe(0);
     await expectBooksBalance(h, t.id);
   });
 

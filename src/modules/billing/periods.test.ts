@@ -171,6 +171,29 @@ describe('billing periods at the edges of the calendar (each case on its own)', 
     expect(dayNumber('0400-03-01') - dayNumber('0400-02-28')).toBe(2);
   });
 
+  it('writes days 10 and later with two digits, days before with a leading zero', () => {
+    expect(periodContaining('2026-10-15', 'month', 10)).toEqual({
+      start: '2026-10-10',
+      end: '2026-11-10',
+    });
+    expect(periodContaining('2026-10-05', 'month', 9)).toEqual({
+      start: '2026-09-09',
+      end: '2026-10-09',
+    });
+  });
+
+  it('lists nothing for a service that ends the day it starts, mid-period', () => {
+    expect(
+      servedPeriods({
+        startDate: '2026-11-16',
+        endDate: '2026-11-16',
+        interval: 'month',
+        anchorDay: 1,
+        through: '2027-03-01',
+      }),
+    ).toEqual([]);
+  });
+
   it('writes years before 1000 with four digits', () => {
     expect(periodContaining('0999-05-20', 'month', 3)).toEqual({
       start: '0999-05-03',

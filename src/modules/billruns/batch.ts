@@ -5,6 +5,7 @@
  * customer) invoices make a second invoice for the same customer and period impossible anyway.
  */
 import type { Clock } from '../../core/clock.js';
+import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
 import type { Db, Tx } from '../../db/db.js';
 import { type Change, recordMany } from '../audit/service.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
@@ -15,8 +16,9 @@ import {
 } from '../credits/service.js';
 import { insertDraftInvoices } from '../invoices/service.js';
 import { loadTenant } from '../tenants/service.js';
+import { releaseUsageClaims } from '../usage/service.js';
 import { computeInvoice, type DraftLine } from './lines.js';
-import { linkPendingChargeLines } from './pending.js';
+import { linkPendingChargeLines, releaseClaimedCharges } from './pending.js';
 import {
   claimPendingCharges,
   claimUsage,
@@ -43,6 +45,26 @@ interface BatchRow {
   target_date: string;
   customer_ids: string[];
   done_at: Date | null;
+}
+
+/** A customer the batch did not bill, and why (shown on the run as `refused`). */
+export interface RefusedCustomer {
+  customer_id: string;
+  code: 'amount_too_large';
+  details: { field: 'total'; max: number };
+}
+
+/**
+ * True when every line and the invoice's total stay within the largest amount (issue 10 item 8):
+ * summed exactly, so that a sum beyond the safe range is refused rather than rounded.
+ */
+function fitsMaxAmount(lines: readonly DraftLine[]): boolean {
+  let total = 0n;
+  for (const l of lines) {
+    if (!Number.isSafeInteger(l.amount) || !withinMaxAmount(l.amount)) return false;
+    total += BigInt(l.amount);
+  }
+  return withinMaxAmount(total);
 }
 
 export interface BatchResult {
@@ -100,6 +122,7 @@ export async function processBatch(
     const charges = await claimPendingCharges(tx, tenant.id, invoiceOf, target);
 
     const invoices: { id: string; customer_id: string; lines: DraftLine[] }[] = [];
+    const refused: RefusedCustomer[] = [];
     const subsOf = groupBy(subs, (s) => s.customer_id);
     const subCustomer = new Map(subs.map((s) => [s.id, s.customer_id]));
     const usageOf = groupBy(usage, (u) => subCustomer.get(u.subscription_id) as string);
@@ -120,6 +143,16 @@ export async function processBatch(
         },
         target,
       );
+      if (lines.length > 0 && !fitsMaxAmount(lines)) {
+        // Nothing is written for this customer, its account credits included: a later run,
+        // once what does not fit is corrected, bills and credits it whole.
+        refused.push({
+          customer_id: customerId,
+          code: 'amount_too_large',
+          details: { field: 'total', max: MAX_AMOUNT },
+        });
+        continue;
+      }
       if (lines.length > 0)
         invoices.push({ id: invoiceOf.get(customerId) as string, customer_id: customerId, lines });
       for (const c of credits) {
@@ -132,6 +165,16 @@ export async function processBatch(
           reason: c.description,
         });
       }
+    }
+    if (refused.length > 0) {
+      // Nothing is written for them: what the batch claimed for their invoices goes back, for
+      // a later run once the charge or usage that does not fit is corrected.
+      const claims = refused.map((r) => ({
+        customer_id: r.customer_id,
+        invoice_id: invoiceOf.get(r.customer_id) as string,
+      }));
+      await releaseUsageClaims(tx, tenant.id, claims);
+      await releaseClaimedCharges(tx, tenant.id, claims);
     }
     if (invoices.length > 0) await insertInvoices(tx, ctx, billRunId, target, invoices);
     // Credits no charge on the customer's invoice absorbs go on the account at once (issue 10
@@ -148,9 +191,10 @@ export async function processBatch(
 
     const now = tenantNow(ctx);
     await tx.query(
-      `UPDATE bill_run_batches SET done_at = $3, invoice_count = $4, total_amount = $5
+      `UPDATE bill_run_batches SET done_at = $3, invoice_count = $4, total_amount = $5,
+              refused = $6::jsonb
         WHERE bill_run_id = $1 AND batch_no = $2`,
-      [billRunId, batchNo, now, invoices.length, total],
+      [billRunId, batchNo, now, invoices.length, total, JSON.stringify(refused)],
     );
     // The run's row lock serialises the batches' endings; the count after it is a new statement,
     // so it sees every batch that committed while this one waited, and exactly one batch sees

@@ -60,3 +60,18 @@ export async function releasePendingCharges(tx: Tx, lineIds: readonly string[]):
     [lineIds],
   );
 }
+
+/** Gives back the charges a batch claimed for invoices it then did not write. */
+export async function releaseClaimedCharges(
+  tx: Tx,
+  tenantId: string,
+  claims: readonly { customer_id: string; invoice_id: string }[],
+): Promise<void> {
+  if (claims.length === 0) return;
+  // By customer first: the (tenant, customer) index finds the rows without a scan.
+  await tx.query(
+    `UPDATE pending_charges SET invoice_id = NULL
+      WHERE tenant_id = $1 AND customer_id = ANY($2::text[]) AND invoice_id = ANY($3::text[])`,
+    [tenantId, claims.map((c) => c.customer_id), claims.map((c) => c.invoice_id)],
+  );
+}

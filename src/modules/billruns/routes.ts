@@ -34,6 +34,17 @@ const BillRunView = z.object({
   total_amount: z.number(),
   currency: z.literal('USD'),
   error: z.string().nullable(),
+  refused: z
+    .array(
+      z.object({
+        customer_id: z.string(),
+        code: z.literal('amount_too_large'),
+        details: z.object({ field: z.literal('total'), max: z.number() }),
+      }),
+    )
+    .describe(
+      'Customers not billed because their invoice (a line or the total) would exceed the largest amount; their usage and charges stay unbilled',
+    ),
   created_at: z.string(),
   completed_at: z.string().nullable(),
   posted_at: z.string().nullable(),

@@ -12,7 +12,7 @@ import { recordChange, recordMany } from '../audit/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantNow } from '../context.js';
 import { emailBillRunInvoices, postDraftsIn } from '../invoices/service.js';
 import { loadTenant } from '../tenants/service.js';
-import { processBatch } from './batch.js';
+import { processBatch, type RefusedCustomer } from './batch.js';
 
 /** Customers per batch: one transaction each; small enough to retry cheaply. */
 export {
@@ -64,6 +64,8 @@ export interface BillRunView {
   total_amount: number;
   currency: 'USD';
   error: string | null;
+  /** Customers not billed because their invoice would exceed the largest amount. */
+  refused: RefusedCustomer[];
   created_at: string;
   completed_at: string | null;
   posted_at: string | null;
@@ -81,13 +83,18 @@ interface RunRow {
   invoice_count: number;
   total_amount: number;
   error: string | null;
+  refused: RefusedCustomer[];
   created_at: Date;
   completed_at: Date | null;
   posted_at: Date | null;
 }
 
+// The customers the run's batches did not bill (issue 10 item 8), batch by batch.
 const RUN_COLUMNS = `id, tenant_id, target_date, auto_post, auto_email, status, total_customers,
-  processed_customers, invoice_count, total_amount, error, created_at, completed_at, posted_at`;
+  processed_customers, invoice_count, total_amount, error, created_at, completed_at, posted_at,
+  (SELECT coalesce(jsonb_agg(e ORDER BY b.batch_no, n), '[]'::jsonb)
+     FROM bill_run_batches b, jsonb_array_elements(b.refused) WITH ORDINALITY AS r(e, n)
+    WHERE b.bill_run_id = bill_runs.id) AS refused`;
 
 function view(r: RunRow): BillRunView {
   return {
@@ -101,6 +108,7 @@ function view(r: RunRow): BillRunView {
     total_amount: r.total_amount,
     currency: 'USD',
     error: r.error,
+    refused: r.refused,
     created_at: r.created_at.toISOString(),
     completed_at: r.completed_at?.toISOString() ?? null,
     posted_at: r.posted_at?.toISOString() ?? null,

@@ -67,3 +67,21 @@ export async function releaseUsage(
     ],
   );
 }
+
+/**
+ * Gives back all the usage a bill-run batch claimed for invoices it then did not write (a
+ * customer whose invoice would exceed the largest amount), so a later bill run bills it again.
+ */
+export async function releaseUsageClaims(
+  tx: Tx,
+  tenantId: string,
+  claims: readonly { customer_id: string; invoice_id: string }[],
+): Promise<void> {
+  if (claims.length === 0) return;
+  // By customer first: the (tenant, customer) index finds the rows without a scan.
+  await tx.query(
+    `UPDATE usage_records SET invoice_id = NULL
+      WHERE tenant_id = $1 AND customer_id = ANY($2::text[]) AND invoice_id = ANY($3::text[])`,
+    [tenantId, claims.map((c) => c.customer_id), claims.map((c) => c.invoice_id)],
+  );
+}

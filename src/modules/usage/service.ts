@@ -28,6 +28,7 @@ export {
   type BilledUsagePeriod,
   claimUnbilledUsage,
   releaseUsage,
+  releaseUsageClaims,
   type UsageClaim,
 } from './claims.js';
 export {
