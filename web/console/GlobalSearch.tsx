@@ -176,7 +176,7 @@ export function GlobalSearch() {
                         {o.title}
                       </Text>
                     </Group>
-                    <Text size="xs" c="gray.8" truncate>
+                    <Text size="xs" className="search-hit-detail" truncate>
                       {o.detail}
                     </Text>
                   </Combobox.Option>
