@@ -140,7 +140,7 @@ export function GlobalSearch() {
       <Combobox.Target>
         <TextInput
           aria-label="Search everything"
-          placeholder="Search customers, contacts, invoices, payments"
+          placeholder="Name, email, number, amount…"
           type="search"
           size="sm"
           maxLength={100}
