@@ -83,6 +83,12 @@ describe('global search', () => {
     const go = page.getByRole('option', { name: new RegExp(`Invoice ${invoice.number}`) });
     await go.waitFor();
     expect(await page.getByText('Go to', { exact: true }).count()).toBe(1);
+    // The jump is selected; the arrow keys move to the invoice in its group and back.
+    expect(await go.getAttribute('data-combobox-selected')).not.toBeNull();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => go.getAttribute('data-combobox-selected')).toBeNull();
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => go.getAttribute('data-combobox-selected')).not.toBeNull();
     await page.keyboard.press('Enter');
     await expect
       .poll(() => page.url())

@@ -11,7 +11,7 @@ import { Combobox, Group, Loader, Text, TextInput, useCombobox } from '@mantine/
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useRouter } from '@tanstack/react-router';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, unwrap } from '../shared/api';
 import { formatMoney } from '../shared/format';
 import { useMe } from './session';
@@ -58,9 +58,13 @@ export function GlobalSearch() {
   const upToDate = data?.q === q;
 
   // With fresh results, the first option is selected, so Enter opens the best hit (the jump).
+  // Only when the results change: the store is a new object on every render, and selecting again
+  // then would undo the arrow keys.
+  const select = useRef(combobox.selectFirstOption);
+  select.current = combobox.selectFirstOption;
   useEffect(() => {
-    if (upToDate) combobox.selectFirstOption();
-  }, [upToDate, combobox]);
+    if (data && upToDate) select.current();
+  }, [data, upToDate]);
 
   function open(value: string) {
     const [kind, id, customerId] = value.split('|') as [Kind, string, string];
