@@ -1,11 +1,12 @@
-/** The console's page frame, signed in (navigation, who, sign-out) and signed out. */
-import { Badge, Button, Text } from '@mantine/core';
+/** The console's page frame, signed in (navigation, global search, who, sign-out) and signed out. */
+import { Badge, Box, Button, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useState } from 'react';
 import { api, setCsrfToken } from '../shared/api';
 import { Layout } from '../shared/Layout';
+import { GlobalSearch } from './GlobalSearch';
 import { useMe } from './session';
 
 export function SignedOutFrame({ children }: { children: ReactNode }) {
@@ -39,6 +40,9 @@ export function SignedInFrame() {
       }
       account={
         <>
+          <Box role="search" style={{ flex: '1 1 240px' }}>
+            <GlobalSearch />
+          </Box>
           <Text size="sm" visibleFrom="xs">
             {me.staff?.name ?? 'API key'} · {me.tenant.name}
           </Text>

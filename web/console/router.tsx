@@ -70,7 +70,12 @@ const homeRoute = createRoute({
 export const CustomersSearch = z.object({
   q: z.string().trim().max(200).optional().catch(undefined),
   status: z.enum(['active', 'archived']).optional().catch(undefined),
-  cursor: z.string().max(64).optional().catch(undefined),
+  sort: z
+    .enum(['newest', 'oldest', 'name_asc', 'name_desc', 'number_asc', 'number_desc'])
+    .optional()
+    .catch(undefined),
+  open: z.boolean().optional().catch(undefined),
+  cursor: z.string().max(1200).optional().catch(undefined),
 });
 export type CustomersSearch = z.infer<typeof CustomersSearch>;
 

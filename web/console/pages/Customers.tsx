@@ -1,13 +1,16 @@
 /**
- * The customers list: server-paginated (cursor), searched and filtered through the URL, dates in
- * the tenant's time zone, which the page names once.
+ * The customers list: server-paginated (cursor), searched, sorted and filtered (status, has open
+ * invoices) through the URL, dates in the tenant's time zone, which the page names once. A name
+ * opens the customer's profile.
  */
 import {
   Anchor,
   Button,
+  Checkbox,
   Group,
   Modal,
   SegmentedControl,
+  Select,
   Stack,
   Table,
   Text,
@@ -23,10 +26,20 @@ import { ErrorAlert, fieldErrors } from '../../shared/errors';
 import { describeTimeZone, formatInstantDate } from '../../shared/format';
 import { Pager } from '../../shared/Pager';
 import { Empty, Loading } from '../../shared/states';
-import { customersRoute } from '../router';
+import { type CustomersSearch, customersRoute } from '../router';
 import { can, useMe } from '../session';
 
 const PAGE_SIZE = 25;
+
+type Sort = NonNullable<CustomersSearch['sort']>;
+const SORTS: { value: Sort; label: string }[] = [
+  { value: 'newest', label: 'Newest first' },
+  { value: 'oldest', label: 'Oldest first' },
+  { value: 'name_asc', label: 'Name A–Z' },
+  { value: 'name_desc', label: 'Name Z–A' },
+  { value: 'number_asc', label: 'Number, lowest first' },
+  { value: 'number_desc', label: 'Number, highest first' },
+];
 
 export function CustomersPage() {
   const me = useMe();
@@ -46,6 +59,8 @@ export function CustomersPage() {
               limit: PAGE_SIZE,
               ...(search.q && { q: search.q }),
               ...(search.status && { status: search.status }),
+              ...(search.sort && { sort: search.sort }),
+              ...(search.open && { has_open_invoices: 'true' as const }),
               ...(search.cursor && { cursor: search.cursor }),
             },
           },
@@ -113,6 +128,33 @@ export function CustomersPage() {
             ]}
           />
         </Stack>
+        <Select
+          label="Sort by"
+          data={SORTS}
+          value={search.sort ?? 'newest'}
+          allowDeselect={false}
+          w={190}
+          onChange={(value) =>
+            void navigate({
+              search: (s) => ({
+                ...s,
+                sort: value && value !== 'newest' ? (value as Sort) : undefined,
+                cursor: undefined,
+              }),
+            })
+          }
+        />
+        <Checkbox
+          label="Has open invoices"
+          checked={search.open ?? false}
+          mb={8}
+          onChange={(e) => {
+            const checked = e.currentTarget.checked;
+            void navigate({
+              search: (s) => ({ ...s, open: checked || undefined, cursor: undefined }),
+            });
+          }}
+        />
       </Group>
 
       {customers.isPending ? (
@@ -121,7 +163,7 @@ export function CustomersPage() {
         <ErrorAlert error={customers.error} onRetry={() => void customers.refetch()} />
       ) : rows.length === 0 ? (
         <Empty title="No customers found">
-          {search.q || search.status
+          {search.q || search.status || search.open
             ? 'No customer matches this search. Try other words or clear the filters.'
             : 'Customers appear here once they are added.'}
         </Empty>
@@ -136,7 +178,9 @@ export function CustomersPage() {
         >
           <Table striped highlightOnHover>
             <Table.Caption>
-              <VisuallyHidden>Customers, newest first</VisuallyHidden>
+              <VisuallyHidden>
+                Customers, {SORTS.find((o) => o.value === (search.sort ?? 'newest'))?.label}
+              </VisuallyHidden>
             </Table.Caption>
             <Table.Thead>
               <Table.Tr>
