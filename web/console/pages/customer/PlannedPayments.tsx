@@ -124,7 +124,7 @@ export function PlannedPayments({
                 return (
                   <Table.Tr key={p.id}>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>{date}</Table.Td>
-                    <Table.Td>
+                    <Table.Td miw={110}>
                       <PaymentStatusBadge status={p.status} />
                       {SOURCE[p.source] && <Text size="xs">{SOURCE[p.source]}</Text>}
                     </Table.Td>
