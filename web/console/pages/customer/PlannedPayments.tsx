@@ -104,7 +104,8 @@ export function PlannedPayments({
                 <Table.Th scope="col">Method</Table.Th>
                 <Table.Th scope="col">Invoices</Table.Th>
                 {canChange && anyScheduled && (
-                  <Table.Th scope="col">
+                  // Relative, so the hidden label stays inside the scrolled table on a phone.
+                  <Table.Th scope="col" pos="relative">
                     <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.Th>
                 )}
