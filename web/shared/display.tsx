@@ -25,7 +25,13 @@ const PAYMENT_STATUS: Record<string, { label: string; color: string }> = {
 export function PaymentStatusBadge({ status }: { status: string }) {
   const s = PAYMENT_STATUS[status] ?? { label: status.replaceAll('_', ' '), color: 'gray' };
   return (
-    <Badge variant="light" color={s.color} c="dark.9" radius="sm">
+    <Badge
+      variant="light"
+      color={s.color}
+      c="dark.9"
+      radius="sm"
+      style={{ flexShrink: 0, minWidth: 'max-content' }}
+    >
       {s.label}
     </Badge>
   );

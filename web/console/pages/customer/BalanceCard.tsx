@@ -32,7 +32,7 @@ export function BalanceCard({
       ) : balance.isError ? (
         <ErrorAlert error={balance.error} onRetry={() => void balance.refetch()} />
       ) : (
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
+        <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm">
           <Stat label="Total balance" note="All open invoices">
             <Money minor={balance.data.total_balance} currency={balance.data.currency} />
           </Stat>

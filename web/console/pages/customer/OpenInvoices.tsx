@@ -66,7 +66,7 @@ export function OpenInvoices({
         <Empty title="No open invoices">Every posted invoice of this customer is paid.</Empty>
       ) : o ? (
         <Table.ScrollContainer
-          minWidth={520}
+          minWidth={340}
           type="native"
           tabIndex={0}
           role="region"
@@ -93,7 +93,7 @@ export function OpenInvoices({
                 )}
                 <Table.Th scope="col">Invoice</Table.Th>
                 <Table.Th scope="col">Due</Table.Th>
-                <Table.Th scope="col" ta="right">
+                <Table.Th scope="col" ta="right" visibleFrom="sm">
                   Total
                 </Table.Th>
                 <Table.Th scope="col" ta="right">
@@ -139,18 +139,24 @@ export function OpenInvoices({
                       )}
                     </Table.Td>
                     <Table.Td>
-                      <Group gap={6} wrap="nowrap">
+                      <Group gap={6} wrap="wrap">
                         <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
                           {inv.due_date ? formatBusinessDate(inv.due_date) : 'No due date'}
                         </Text>
                         {inv.past_due && (
-                          <Badge variant="light" color="red" c="red.9" radius="sm">
+                          <Badge
+                            variant="light"
+                            color="red"
+                            c="red.9"
+                            radius="sm"
+                            style={{ flexShrink: 0, minWidth: 'max-content' }}
+                          >
                             ⚠ Past due
                           </Badge>
                         )}
                       </Group>
                     </Table.Td>
-                    <Table.Td ta="right">
+                    <Table.Td ta="right" visibleFrom="sm">
                       <Money minor={inv.total} currency={o.currency} />
                     </Table.Td>
                     <Table.Td ta="right" fw={600}>

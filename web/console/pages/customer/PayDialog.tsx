@@ -66,7 +66,7 @@ export function PayDialog({
 }
 
 function PayFlow({
-  options: o,
+  options,
   invoiceIds,
   scheduled,
   onClose,
@@ -77,6 +77,9 @@ function PayFlow({
   onClose: () => void;
 }) {
   const queryClient = useQueryClient();
+  // The options as they were when the dialog opened: once paid, an invoice leaves the fresh list,
+  // but the receipt still names it.
+  const [o] = useState(options);
   const invoices = o.invoices.filter((i) => invoiceIds.includes(i.id) && i.available > 0);
   const [amounts, setAmounts] = useState<Record<string, string>>(() =>
     Object.fromEntries(invoices.map((i) => [i.id, minorToInput(i.available)])),

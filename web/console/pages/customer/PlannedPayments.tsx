@@ -23,13 +23,11 @@ import { formatBusinessDate, formatInstantDate } from '../../../shared/format';
 import { Empty, Loading } from '../../../shared/states';
 import { type Payment, type PayOptions, profileKey } from './types';
 
+/** Where a payment came from, when it is not a person's own scheduled or manual payment. */
 const SOURCE: Record<string, string> = {
-  manual: 'Staff or contact',
-  scheduled: 'Scheduled',
   autopay: 'Autopay',
   payment_run: 'Payment run',
-  external: 'External',
-  retry: 'Retry',
+  retry: 'Retry of a failed payment',
 };
 
 export function PlannedPayments({
@@ -106,7 +104,8 @@ export function PlannedPayments({
                 <Table.Th scope="col">Method</Table.Th>
                 <Table.Th scope="col">Invoices</Table.Th>
                 {canChange && anyScheduled && (
-                  <Table.Th scope="col">
+                  // Relative, so the hidden label stays inside the scrolled table on a phone.
+                  <Table.Th scope="col" pos="relative">
                     <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.Th>
                 )}
@@ -126,9 +125,9 @@ export function PlannedPayments({
                 return (
                   <Table.Tr key={p.id}>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>{date}</Table.Td>
-                    <Table.Td>
+                    <Table.Td miw={110}>
                       <PaymentStatusBadge status={p.status} />
-                      <Text size="xs">{SOURCE[p.source] ?? p.source}</Text>
+                      {SOURCE[p.source] && <Text size="xs">{SOURCE[p.source]}</Text>}
                     </Table.Td>
                     <Table.Td ta="right">
                       <Money minor={p.amount} currency={p.currency} />
