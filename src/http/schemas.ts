@@ -52,7 +52,9 @@ export const ROUNDING = {
   cancelNow:
     'Cancel now: the service ends at the start of today in the tenant time zone (today is not ' +
     'served) and the subscription is canceled at once; the next bill run credits what was ' +
-    'billed in advance for the days not served, prorated by the largest-remainder rule, and ' +
+    'billed in advance (on posted invoices) for the days not served, prorated by the ' +
+    'largest-remainder rule: on its invoice as far as the charges absorb it, the rest as a ' +
+    'credit memo on the account at once (the answer says it in credit_to_follow); it ' +
     'bills usage in arrears. A usage subscription with usage recorded for today or later ends ' +
     'the day after its last recorded usage. period_end (the default) keeps it active to the ' +
     'end of the current period; a date ends it at the start of that day.',

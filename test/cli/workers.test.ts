@@ -136,6 +136,8 @@ describe('two workers and a server on one database', { timeout: 600_000 }, () =>
       return json;
     };
 
+    // Invoices due when posted: a payment run collects only what is due by today.
+    await call('/tenant', { settings: { payment_terms_days: 0 } }, 'PATCH');
     // One customer made through the API (plan, card, autopay), cloned in SQL to 2,000.
     const product = await call('/products', { name: 'Hosting' });
     const price = await call('/prices', {
