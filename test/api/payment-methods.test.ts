@@ -105,6 +105,33 @@ describe('saving a card', () => {
     expect(owners).toHaveLength(1);
   });
 
+  it('links the customer to its gateway customer with the first method, keeping a link set by hand', async () => {
+    const t = await newTenant(h);
+    const c = await newCustomer(t);
+    const before = await t.api.get(`/api/v1/customers/${c.id}`);
+    expect(before.body.links.gateway).toBeNull();
+    expect(before.body.missing_links).toContain('gateway');
+    const saved = await saveMethod(t, c.id, cardBody(VISA));
+    const [owner] = await h.testDb.db.query<{ gateway_customer_id: string }>(
+      'SELECT gateway_customer_id FROM payment_methods WHERE id = $1',
+      [saved.id],
+    );
+    const after = await t.api.get(`/api/v1/customers/${c.id}`);
+    expect(after.body.links.gateway).toBe(owner?.gateway_customer_id);
+    expect(owner?.gateway_customer_id).toBeTruthy();
+    expect(after.body.missing_links).not.toContain('gateway');
+
+    const other = await newCustomer(t);
+    const set = await t.api.patch(`/api/v1/customers/${other.id}`, {
+      links: { gateway: 'cus_set_by_hand' },
+    });
+    expect(set.status).toBe(200);
+    await saveMethod(t, other.id, cardBody(MASTERCARD));
+    expect((await t.api.get(`/api/v1/customers/${other.id}`)).body.links.gateway).toBe(
+      'cus_set_by_hand',
+    );
+  });
+
   it('replays a save sent again with the same Idempotency-Key', async () => {
     const t = await newTenant(h);
     const c = await newCustomer(t);

@@ -86,10 +86,13 @@ describe('console customer profile', () => {
     await page.getByRole('heading', { name: cus.name, level: 1 }).waitFor();
     expect(page.url()).toContain(`/console/customers/${cus.id}`);
 
-    // Header chips: the CRM link is there, the other two are shown missing and explained.
+    // Header chips: the CRM link is there, the gateway's was set by saving the card, and the
+    // accounting one is shown missing and explained.
     await page.getByText('CRM: CRM-4411').waitFor();
     await page.getByText('Accounting: not linked').waitFor();
     await page.getByText(/No accounting customer is linked/).waitFor();
+    expect(await page.getByText('Gateway: not linked').count()).toBe(0);
+    await page.getByText(/^Gateway: \S+/).waitFor();
     // The balance card, from the balances module.
     const balance = page.getByRole('region', { name: 'Balance' });
     await balance.getByText('$290.00').waitFor();

@@ -135,7 +135,10 @@ export const CustomerView = z.object({
   links: z.object({
     crm: z.string().nullable(),
     accounting: z.string().nullable(),
-    gateway: z.string().nullable(),
+    gateway: z
+      .string()
+      .nullable()
+      .describe('Set by itself when the first payment method is saved, unless staff set one'),
   }),
   missing_links: z.array(z.enum(LINK_KINDS)).describe('Links not set: the console warns'),
   created_at: z.string(),

@@ -187,6 +187,23 @@ export async function setCustomerAutopayLock(
   );
 }
 
+/**
+ * The gateway link (A6) follows the customer's object at the gateway, made when its first payment
+ * method is saved (the methods module calls this). A link staff set by hand is kept.
+ */
+export async function linkGatewayCustomer(
+  db: Queryable,
+  ctx: Ctx,
+  customerId: string,
+  gatewayCustomerId: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE customers SET gateway_customer_id = $3, updated_at = $4
+      WHERE tenant_id = $1 AND id = $2 AND gateway_customer_id IS NULL`,
+    [ctx.tenant.id, customerId, gatewayCustomerId, tenantNow(ctx)],
+  );
+}
+
 export async function getCustomer(ctx: Ctx, id: string): Promise<CustomerView> {
   requirePermission(ctx, 'customers:read');
   return view(ctx, await findRow(ctx.db, ctx, id));

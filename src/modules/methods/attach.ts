@@ -8,7 +8,7 @@ import { AppError } from '../../core/errors.js';
 import { assertCurrencySupported } from '../../gateways/codes.js';
 import type { AttachedMethod, Gateway, MicroDepositStart } from '../../gateways/types.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
-import { getCustomer } from '../customers/service.js';
+import { getCustomer, linkGatewayCustomer } from '../customers/service.js';
 import { callGateway, tenantGateway } from './gateway.js';
 import { type MethodCreate, statusOf } from './model.js';
 
@@ -44,7 +44,10 @@ async function ensureGatewayCustomer(ctx: Ctx, gateway: Gateway, customerId: str
       WHERE tenant_id = $1 AND customer_id = $2 AND gateway = $3`,
     [ctx.tenant.id, customerId, gateway.name],
   );
-  if (found) return found.gateway_customer_id;
+  if (found) {
+    await linkGatewayCustomer(ctx.db, ctx, customerId, found.gateway_customer_id);
+    return found.gateway_customer_id;
+  }
   const customer = await getCustomer(ctx, customerId);
   if (customer.status !== 'active') throw new AppError('customer_archived', { id: customerId });
   const created = await callGateway(() =>
@@ -64,6 +67,7 @@ async function ensureGatewayCustomer(ctx: Ctx, gateway: Gateway, customerId: str
      RETURNING gateway_customer_id`,
     [ctx.tenant.id, customerId, gateway.name, created.gatewayCustomerId, tenantNow(ctx)],
   );
+  await linkGatewayCustomer(ctx.db, ctx, customerId, row.gateway_customer_id);
   return row.gateway_customer_id;
 }
 
