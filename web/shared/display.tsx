@@ -2,7 +2,7 @@
  * Small display pieces both apps use: money as the API gave it, a payment's status badge, a
  * notice whose title keeps its contrast, and one figure of a balance card.
  */
-import { Alert, Badge, Paper, Stack, Text } from '@mantine/core';
+import { Alert, Badge, Group, Paper, Stack, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { formatMoney } from './format';
 
@@ -88,5 +88,19 @@ export function Stat({
         {note && <Text size="sm">{note}</Text>}
       </Stack>
     </Paper>
+  );
+}
+
+/** One labelled fact of a review or a receipt: the label in a fixed column, the value wrapping. */
+export function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Group gap="xs" wrap="nowrap" align="baseline">
+      <Text size="sm" fw={600} w={90} style={{ flexShrink: 0 }}>
+        {label}
+      </Text>
+      <Text size="sm" style={{ overflowWrap: 'anywhere', minWidth: 0 }}>
+        {children}
+      </Text>
+    </Group>
   );
 }

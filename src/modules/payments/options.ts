@@ -10,12 +10,13 @@ import { methodSummary } from '../methods/model.js';
 import { listPaymentMethods } from '../methods/service.js';
 import { lastUsedMethodId } from './history.js';
 
-export async function payOptions(ctx: Ctx, customerId: string) {
-  requirePermission(ctx, 'billing:read');
-  // listPaymentMethods checks that the customer is one of this tenant's.
+/**
+ * The methods a payer may choose from (usable ones, own and shared by a parent) and the one to
+ * preselect: the one used last, else the default, else the first. Staff and portal alike.
+ * listPaymentMethods checks that the customer is one of this tenant's.
+ */
+export async function payMethodsOf(ctx: Ctx, customerId: string) {
   const methods = await listPaymentMethods(ctx, customerId);
-  const today = tenantToday(ctx);
-  const invoices = await payableInvoicesOf(ctx.db, ctx.tenant.id, customerId);
   const usable = methods.data.filter((m) => m.usable);
   const last = await lastUsedMethodId(ctx, customerId);
   const preselect =
@@ -23,6 +24,14 @@ export async function payOptions(ctx: Ctx, customerId: string) {
     usable.find((m) => m.id === methods.default_method_id)?.id ??
     usable[0]?.id ??
     null;
+  return { usable, preselect, last };
+}
+
+export async function payOptions(ctx: Ctx, customerId: string) {
+  requirePermission(ctx, 'billing:read');
+  const { usable, preselect } = await payMethodsOf(ctx, customerId);
+  const today = tenantToday(ctx);
+  const invoices = await payableInvoicesOf(ctx.db, ctx.tenant.id, customerId);
   return {
     customer_id: customerId,
     currency: ctx.tenant.currency,

@@ -21,7 +21,7 @@ import {
   type RequestMeta,
   usableMethodFor,
 } from '../methods/service.js';
-import { createPayment, lastUsedMethodId, scheduledReducedBy } from '../payments/service.js';
+import { createPayment, payMethodsOf, scheduledReducedBy } from '../payments/service.js';
 import type { PortalPayInput } from './pay-schema.js';
 import { type PortalCaller, requireContactPermission, targetCustomer } from './service.js';
 
@@ -40,14 +40,7 @@ export async function portalPayOptions(caller: PortalCaller, q: { customer_id?: 
   const { ctx } = caller;
   const customerId = await targetCustomer(caller, q.customer_id);
   const invoices = await payableInvoicesOf(ctx.db, ctx.tenant.id, customerId);
-  const methods = await listPaymentMethods(ctx, customerId);
-  const usable = methods.data.filter((m) => m.usable);
-  const last = await lastUsedMethodId(ctx, customerId);
-  const preselect =
-    usable.find((m) => m.id === last)?.id ??
-    usable.find((m) => m.id === methods.default_method_id)?.id ??
-    usable[0]?.id ??
-    null;
+  const { usable, preselect, last } = await payMethodsOf(ctx, customerId);
   return {
     customer_id: customerId,
     currency: ctx.tenant.currency,

@@ -24,10 +24,11 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { paths } from '../../../generated/api';
 import { PortalPayInput } from '../../../src/modules/portal/pay-schema';
 import { ApiError, unwrap } from '../../shared/api';
+import { Fact } from '../../shared/display';
 import { ErrorAlert } from '../../shared/errors';
 import {
   describeTimeZone,
@@ -670,19 +671,6 @@ function Review({
         </Button>
       </Group>
     </Stack>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <Group gap="xs" wrap="nowrap" align="baseline">
-      <Text size="sm" fw={600} w={90} style={{ flexShrink: 0 }}>
-        {label}
-      </Text>
-      <Text size="sm" style={{ overflowWrap: 'anywhere', minWidth: 0 }}>
-        {children}
-      </Text>
-    </Group>
   );
 }
 

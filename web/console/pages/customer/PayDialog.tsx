@@ -20,9 +20,9 @@ import {
 } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
-import { Money, Notice } from '../../../shared/display';
+import { Fact, Money, Notice } from '../../../shared/display';
 import { ErrorAlert } from '../../../shared/errors';
 import { formatBusinessDate, minorToInput, parseAmountInput } from '../../../shared/format';
 import { type Payment, type PaymentResult, type PayOptions, profileKey } from './types';
@@ -307,19 +307,6 @@ function PayFlow({
         </Button>
       </Group>
     </Stack>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <Group gap="xs" wrap="nowrap" align="baseline">
-      <Text size="sm" fw={600} w={90} style={{ flexShrink: 0 }}>
-        {label}
-      </Text>
-      <Text size="sm" style={{ overflowWrap: 'anywhere', minWidth: 0 }}>
-        {children}
-      </Text>
-    </Group>
   );
 }
 
