@@ -93,6 +93,30 @@ describe('the largest balance', () => {
     expect((await balanceOf(t, cus)).total_balance).toBe(MAX_BALANCE);
   });
 
+  it('refuses a charge adjustment that takes the open balance beyond it, writing nothing', async () => {
+    const cus = await invoiceOnlyCustomer(t);
+    const [, small] = await owing(t, cus, [MAX_BALANCE - 100, 50]);
+    const res = await t.api.post(`/api/v1/invoices/${small}/adjustments`, {
+      kind: 'charge',
+      amount: 51,
+      reason: 'Late fee',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(res.body.error).toMatchObject({
+      code: 'amount_too_large',
+      details: { field: 'balance', customer_id: cus, max: MAX_BALANCE },
+    });
+    const after = await t.api.get(`/api/v1/invoices/${small}`);
+    expect(after.body).toMatchObject({ total: 50, adjustments: [] });
+    const fits = await t.api.post(`/api/v1/invoices/${small}/adjustments`, {
+      kind: 'charge',
+      amount: 50,
+      reason: 'Late fee',
+    });
+    expect(fits.status, JSON.stringify(fits.body)).toBe(200);
+    expect((await balanceOf(t, cus)).total_balance).toBe(MAX_BALANCE);
+  });
+
   it('keeps a bill run draft that would exceed it a draft, lists it, and posts the others', async () => {
     const tt = await newTenant(h);
     const big = await invoiceOnlyCustomer(tt);

@@ -14,7 +14,7 @@ import { markPriceUsed } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { releaseUsage } from '../usage/service.js';
 import { openBalanceReduced } from './applications.js';
-import { draftsOverBalance } from './balance-cap.js';
+import { draftsOverBalance, openBalanceText } from './balance-cap.js';
 import type {
   AdjustmentInput,
   InvoiceChange,
@@ -389,6 +389,18 @@ export async function adjustInvoice(
       ],
     );
     await refreshTotal(tx, id);
+    if (input.kind === 'charge') {
+      // A charge raises the customer's open balance: not beyond the largest balance (the
+      // transaction rolls back, nothing is written).
+      const open = BigInt(await openBalanceText(tx, ctx.tenant.id, row.customer_id));
+      if (open > BigInt(MAX_BALANCE)) {
+        throw new AppError('amount_too_large', {
+          field: 'balance',
+          customer_id: row.customer_id,
+          max: MAX_BALANCE,
+        });
+      }
+    }
     await tx.query('UPDATE invoices SET updated_at = $2 WHERE id = $1', [id, tenantNow(ctx)]);
     const adjusted =
       input.kind === 'credit' ? await openBalanceReduced(tx, ctx, row.customer_id) : [];
