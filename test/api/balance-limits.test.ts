@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_AMOUNT, MAX_BALANCE } from '../../src/core/money.js';
+import { runPaymentRunHere } from '../../src/modules/paymentruns/batch.js';
 import { newTenant, type TestTenant, useTenant } from '../helpers/app.js';
 import {
   billRun,
@@ -235,5 +236,25 @@ describe("a bill run's total", () => {
     });
     const list = await tt.api.get('/api/v1/bill-runs');
     expect(list.status, JSON.stringify(list.body)).toBe(200);
+  });
+});
+
+describe("a payment run's collected sum", () => {
+  it('is tallied as bigint and read exactly, also beyond the safe range', async () => {
+    const tt = await newTenant(h);
+    const started = await tt.api.post('/api/v1/payment-runs', {});
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    await runPaymentRunHere(h.testDb.db, h.clock, started.body.id);
+    const done = await tt.api.get(`/api/v1/payment-runs/${started.body.id}`);
+    expect(done.body).toMatchObject({ status: 'completed', collected: 0, collected_exact: '0' });
+    // A run of more than 900 full-size payments: its sum, exact in SQL, is beyond 2^53.
+    await h.testDb.db.query('UPDATE payment_runs SET collected = $2 WHERE id = $1', [
+      started.body.id,
+      '9007199254740993',
+    ]);
+    const read = await tt.api.get(`/api/v1/payment-runs/${started.body.id}`);
+    expect(read.status, JSON.stringify(read.body)).toBe(200);
+    expect(read.body).toMatchObject({ collected: null, collected_exact: '9007199254740993' });
+    expect((await tt.api.get('/api/v1/payment-runs')).status).toBe(200);
   });
 });
