@@ -186,7 +186,7 @@ program
       if (tty)
         process.stderr.write(`\r${progressBar(run.progress.processed, run.progress.total)}\n`);
       console.log(
-        `bill run ${run.id}: ${run.status}, ${run.invoice_count} invoices, total ${formatMoney(run.total_amount)}`,
+        `bill run ${run.id}: ${run.status}, ${run.invoice_count} invoices, total ${run.total_amount === null ? `${run.total_amount_exact} minor units` : formatMoney(run.total_amount)}`,
       );
     } finally {
       await worker.stop();

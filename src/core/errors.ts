@@ -677,8 +677,8 @@ export const ERRORS = {
   amount_too_large: {
     status: 422,
     message:
-      'This amount, or an amount computed from it (quantity × unit amount, a total), would exceed the largest amount Billow holds (details.field, details.max); nothing was changed.',
-    when: 'a computed line amount, invoice total or charge above 10^13 minor units (details.field names the input)',
+      'This amount, or an amount computed from it (quantity × unit amount, a total, the customer’s open balance), would exceed the largest amount Billow holds (details.field, details.max); nothing was changed.',
+    when: 'a computed line amount, invoice total or charge above 10^13 minor units (details.field names the input), or posting an invoice that takes the customer’s open balance above 10^15 (details.field "balance", details.customer_id); a balance read whose exact sum is beyond 2^53 − 1',
   },
   refund_failed: {
     status: 502,

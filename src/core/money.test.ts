@@ -2,10 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   allocate,
+  exactSum,
   formatMoney,
   isCurrency,
   isMinorAmount,
   MAX_AMOUNT,
+  MAX_BALANCE,
   money,
   parseDecimal,
   withinMaxAmount,
@@ -131,6 +133,28 @@ describe('the largest amount', () => {
     expect(withinMaxAmount(-(10n ** 30n))).toBe(false);
     for (const n of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       expect(withinMaxAmount(n)).toBe(false);
+    }
+  });
+});
+
+describe('the largest balance and exact sums', () => {
+  it('is 10^15, a hundred largest amounts, far inside the safe range', () => {
+    expect(MAX_BALANCE).toBe(1_000_000_000_000_000);
+    expect(MAX_BALANCE / MAX_AMOUNT).toBe(100);
+  });
+
+  it('reads a decimal sum as a number only while it is a safe integer', () => {
+    expect(exactSum(null)).toBe(0);
+    expect(exactSum('0')).toBe(0);
+    expect(exactSum('42')).toBe(42);
+    expect(exactSum('-42')).toBe(-42);
+    expect(exactSum(String(MAX))).toBe(MAX);
+    expect(exactSum(String(-MAX))).toBe(-MAX);
+    expect(exactSum('9007199254740992')).toBeNull();
+    expect(exactSum('-9007199254740992')).toBeNull();
+    expect(exactSum('100000000000000000000')).toBeNull();
+    for (const text of ['', '1.5', '1e3', ' 1', '1 ', 'x1', '1x', '--1']) {
+      expect(exactSum(text), text).toBeNull();
     }
   });
 });

@@ -37,6 +37,26 @@ export function withinMaxAmount(n: number | bigint): boolean {
   return Number.isFinite(n) && Math.abs(n) <= MAX_AMOUNT;
 }
 
+/**
+ * The largest balance a customer may owe, in minor units: 10^15 (USD 10,000,000,000,000.00),
+ * a hundred invoices of the largest amount. Posting an invoice that would take the customer's open
+ * balance beyond it is refused, so a balance, summed exactly in SQL, is also exact as a JS number
+ * (about 9 times inside Number.MAX_SAFE_INTEGER) (docs/api.md, "Amounts and rounding").
+ */
+export const MAX_BALANCE = 1_000_000_000_000_000;
+
+/**
+ * A sum read from SQL as exact decimal text (`sum(...)::text`): the number when it is a safe
+ * integer, else null (the caller reports it instead of rounding or crashing).
+ */
+export function exactSum(text: string | null): number | null {
+  if (text === null) return 0;
+  if (!/^-?\d+$/.test(text)) return null;
+  const n = BigInt(text);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) return null;
+  return Number(n);
+}
+
 export function money(amount: number, currency: Currency = 'USD'): Money {
   if (!isMinorAmount(amount)) throw new RangeError(`not a whole minor-unit amount: ${amount}`);
   return { amount, currency };

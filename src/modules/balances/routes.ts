@@ -9,7 +9,7 @@ export async function balanceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'getCustomerBalance',
-        errors: ['customer_not_found'],
+        errors: ['amount_too_large', 'customer_not_found'],
         tags: ['customers'],
         summary:
           'The balance card: open and past-due balances, oldest open invoice, unapplied credits, ' +

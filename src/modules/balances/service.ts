@@ -5,6 +5,7 @@
  * payments), and a parent sees its descendants' balances rolled up.
  */
 import { AppError } from '../../core/errors.js';
+import { exactSum, MAX_BALANCE } from '../../core/money.js';
 import type { Queryable } from '../../db/db.js';
 import { openSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
@@ -47,11 +48,11 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
   // customer's oldest open invoice.
   const found = await q.maybeOne<{
     members: number;
-    own_total: number;
-    own_past_due: number;
+    own_total: string;
+    own_past_due: string;
     own_n: number;
-    children_total: number;
-    children_past_due: number;
+    children_total: string;
+    children_past_due: string;
     oldest_id: string | null;
     oldest_number: string | null;
     oldest_due_date: string | null;
@@ -73,12 +74,12 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
      SELECT (SELECT count(*)::int FROM members) AS members, s.*,
             oldest.id AS oldest_id, oldest.number AS oldest_number, oldest.due_date AS oldest_due_date
        FROM (SELECT
-               coalesce(sum(balance) FILTER (WHERE customer_id = $2), 0)::bigint AS own_total,
-               coalesce(sum(balance) FILTER (WHERE customer_id = $2 AND due_date < $3::date), 0)::bigint
+               coalesce(sum(balance) FILTER (WHERE customer_id = $2), 0)::text AS own_total,
+               coalesce(sum(balance) FILTER (WHERE customer_id = $2 AND due_date < $3::date), 0)::text
                  AS own_past_due,
                (count(*) FILTER (WHERE customer_id = $2))::int AS own_n,
-               coalesce(sum(balance) FILTER (WHERE customer_id <> $2), 0)::bigint AS children_total,
-               coalesce(sum(balance) FILTER (WHERE customer_id <> $2 AND due_date < $3::date), 0)::bigint
+               coalesce(sum(balance) FILTER (WHERE customer_id <> $2), 0)::text AS children_total,
+               coalesce(sum(balance) FILTER (WHERE customer_id <> $2 AND due_date < $3::date), 0)::text
                  AS children_past_due
              FROM owed) s
        LEFT JOIN LATERAL (
@@ -90,7 +91,23 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
   if (!found || found.members === 0) throw new AppError('customer_not_found', { id: customerId });
   const memos = await memoCredits(q, tenantId, [customerId]);
   const payments = await unappliedPayments(q, tenantId, [customerId]);
-  const unapplied = [...memos, ...payments].reduce((s, r) => s + r.remaining, 0);
+  const unappliedSum = [...memos, ...payments].reduce((s, r) => s + BigInt(r.remaining), 0n);
+  // Summed exactly (numeric in SQL, bigint here) and checked before they become JS numbers: a
+  // balance beyond the safe range (data from before the largest balance was enforced, or a
+  // roll-up of many children) is reported, never rounded or answered with a 500.
+  const exact = (text: string, field: string): number => {
+    const n = exactSum(text);
+    if (n === null) {
+      throw new AppError('amount_too_large', { field, customer_id: customerId, max: MAX_BALANCE });
+    }
+    return n;
+  };
+  const ownTotal = exact(found.own_total, 'balance');
+  const ownPastDue = exact(found.own_past_due, 'balance');
+  const childrenTotal = exact(found.children_total, 'children.total_balance');
+  const childrenPastDue = exact(found.children_past_due, 'children.total_past_due');
+  const unapplied = exact(unappliedSum.toString(), 'unapplied_credits');
+  const net = exact((BigInt(ownTotal) - BigInt(unapplied)).toString(), 'net_balance');
   const oldest =
     found.oldest_id === null
       ? null
@@ -98,16 +115,16 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
   return {
     customer_id: customerId,
     currency: ctx.tenant.currency,
-    total_balance: found.own_total,
-    total_past_due: found.own_past_due,
+    total_balance: ownTotal,
+    total_past_due: ownPastDue,
     oldest_open_invoice: oldest,
     open_invoice_count: found.own_n,
     unapplied_credits: unapplied,
-    net_balance: found.own_total - unapplied,
+    net_balance: net,
     children: {
       count: found.members - 1,
-      total_balance: found.children_total,
-      total_past_due: found.children_past_due,
+      total_balance: childrenTotal,
+      total_past_due: childrenPastDue,
     },
   };
 }

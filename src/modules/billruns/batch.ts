@@ -5,7 +5,7 @@
  * customer) invoices make a second invoice for the same customer and period impossible anyway.
  */
 import type { Clock } from '../../core/clock.js';
-import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
+import { MAX_AMOUNT } from '../../core/money.js';
 import type { Db, Tx } from '../../db/db.js';
 import { type Change, recordMany } from '../audit/service.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
@@ -17,7 +17,7 @@ import {
 import { insertDraftInvoices } from '../invoices/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { releaseUsageClaims } from '../usage/service.js';
-import { computeInvoice, type DraftLine } from './lines.js';
+import { computeInvoice, type DraftLine, fitsMaxAmount } from './lines.js';
 import { linkPendingChargeLines, releaseClaimedCharges } from './pending.js';
 import {
   claimPendingCharges,
@@ -47,25 +47,18 @@ interface BatchRow {
   done_at: Date | null;
 }
 
-/** A customer the batch did not bill, and why (shown on the run as `refused`). */
-export interface RefusedCustomer {
-  customer_id: string;
-  code: 'amount_too_large';
-  details: { field: 'total'; max: number };
-}
-
 /**
- * True when every line and the invoice's total stay within the largest amount (issue 10 item 8):
- * summed exactly, so that a sum beyond the safe range is refused rather than rounded.
+ * A customer the run did not bill, and why (shown on the run as `refused`): its invoice would
+ * exceed the largest amount (`total`, no draft made), or posting its draft would take its open
+ * balance beyond the largest balance (`balance`, the draft `invoice_id` stays a draft).
  */
-function fitsMaxAmount(lines: readonly DraftLine[]): boolean {
-  let total = 0n;
-  for (const l of lines) {
-    if (!Number.isSafeInteger(l.amount) || !withinMaxAmount(l.amount)) return false;
-    total += BigInt(l.amount);
-  }
-  return withinMaxAmount(total);
-}
+export type RefusedCustomer =
+  | { customer_id: string; code: 'amount_too_large'; details: { field: 'total'; max: number } }
+  | {
+      customer_id: string;
+      code: 'amount_too_large';
+      details: { field: 'balance'; max: number; invoice_id: string };
+    };
 
 export interface BatchResult {
   invoices: number;
@@ -180,7 +173,11 @@ export async function processBatch(
     // Credits no charge on the customer's invoice absorbs go on the account at once (issue 10
     // item 3), in this transaction: a batch run again finds itself done and issues none twice.
     await issueProrationCredits(tx, ctx, billRunId, accountCredits);
-    const total = invoices.reduce((s, i) => s + i.lines.reduce((t, l) => t + l.amount, 0), 0);
+    // Summed exactly and handed to SQL as a decimal: the run's total is a bigint sum there.
+    const total = invoices.reduce(
+      (s, i) => s + i.lines.reduce((t, l) => t + BigInt(l.amount), 0n),
+      0n,
+    );
     const changes: Change[] = invoices.map((i) => ({
       action: 'invoice.created',
       objectType: 'invoice',
@@ -194,7 +191,7 @@ export async function processBatch(
       `UPDATE bill_run_batches SET done_at = $3, invoice_count = $4, total_amount = $5,
               refused = $6::jsonb
         WHERE bill_run_id = $1 AND batch_no = $2`,
-      [billRunId, batchNo, now, invoices.length, total, JSON.stringify(refused)],
+      [billRunId, batchNo, now, invoices.length, total.toString(), JSON.stringify(refused)],
     );
     // The run's row lock serialises the batches' endings; the count after it is a new statement,
     // so it sees every batch that committed while this one waited, and exactly one batch sees
@@ -204,7 +201,7 @@ export async function processBatch(
       `UPDATE bill_runs SET processed_customers = processed_customers + $2,
               invoice_count = invoice_count + $3, total_amount = total_amount + $4
         WHERE id = $1`,
-      [billRunId, batch.customer_ids.length, invoices.length, total],
+      [billRunId, batch.customer_ids.length, invoices.length, total.toString()],
     );
     const run = await tx.one<{ remaining: number }>(
       'SELECT count(*) AS remaining FROM bill_run_batches WHERE bill_run_id = $1 AND done_at IS NULL',
@@ -218,6 +215,6 @@ export async function processBatch(
       );
       completedRun = true;
     }
-    return { invoices: invoices.length, total, completedRun };
+    return { invoices: invoices.length, total: Number(total), completedRun };
   });
 }

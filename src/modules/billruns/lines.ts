@@ -12,6 +12,7 @@
  *   absorb it, and the rest as a credit memo on the customer's account (issue 10 item 3).
  * - Pending one-time charges bill as they are.
  */
+import { withinMaxAmount } from '../../core/money.js';
 import {
   fromMicros,
   type Interval,
@@ -306,4 +307,18 @@ export function computeInvoice(facts: CustomerFacts, target: string): ComputedIn
 /** The invoice lines alone (see computeInvoice). */
 export function computeLines(facts: CustomerFacts, target: string): DraftLine[] {
   return computeInvoice(facts, target).lines;
+}
+
+/**
+ * True when every line and the invoice's total stay within the largest amount (issue 10 item 8):
+ * summed exactly, so that a sum beyond the safe range is refused rather than rounded. The bill
+ * run refuses a customer whose lines do not fit; the upcoming estimate says it will.
+ */
+export function fitsMaxAmount(lines: readonly Pick<DraftLine, 'amount'>[]): boolean {
+  let total = 0n;
+  for (const l of lines) {
+    if (!Number.isSafeInteger(l.amount) || !withinMaxAmount(l.amount)) return false;
+    total += BigInt(l.amount);
+  }
+  return withinMaxAmount(total);
 }

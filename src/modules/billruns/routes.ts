@@ -31,7 +31,15 @@ const BillRunView = z.object({
   status: z.enum(['pending', 'running', 'completed', 'posting', 'posted', 'failed']),
   progress: z.object({ processed: z.number(), total: z.number() }),
   invoice_count: z.number(),
-  total_amount: z.number(),
+  total_amount: z
+    .number()
+    .nullable()
+    .describe(
+      'The sum of the run’s invoices in minor units; null only beyond 2^53 − 1 (9,007,199,254,740,991), where total_amount_exact still holds it',
+    ),
+  total_amount_exact: z
+    .string()
+    .describe('The same sum as an exact decimal string of minor units, whatever its size'),
   currency: z.literal('USD'),
   error: z.string().nullable(),
   refused: z
@@ -39,16 +47,31 @@ const BillRunView = z.object({
       z.object({
         customer_id: z.string(),
         code: z.literal('amount_too_large'),
-        details: z.object({ field: z.literal('total'), max: z.number() }),
+        details: z.object({
+          field: z.enum(['total', 'balance']),
+          max: z.number(),
+          invoice_id: z.string().optional(),
+        }),
       }),
     )
     .describe(
-      'Customers not billed because their invoice (a line or the total) would exceed the largest amount; their usage and charges stay unbilled',
+      'Customers not billed: `total` when their invoice (a line or the total) would exceed the largest amount (no draft; their usage and charges stay unbilled), `balance` when posting their draft (`invoice_id`) would take their open balance beyond the largest balance (the draft stays a draft)',
     ),
   created_at: z.string(),
   completed_at: z.string().nullable(),
   posted_at: z.string().nullable(),
 });
+
+/** Why the bill run will not bill the estimated invoice (issue 10 item 8); null when it will. */
+export const UpcomingRefused = z
+  .object({
+    code: z.literal('amount_too_large'),
+    details: z.object({ field: z.enum(['total', 'balance']), max: z.number() }),
+  })
+  .nullable()
+  .describe(
+    'Null when the bill run will bill this invoice. Else `total`: a line or the total exceeds the largest amount (10^13), so the run makes no invoice for the customer; or `balance`: posting it would take the open balance beyond the largest balance (10^15), so the run’s draft stays a draft',
+  );
 
 const UpcomingLine = z.object({
   kind: z.string(),
@@ -209,6 +232,7 @@ export async function billRunRoutes(app: App): Promise<void> {
             account_credit_total: z
               .number()
               .describe('What the account will be credited (positive), the sum of account_credits'),
+            refused: UpcomingRefused,
           }),
         },
       },

@@ -6,11 +6,12 @@
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { exactSum, MAX_BALANCE } from '../../core/money.js';
 import type { Db, Tx } from '../../db/db.js';
 import { defineQueue, queueFor } from '../../jobs/queue.js';
 import { recordChange, recordMany } from '../audit/service.js';
 import { type Ctx, requirePermission, systemCtx, tenantNow } from '../context.js';
-import { emailBillRunInvoices, postDraftsIn } from '../invoices/service.js';
+import { draftsOverBalance, emailBillRunInvoices, postDraftsIn } from '../invoices/service.js';
 import { loadTenant } from '../tenants/service.js';
 import { processBatch, type RefusedCustomer } from './batch.js';
 
@@ -61,7 +62,10 @@ export interface BillRunView {
   status: 'pending' | 'running' | 'completed' | 'posting' | 'posted' | 'failed';
   progress: { processed: number; total: number };
   invoice_count: number;
-  total_amount: number;
+  /** The run's drafts summed; null only beyond Number.MAX_SAFE_INTEGER (see total_amount_exact). */
+  total_amount: number | null;
+  /** The same sum as an exact decimal string of minor units (bigint in SQL), whatever its size. */
+  total_amount_exact: string;
   currency: 'USD';
   error: string | null;
   /** Customers not billed because their invoice would exceed the largest amount. */
@@ -81,7 +85,7 @@ interface RunRow {
   total_customers: number;
   processed_customers: number;
   invoice_count: number;
-  total_amount: number;
+  total_amount: string;
   error: string | null;
   refused: RefusedCustomer[];
   created_at: Date;
@@ -91,7 +95,8 @@ interface RunRow {
 
 // The customers the run's batches did not bill (issue 10 item 8), batch by batch.
 const RUN_COLUMNS = `id, tenant_id, target_date, auto_post, auto_email, status, total_customers,
-  processed_customers, invoice_count, total_amount, error, created_at, completed_at, posted_at,
+  processed_customers, invoice_count, total_amount::text AS total_amount, error, created_at,
+  completed_at, posted_at,
   (SELECT coalesce(jsonb_agg(e ORDER BY b.batch_no, n), '[]'::jsonb)
      FROM bill_run_batches b, jsonb_array_elements(b.refused) WITH ORDINALITY AS r(e, n)
     WHERE b.bill_run_id = bill_runs.id) AS refused`;
@@ -105,7 +110,9 @@ function view(r: RunRow): BillRunView {
     status: r.status,
     progress: { processed: r.processed_customers, total: r.total_customers },
     invoice_count: r.invoice_count,
-    total_amount: r.total_amount,
+    // Summed as bigint in SQL; a JS number only while exact, so no read of a run ever fails.
+    total_amount: exactSum(r.total_amount),
+    total_amount_exact: r.total_amount,
     currency: 'USD',
     error: r.error,
     refused: r.refused,
@@ -299,6 +306,32 @@ export async function runPostJob(db: Db, clock: Clock, job: PostJob): Promise<vo
   if (run?.status === 'completed') await postRunAsSystem(db, clock, run.tenant_id, job.bill_run_id);
 }
 
+/**
+ * Lists the customers whose drafts posting refused in the run's `refused`, on the batch that
+ * billed each of them (the run's view gathers the batches').
+ */
+async function refuseOnPosting(
+  tx: Tx,
+  billRunId: string,
+  over: { customer_id: string; invoice_ids: string[] }[],
+): Promise<void> {
+  for (const o of over) {
+    for (const invoiceId of o.invoice_ids) {
+      const entry: RefusedCustomer = {
+        customer_id: o.customer_id,
+        code: 'amount_too_large',
+        details: { field: 'balance', max: MAX_BALANCE, invoice_id: invoiceId },
+      };
+      await tx.query(
+        `UPDATE bill_run_batches SET refused = refused || $3::jsonb
+          WHERE bill_run_id = $1 AND batch_no = (
+            SELECT min(batch_no) FROM bill_run_batches WHERE bill_run_id = $1 AND $2 = ANY (customer_ids))`,
+        [billRunId, o.customer_id, JSON.stringify([entry])],
+      );
+    }
+  }
+}
+
 /** Posts every non-empty draft of a completed run; empty drafts stay drafts (and are counted). */
 /** Drafts numbered and audited per statement when a bill run is posted. */
 const POST_CHUNK = 5_000;
@@ -322,7 +355,13 @@ export async function postBillRun(
          FROM invoices i WHERE i.bill_run_id = $1 AND i.status = 'draft' ORDER BY i.id`,
       [id],
     );
-    const ids = drafts.filter((d) => d.has_lines).map((d) => d.id);
+    const nonEmpty = drafts.filter((d) => d.has_lines).map((d) => d.id);
+    // A draft whose posting would take its customer's open balance beyond the largest balance
+    // stays a draft (issue 10 item 8) and is listed in the run's `refused`; the others post.
+    const over = await draftsOverBalance(tx, ctx.tenant.id, nonEmpty);
+    const held = new Set(over.flatMap((o) => o.invoice_ids));
+    const ids = nonEmpty.filter((d) => !held.has(d));
+    await refuseOnPosting(tx, id, over);
     // In chunks, still in this one transaction (all posted or none): numbers stay gap-free and
     // in id order, while the arrays, the returned rows and the audit entries held in memory at
     // once stay bounded (a 100k-invoice run peaked over 512 MiB posting everything at once).
@@ -359,7 +398,7 @@ export async function postBillRun(
         await queue.send<EmailRunJob>(EMAIL_RUN_QUEUE, { bill_run_id: id }, {}, tx);
       }
     }
-    return { ...after, skipped_empty: drafts.length - ids.length };
+    return { ...after, skipped_empty: drafts.length - nonEmpty.length };
   });
 }
 

@@ -7,12 +7,13 @@
  * what the bill run issues as a credit memo on the account (issue 10 item 3).
  */
 import { AppError } from '../../core/errors.js';
+import { MAX_AMOUNT, MAX_BALANCE } from '../../core/money.js';
 import type { Queryable } from '../../db/db.js';
 import { periodContaining, toMicros } from '../billing/model.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { prorationMemoCredits } from '../credits/service.js';
-import { trimZeros } from '../invoices/service.js';
-import { computeInvoice, type DraftLine, prorationCredits } from './lines.js';
+import { openBalanceText, trimZeros } from '../invoices/service.js';
+import { computeInvoice, type DraftLine, fitsMaxAmount, prorationCredits } from './lines.js';
 import { loadBilledLines, loadBilledUsage, loadSubscriptions } from './sources.js';
 
 export interface UpcomingInvoice {
@@ -27,6 +28,16 @@ export interface UpcomingInvoice {
   account_credits: Omit<DraftLine, 'pending_charge_id'>[];
   /** Their sum, as a positive amount: what the customer's account will be credited. */
   account_credit_total: number;
+  /**
+   * Null when the bill run will bill this invoice; else why it will not (issue 10 item 8):
+   * `total` when a line or the total exceeds the largest amount (the run makes no invoice),
+   * `balance` when posting it would take the open balance beyond the largest balance (the run's
+   * draft stays a draft).
+   */
+  refused: {
+    code: 'amount_too_large';
+    details: { field: 'total' | 'balance'; max: number };
+  } | null;
 }
 
 export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<UpcomingInvoice> {
@@ -85,6 +96,17 @@ export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<Upc
   };
   const lines = computed.lines.map(shown);
   const accountCredits = computed.accountCredits.map(shown);
+  // Summed exactly: beyond the largest amount the total is not billed, and says so in `refused`.
+  const total = lines.reduce((s, l) => s + BigInt(l.amount), 0n);
+  let refused: UpcomingInvoice['refused'] = null;
+  if (!fitsMaxAmount(lines)) {
+    refused = { code: 'amount_too_large', details: { field: 'total', max: MAX_AMOUNT } };
+  } else if (total > 0n) {
+    const open = BigInt(await openBalanceText(db, ctx.tenant.id, customerId));
+    if (open + total > BigInt(MAX_BALANCE)) {
+      refused = { code: 'amount_too_large', details: { field: 'balance', max: MAX_BALANCE } };
+    }
+  }
   return {
     estimate: true,
     customer_id: customerId,
@@ -92,9 +114,10 @@ export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<Upc
     billing_date: target,
     currency: 'USD',
     lines,
-    total: lines.reduce((s, l) => s + l.amount, 0),
+    total: Number(total),
     account_credits: accountCredits,
     account_credit_total: -accountCredits.reduce((s, l) => s + l.amount, 0),
+    refused,
   };
 }
 

@@ -271,7 +271,7 @@ export async function invoiceRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'postInvoice',
-        errors: ['invoice_empty', 'invoice_not_draft', 'invoice_not_found'],
+        errors: ['amount_too_large', 'invoice_empty', 'invoice_not_draft', 'invoice_not_found'],
         tags,
         summary: 'Post a draft: next number, due date from the terms, frozen',
         params: IdParams,

@@ -5,7 +5,7 @@
 
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
+import { MAX_AMOUNT, MAX_BALANCE, withinMaxAmount } from '../../core/money.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { draftDeletedFromRun, releasePendingCharges } from '../billruns/service.js';
@@ -14,6 +14,7 @@ import { markPriceUsed } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { releaseUsage } from '../usage/service.js';
 import { openBalanceReduced } from './applications.js';
+import { draftsOverBalance, openBalanceText } from './balance-cap.js';
 import type {
   AdjustmentInput,
   InvoiceChange,
@@ -25,6 +26,7 @@ import type {
 import { formatNumber, reserveNumbers } from './numbering.js';
 import { loadInvoice, refreshTotal } from './queries.js';
 
+export { draftsOverBalance, type OverBalance, openBalanceText } from './balance-cap.js';
 export { insertDraftInvoices, type NewDraftInvoice, type NewDraftLine } from './bulk.js';
 export { emailBillRunInvoices, loadInvoiceDocument } from './delivery.js';
 
@@ -318,6 +320,14 @@ export async function postInvoice(ctx: Ctx, id: string): Promise<InvoiceView> {
   return ctx.db.tx(async (tx) => {
     const { view: before } = await mustBeDraft(tx, ctx, id);
     if (before.lines.length === 0) throw new AppError('invoice_empty', { id });
+    const [over] = await draftsOverBalance(tx, ctx.tenant.id, [id]);
+    if (over) {
+      throw new AppError('amount_too_large', {
+        field: 'balance',
+        customer_id: over.customer_id,
+        max: MAX_BALANCE,
+      });
+    }
     await postDraftsIn(tx, ctx, [id]);
     const { view: after } = await mustLoad(tx, ctx, id, false);
     await recordChange(tx, ctx, {
@@ -379,6 +389,18 @@ export async function adjustInvoice(
       ],
     );
     await refreshTotal(tx, id);
+    if (input.kind === 'charge') {
+      // A charge raises the customer's open balance: not beyond the largest balance (the
+      // transaction rolls back, nothing is written).
+      const open = BigInt(await openBalanceText(tx, ctx.tenant.id, row.customer_id));
+      if (open > BigInt(MAX_BALANCE)) {
+        throw new AppError('amount_too_large', {
+          field: 'balance',
+          customer_id: row.customer_id,
+          max: MAX_BALANCE,
+        });
+      }
+    }
     await tx.query('UPDATE invoices SET updated_at = $2 WHERE id = $1', [id, tenantNow(ctx)]);
     const adjusted =
       input.kind === 'credit' ? await openBalanceReduced(tx, ctx, row.customer_id) : [];

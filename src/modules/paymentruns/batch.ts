@@ -175,14 +175,14 @@ export async function refreshRun(ctx: Ctx, runId: string): Promise<void> {
       failed: number;
       pending: number;
       queued: number;
-      collected: number;
+      collected: string;
     }>(
       `SELECT count(*) FILTER (WHERE it.status <> 'queued')::int AS processed,
               count(*) FILTER (WHERE it.status = 'succeeded')::int AS succeeded,
               count(*) FILTER (WHERE it.status = 'failed')::int AS failed,
               count(*) FILTER (WHERE it.status = 'pending')::int AS pending,
               count(*) FILTER (WHERE it.status = 'queued')::int AS queued,
-              coalesce(sum(p.amount) FILTER (WHERE it.status = 'succeeded'), 0)::bigint AS collected
+              coalesce(sum(p.amount) FILTER (WHERE it.status = 'succeeded'), 0)::text AS collected
          FROM payment_run_items it LEFT JOIN payments p ON p.id = it.payment_id
         WHERE it.payment_run_id = $1`,
       [runId],

@@ -24,7 +24,15 @@ const RunView = z.object({
     pending: z.number(),
     skipped: z.number(),
   }),
-  collected: z.number(),
+  collected: z
+    .number()
+    .nullable()
+    .describe(
+      'What the run collected, in minor units; null only beyond 2^53 − 1, where collected_exact still holds it',
+    ),
+  collected_exact: z
+    .string()
+    .describe('The same sum as an exact decimal string of minor units, whatever its size'),
   currency: z.literal('USD'),
   created_at: z.string(),
   started_at: z.string().nullable(),

@@ -1,4 +1,5 @@
 /** A payment run's row and its API view. */
+import { exactSum } from '../../core/money.js';
 
 export interface RunRow {
   id: string;
@@ -12,15 +13,16 @@ export interface RunRow {
   succeeded_count: number;
   failed_count: number;
   pending_count: number;
-  collected: number;
+  /** Exact decimal text of the bigint sum (issue 10 item 8). */
+  collected: string;
   created_at: Date;
   started_at: Date | null;
   completed_at: Date | null;
 }
 
 export const RUN_COLUMNS = `id, tenant_id, status, after_bill_run_id, run_on, target_date, total_invoices,
-  processed, succeeded_count, failed_count, pending_count, collected, created_at, started_at,
-  completed_at`;
+  processed, succeeded_count, failed_count, pending_count, collected::text AS collected, created_at,
+  started_at, completed_at`;
 
 export interface RunView {
   id: string;
@@ -30,7 +32,10 @@ export interface RunView {
   target_date: string | null;
   progress: { processed: number; total: number };
   counts: { succeeded: number; failed: number; pending: number; skipped: number };
-  collected: number;
+  /** What the run collected; null only beyond Number.MAX_SAFE_INTEGER (see collected_exact). */
+  collected: number | null;
+  /** The same sum as an exact decimal string of minor units, whatever its size. */
+  collected_exact: string;
   currency: 'USD';
   created_at: string;
   started_at: string | null;
@@ -51,7 +56,8 @@ export function runView(r: RunRow): RunView {
       pending: r.pending_count,
       skipped: r.processed - r.succeeded_count - r.failed_count - r.pending_count,
     },
-    collected: r.collected,
+    collected: exactSum(r.collected),
+    collected_exact: r.collected,
     currency: 'USD',
     created_at: r.created_at.toISOString(),
     started_at: r.started_at?.toISOString() ?? null,
