@@ -86,8 +86,12 @@ export const customersRoute = createRoute({
   component: CustomersPage,
 });
 
-/** A customer's profile; `?invoice=ID` opens that invoice's summary over it. */
+/**
+ * A customer's profile; `?tab=` picks a section (overview when absent) and `?invoice=ID` opens
+ * that invoice's summary over it.
+ */
 export const CustomerSearch = z.object({
+  tab: z.string().max(40).optional().catch(undefined),
   invoice: z.string().max(64).optional().catch(undefined),
 });
 export const customerRoute = createRoute({

@@ -1,10 +1,12 @@
 /**
- * The customer profile (J3): the header with its link chips, the balance card, the open
- * invoices with "Pay selected", the invoice summary (`?invoice=ID`), and the pending and
- * scheduled payments. Every figure comes from the API; the role decides which actions show
- * (a member without billing permissions sees the header only, and the API refuses the rest).
+ * The customer profile (J3): the header with its link chips, then tabs (`?tab=`). The overview
+ * holds the balance card, the open invoices with "Pay selected" and the pending and scheduled
+ * payments; the other tabs are the sections listed in `sections.tsx`. The invoice summary
+ * (`?invoice=ID`) opens over any tab. Every figure comes from the API; the role decides which
+ * tabs and actions show (a member without billing permissions sees the header and the sections
+ * its role reads, and the API refuses the rest).
  */
-import { Anchor, Stack, Text } from '@mantine/core';
+import { Anchor, Stack, Tabs, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
@@ -21,6 +23,7 @@ import { InvoiceSummaryDrawer } from './InvoiceSummary';
 import { OpenInvoices } from './OpenInvoices';
 import { PayDialog } from './PayDialog';
 import { PlannedPayments } from './PlannedPayments';
+import { SECTIONS } from './sections';
 import { profileKey } from './types';
 
 export function CustomerProfilePage() {
@@ -34,6 +37,10 @@ export function CustomerProfilePage() {
       unwrap(await api.GET('/api/v1/customers/{id}', { params: { path: { id: customerId } } })),
   });
   const billing = can(me, 'billing:read');
+  const sections = SECTIONS.filter((s) => can(me, s.permission));
+  const tab = sections.some((s) => s.value === search.tab) ? (search.tab as string) : 'overview';
+  const openInvoice = (id: string | null) =>
+    void navigate({ search: (s) => ({ ...s, invoice: id ?? undefined }) });
   return (
     <Stack gap="lg">
       <Anchor renderRoot={(p) => <Link {...p} to="/customers" search={{}} />} size="sm">
@@ -47,21 +54,57 @@ export function CustomerProfilePage() {
         <>
           <ProfileHeader customer={customer.data} />
           <Text size="sm">Dates are in {describeTimeZone(me.tenant.time_zone)}.</Text>
-          {billing ? (
+          <Tabs
+            value={tab}
+            onChange={(v) =>
+              void navigate({
+                search: (s) => ({ ...s, tab: !v || v === 'overview' ? undefined : v }),
+              })
+            }
+          >
+            <Tabs.List>
+              <Tabs.Tab value="overview">Overview</Tabs.Tab>
+              {sections.map((s) => (
+                <Tabs.Tab key={s.value} value={s.value}>
+                  {s.label}
+                </Tabs.Tab>
+              ))}
+            </Tabs.List>
+            <Tabs.Panel value="overview" pt="md">
+              {billing ? (
+                tab === 'overview' && (
+                  <Stack gap="lg">
+                    <Billing
+                      customerId={customerId}
+                      invoiceId={search.invoice}
+                      openInvoice={openInvoice}
+                      overview
+                    />
+                  </Stack>
+                )
+              ) : (
+                <Notice color="gray" title="Billing is not part of your role">
+                  <Text size="sm">
+                    Your role shows customers and contacts only: balances, invoices and payments are
+                    hidden. Ask an administrator if you need them.
+                  </Text>
+                </Notice>
+              )}
+            </Tabs.Panel>
+            {sections.map((s) => (
+              <Tabs.Panel key={s.value} value={s.value} pt="md">
+                {tab === s.value && s.render({ customerId, openInvoice })}
+              </Tabs.Panel>
+            ))}
+          </Tabs>
+          {/* On another tab, the invoice summary and the pay dialog still open from `?invoice=`. */}
+          {billing && tab !== 'overview' && (
             <Billing
               customerId={customerId}
               invoiceId={search.invoice}
-              openInvoice={(id) =>
-                void navigate({ search: (s) => ({ ...s, invoice: id ?? undefined }) })
-              }
+              openInvoice={openInvoice}
+              overview={false}
             />
-          ) : (
-            <Notice color="gray" title="Billing is not part of your role">
-              <Text size="sm">
-                Your role shows customers and contacts only: balances, invoices and payments are
-                hidden. Ask an administrator if you need them.
-              </Text>
-            </Notice>
           )}
         </>
       )}
@@ -73,10 +116,13 @@ function Billing({
   customerId,
   invoiceId,
   openInvoice,
+  overview,
 }: {
   customerId: string;
   invoiceId: string | undefined;
   openInvoice: (id: string | null) => void;
+  /** Whether to show the overview's cards, or only the drawer and the dialog they open. */
+  overview: boolean;
 }) {
   const me = useMe();
   const canPay = can(me, 'billing:write');
@@ -111,16 +157,20 @@ function Billing({
 
   return (
     <>
-      <BalanceCard customerId={customerId} onViewInvoice={openInvoice} />
-      <OpenInvoices options={options} canPay={canPay} onView={openInvoice} onPay={pay} />
-      <PlannedPayments
-        customerId={customerId}
-        scheduled={scheduled}
-        pending={pending}
-        options={options.data}
-        canChange={canPay}
-        timeZone={me.tenant.time_zone}
-      />
+      {overview && (
+        <>
+          <BalanceCard customerId={customerId} onViewInvoice={openInvoice} />
+          <OpenInvoices options={options} canPay={canPay} onView={openInvoice} onPay={pay} />
+          <PlannedPayments
+            customerId={customerId}
+            scheduled={scheduled}
+            pending={pending}
+            options={options.data}
+            canChange={canPay}
+            timeZone={me.tenant.time_zone}
+          />
+        </>
+      )}
       <InvoiceSummaryDrawer
         customerId={customerId}
         invoiceId={invoiceId}

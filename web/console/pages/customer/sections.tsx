@@ -1,0 +1,24 @@
+/**
+ * The profile's sections below the overview, one tab each (`?tab=`). A section is one file in
+ * this folder and one entry here; the permission decides whether the tab shows at all (the API
+ * refuses the same reads and writes on its own).
+ */
+import type { ReactNode } from 'react';
+import type { Me } from '../../session';
+
+export type SectionProps = {
+  customerId: string;
+  /** Opens (or, with null, closes) the invoice summary drawer, `?invoice=ID`. */
+  openInvoice: (id: string | null) => void;
+};
+
+export type Section = {
+  /** The tab's value in the URL: `/customers/ID?tab=value`. */
+  value: string;
+  label: string;
+  permission: Me['permissions'][number];
+  render: (props: SectionProps) => ReactNode;
+};
+
+/** In the order the tabs show. Overview (balance, open invoices, planned payments) comes first. */
+export const SECTIONS: Section[] = [];
