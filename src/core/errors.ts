@@ -161,6 +161,21 @@ export const ERRORS = {
     message: 'This contact’s access was revoked; create a new contact to restore it.',
     when: 'changing a revoked contact',
   },
+  contact_no_portal_access: {
+    status: 409,
+    message: 'This contact has not set a portal password yet; send the welcome email instead.',
+    when: 'a staff password reset for a contact that never accepted its invitation',
+  },
+  no_statement_recipients: {
+    status: 409,
+    message: 'This customer has no billing contact and no billing email to send a statement to.',
+    when: 'emailing a statement to a customer without billing contacts or billing email',
+  },
+  portal_read_only: {
+    status: 403,
+    message: 'This is a staff member’s read-only view of the portal; nothing can be changed here.',
+    when: 'a state-changing portal request in a "view as customer" session',
+  },
   contact_profile_not_found: {
     status: 404,
     message: 'No such contact profile.',

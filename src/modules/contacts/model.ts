@@ -108,7 +108,43 @@ export const ContactPatch = z.strictObject({
 });
 export type ContactPatch = z.output<typeof ContactPatch>;
 
-export const ContactListQuery = ListQuery.extend({ status: z.enum(CONTACT_STATUSES).optional() });
+export const CONTACT_SORTS = ['newest', 'name', 'email'] as const;
+export type ContactSort = (typeof CONTACT_SORTS)[number];
+
+export const ContactListQuery = ListQuery.extend({
+  status: z.enum(CONTACT_STATUSES).optional(),
+  q: z.string().trim().min(1).max(200).optional().describe('Part of a name or email'),
+  sort: z
+    .enum(CONTACT_SORTS)
+    .default('newest')
+    .describe('Order of the list (name and email case-insensitively); the cursor belongs to one'),
+  cursor: z.string().max(600).optional().describe('next_cursor of the previous page'),
+});
+
+/** The cursor of a list sorted by name or email: the last row's sort key and id (keyset). */
+export function encodeContactCursor(key: string, id: string): string {
+  return Buffer.from(JSON.stringify([key, id])).toString('base64url');
+}
+
+/** Null when the text is not a cursor this API issued. */
+export function decodeContactCursor(text: string): { key: string; id: string } | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string' &&
+      value[0].length <= 320 &&
+      /^con_[0-9a-z]{26}$/.test(value[1])
+    ) {
+      return { key: value[0], id: value[1] };
+    }
+  } catch {
+    // not JSON: refused by the caller
+  }
+  return null;
+}
 
 export const ContactView = z.object({
   id: z.string(),

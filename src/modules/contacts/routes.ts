@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.js';
-import { cursorId, IdParams, NoBody, page } from '../../http/schemas.js';
+import { IdParams, NoBody } from '../../http/schemas.js';
 import {
   ContactCreate,
   ContactListQuery,
@@ -25,9 +25,9 @@ export async function contactRoutes(app: App): Promise<void> {
     {
       schema: {
         operationId: 'listCustomerContacts',
-        errors: ['customer_not_found'],
+        errors: ['customer_not_found', 'invalid_cursor'],
         tags: ['contacts'],
-        summary: 'A customer’s contacts, newest first',
+        summary: 'A customer’s contacts: newest first or by name or email, with search',
         params: IdParams,
         querystring: ContactListQuery,
         response: {
@@ -35,15 +35,7 @@ export async function contactRoutes(app: App): Promise<void> {
         },
       },
     },
-    async (req) => {
-      const { limit, cursor, status } = req.query;
-      const rows = await listContacts(req.ctx, req.params.id, {
-        status,
-        before: cursorId(cursor),
-        limit: limit + 1,
-      });
-      return page(rows, limit);
-    },
+    (req) => listContacts(req.ctx, req.params.id, req.query),
   );
   app.post(
     '/customers/:id/contacts',

@@ -5,6 +5,7 @@
  */
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { cursorId } from '../../core/schemas.js';
 import { pgConstraint, type Queryable } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
@@ -13,8 +14,11 @@ import {
   type ContactCreate,
   type ContactPatch,
   type ContactPermission,
+  type ContactSort,
   type ContactStatus,
   type ContactView,
+  decodeContactCursor,
+  encodeContactCursor,
   normalizePermissions,
 } from './model.js';
 import { defaultProfile, findProfile } from './profiles.js';
@@ -124,22 +128,61 @@ export async function getContact(ctx: Ctx, id: string): Promise<ContactView> {
   return view(await findRow(ctx.db, ctx, id));
 }
 
-/** A customer's contacts, newest first; `limit` rows (ask for one more than a page). */
+/**
+ * A customer's contacts: newest first, or by name or email (case-insensitively, keyset-paged on
+ * the sort key and id); `q` matches part of a name or email.
+ */
 export async function listContacts(
   ctx: Ctx,
   customerId: string,
-  filter: { status?: ContactStatus | undefined; before?: string | undefined; limit: number },
-): Promise<ContactView[]> {
+  query: {
+    status?: ContactStatus | undefined;
+    q?: string | undefined;
+    sort: ContactSort;
+    cursor?: string | undefined;
+    limit: number;
+  },
+): Promise<{ data: ContactView[]; next_cursor: string | null }> {
   requirePermission(ctx, 'customers:read');
   await requireCustomer(ctx.db, ctx, customerId);
-  const rows = await ctx.db.query<ContactRow>(
-    `${SELECT}
+  const key =
+    query.sort === 'name' ? 'lower(c.name)' : query.sort === 'email' ? 'lower(c.email)' : null;
+  let after: { key: string; id: string } | undefined;
+  if (query.cursor !== undefined) {
+    const decoded = key ? decodeContactCursor(query.cursor) : null;
+    if (key && !decoded) throw new AppError('invalid_cursor');
+    after = decoded ?? { key: '', id: cursorId(query.cursor) as string };
+  }
+  const pattern = query.q ? `%${query.q.toLowerCase().replace(/[\\%_]/g, '\\$&')}%` : null;
+  const params: unknown[] = [ctx.tenant.id, customerId, query.status ?? null, pattern];
+  let keyset = '';
+  if (after && key) {
+    params.push(after.key, after.id);
+    keyset = `AND (${key}, c.id) > ($5::text, $6::text)`;
+  } else if (after) {
+    params.push(after.id);
+    keyset = 'AND c.id < $5::text';
+  }
+  params.push(query.limit + 1);
+  const columns = `c.created_at, c.updated_at, ${key ?? 'NULL::text'} AS sort_key`;
+  const rows = await ctx.db.query<ContactRow & { sort_key: string | null }>(
+    `${SELECT.replace('c.created_at, c.updated_at', columns)}
       WHERE c.tenant_id = $1 AND c.customer_id = $2 AND ($3::text IS NULL OR c.status = $3)
-        AND ($4::text IS NULL OR c.id < $4)
-      ORDER BY c.id DESC LIMIT $5`,
-    [ctx.tenant.id, customerId, filter.status ?? null, filter.before ?? null, filter.limit],
+        AND ($4::text IS NULL OR lower(c.name) LIKE $4 OR lower(c.email) LIKE $4) ${keyset}
+      ORDER BY ${key ? `${key}, c.id` : 'c.id DESC'} LIMIT $${params.length}`,
+    params,
   );
-  return rows.map(view);
+  const data = rows.slice(0, query.limit).map(view);
+  const last = rows[query.limit - 1];
+  return {
+    data,
+    next_cursor:
+      rows.length > query.limit && last
+        ? key
+          ? encodeContactCursor(last.sort_key ?? '', last.id)
+          : last.id
+        : null,
+  };
 }
 
 export async function updateContact(

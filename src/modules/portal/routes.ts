@@ -86,6 +86,7 @@ import {
   inviteContact,
   portalLogin,
   resetPassword,
+  staffPasswordReset,
 } from './signin.js';
 
 const tags = ['portal'];
@@ -161,6 +162,25 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       },
     },
     async (req, reply) => reply.code(201).send(await inviteContact(req.ctx, req.params.id)),
+  );
+
+  app.post(
+    '/contacts/:id/password-reset',
+    {
+      schema: {
+        operationId: 'sendContactPasswordReset',
+        errors: ['contact_not_found', 'contact_revoked', 'contact_no_portal_access'],
+        tags: ['contacts'],
+        summary:
+          'Email a contact with portal access a password-reset link (1 hour); earlier links stop',
+        params: IdParams,
+        body: NoBody,
+        response: {
+          201: z.object({ contact_id: z.string(), email_id: z.string(), expires_at: z.string() }),
+        },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await staffPasswordReset(req.ctx, req.params.id)),
   );
 
   app.get(

@@ -385,11 +385,25 @@ export async function forgotPassword(db: Db, clock: Clock, email: string): Promi
   );
   if (recent) return;
   const ctx = contactCtx(db, clock, tenant, account.contact_id);
+  await sendResetLink(ctx, login, account.contact_id);
+}
+
+/**
+ * Issues a reset link (1 hour on the installation clock) for `login`, replacing earlier ones, and
+ * emails it to the login's address naming `contactId`'s customer; returns the email's id.
+ */
+async function sendResetLink(
+  ctx: Ctx,
+  login: { id: string; email: string },
+  contactId: string,
+  audit?: (tx: Tx, emailId: string, expiresAt: Date) => Promise<void>,
+): Promise<string | undefined> {
+  const { db, clock, tenant } = ctx;
   const token = newSecret();
   const sealed = await sealForEmail(db, tenant.id, token);
-  await db.tx(async (tx) => {
-    const contact = await loadContact(tx, tenant.id, account.contact_id);
-    if (!contact) return;
+  return db.tx(async (tx) => {
+    const contact = await loadContact(tx, tenant.id, contactId);
+    if (!contact) return undefined;
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + RESET_MINUTES * 60_000);
     await tx.query(
@@ -403,11 +417,46 @@ export async function forgotPassword(db: Db, clock: Clock, email: string): Promi
        VALUES ($1, 'password_reset', $2, $3, $4, $5)`,
       [newId('portalToken'), sha256(token), login.id, expiresAt, now],
     );
-    await queuePortalEmail(tx, ctx, 'password_reset', contact, login.email, {
+    const emailId = await queuePortalEmail(tx, ctx, 'password_reset', contact, login.email, {
       reset_url: portalUrl(`/reset?token=${sealed}`),
       reset: { expires_at: readable(expiresAt, tenant.timeZone) },
     });
+    await audit?.(tx, emailId, expiresAt);
+    return emailId;
   });
+}
+
+/**
+ * Staff send a contact a password-reset link (the contact called: "I forgot my password"). Only
+ * for a contact that has set a password (accepted its invitation); otherwise the welcome email
+ * is what to send.
+ */
+export async function staffPasswordReset(
+  ctx: Ctx,
+  contactId: string,
+): Promise<{ contact_id: string; email_id: string; expires_at: string }> {
+  requirePermission(ctx, 'customers:write');
+  const contact = await loadContact(ctx.db, ctx.tenant.id, contactId);
+  if (!contact) throw new AppError('contact_not_found', { id: contactId });
+  if (contact.status !== 'active') throw new AppError('contact_revoked', { id: contactId });
+  const login = await ctx.db.maybeOne<{ id: string; email: string }>(
+    `SELECT l.id, l.email FROM portal_access a JOIN portal_logins l ON l.id = a.login_id
+      WHERE a.tenant_id = $1 AND a.contact_id = $2`,
+    [ctx.tenant.id, contactId],
+  );
+  if (!login) throw new AppError('contact_no_portal_access', { id: contactId });
+  let result: { contact_id: string; email_id: string; expires_at: string } | undefined;
+  await sendResetLink(ctx, login, contactId, async (tx, emailId, expiresAt) => {
+    result = { contact_id: contactId, email_id: emailId, expires_at: expiresAt.toISOString() };
+    await recordChange(tx, ctx, {
+      action: 'contact.password_reset_sent',
+      objectType: 'contact',
+      objectId: contactId,
+      after: result,
+    });
+  });
+  if (!result) throw new AppError('contact_not_found', { id: contactId });
+  return result;
 }
 
 async function setPassword(
