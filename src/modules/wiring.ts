@@ -13,6 +13,7 @@ import { onClockAdvanced } from './clock/service.js';
 import { registerAttachmentRenderer } from './email/deliver.js';
 import { onOpenBalanceReduced } from './invoices/applications.js';
 import { invoicePdfAttachment } from './invoices/delivery.js';
+import { statementPdfAttachment } from './invoices/statement.js';
 import { registerMethodUsage } from './methods/usage.js';
 import { paymentWorkOnClock, runAfterPostedBillRun } from './paymentruns/schedule.js';
 import { paymentsOnChargeUpdate } from './payments/ach.js';
@@ -42,6 +43,7 @@ function connect(): void {
 
   // Attachments rendered when an email is sent.
   registerAttachmentRenderer('invoice_pdf', invoicePdfAttachment);
+  registerAttachmentRenderer('statement_pdf', statementPdfAttachment);
 }
 
 let wiring: 'none' | 'done' = 'none';

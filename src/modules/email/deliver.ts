@@ -41,7 +41,8 @@ export interface RenderedAttachment {
  * sending worker's clock.
  */
 export type AttachmentRenderer = (
-  db: Queryable,
+  /** The database itself (not a transaction): a renderer may read through services. */
+  db: Db,
   tenantId: string,
   attachment: AttachmentDescriptor,
   clock: Clock,

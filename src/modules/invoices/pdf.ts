@@ -81,7 +81,7 @@ export function formatQuantity(quantity: string | null): string {
   return quantity.includes('.') ? quantity.replace(/\.?0+$/, '') : quantity;
 }
 
-function addressLines(a: PostalAddress | null | undefined): string[] {
+export function addressLines(a: PostalAddress | null | undefined): string[] {
   if (!a) return [];
   const cityLine = [a.city, [a.region, a.postal_code].filter(Boolean).join(' ')]
     .filter(Boolean)
@@ -89,7 +89,7 @@ function addressLines(a: PostalAddress | null | undefined): string[] {
   return [a.line1, a.line2, cityLine, a.country].filter((l): l is string => Boolean(l));
 }
 
-function toBuffer(doc: Doc): Promise<Buffer> {
+export function toBuffer(doc: Doc): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     doc.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -38,6 +38,8 @@ import {
   updateDraft,
   voidInvoice,
 } from './service.js';
+import { emailStatement, loadStatement } from './statement.js';
+import { renderStatementPdf } from './statement-pdf.js';
 
 const tags = ['invoices'];
 const LineParams = z.strictObject({ id: z.string().max(64), lineId: z.string().max(64) });
@@ -81,6 +83,73 @@ export async function invoiceRoutes(app: App): Promise<void> {
         )
         .send(pdf);
     },
+  );
+  app.get(
+    '/customers/:id/statement.pdf',
+    {
+      schema: {
+        operationId: 'getCustomerStatementPdf',
+        errors: ['amount_too_large', 'customer_not_found'],
+        tags: ['customers'],
+        summary:
+          'The account statement as a PDF: balance, open invoices, payments of the last 90 days, credits',
+        params: IdParams,
+        response: { 200: PdfResponse },
+      },
+    },
+    async (req, reply) => {
+      const doc = await loadStatement(req.ctx, req.params.id);
+      const pdf = await renderStatementPdf(doc);
+      return reply
+        .header('content-type', 'application/pdf')
+        .header(
+          'content-disposition',
+          `inline; filename="statement-${doc.customer.number}-${doc.date}.pdf"`,
+        )
+        .send(pdf);
+    },
+  );
+  app.post(
+    '/customers/:id/statement/email',
+    {
+      schema: {
+        operationId: 'emailCustomerStatement',
+        errors: [
+          'amount_too_large',
+          'contact_not_found',
+          'contact_revoked',
+          'customer_not_found',
+          'no_statement_recipients',
+        ],
+        tags: ['customers'],
+        summary:
+          'Email the account statement (PDF attached) to the billing contacts, the billing email ' +
+          'when none, or one contact',
+        params: IdParams,
+        body: z
+          .strictObject({
+            contact_id: z
+              .string()
+              .min(1)
+              .max(64)
+              .optional()
+              .describe('Send to this active contact only'),
+          })
+          .nullish(),
+        response: {
+          202: z.object({
+            customer_id: z.string(),
+            emails: z.array(
+              z.object({ id: z.string(), to: z.string(), contact_id: z.string().nullable() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .code(202)
+        .send(await emailStatement(req.ctx, req.params.id, { contactId: req.body?.contact_id })),
   );
   app.post(
     '/invoices/:id/email',

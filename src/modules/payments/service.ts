@@ -36,6 +36,7 @@ export { lastSucceededPayment, lastUsedMethodId, listPayments } from './history.
 export type { PaymentView } from './model.js';
 export { payMethodsOf } from './options.js';
 export { findPaymentRow, paymentViews } from './queries.js';
+export { noticeRecipients } from './receipts.js';
 export { adjustScheduled, scheduledCover, scheduledReducedBy } from './scheduled.js';
 export { invoiceSummary } from './summary.js';
 
