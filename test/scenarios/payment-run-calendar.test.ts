@@ -83,6 +83,37 @@ describe('a payment run follows the calendar', () => {
     await expectBooksBalance(h, t.id);
   });
 
+  it("the calendar's breakdown names the customer and the invoices, for the console", async () => {
+    const { t, customerId, methodId, inv } = await world();
+    const scheduled = await schedulePayment(t, customerId, methodId, 4_000, '2026-12-15', [
+      { invoice_id: inv, amount: 4_000 },
+    ]);
+    const customer = (await t.api.get(`/api/v1/customers/${customerId}`)).body;
+    const number = (await t.api.get(`/api/v1/invoices/${inv}`)).body.number;
+    const cal = await t.api.get(
+      `/api/v1/calendar?from=2026-12-01&to=2026-12-31&customer=${customerId}`,
+    );
+    expect(cal.status, JSON.stringify(cal.body)).toBe(200);
+    const entries = cal.body.days.flatMap((d: { breakdown: unknown[] }) => d.breakdown);
+    const named = { customer_name: customer.name, customer_number: customer.number };
+    expect(entries).toEqual([
+      expect.objectContaining({
+        type: 'scheduled',
+        payment_id: scheduled,
+        amount: 4_000,
+        ...named,
+        invoices: [{ id: inv, number }],
+      }),
+      expect.objectContaining({
+        type: 'autopay',
+        invoice_id: inv,
+        amount: 6_000,
+        ...named,
+        invoices: [{ id: inv, number }],
+      }),
+    ]);
+  });
+
   it('a run may not target a date after the day it runs', async () => {
     const { t } = await world();
     const ahead = await t.api.post('/api/v1/payment-runs', { target_date: '2026-12-22' });

@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { api, setCsrfToken } from '../shared/api';
 import { Layout } from '../shared/Layout';
 import { GlobalSearch } from './GlobalSearch';
-import { useMe } from './session';
+import { can, useMe } from './session';
 
 export function SignedOutFrame({ children }: { children: ReactNode }) {
   return <Layout appName="console">{children}</Layout>;
@@ -34,9 +34,21 @@ export function SignedInFrame() {
     <Layout
       appName="console"
       nav={
-        <Link to="/customers" className="nav-link" activeProps={{ className: 'nav-link active' }}>
-          Customers
-        </Link>
+        <>
+          <Link to="/customers" className="nav-link" activeProps={{ className: 'nav-link active' }}>
+            Customers
+          </Link>
+          {can(me, 'billing:read') && (
+            <Link
+              to="/calendar"
+              search={{}}
+              className="nav-link"
+              activeProps={{ className: 'nav-link active' }}
+            >
+              Calendar
+            </Link>
+          )}
+        </>
       }
       account={
         <>

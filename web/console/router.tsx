@@ -15,6 +15,7 @@ import {
 import { z } from 'zod';
 import { NotFoundPage } from '../shared/NotFound';
 import { SignedInFrame, SignedOutFrame } from './Frame';
+import { CalendarPage } from './pages/Calendar';
 import { CustomersPage } from './pages/Customers';
 import { CustomerProfilePage } from './pages/customer/Profile';
 import { SignInPage } from './pages/SignIn';
@@ -86,6 +87,21 @@ export const customersRoute = createRoute({
   component: CustomersPage,
 });
 
+/** A month `YYYY-MM` in the URL (the payments calendar); a malformed one is dropped. */
+const MonthParam = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+  .optional()
+  .catch(undefined);
+
+/** The tenant's payments calendar (E9), `?month=YYYY-MM`. */
+export const calendarRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/calendar',
+  validateSearch: z.object({ month: MonthParam }),
+  component: CalendarPage,
+});
+
 /**
  * A customer's profile; `?tab=` picks a section (overview when absent) and `?invoice=ID` opens
  * that invoice's summary over it.
@@ -93,6 +109,8 @@ export const customersRoute = createRoute({
 export const CustomerSearch = z.object({
   tab: z.string().max(40).optional().catch(undefined),
   invoice: z.string().max(64).optional().catch(undefined),
+  /** The calendar tab's month. */
+  month: MonthParam,
 });
 export const customerRoute = createRoute({
   getParentRoute: () => signedInRoute,
@@ -103,7 +121,7 @@ export const customerRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  signedInRoute.addChildren([homeRoute, customersRoute, customerRoute]),
+  signedInRoute.addChildren([homeRoute, customersRoute, customerRoute, calendarRoute]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {

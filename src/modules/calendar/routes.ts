@@ -26,6 +26,13 @@ const CalendarView = z.object({
           customer_id: z.string(),
           amount: z.number(),
           rule: z.object({ id: z.string(), name: z.string() }).nullable(),
+          customer_name: z.string(),
+          customer_number: z.string(),
+          invoices: z
+            .array(z.object({ id: z.string(), number: z.string().nullable() }))
+            .describe(
+              'What the payment is for: the projected invoice (autopay); the planned allocations of a scheduled payment, empty when it pays the oldest first',
+            ),
         }),
       ),
     }),

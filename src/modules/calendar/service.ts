@@ -27,6 +27,14 @@ export interface CalendarEntry {
   customer_id: string;
   amount: number;
   rule: { id: string; name: string } | null;
+  /** The customer's name and number, so a breakdown reads without a request per row. */
+  customer_name: string;
+  customer_number: string;
+  /**
+   * The invoices the payment is for: the projected one for autopay; a scheduled payment's planned
+   * allocations (empty when it pays the oldest first).
+   */
+  invoices: { id: string; number: string | null }[];
 }
 
 export interface CalendarDay {
@@ -57,15 +65,20 @@ export async function paymentsCalendar(
     throw new AppError('calendar_range_invalid', { from: q.from, to: q.to, days: span + 1 });
   }
   const today = tenantToday(ctx);
-  const entries: (CalendarEntry & { date: string })[] = [];
+  type Entry = Omit<CalendarEntry, 'customer_name' | 'customer_number' | 'invoices'> & {
+    date: string;
+    invoiceIds: string[];
+  };
+  const entries: Entry[] = [];
   const scheduled = await ctx.db.query<{
     id: string;
     customer_id: string;
     amount: number;
     scheduled_for: string;
     autopay_rule_id: string | null;
+    planned_allocations: { invoice_id: string }[] | null;
   }>(
-    `SELECT id, customer_id, amount, scheduled_for, autopay_rule_id FROM payments
+    `SELECT id, customer_id, amount, scheduled_for, autopay_rule_id, planned_allocations FROM payments
       WHERE tenant_id = $1 AND status = 'scheduled' AND scheduled_for BETWEEN $2 AND $3
         AND ($4::text IS NULL OR customer_id = $4)
       ORDER BY scheduled_for, id`,
@@ -80,6 +93,7 @@ export async function paymentsCalendar(
       customer_id: p.customer_id,
       amount: p.amount,
       rule: null,
+      invoiceIds: (p.planned_allocations ?? []).map((a) => a.invoice_id),
     });
   }
   // Projection: only when the range reaches today or later (nothing is projected in the past).
@@ -112,11 +126,24 @@ export async function paymentsCalendar(
         customer_id: choice.customerId,
         amount,
         rule: choice.rule,
+        invoiceIds: [i.id],
       });
     }
   }
+  const names = await namesOf(
+    ctx,
+    [...new Set(entries.map((e) => e.customer_id))],
+    [...new Set(entries.flatMap((e) => e.invoiceIds))],
+  );
   const byDay = new Map<string, CalendarDay>();
-  for (const { date, ...e } of entries) {
+  for (const { date, invoiceIds, ...rest } of entries) {
+    const customer = names.customers.get(rest.customer_id);
+    const e: CalendarEntry = {
+      ...rest,
+      customer_name: customer?.name ?? '',
+      customer_number: customer?.number ?? '',
+      invoices: invoiceIds.map((id) => ({ id, number: names.invoices.get(id) ?? null })),
+    };
     const day = byDay.get(date) ?? {
       date,
       count: 0,
@@ -140,5 +167,32 @@ export async function paymentsCalendar(
     count: days.reduce((s, d) => s + d.count, 0),
     total: days.reduce((s, d) => s + d.total, 0),
     days,
+  };
+}
+
+/** The names and numbers a breakdown shows, in two queries for the whole range. */
+async function namesOf(
+  ctx: Ctx,
+  customerIds: string[],
+  invoiceIds: string[],
+): Promise<{
+  customers: Map<string, { name: string; number: string }>;
+  invoices: Map<string, string | null>;
+}> {
+  const customers = customerIds.length
+    ? await ctx.db.query<{ id: string; name: string; number: string }>(
+        'SELECT id, name, number FROM customers WHERE tenant_id = $1 AND id = ANY($2::text[])',
+        [ctx.tenant.id, customerIds],
+      )
+    : [];
+  const invoices = invoiceIds.length
+    ? await ctx.db.query<{ id: string; number: string | null }>(
+        'SELECT id, number FROM invoices WHERE tenant_id = $1 AND id = ANY($2::text[])',
+        [ctx.tenant.id, invoiceIds],
+      )
+    : [];
+  return {
+    customers: new Map(customers.map((c) => [c.id, { name: c.name, number: c.number }])),
+    invoices: new Map(invoices.map((i) => [i.id, i.number])),
   };
 }

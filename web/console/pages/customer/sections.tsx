@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import type { Me } from '../../session';
+import { CustomerCalendar } from './Calendar';
 
 export type SectionProps = {
   customerId: string;
@@ -21,4 +22,11 @@ export type Section = {
 };
 
 /** In the order the tabs show. Overview (balance, open invoices, planned payments) comes first. */
-export const SECTIONS: Section[] = [];
+export const SECTIONS: Section[] = [
+  {
+    value: 'calendar',
+    label: 'Calendar',
+    permission: 'billing:read',
+    render: ({ customerId }) => <CustomerCalendar customerId={customerId} />,
+  },
+];

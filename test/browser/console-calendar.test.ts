@@ -1,0 +1,135 @@
+/**
+ * The console's payments calendar, credits and payment methods (issue 12: E9, H1–H3, D) in
+ * Chromium: a scheduled payment for two invoices shows on the customer's calendar and on the
+ * tenant's with its count and total, and its day opens the breakdown. Axe and screenshots at 1280
+ * and 375 px on each page.
+ */
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { customer, postedInvoice, unique } from './portal-helpers.js';
+
+const b = useBrowser();
+
+let cus: { id: string; name: string };
+let first: string;
+let second: string;
+let methodId: string;
+/** The day of the scheduled payment: the 27th, two months ahead (no other test's payments). */
+let payDay: string;
+
+async function signIn(page: Page) {
+  page.setDefaultTimeout(20_000);
+  await page.goto('/console/');
+  await page.getByLabel('Email').fill(suite().ownerEmail);
+  await page.getByLabel(/^Password/).fill(suite().password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+}
+
+async function card(number = '4242424242424242') {
+  return (await apiCall('POST', '/api/v1/sandbox/tokens', {
+    card: {
+      number,
+      expiry: '12/30',
+      cvc: '737',
+      name: 'Dana Lee',
+      address: { line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' },
+    },
+  })) as { id: string };
+}
+
+function number(id: string): Promise<string> {
+  return apiCall('GET', `/api/v1/invoices/${id}`).then((i) => (i as { number: string }).number);
+}
+
+beforeAll(async () => {
+  cus = await customer(unique('Harbor Mills'));
+  first = await postedInvoice(cus.id, 12_000);
+  second = await postedInvoice(cus.id, 8_000);
+  const method = (await apiCall('POST', `/api/v1/customers/${cus.id}/payment-methods`, {
+    gateway_token: (await card()).id,
+    authorized: true,
+  })) as { id: string };
+  methodId = method.id;
+  const { today } = (await apiCall('GET', `/api/v1/customers/${cus.id}/pay-options`)) as {
+    today: string;
+  };
+  const d = new Date(`${today.slice(0, 7)}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 2);
+  payDay = `${d.toISOString().slice(0, 7)}-27`;
+  // Two selected invoices, the second partly, paid on a later date (as "Pay selected" does).
+  await apiCall('POST', '/api/v1/payments', {
+    customer_id: cus.id,
+    payment_method_id: methodId,
+    scheduled_for: payDay,
+    allocations: [
+      { invoice_id: first, amount: 12_000 },
+      { invoice_id: second, amount: 3_000 },
+    ],
+  });
+});
+
+function longDate(date: string): string {
+  return new Intl.DateTimeFormat('en-US', { dateStyle: 'full', timeZone: 'UTC' }).format(
+    new Date(`${date}T00:00:00Z`),
+  );
+}
+
+describe('console payments calendar', () => {
+  it("shows the scheduled payment on the customer's and the tenant's calendar, with its breakdown", async () => {
+    const page = await b.newPage();
+    await signIn(page);
+    const [firstNo, secondNo] = await Promise.all([number(first), number(second)]);
+    const month = payDay.slice(0, 7);
+    const monthTitle = new Intl.DateTimeFormat('en-US', {
+      month: 'long',
+      year: 'numeric',
+      timeZone: 'UTC',
+    }).format(new Date(`${payDay}T00:00:00Z`));
+
+    // The customer's tab opens on this month; two clicks on "Next month" reach the payment.
+    await page.goto(`/console/customers/${cus.id}?tab=calendar`);
+    await page.getByRole('heading', { name: /^Payments calendar: / }).waitFor();
+    await page.getByRole('button', { name: 'Next month →' }).click();
+    await page.getByRole('button', { name: 'Next month →' }).click();
+    await page.getByRole('heading', { name: `Payments calendar: ${monthTitle}` }).waitFor();
+    expect(page.url()).toContain(`month=${month}`);
+    expect(page.url()).toContain('tab=calendar');
+    await page.getByText(`1 payment in ${monthTitle}, $150.00`).waitFor();
+    const day = page.getByRole('button', {
+      name: `${longDate(payDay)}: 1 scheduled payment, $150.00. Show the breakdown`,
+    });
+    await day.waitFor();
+    await expect(day.innerText()).resolves.toContain('1 SP $150.00');
+    await checkPage(page, 'console-calendar-customer');
+    // Previous month goes back, and the address keeps it.
+    await page.getByRole('button', { name: '← Previous month' }).click();
+    expect(await day.count()).toBe(0);
+    await page.goBack();
+    await day.waitFor();
+
+    // The tenant's calendar, from the navigation, addressed by month.
+    await page.getByRole('link', { name: 'Calendar', exact: true }).click();
+    await page.getByRole('heading', { name: /^Payments calendar: /, level: 1 }).waitFor();
+    await page.goto(`/console/calendar?month=${month}`);
+    await page.getByRole('heading', { name: `Payments calendar: ${monthTitle}` }).waitFor();
+    const tenantDay = page.getByRole('button', {
+      name: `${longDate(payDay)}: 1 scheduled payment, $150.00. Show the breakdown`,
+    });
+    await tenantDay.click();
+    const drawer = page.getByRole('dialog', { name: /^Payments on / });
+    await drawer.getByText('Scheduled payment (SP)').waitFor();
+    await drawer.getByRole('link', { name: firstNo }).waitFor();
+    await drawer.getByRole('link', { name: secondNo }).waitFor();
+    await drawer.getByText('$150.00').first().waitFor();
+    await checkPage(page, 'console-calendar-tenant');
+    await page.keyboard.press('Escape');
+    await checkPage(page, 'console-calendar-tenant-month');
+    // Its customer link leads to the profile.
+    await tenantDay.click();
+    await drawer.getByRole('link', { name: new RegExp(`^${cus.name}`) }).click();
+    await page.getByRole('heading', { name: cus.name, level: 1 }).waitFor();
+    await page.close();
+  });
+});
