@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import type { Me } from '../../session';
+import { AutopaySection } from './Autopay';
 
 export type SectionProps = {
   customerId: string;
@@ -21,4 +22,11 @@ export type Section = {
 };
 
 /** In the order the tabs show. Overview (balance, open invoices, planned payments) comes first. */
-export const SECTIONS: Section[] = [];
+export const SECTIONS: Section[] = [
+  {
+    value: 'autopay',
+    label: 'Autopay',
+    permission: 'billing:read',
+    render: ({ customerId }) => <AutopaySection customerId={customerId} />,
+  },
+];
