@@ -222,6 +222,7 @@ describe('autopay (G1)', () => {
       locked: false,
       method: null,
       blocked_reason: 'no_usable_method',
+      rules: [],
     });
     const noMethod = await portal.put('/api/v1/portal/autopay', { enabled: true });
     expect([noMethod.status, noMethod.body.error.code]).toEqual([422, 'autopay_needs_method']);
@@ -238,6 +239,51 @@ describe('autopay (G1)', () => {
     await t.api.patch(`/api/v1/customers/${customerId}/autopay`, { locked: false });
     const off = await portal.put('/api/v1/portal/autopay', { enabled: false });
     expect(off.body).toMatchObject({ enabled: false, locked: false });
+  });
+});
+
+describe('autopay rules in the portal (G2–G4)', () => {
+  it('lists the rules in order; the contact switches an unlocked one, a locked one is refused', async () => {
+    const { customerId, portal } = await signedIn();
+    const card = await addMethod(portal, cardBody());
+    const put = await t.api.put(`/api/v1/customers/${customerId}/autopay-rules`, {
+      rules: [
+        { name: 'Big ones', payment_method_id: card.id, locked: true },
+        {
+          name: 'Water',
+          payment_method_id: card.id,
+          criteria: [{ field: 'invoice_line_item', operator: 'contains', values: ['water'] }],
+        },
+      ],
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const [big, water] = put.body.rules as { id: string }[];
+    const seen = await portal.get('/api/v1/portal/autopay');
+    expect(seen.body.rules).toMatchObject([
+      { id: big?.id, name: 'Big ones', enabled: true, locked: true, method: { id: card.id } },
+      { id: water?.id, name: 'Water', enabled: true, locked: false, method: { id: card.id } },
+    ]);
+    const refused = await portal.put(`/api/v1/portal/autopay-rules/${big?.id}`, { enabled: false });
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'autopay_rule_locked']);
+    const off = await portal.put(`/api/v1/portal/autopay-rules/${water?.id}`, { enabled: false });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    expect(off.body.rules[1]).toMatchObject({ name: 'Water', enabled: false });
+    const staff = await t.api.get(`/api/v1/customers/${customerId}/autopay-rules`);
+    expect(staff.body.rules.map((r: { enabled: boolean }) => r.enabled)).toEqual([true, false]);
+
+    // Another account's rule is not found; a viewer may not switch rules.
+    const other = await signedIn();
+    const theirs = await other.portal.put(`/api/v1/portal/autopay-rules/${water?.id}`, {
+      enabled: true,
+    });
+    expect([theirs.status, theirs.body.error.code]).toEqual([404, 'portal_not_found']);
+    const viewer = await signedIn(t, {
+      profile_id: (await profileNamed(t, 'Viewer')).id,
+    });
+    const denied = await viewer.portal.put(`/api/v1/portal/autopay-rules/${water?.id}`, {
+      enabled: true,
+    });
+    expect([denied.status, denied.body.error.code]).toEqual([403, 'portal_permission_denied']);
   });
 });
 

@@ -9,7 +9,7 @@
 import { AppError } from '../../core/errors.js';
 import type { TokenCreate } from '../../gateways/sandbox/model.js';
 import { tokenize } from '../../gateways/sandbox/tokens.js';
-import { getAutopay, setSimpleAutopay } from '../autopay/service.js';
+import { getAutopay, setSimpleAutopay, updateRule } from '../autopay/service.js';
 import type { ContactPermission } from '../contacts/model.js';
 import type { Ctx } from '../context.js';
 import { customerHierarchy } from '../customers/service.js';
@@ -187,7 +187,29 @@ export async function portalAutopay(caller: PortalCaller) {
     : !a.enabled && !method?.usable
       ? 'no_usable_method'
       : null;
-  return { enabled: a.enabled, locked: a.locked, method, blocked_reason: blocked };
+  // The rules staff set (G2–G4), in the order they are tried; a locked one the contact cannot
+  // switch, an unlocked one it can turn on or off.
+  const methods = a.rules.length > 0 ? await listPaymentMethods(caller.ctx, a.customer_id) : null;
+  const rules = a.rules.map((r) => {
+    const m = methods?.data.find((x) => x.id === r.payment_method_id);
+    return {
+      id: r.id,
+      name: r.name,
+      enabled: r.enabled,
+      locked: r.locked,
+      method: m ? portalMethodView(m) : null,
+    };
+  });
+  return { enabled: a.enabled, locked: a.locked, method, blocked_reason: blocked, rules };
+}
+
+/** A contact turns one of the account's unlocked rules on or off; a locked rule is refused. */
+export async function portalSetAutopayRule(caller: PortalCaller, id: string, enabled: boolean) {
+  requireContactPermission(caller, 'manage_autopay');
+  const a = await getAutopay(caller.ctx, caller.account.customerId);
+  if (!a.rules.some((r) => r.id === id)) throw new AppError('portal_not_found', { id });
+  await updateRule(writer(caller.ctx), id, { enabled });
+  return portalAutopay(caller);
 }
 
 export async function portalSetAutopay(caller: PortalCaller, enabled: boolean) {

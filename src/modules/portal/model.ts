@@ -434,5 +434,18 @@ export const PortalAutopay = z.object({
     .enum(['locked', 'no_usable_method'])
     .nullable()
     .describe('Why the contact cannot turn autopay on now; null when it can change it'),
+  rules: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        enabled: z.boolean(),
+        locked: z
+          .boolean()
+          .describe('The billing team locked the rule: the contact cannot turn it on or off'),
+        method: PortalMethodView.nullable().describe('The method the rule pays with'),
+      }),
+    )
+    .describe('The autopay rules the billing team set, in the order they are tried (G2–G4)'),
 });
 export const PortalAutopayPut = z.strictObject({ enabled: z.boolean() });

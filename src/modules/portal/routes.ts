@@ -26,6 +26,7 @@ import {
   portalMakeDefault,
   portalMethods,
   portalSetAutopay,
+  portalSetAutopayRule,
   portalVerifyMethod,
 } from './methods.js';
 import {
@@ -784,5 +785,28 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       },
     },
     (req) => portalSetAutopay(caller(req), req.body.enabled),
+  );
+  app.put(
+    `${PREFIX}/autopay-rules/:id`,
+    {
+      schema: {
+        operationId: 'portalSetAutopayRule',
+        security: PORTAL_SECURITY,
+        tags,
+        summary:
+          'Turn one of the account’s autopay rules on or off (needs manage_autopay); a rule the ' +
+          'billing team locked is refused',
+        errors: [
+          ...ACCOUNT_ERRORS,
+          'portal_not_found',
+          'autopay_rule_locked',
+          'autopay_rule_invalid',
+        ],
+        params: IdParams,
+        body: PortalAutopayPut,
+        response: { 200: PortalAutopay },
+      },
+    },
+    (req) => portalSetAutopayRule(caller(req), req.params.id, req.body.enabled),
   );
 }

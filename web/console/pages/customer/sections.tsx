@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import type { Me } from '../../session';
+import { AutopaySection } from './Autopay';
 import { CustomerCalendar } from './Calendar';
 
 export type SectionProps = {
@@ -28,5 +29,11 @@ export const SECTIONS: Section[] = [
     label: 'Calendar',
     permission: 'billing:read',
     render: ({ customerId }) => <CustomerCalendar customerId={customerId} />,
+  },
+  {
+    value: 'autopay',
+    label: 'Autopay',
+    permission: 'billing:read',
+    render: ({ customerId }) => <AutopaySection customerId={customerId} />,
   },
 ];

