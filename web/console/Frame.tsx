@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { api, setCsrfToken } from '../shared/api';
 import { Layout } from '../shared/Layout';
 import { GlobalSearch } from './GlobalSearch';
-import { useMe } from './session';
+import { can, useMe } from './session';
 
 export function SignedOutFrame({ children }: { children: ReactNode }) {
   return <Layout appName="console">{children}</Layout>;
@@ -34,9 +34,20 @@ export function SignedInFrame() {
     <Layout
       appName="console"
       nav={
-        <Link to="/customers" className="nav-link" activeProps={{ className: 'nav-link active' }}>
-          Customers
-        </Link>
+        <>
+          <Link to="/customers" className="nav-link" activeProps={{ className: 'nav-link active' }}>
+            Customers
+          </Link>
+          {can(me, 'billing:read') && (
+            <Link
+              to="/accounting"
+              className="nav-link"
+              activeProps={{ className: 'nav-link active' }}
+            >
+              Accounting
+            </Link>
+          )}
+        </>
       }
       account={
         <>
