@@ -40,12 +40,20 @@ export function SignedInFrame() {
           </Link>
           {can(me, 'billing:read') && (
             <Link
+<<<<<<< HEAD
               to="/calendar"
               search={{}}
               className="nav-link"
               activeProps={{ className: 'nav-link active' }}
             >
               Calendar
+=======
+              to="/accounting"
+              className="nav-link"
+              activeProps={{ className: 'nav-link active' }}
+            >
+              Accounting
+>>>>>>> setup
             </Link>
           )}
         </>

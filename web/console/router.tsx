@@ -15,6 +15,7 @@ import {
 import { z } from 'zod';
 import { NotFoundPage } from '../shared/NotFound';
 import { SignedInFrame, SignedOutFrame } from './Frame';
+import { AccountingPage } from './pages/Accounting';
 import { CalendarPage } from './pages/Calendar';
 import { CustomersPage } from './pages/Customers';
 import { CustomerProfilePage } from './pages/customer/Profile';
@@ -119,9 +120,28 @@ export const customerRoute = createRoute({
   component: CustomerProfilePage,
 });
 
+/** The journal export (K2); `?from=&to=` business dates, this month so far when absent. */
+const BusinessDateParam = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .optional()
+  .catch(undefined);
+export const accountingRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/accounting',
+  validateSearch: z.object({ from: BusinessDateParam, to: BusinessDateParam }),
+  component: AccountingPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  signedInRoute.addChildren([homeRoute, customersRoute, customerRoute, calendarRoute]),
+  signedInRoute.addChildren([
+    homeRoute,
+    customersRoute,
+    customerRoute,
+    calendarRoute,
+    accountingRoute,
+  ]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {

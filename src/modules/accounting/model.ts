@@ -1,6 +1,6 @@
 /** Accounting sync (E8, K2): the adapter's queue and the results it reports, as shapes. */
 import { z } from 'zod';
-import { ListQuery } from '../../core/schemas.js';
+import { BusinessDate, ListQuery } from '../../core/schemas.js';
 import { CreditMemoView } from '../credits/model.js';
 import { InvoiceView } from '../invoices/model.js';
 import { PAYMENT_STATUSES } from '../payments/model.js';
@@ -143,3 +143,43 @@ export type SyncOutcome = z.infer<typeof SyncOutcome>;
 
 export const SyncResultsView = z.object({ data: z.array(SyncOutcome) });
 export type SyncResultsView = z.infer<typeof SyncResultsView>;
+
+/** GET /accounting/journal: a range of business dates, both ends included. */
+export const JournalQuery = z
+  .strictObject({
+    from: BusinessDate.describe('First business date of the range (tenant time zone), included'),
+    to: BusinessDate.describe('Last business date of the range (tenant time zone), included'),
+  })
+  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+export type JournalQuery = z.output<typeof JournalQuery>;
+
+/** The columns of the journal CSV, in order. */
+export const JOURNAL_COLUMNS = [
+  'entry_id',
+  'date',
+  'entry_type',
+  'account',
+  'account_name',
+  'debit',
+  'credit',
+  'currency',
+  'customer_number',
+  'customer_name',
+  'document',
+] as const;
+
+/** Minor units as a decimal with two places, without floating point: 123456 → "1234.56". */
+export function decimalAmount(minor: number): string {
+  const sign = minor < 0 ? '-' : '';
+  const digits = String(Math.abs(minor)).padStart(3, '0');
+  return `${sign}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a text that a
+ * spreadsheet would run as a formula (=, +, -, @ first) is prefixed with an apostrophe.
+ */
+export function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}

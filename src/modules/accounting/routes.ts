@@ -1,13 +1,17 @@
 /** Accounting sync over HTTP (E8, K2): what an accounting adapter reads and reports. */
+import { Readable } from 'node:stream';
+import { z } from 'zod';
 import type { App } from '../../http/app.js';
 import {
+  JOURNAL_COLUMNS,
+  JournalQuery,
   PendingPage,
   PendingQuery,
   SYNC_RESULTS_BODY_LIMIT,
   SyncResultsBody,
   SyncResultsView,
 } from './model.js';
-import { listPending, recordSyncResults } from './service.js';
+import { journalCsv, listPending, recordSyncResults } from './service.js';
 
 const tags = ['accounting'];
 
@@ -49,5 +53,40 @@ export async function accountingRoutes(app: App): Promise<void> {
       },
     },
     (req) => recordSyncResults(req.ctx, req.body),
+  );
+  app.get(
+    '/accounting/journal',
+    {
+      schema: {
+        operationId: 'exportJournal',
+        errors: [],
+        tags,
+        summary:
+          'The journal of a date range as CSV (text/csv), one row per posting line: invoices, ' +
+          'adjustments, voids, payments and what they paid, refunds, bank returns, credit memos ' +
+          'and what they credited. Each entry (entry_id) balances to zero: its debits equal its ' +
+          'credits. Dates are business dates in the tenant time zone, both ends of the range ' +
+          `included. Columns: ${JOURNAL_COLUMNS.join(', ')}. Amounts are decimals in USD. ` +
+          'A void credit memo and its applications are left out. Needs billing:read.',
+        querystring: JournalQuery,
+        produces: ['text/csv'],
+        response: {
+          200: z.any().meta({
+            type: 'string',
+            description: 'The journal as CSV with a header row',
+            contentMediaType: 'text/csv',
+          }),
+        },
+      },
+    },
+    (req, reply) => {
+      const body = journalCsv(req.ctx, req.query);
+      const name = `journal-${req.query.from}-${req.query.to}.csv`;
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('cache-control', 'no-store')
+        .send(Readable.from(body));
+    },
   );
 }

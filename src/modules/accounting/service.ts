@@ -10,23 +10,28 @@ import { AppError } from '../../core/errors.js';
 import { cursorId, page } from '../../core/schemas.js';
 import type { Queryable } from '../../db/db.js';
 import { type Change, recordMany } from '../audit/service.js';
+import { JOURNAL_ACCOUNTS, type JournalLine, journalLines } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { getCreditMemo } from '../credits/service.js';
 import { getCustomer } from '../customers/service.js';
 import { loadInvoice } from '../invoices/service.js';
 import type { PaymentRow } from '../payments/model.js';
 import { findPaymentRow, paymentViews } from '../payments/service.js';
-import type {
-  CustomerRef,
-  PendingQuery,
-  PendingRecord,
-  SyncOutcome,
-  SyncResult,
-  SyncResultsBody,
-  SyncResultsView,
-  SyncState,
-  SyncType,
-  SyncView,
+import {
+  type CustomerRef,
+  csvField,
+  decimalAmount,
+  JOURNAL_COLUMNS,
+  type JournalQuery,
+  type PendingQuery,
+  type PendingRecord,
+  type SyncOutcome,
+  type SyncResult,
+  type SyncResultsBody,
+  type SyncResultsView,
+  type SyncState,
+  type SyncType,
+  type SyncView,
 } from './model.js';
 
 /**
@@ -238,4 +243,40 @@ export async function recordSyncResults(ctx: Ctx, body: SyncResultsBody): Promis
       }),
     };
   });
+}
+
+function journalRow(l: JournalLine): string {
+  const account = JOURNAL_ACCOUNTS[l.account];
+  return [
+    l.entry_id,
+    l.date,
+    l.type,
+    account.code,
+    account.name,
+    l.amount > 0 ? decimalAmount(l.amount) : '',
+    l.amount < 0 ? decimalAmount(-l.amount) : '',
+    'USD',
+    l.customer_number,
+    l.customer_name,
+    l.document,
+  ]
+    .map(csvField)
+    .join(',');
+}
+
+/**
+ * The journal export (K2): every posting of the tenant dated `from` to `to`, as CSV text in
+ * chunks (a header, then one chunk per page of lines), so that a long range streams instead of
+ * being held in memory. The permission is checked before the first chunk; the books module
+ * derives the postings (books/journal.ts), this only writes them out.
+ */
+export function journalCsv(ctx: Ctx, q: JournalQuery): AsyncIterable<string> {
+  requirePermission(ctx, 'billing:read');
+  const { db, tenant } = ctx;
+  return (async function* () {
+    yield `${JOURNAL_COLUMNS.join(',')}\r\n`;
+    for await (const page of journalLines(db, tenant.id, tenant.timeZone, q)) {
+      yield page.map((l) => `${journalRow(l)}\r\n`).join('');
+    }
+  })();
 }

@@ -288,3 +288,14 @@ export async function payableInvoicesOf(
   );
   return rows.map((r) => ({ ...r, available: Math.max(0, r.balance - r.pending) }));
 }
+
+export {
+  JOURNAL_ACCOUNTS,
+  JOURNAL_ENTRY_TYPES,
+  type JournalAccount,
+  type JournalCursor,
+  type JournalEntryType,
+  type JournalLine,
+  journalLines,
+  journalPage,
+} from './journal.js';
