@@ -13,7 +13,7 @@ import { requirePermission } from '../context.js';
 import { EmailSummary } from '../email/model.js';
 import { listEmails } from '../email/service.js';
 import { emailInvoice, loadInvoiceDocument } from './delivery.js';
-import { listInvoices } from './list.js';
+import { customerNames, listInvoices } from './list.js';
 import {
   AdjustmentInput,
   INVOICE_STATUSES,
@@ -178,13 +178,30 @@ export async function invoiceRoutes(app: App): Promise<void> {
           customer: z.string().max(64).optional(),
           bill_run: z.string().max(64).optional(),
           status: z.enum(INVOICE_STATUSES).optional(),
+          q: z
+            .string()
+            .trim()
+            .min(1)
+            .max(200)
+            .optional()
+            .describe('Part of the invoice number or the customer’s name, or the customer number'),
         }),
         response: {
-          200: z.object({ data: z.array(InvoiceSummary), next_cursor: z.string().nullable() }),
+          200: z.object({
+            data: z.array(InvoiceSummary.extend({ customer_name: z.string() })),
+            next_cursor: z.string().nullable(),
+          }),
         },
       },
     },
-    (req) => listInvoices(req.ctx, req.query),
+    async (req) => {
+      const listed = await listInvoices(req.ctx, req.query);
+      const names = await customerNames(req.ctx, listed.data);
+      return {
+        ...listed,
+        data: listed.data.map((i) => ({ ...i, customer_name: names.get(i.customer_id) ?? '' })),
+      };
+    },
   );
   app.get(
     '/invoices/:id',
