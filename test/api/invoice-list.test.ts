@@ -1,11 +1,12 @@
 /**
  * Issue 13, item 3: the bill run's review screen searches its drafts on the server. GET /invoices
  * takes `q` (part of the invoice number or the customer's name, or the customer number, with
- * LIKE's wildcards taken literally) beside its filters, and each row names its customer.
+ * LIKE's wildcards taken literally) beside its filters; each row names its customer and says how
+ * its newest email went (the result per invoice after emailing a run).
  */
 import { describe, expect, it } from 'vitest';
 import { useTenant } from '../helpers/app.js';
-import { draftInvoice, newCustomer, postedInvoice } from '../helpers/billing.js';
+import { contact, draftInvoice, newCustomer, postedInvoice } from '../helpers/billing.js';
 import { useHarness } from '../helpers/harness.js';
 
 const h = useHarness();
@@ -44,5 +45,20 @@ describe('the invoice list search', () => {
       [b, 'Hilltop Dairy'],
     ]);
     expect((await t.api.get('/api/v1/invoices?q=')).status).toBe(400);
+  });
+
+  it('says how each invoice’s newest email went, null before any', async () => {
+    const cus = await newCustomer(t);
+    const pat = await contact(t, cus.id);
+    const emailed = await postedInvoice(t, cus.id, 4_000);
+    const quiet = await postedInvoice(t, cus.id, 5_000);
+    expect((await t.api.post(`/api/v1/invoices/${emailed}/email`)).status).toBe(202);
+    const listed = await t.api.get(`/api/v1/invoices?customer=${cus.id}`);
+    const byId = new Map(
+      (listed.body.data as { id: string; last_email: unknown }[]).map((i) => [i.id, i.last_email]),
+    );
+    expect(byId.get(quiet)).toBeNull();
+    expect(byId.get(emailed)).toMatchObject({ to: pat.email, last_error: null });
+    expect(['queued', 'sent']).toContain((byId.get(emailed) as { status: string }).status);
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '../../http/schemas.js';
 import { requirePermission } from '../context.js';
 import { EmailSummary } from '../email/model.js';
-import { listEmails } from '../email/service.js';
+import { latestInvoiceEmails, listEmails } from '../email/service.js';
 import { emailInvoice, loadInvoiceDocument } from './delivery.js';
 import { customerNames, listInvoices } from './list.js';
 import {
@@ -188,7 +188,21 @@ export async function invoiceRoutes(app: App): Promise<void> {
         }),
         response: {
           200: z.object({
-            data: z.array(InvoiceSummary.extend({ customer_name: z.string() })),
+            data: z.array(
+              InvoiceSummary.extend({
+                customer_name: z.string(),
+                last_email: z
+                  .object({
+                    status: z.enum(['queued', 'sent', 'failed']),
+                    to: z.string(),
+                    last_error: z.string().nullable(),
+                    sent_at: z.string().nullable(),
+                    created_at: z.string(),
+                  })
+                  .nullable()
+                  .describe('The invoice’s newest email (queued, sent or failed); null when none'),
+              }),
+            ),
             next_cursor: z.string().nullable(),
           }),
         },
@@ -197,9 +211,28 @@ export async function invoiceRoutes(app: App): Promise<void> {
     async (req) => {
       const listed = await listInvoices(req.ctx, req.query);
       const names = await customerNames(req.ctx, listed.data);
+      const emails = await latestInvoiceEmails(
+        req.ctx,
+        listed.data.map((i) => i.id),
+      );
       return {
         ...listed,
-        data: listed.data.map((i) => ({ ...i, customer_name: names.get(i.customer_id) ?? '' })),
+        data: listed.data.map((i) => {
+          const e = emails.get(i.id);
+          return {
+            ...i,
+            customer_name: names.get(i.customer_id) ?? '',
+            last_email: e
+              ? {
+                  status: e.status,
+                  to: e.to,
+                  last_error: e.last_error,
+                  sent_at: e.sent_at,
+                  created_at: e.created_at,
+                }
+              : null,
+          };
+        }),
       };
     },
   );
