@@ -199,6 +199,22 @@ export async function listEmails(
   return rows.map(summary);
 }
 
+/** The newest email of each invoice (one query), for lists that show how delivery went. */
+export async function latestInvoiceEmails(
+  ctx: Ctx,
+  invoiceIds: string[],
+): Promise<Map<string, EmailSummary>> {
+  requirePermission(ctx, 'billing:read');
+  if (invoiceIds.length === 0) return new Map();
+  const rows = await ctx.db.query<EmailRow>(
+    `SELECT DISTINCT ON (invoice_id) ${SUMMARY_COLUMNS} FROM emails
+      WHERE tenant_id = $1 AND invoice_id = ANY($2::text[])
+      ORDER BY invoice_id, id DESC`,
+    [ctx.tenant.id, invoiceIds],
+  );
+  return new Map(rows.map((r) => [r.invoice_id as string, summary(r)]));
+}
+
 async function loadEmail(db: Queryable, ctx: Ctx, id: string): Promise<EmailRow> {
   const row = await db.maybeOne<EmailRow>(
     `SELECT ${COLUMNS} FROM emails WHERE tenant_id = $1 AND id = $2`,

@@ -22,6 +22,8 @@ export interface InvoiceFilter {
   customer?: string | undefined;
   bill_run?: string | undefined;
   status?: InvoiceStatus | undefined;
+  /** Words of an invoice number, or of the customer's name or number (case-insensitive). */
+  q?: string | undefined;
   /** Leave drafts out (the customer portal shows posted and void invoices only). */
   postedOnly?: boolean | undefined;
   cursor?: string | undefined;
@@ -41,6 +43,11 @@ export async function listInvoices(
         -- $5 (today) is typed here, as not every status filter mentions it.
         AND $5::date IS NOT NULL AND ${f.status ? STATUS_SQL[f.status] : 'true'}
         AND NOT ($7::boolean AND i.status = 'draft')
+        AND ($8::text IS NULL OR i.number ILIKE '%' || $8 || '%' ESCAPE '\\'
+             OR EXISTS (SELECT 1 FROM customers c
+                         WHERE c.tenant_id = i.tenant_id AND c.id = i.customer_id
+                           AND (c.name ILIKE '%' || $8 || '%' ESCAPE '\\'
+                                OR c.number ILIKE $8 ESCAPE '\\')))
       ORDER BY i.id DESC LIMIT $6`,
     [
       ctx.tenant.id,
@@ -50,10 +57,30 @@ export async function listInvoices(
       today,
       f.limit + 1,
       f.postedOnly ?? false,
+      f.q ? likeEscape(f.q) : null,
     ],
   );
   const data = await summaries(ctx.db, ctx.tenant.id, rows.slice(0, f.limit), today);
   return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
+}
+
+/** A search text with LIKE's wildcards (and the escape character) taken literally. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The names of the customers of listed invoices, in one query (the console shows them). */
+export async function customerNames(
+  ctx: Ctx,
+  invoices: { customer_id: string }[],
+): Promise<Map<string, string>> {
+  const ids = [...new Set(invoices.map((i) => i.customer_id))];
+  if (ids.length === 0) return new Map();
+  const rows = await ctx.db.query<{ id: string; name: string }>(
+    'SELECT id, name FROM customers WHERE tenant_id = $1 AND id = ANY($2::text[])',
+    [ctx.tenant.id, ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /** The customer's newest posted (or void) invoice, by id: the dashboard's "View last invoice". */

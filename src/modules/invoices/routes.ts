@@ -11,9 +11,9 @@ import {
 } from '../../http/schemas.js';
 import { requirePermission } from '../context.js';
 import { EmailSummary } from '../email/model.js';
-import { listEmails } from '../email/service.js';
+import { latestInvoiceEmails, listEmails } from '../email/service.js';
 import { emailInvoice, loadInvoiceDocument } from './delivery.js';
-import { listInvoices } from './list.js';
+import { customerNames, listInvoices } from './list.js';
 import {
   AdjustmentInput,
   INVOICE_STATUSES,
@@ -247,13 +247,63 @@ export async function invoiceRoutes(app: App): Promise<void> {
           customer: z.string().max(64).optional(),
           bill_run: z.string().max(64).optional(),
           status: z.enum(INVOICE_STATUSES).optional(),
+          q: z
+            .string()
+            .trim()
+            .min(1)
+            .max(200)
+            .optional()
+            .describe('Part of the invoice number or the customer’s name, or the customer number'),
         }),
         response: {
-          200: z.object({ data: z.array(InvoiceSummary), next_cursor: z.string().nullable() }),
+          200: z.object({
+            data: z.array(
+              InvoiceSummary.extend({
+                customer_name: z.string(),
+                last_email: z
+                  .object({
+                    status: z.enum(['queued', 'sent', 'failed']),
+                    to: z.string(),
+                    last_error: z.string().nullable(),
+                    sent_at: z.string().nullable(),
+                    created_at: z.string(),
+                  })
+                  .nullable()
+                  .describe('The invoice’s newest email (queued, sent or failed); null when none'),
+              }),
+            ),
+            next_cursor: z.string().nullable(),
+          }),
         },
       },
     },
-    (req) => listInvoices(req.ctx, req.query),
+    async (req) => {
+      const listed = await listInvoices(req.ctx, req.query);
+      const names = await customerNames(req.ctx, listed.data);
+      const emails = await latestInvoiceEmails(
+        req.ctx,
+        listed.data.map((i) => i.id),
+      );
+      return {
+        ...listed,
+        data: listed.data.map((i) => {
+          const e = emails.get(i.id);
+          return {
+            ...i,
+            customer_name: names.get(i.customer_id) ?? '',
+            last_email: e
+              ? {
+                  status: e.status,
+                  to: e.to,
+                  last_error: e.last_error,
+                  sent_at: e.sent_at,
+                  created_at: e.created_at,
+                }
+              : null,
+          };
+        }),
+      };
+    },
   );
   app.get(
     '/invoices/:id',
