@@ -40,20 +40,22 @@ export function SignedInFrame() {
           </Link>
           {can(me, 'billing:read') && (
             <Link
-<<<<<<< HEAD
               to="/calendar"
               search={{}}
               className="nav-link"
               activeProps={{ className: 'nav-link active' }}
             >
               Calendar
-=======
+            </Link>
+          )}
+          {can(me, 'billing:read') && (
+            <Link
               to="/accounting"
+              search={{}}
               className="nav-link"
               activeProps={{ className: 'nav-link active' }}
             >
               Accounting
->>>>>>> setup
             </Link>
           )}
         </>
