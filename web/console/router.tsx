@@ -93,6 +93,8 @@ export const customersRoute = createRoute({
 export const CustomerSearch = z.object({
   tab: z.string().max(40).optional().catch(undefined),
   invoice: z.string().max(64).optional().catch(undefined),
+  /** The contact expanded on the contacts tab (global search links here). */
+  contact: z.string().max(64).optional().catch(undefined),
 });
 export const customerRoute = createRoute({
   getParentRoute: () => signedInRoute,

@@ -5,6 +5,8 @@
  */
 import type { ReactNode } from 'react';
 import type { Me } from '../../session';
+import { ContactsSection } from './Contacts';
+import { EmailsSection } from './Emails';
 
 export type SectionProps = {
   customerId: string;
@@ -21,4 +23,17 @@ export type Section = {
 };
 
 /** In the order the tabs show. Overview (balance, open invoices, planned payments) comes first. */
-export const SECTIONS: Section[] = [];
+export const SECTIONS: Section[] = [
+  {
+    value: 'contacts',
+    label: 'Contacts',
+    permission: 'customers:read',
+    render: (p) => <ContactsSection {...p} />,
+  },
+  {
+    value: 'emails',
+    label: 'Emailing',
+    permission: 'billing:read',
+    render: (p) => <EmailsSection {...p} />,
+  },
+];
