@@ -112,6 +112,8 @@ export const CustomerSearch = z.object({
   invoice: z.string().max(64).optional().catch(undefined),
   /** The calendar tab's month. */
   month: MonthParam,
+  /** The contact expanded on the contacts tab (global search links here). */
+  contact: z.string().max(64).optional().catch(undefined),
 });
 export const customerRoute = createRoute({
   getParentRoute: () => signedInRoute,

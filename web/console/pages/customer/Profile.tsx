@@ -38,7 +38,9 @@ export function CustomerProfilePage() {
   });
   const billing = can(me, 'billing:read');
   const sections = SECTIONS.filter((s) => can(me, s.permission));
-  const tab = sections.some((s) => s.value === search.tab) ? (search.tab as string) : 'overview';
+  // `?contact=ID` alone (a global search hit) opens the contacts tab on that contact.
+  const asked = search.tab ?? (search.contact ? 'contacts' : undefined);
+  const tab = sections.some((s) => s.value === asked) ? (asked as string) : 'overview';
   const openInvoice = (id: string | null) =>
     void navigate({ search: (s) => ({ ...s, invoice: id ?? undefined }) });
   return (

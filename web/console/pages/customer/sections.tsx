@@ -7,6 +7,8 @@ import type { ReactNode } from 'react';
 import type { Me } from '../../session';
 import { AutopaySection } from './Autopay';
 import { CustomerCalendar } from './Calendar';
+import { ContactsSection } from './Contacts';
+import { EmailsSection } from './Emails';
 
 export type SectionProps = {
   customerId: string;
@@ -24,6 +26,18 @@ export type Section = {
 
 /** In the order the tabs show. Overview (balance, open invoices, planned payments) comes first. */
 export const SECTIONS: Section[] = [
+  {
+    value: 'contacts',
+    label: 'Contacts',
+    permission: 'customers:read',
+    render: (p) => <ContactsSection {...p} />,
+  },
+  {
+    value: 'emails',
+    label: 'Emailing',
+    permission: 'billing:read',
+    render: (p) => <EmailsSection {...p} />,
+  },
   {
     value: 'calendar',
     label: 'Calendar',

@@ -1,0 +1,105 @@
+/**
+ * The console's contacts and emailing tabs in Chromium (issue 12 item 4, A4 and J4): a contact
+ * signed in to the portal in another browser context loses its session when staff revoke its
+ * access from the expanded contact; a contact whose profile cannot view invoices is flagged; a
+ * statement sent from the emailing tab shows in the email audit trail and reaches the SMTP server
+ * with its PDF attached. Axe and screenshots at 1280 and 375 px.
+ */
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import {
+  contactOf,
+  customer,
+  mailTo,
+  postedInvoice,
+  signedInContact,
+  unique,
+} from './portal-helpers.js';
+
+const b = useBrowser();
+
+async function signIn(page: Page) {
+  page.setDefaultTimeout(20_000);
+  await page.goto('/console/');
+  await page.getByLabel('Email').fill(suite().ownerEmail);
+  await page.getByLabel(/^Password/).fill(suite().password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+}
+
+let cus: { id: string; name: string };
+const billingEmail = `${unique('ap')}@meadow.example`;
+
+beforeAll(async () => {
+  cus = await customer(unique('Meadowlark Dairy'));
+  await apiCall('PATCH', `/api/v1/customers/${cus.id}`, { billing_email: billingEmail });
+  await postedInvoice(cus.id, 42_00);
+});
+
+describe('console contacts', () => {
+  it('revokes a signed-in contact’s access and its portal session ends', async () => {
+    // The contact signs in to the portal in a browser context of its own.
+    const portal = await b.newPage();
+    portal.setDefaultTimeout(20_000);
+    const { email } = await signedInContact(portal, { customerId: cus.id });
+    await portal.getByRole('navigation', { name: 'Main' }).waitFor();
+    const viewer = await contactOf(cus.id, 'No access', `${unique('vic')}@example.com`);
+
+    const page = await b.newPage();
+    await signIn(page);
+    await page.goto(`/console/customers/${cus.id}?tab=contacts`);
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    // The contact without invoice access is flagged in the list.
+    const flagged = page.locator(`[data-contact="${viewer.id}"]`);
+    await flagged.getByText('Cannot see invoices').waitFor();
+    await checkPage(page, 'console-contacts');
+
+    // Search narrows the list on the server.
+    await page.getByLabel('Search contacts').fill(email.slice(0, 12));
+    await expect.poll(() => page.locator('[data-contact]').count()).toBe(1);
+    await page.getByRole('button', { name: new RegExp(email) }).click();
+    const card = page.locator('[data-contact]').first();
+    await card.getByText('Has a portal password.').waitFor();
+    await card.getByLabel('Profile', { exact: true }).click();
+    await page.getByRole('option', { name: 'Revoke access' }).click();
+    await card.getByRole('button', { name: 'Save' }).click();
+    await card.getByText('Access revoked', { exact: true }).first().waitFor();
+    expect(page.url()).toContain(`contact=`);
+
+    // The portal's next request finds the session ended: back to sign-in.
+    await portal.reload();
+    await portal.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(portal.url()).toMatch(/\/portal\/sign-in/);
+
+    // A link with ?contact= (global search) opens the tab on the flagged contact, with its notice.
+    await page.goto(`/console/customers/${cus.id}?contact=${viewer.id}`);
+    await page.getByRole('tab', { name: 'Contacts', selected: true }).waitFor();
+    await page.getByText(/that is the usual cause of “I can’t see my invoices”/).waitFor();
+    await checkPage(page, 'console-contact-expanded');
+  });
+
+  it('sends a statement and finds it in the audit trail and, with its PDF, in the mailbox', async () => {
+    const page = await b.newPage();
+    await signIn(page);
+    await page.goto(`/console/customers/${cus.id}?tab=emails`);
+    await page.getByRole('heading', { name: 'Email audit trail' }).waitFor();
+    await page.getByRole('button', { name: 'Email statement' }).click();
+    await page.getByText('Statement queued').waitFor();
+    const trail = page.getByRole('region', { name: 'Email audit trail table' });
+    const row = trail.getByRole('row').filter({ hasText: 'Statement' }).first();
+    await row.waitFor();
+    // The customer's only billing contact was revoked: the statement went to the billing email.
+    expect(await row.textContent()).toContain(billingEmail);
+    await expect
+      .poll(async () => (await row.textContent()) ?? '', { timeout: 20_000, interval: 500 })
+      .toMatch(/Queued|Sent/);
+    const [mail] = await mailTo(billingEmail, /Your statement/);
+    expect((mail as unknown as { attachments: string[] }).attachments).toEqual([
+      expect.stringMatching(/^statement-.+\.pdf$/),
+    ]);
+    await page.reload();
+    await trail.getByRole('row').filter({ hasText: 'Sent' }).first().waitFor();
+    await checkPage(page, 'console-emails');
+  });
+});
