@@ -132,4 +132,49 @@ describe('console payments calendar', () => {
     await page.getByRole('heading', { name: cus.name, level: 1 }).waitFor();
     await page.close();
   });
+
+  it('issues a credit memo and applies it to an open invoice; the API refuses too much', async () => {
+    const page = await b.newPage();
+    await signIn(page);
+    const secondNo = await number(second);
+    await page.goto(`/console/customers/${cus.id}?tab=credits`);
+    await page.getByRole('heading', { name: 'Credits', level: 2 }).waitFor();
+    await page.getByText('0 credits, $0.00 available').waitFor();
+    await page.getByRole('button', { name: 'Issue a credit memo' }).click();
+    const issue = page.getByRole('dialog', { name: 'Issue a credit memo' });
+    await issue.getByRole('button', { name: 'Issue credit memo' }).click();
+    await issue.getByText('Say why the customer is credited').waitFor();
+    await issue.getByLabel(/^Amount, in dollars/).fill('25');
+    await issue.getByLabel(/^Reason/).fill('Goodwill: late delivery');
+    await issue.getByRole('button', { name: 'Issue credit memo' }).click();
+    await issue.waitFor({ state: 'hidden' });
+    await page.getByText('1 credit, $25.00 available').waitFor();
+    const table = page.getByRole('region', { name: 'Credits table' });
+    await table.getByRole('row').filter({ hasText: 'Goodwill: late delivery' }).waitFor();
+    // The views are in the address.
+    await page.getByText('Unapplied payments', { exact: true }).click();
+    await page.getByText('0 credits, $0.00 available').waitFor();
+    expect(page.url()).toContain('credits=unapplied');
+    await page.getByText('Credit memos', { exact: true }).click();
+    await page.getByText('1 credit, $25.00 available').waitFor();
+    await checkPage(page, 'console-credits');
+
+    await page.getByRole('button', { name: 'Apply the credit Goodwill: late delivery' }).click();
+    const apply = page.getByRole('dialog', { name: 'Apply a credit' });
+    const field = apply.getByLabel(`Amount to apply to invoice ${secondNo}, in dollars`);
+    await field.fill('30');
+    await apply.getByRole('button', { name: 'Apply credit' }).click();
+    // More than the memo has left: the API's answer is shown, nothing is applied.
+    await apply.getByText('The credit was not applied').waitFor();
+    await checkPage(page, 'console-credits-apply');
+    await field.fill('20');
+    await apply.getByRole('button', { name: 'Apply credit' }).click();
+    await apply.waitFor({ state: 'hidden' });
+    await page.getByText('1 credit, $5.00 available').waitFor();
+    const summary = (await apiCall('GET', `/api/v1/invoices/${second}/summary`)) as {
+      balance: number;
+    };
+    expect(summary.balance).toBe(6_000);
+    await page.close();
+  });
 });

@@ -111,6 +111,8 @@ export const CustomerSearch = z.object({
   invoice: z.string().max(64).optional().catch(undefined),
   /** The calendar tab's month. */
   month: MonthParam,
+  /** The credits tab's view (all when absent). */
+  credits: z.enum(['memo', 'unapplied']).optional().catch(undefined),
 });
 export const customerRoute = createRoute({
   getParentRoute: () => signedInRoute,

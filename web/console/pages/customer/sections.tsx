@@ -6,6 +6,7 @@
 import type { ReactNode } from 'react';
 import type { Me } from '../../session';
 import { CustomerCalendar } from './Calendar';
+import { CustomerCredits } from './Credits';
 
 export type SectionProps = {
   customerId: string;
@@ -28,5 +29,11 @@ export const SECTIONS: Section[] = [
     label: 'Calendar',
     permission: 'billing:read',
     render: ({ customerId }) => <CustomerCalendar customerId={customerId} />,
+  },
+  {
+    value: 'credits',
+    label: 'Credits',
+    permission: 'billing:read',
+    render: ({ customerId }) => <CustomerCredits customerId={customerId} />,
   },
 ];
