@@ -1,11 +1,12 @@
 /**
- * Entry of a new card or bank account (D1, D2, D7), reused by the payment methods page and by
- * "pay with a new card". The numbers go from this form straight to the gateway's tokenization
- * endpoint (the sandbox's POST /sandbox/portal-tokens) and never to a portal endpoint; what
- * comes back is a single-use token. Then either `onToken` receives it (the caller pays with it,
- * saving it or not), or, without `onToken`, the form saves it as a method of the account and
- * calls `onSaved`. A Stripe tenant needs Stripe.js, which this installation does not load: the
- * form says so instead of pretending.
+ * Entry of a new card or bank account (D1, D2, D5, D7), shared by both apps: the portal's payment
+ * methods page and "pay with a new card", and the console's payment methods tab (new, and edit =
+ * full re-entry). The numbers go from this form straight to the gateway's tokenization endpoint
+ * (`tokenize`: the sandbox's POST /sandbox/portal-tokens in the portal, POST /sandbox/tokens in
+ * the console) and never to an app's own endpoint; what comes back is a single-use token. Then
+ * either `onToken` receives it (the caller pays with it, saving it or not), or, without
+ * `onToken`, `save` stores it as a method and the form calls `onSaved`. A Stripe tenant needs
+ * Stripe.js, which this installation does not load: the form says so instead of pretending.
  */
 import {
   Button,
@@ -18,12 +19,19 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { type FormEvent, useId, useState } from 'react';
-import { ApiError, unwrap } from '../../shared/api';
-import { ErrorAlert } from '../../shared/errors';
-import { type MethodKind, type PortalMethod, portalApi } from '../api';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import type { paths } from '../../generated/api';
+import { ApiError } from './api';
+import { Notice } from './display';
+import { ErrorAlert } from './errors';
 import { bankName, cardName } from './methods';
-import { Notice } from './Reads';
+
+export type MethodKind = 'card' | 'bank_account';
+/** The gateway tokenization's request and answer (the same for the portal and the console). */
+export type TokenRequest =
+  paths['/api/v1/sandbox/tokens']['post']['requestBody']['content']['application/json'];
+export type TokenAnswer =
+  paths['/api/v1/sandbox/tokens']['post']['responses'][201]['content']['application/json'];
 
 /** What the gateway gave for the entered card or account, and the contact's choices. */
 export interface NewMethodToken {
@@ -40,7 +48,18 @@ export interface NewMethodToken {
   sharedWithChildren: boolean;
 }
 
-export interface NewMethodFormProps {
+export interface NewMethodFormProps<M = unknown> {
+  /** The gateway's tokenization: the one request that carries the numbers. */
+  tokenize: (body: TokenRequest) => Promise<TokenAnswer>;
+  /** Saves the token as a method (without onToken): a new one, or a replacement. */
+  save?: (
+    token: string,
+    choices: { sharedWithChildren: boolean; friendlyName: string },
+  ) => Promise<M>;
+  /** Show a "Friendly name" field (the console's). */
+  withFriendlyName?: boolean;
+  /** The authorisation tick's words, when the app's differ from the customer's own. */
+  authorizationLabel?: (kind: MethodKind) => ReactNode;
   /** The kinds the tenant accepts in the portal (GET /portal/payment-methods accepted_kinds). */
   kinds: readonly MethodKind[];
   /** The tenant's gateway (GET /portal/payment-methods gateway). */
@@ -54,7 +73,7 @@ export interface NewMethodFormProps {
   /** Receives the token instead of the form saving it; a thrown error is shown in the form. */
   onToken?: (token: NewMethodToken) => Promise<void> | void;
   /** Called with the saved method when the form saves it itself (no onToken). */
-  onSaved?: (method: PortalMethod) => void;
+  onSaved?: (method: M) => void;
   onCancel?: () => void;
   submitLabel?: string;
 }
@@ -142,7 +161,7 @@ function address(f: Fields) {
   return Object.values(a).some(Boolean) ? a : undefined;
 }
 
-export function NewMethodForm(props: NewMethodFormProps) {
+export function NewMethodForm<M>(props: NewMethodFormProps<M>) {
   const kinds = props.kinds;
   const first =
     props.initialKind && kinds.includes(props.initialKind) ? props.initialKind : kinds[0];
@@ -151,6 +170,7 @@ export function NewMethodForm(props: NewMethodFormProps) {
   const [authorized, setAuthorized] = useState(false);
   const [saveForLater, setSaveForLater] = useState(true);
   const [shared, setShared] = useState(false);
+  const [friendlyName, setFriendlyName] = useState('');
   const [errors, setErrors] = useState<Partial<Record<keyof Fields | 'authorized', string>>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -215,7 +235,7 @@ export function NewMethodForm(props: NewMethodFormProps) {
               },
             };
       // The gateway's tokenization: the one request that carries the numbers.
-      const tok = unwrap(await portalApi.POST('/api/v1/sandbox/portal-tokens', { body }));
+      const tok = await props.tokenize(body as TokenRequest);
       // Nothing of the numbers stays in the page once the gateway has them.
       setF((old) => ({ ...old, number: '', cvc: '', account_number: '' }));
       const label = tok.card
@@ -231,17 +251,13 @@ export function NewMethodForm(props: NewMethodFormProps) {
       };
       if (props.onToken) {
         await props.onToken(result);
-      } else {
-        const saved = unwrap(
-          await portalApi.POST('/api/v1/portal/payment-methods', {
-            body: {
-              gateway_token: tok.id,
-              authorized: true,
-              ...(props.canShareWithChildren && { shared_with_children: shared }),
-            },
-          }),
-        );
+      } else if (props.save) {
+        const saved = await props.save(tok.id, {
+          sharedWithChildren: props.canShareWithChildren ? shared : false,
+          friendlyName: friendlyName.trim(),
+        });
         setF(EMPTY);
+        setFriendlyName('');
         setAuthorized(false);
         props.onSaved?.(saved);
       }
@@ -276,6 +292,7 @@ export function NewMethodForm(props: NewMethodFormProps) {
         <Text size="sm">
           {isCard ? 'Card' : 'Account'} numbers go straight to the payment gateway's secure vault;
           this site keeps only the last four digits.
+          {!props.onToken && ' Submitting charges nothing.'}
         </Text>
         {error !== null && <ErrorAlert error={error} title="Could not add this payment method" />}
         {isCard ? (
@@ -411,6 +428,15 @@ export function NewMethodForm(props: NewMethodFormProps) {
             </SimpleGrid>
           </Stack>
         </fieldset>
+        {props.withFriendlyName && (
+          <TextInput
+            label="Friendly name"
+            description="Optional, for example Office card"
+            maxLength={100}
+            value={friendlyName}
+            onChange={(e) => setFriendlyName(e.currentTarget.value)}
+          />
+        )}
         {props.canShareWithChildren && (
           <Checkbox
             label="Available to child accounts"
@@ -430,9 +456,10 @@ export function NewMethodForm(props: NewMethodFormProps) {
         <Checkbox
           id={`${id}-authorized`}
           label={
-            isCard
+            props.authorizationLabel?.(kind) ??
+            (isCard
               ? 'I authorise charges to this card for invoices of this account'
-              : 'I authorise debits from this bank account for invoices of this account, and two small test deposits to verify it'
+              : 'I authorise debits from this bank account for invoices of this account, and two small test deposits to verify it')
           }
           checked={authorized}
           onChange={(e) => setAuthorized(e.currentTarget.checked)}
