@@ -7,6 +7,7 @@ import type { ReactNode } from 'react';
 import type { Me } from '../../session';
 import { CustomerCalendar } from './Calendar';
 import { CustomerCredits } from './Credits';
+import { CustomerMethods } from './Methods';
 
 export type SectionProps = {
   customerId: string;
@@ -35,5 +36,11 @@ export const SECTIONS: Section[] = [
     label: 'Credits',
     permission: 'billing:read',
     render: ({ customerId }) => <CustomerCredits customerId={customerId} />,
+  },
+  {
+    value: 'methods',
+    label: 'Payment methods',
+    permission: 'billing:read',
+    render: ({ customerId }) => <CustomerMethods customerId={customerId} />,
   },
 ];
