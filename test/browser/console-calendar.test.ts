@@ -132,4 +132,104 @@ describe('console payments calendar', () => {
     await page.getByRole('heading', { name: cus.name, level: 1 }).waitFor();
     await page.close();
   });
+
+  it('issues a credit memo and applies it to an open invoice; the API refuses too much', async () => {
+    const page = await b.newPage();
+    await signIn(page);
+    const secondNo = await number(second);
+    await page.goto(`/console/customers/${cus.id}?tab=credits`);
+    await page.getByRole('heading', { name: 'Credits', level: 2 }).waitFor();
+    await page.getByText('0 credits, $0.00 available').waitFor();
+    await page.getByRole('button', { name: 'Issue a credit memo' }).click();
+    const issue = page.getByRole('dialog', { name: 'Issue a credit memo' });
+    await issue.getByRole('button', { name: 'Issue credit memo' }).click();
+    await issue.getByText('Say why the customer is credited').waitFor();
+    await issue.getByLabel(/^Amount, in dollars/).fill('25');
+    await issue.getByLabel(/^Reason/).fill('Goodwill: late delivery');
+    await issue.getByRole('button', { name: 'Issue credit memo' }).click();
+    await issue.waitFor({ state: 'hidden' });
+    await page.getByText('1 credit, $25.00 available').waitFor();
+    const table = page.getByRole('region', { name: 'Credits table' });
+    await table.getByRole('row').filter({ hasText: 'Goodwill: late delivery' }).waitFor();
+    // The views are in the address.
+    await page.getByText('Unapplied payments', { exact: true }).click();
+    await page.getByText('0 credits, $0.00 available').waitFor();
+    expect(page.url()).toContain('credits=unapplied');
+    await page.getByText('Credit memos', { exact: true }).click();
+    await page.getByText('1 credit, $25.00 available').waitFor();
+    await checkPage(page, 'console-credits');
+
+    await page.getByRole('button', { name: 'Apply the credit Goodwill: late delivery' }).click();
+    const apply = page.getByRole('dialog', { name: 'Apply a credit' });
+    const field = apply.getByLabel(`Amount to apply to invoice ${secondNo}, in dollars`);
+    await field.fill('30');
+    await apply.getByRole('button', { name: 'Apply credit' }).click();
+    // More than the memo has left: the API's answer is shown, nothing is applied.
+    await apply.getByText('The credit was not applied').waitFor();
+    await checkPage(page, 'console-credits-apply');
+    await field.fill('20');
+    await apply.getByRole('button', { name: 'Apply credit' }).click();
+    await apply.waitFor({ state: 'hidden' });
+    await page.getByText('1 credit, $5.00 available').waitFor();
+    const summary = (await apiCall('GET', `/api/v1/invoices/${second}/summary`)) as {
+      balance: number;
+    };
+    expect(summary.balance).toBe(6_000);
+    await page.close();
+  });
+
+  it('adds a card in the methods tab, makes the old one default again, and shows why a delete is refused', async () => {
+    const page = await b.newPage();
+    await signIn(page);
+    // The numbers go to the gateway's tokenization only, never to a staff endpoint.
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      const body = r.postData()?.replace(/[\s-]/g, '') ?? '';
+      if (r.method() !== 'GET' && body.includes('5555555555554444')) posts.push(r.url());
+    });
+    await page.goto(`/console/customers/${cus.id}?tab=methods`);
+    await page.getByRole('heading', { name: 'Payment methods', level: 2 }).waitFor();
+    const visa = page.getByRole('listitem', { name: /^Visa ending 4242/ });
+    await visa.getByText('Default', { exact: true }).waitFor();
+    await visa.getByText('Usable', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Add card' }).click();
+    const form = page.getByRole('form', { name: 'New card' });
+    await form.getByText(/Submitting charges nothing/).waitFor();
+    await form.getByLabel(/^Card number/).fill('5555 5555 5555 4444');
+    await form.getByLabel(/^Expiry/).fill('11/31');
+    await form.getByLabel(/^CVV/).fill('123');
+    await form.getByLabel(/^Name on card/).fill('Dana Lee');
+    await form.getByLabel(/^Address line 1/).fill('9 Mill Road');
+    await form.getByLabel(/^City/).fill('Springfield');
+    await form.getByLabel(/^ZIP/).fill('12345');
+    await form.getByLabel(/^Friendly name/).fill('Office card');
+    await form.getByRole('button', { name: 'Save card' }).click();
+    await form.getByText('Tick the authorisation to continue').waitFor();
+    await form.getByLabel(/authorises charges to this card/).check();
+    await form.getByRole('button', { name: 'Save card' }).click();
+    await page.getByText('Mastercard ending 4444 is saved.').waitFor();
+    expect(posts).toEqual([expect.stringMatching(/\/api\/v1\/sandbox\/tokens$/)]);
+    const master = page.getByRole('listitem', { name: /^Office card \(Mastercard ending 4444\)/ });
+    // The newest usable method became the default; make the Visa the default again.
+    await master.getByText('Default', { exact: true }).waitFor();
+    await visa.getByRole('button', { name: 'Make Visa ending 4242 the default' }).click();
+    await visa.getByText('Default', { exact: true }).waitFor();
+    expect(await master.getByText('Default', { exact: true }).count()).toBe(0);
+    await checkPage(page, 'console-methods');
+
+    // The Visa pays the scheduled payment: the API refuses the delete and the reason shows.
+    await visa.getByRole('button', { name: 'Delete Visa ending 4242' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Visa ending 4242?' });
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByText(/1 scheduled payment of this customer uses it/).waitFor();
+    await checkPage(page, 'console-methods-delete-refused');
+    await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+    const methods = (await apiCall('GET', `/api/v1/customers/${cus.id}/payment-methods`)) as {
+      data: { id: string; is_default: boolean }[];
+      default_method_id: string;
+    };
+    expect(methods.default_method_id).toBe(methodId);
+    expect(methods.data).toHaveLength(2);
+    await page.close();
+  });
 });

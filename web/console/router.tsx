@@ -114,6 +114,8 @@ export const CustomerSearch = z.object({
   month: MonthParam,
   /** The contact expanded on the contacts tab (global search links here). */
   contact: z.string().max(64).optional().catch(undefined),
+  /** The credits tab's view (all when absent). */
+  credits: z.enum(['memo', 'unapplied']).optional().catch(undefined),
 });
 export const customerRoute = createRoute({
   getParentRoute: () => signedInRoute,

@@ -8,7 +8,9 @@ import type { Me } from '../../session';
 import { AutopaySection } from './Autopay';
 import { CustomerCalendar } from './Calendar';
 import { ContactsSection } from './Contacts';
+import { CustomerCredits } from './Credits';
 import { EmailsSection } from './Emails';
+import { CustomerMethods } from './Methods';
 
 export type SectionProps = {
   customerId: string;
@@ -49,5 +51,17 @@ export const SECTIONS: Section[] = [
     label: 'Autopay',
     permission: 'billing:read',
     render: ({ customerId }) => <AutopaySection customerId={customerId} />,
+  },
+  {
+    value: 'credits',
+    label: 'Credits',
+    permission: 'billing:read',
+    render: ({ customerId }) => <CustomerCredits customerId={customerId} />,
+  },
+  {
+    value: 'methods',
+    label: 'Payment methods',
+    permission: 'billing:read',
+    render: ({ customerId }) => <CustomerMethods customerId={customerId} />,
   },
 ];
