@@ -8,7 +8,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, checkPage, suite, useBrowser } from './browser.js';
-import { customer, signedInContact, unique } from './portal-helpers.js';
+import { customer, postedInvoice, signedInContact, unique } from './portal-helpers.js';
 
 const b = useBrowser();
 
@@ -149,5 +149,60 @@ describe('console autopay tab', () => {
         return a.rules.map((r) => `${r.name}:${r.enabled}`);
       })
       .toEqual(['Large invoices:true', 'Water service:false']);
+  });
+});
+
+describe('console history tab', () => {
+  it('lists invoices and transactions, records a check payment and refunds part of it', async () => {
+    const who = await customer(unique('History Farms'));
+    await postedInvoice(who.id, 12_000, '2026-06-01');
+    await postedInvoice(who.id, 3_000);
+    const page = await b.newPage();
+    await signInStaff(page);
+    await page.goto(`/console/customers/${who.id}?tab=history`);
+    const invoices = page.getByRole('region', { name: 'Invoice history' });
+    await invoices.getByRole('row').nth(2).waitFor();
+    expect(await invoices.getByRole('row').count()).toBe(3);
+    await page.getByText('No payment was made or recorded yet.').waitFor();
+
+    // Record a check: the check number is required.
+    await page.getByRole('button', { name: 'Record external payment' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Record an external payment' });
+    await dialog.getByLabel('Amount').fill('50');
+    await dialog.getByRole('button', { name: 'Record payment' }).click();
+    await dialog.getByText('Enter the check number').waitFor();
+    await dialog.getByLabel(/^Check number/).fill('1042');
+    await dialog.getByRole('button', { name: 'Record payment' }).click();
+
+    // The detail opens at its address, with what the check paid.
+    const drawer = page.getByRole('dialog', { name: 'Transaction: Check 1042' });
+    await drawer.getByText('Recorded by staff (received outside Billow)').waitFor();
+    expect(page.url()).toMatch(/[?&]payment=pay_/);
+    const applied = drawer.getByRole('region', { name: 'Applied to invoices' });
+    await applied.getByText('$50.00').waitFor();
+    await checkPage(page, 'console-transaction-detail');
+
+    // Refund part of it, keeping the invoice settled (credit).
+    await drawer.getByRole('button', { name: 'Refund' }).click();
+    await drawer.getByLabel(/^Refund amount/).fill('20');
+    await drawer.getByRole('radio', { name: /^Credit/ }).check();
+    await drawer.getByRole('button', { name: 'Refund', exact: true }).last().click();
+    await drawer.getByText('Refunded $20.00.').waitFor();
+    await drawer
+      .getByRole('region', { name: 'Refunds' })
+      .getByText(/credited/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Close the transaction detail' }).click();
+
+    const transactions = page.getByRole('region', { name: 'Transaction history' });
+    const row = transactions.getByRole('row').filter({ hasText: 'Check 1042' });
+    await row.getByText('$20.00').waitFor();
+    await row.getByText('$50.00').waitFor();
+    await checkPage(page, 'console-history');
+
+    // The filter asks the server: only paid invoices (none) shows the empty state.
+    await page.getByRole('combobox', { name: 'Invoice status' }).click();
+    await page.getByRole('option', { name: 'Paid', exact: true }).click();
+    await invoices.getByText('No invoice has this status.').waitFor();
   });
 });

@@ -87,12 +87,13 @@ export const customersRoute = createRoute({
 });
 
 /**
- * A customer's profile; `?tab=` picks a section (overview when absent) and `?invoice=ID` opens
- * that invoice's summary over it.
+ * A customer's profile; `?tab=` picks a section (overview when absent), `?invoice=ID` opens
+ * that invoice's summary over it and `?payment=ID` that transaction's detail.
  */
 export const CustomerSearch = z.object({
   tab: z.string().max(40).optional().catch(undefined),
   invoice: z.string().max(64).optional().catch(undefined),
+  payment: z.string().max(64).optional().catch(undefined),
 });
 export const customerRoute = createRoute({
   getParentRoute: () => signedInRoute,

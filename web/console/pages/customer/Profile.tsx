@@ -22,6 +22,7 @@ import { ProfileHeader } from './Header';
 import { InvoiceSummaryDrawer } from './InvoiceSummary';
 import { OpenInvoices } from './OpenInvoices';
 import { PayDialog } from './PayDialog';
+import { PaymentDetailDrawer } from './PaymentDetail';
 import { PlannedPayments } from './PlannedPayments';
 import { SECTIONS } from './sections';
 import { profileKey } from './types';
@@ -41,6 +42,8 @@ export function CustomerProfilePage() {
   const tab = sections.some((s) => s.value === search.tab) ? (search.tab as string) : 'overview';
   const openInvoice = (id: string | null) =>
     void navigate({ search: (s) => ({ ...s, invoice: id ?? undefined }) });
+  const openPayment = (id: string | null) =>
+    void navigate({ search: (s) => ({ ...s, payment: id ?? undefined }) });
   return (
     <Stack gap="lg">
       <Anchor renderRoot={(p) => <Link {...p} to="/customers" search={{}} />} size="sm">
@@ -93,7 +96,7 @@ export function CustomerProfilePage() {
             </Tabs.Panel>
             {sections.map((s) => (
               <Tabs.Panel key={s.value} value={s.value} pt="md">
-                {tab === s.value && s.render({ customerId, openInvoice })}
+                {tab === s.value && s.render({ customerId, openInvoice, openPayment })}
               </Tabs.Panel>
             ))}
           </Tabs>
@@ -104,6 +107,19 @@ export function CustomerProfilePage() {
               invoiceId={search.invoice}
               openInvoice={openInvoice}
               overview={false}
+            />
+          )}
+          {/* `?payment=` (the history tab, the global search) opens the transaction over any tab. */}
+          {billing && (
+            <PaymentDetailDrawer
+              customerId={customerId}
+              paymentId={search.payment}
+              canRefund={can(me, 'billing:write')}
+              timeZone={me.tenant.time_zone}
+              onOpenInvoice={(id) =>
+                void navigate({ search: (s) => ({ ...s, payment: undefined, invoice: id }) })
+              }
+              onClose={() => openPayment(null)}
             />
           )}
         </>

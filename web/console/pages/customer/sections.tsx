@@ -6,11 +6,14 @@
 import type { ReactNode } from 'react';
 import type { Me } from '../../session';
 import { AutopaySection } from './Autopay';
+import { HistorySection } from './History';
 
 export type SectionProps = {
   customerId: string;
   /** Opens (or, with null, closes) the invoice summary drawer, `?invoice=ID`. */
   openInvoice: (id: string | null) => void;
+  /** Opens (or, with null, closes) a transaction's detail drawer, `?payment=ID`. */
+  openPayment: (id: string | null) => void;
 };
 
 export type Section = {
@@ -28,5 +31,11 @@ export const SECTIONS: Section[] = [
     label: 'Autopay',
     permission: 'billing:read',
     render: ({ customerId }) => <AutopaySection customerId={customerId} />,
+  },
+  {
+    value: 'history',
+    label: 'History',
+    permission: 'billing:read',
+    render: (props) => <HistorySection {...props} />,
   },
 ];
