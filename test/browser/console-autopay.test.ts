@@ -206,3 +206,40 @@ describe('console history tab', () => {
     await invoices.getByText('No invoice has this status.').waitFor();
   });
 });
+
+describe('console pay dialog preview', () => {
+  it('says before Confirm which scheduled payment a payment now lowers', async () => {
+    const who = await customer(unique('Preview Farms'));
+    const inv = await postedInvoice(who.id, 12_000);
+    const method = await addCard(who.id);
+    const { today } = (await apiCall('GET', `/api/v1/customers/${who.id}/pay-options`)) as {
+      today: string;
+    };
+    const d = new Date(`${today}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + 10);
+    const later = d.toISOString().slice(0, 10);
+    await apiCall('POST', '/api/v1/payments', {
+      customer_id: who.id,
+      payment_method_id: method,
+      allocations: [{ invoice_id: inv, amount: 12_000 }],
+      scheduled_for: later,
+    });
+    const number = ((await apiCall('GET', `/api/v1/invoices/${inv}`)) as { number: string }).number;
+    const page = await b.newPage();
+    await signInStaff(page);
+    await page.goto(`/console/customers/${who.id}`);
+    await page.getByLabel(`Select invoice ${number}`).check();
+    await page.getByRole('button', { name: 'Pay selected (1)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Pay selected invoices' });
+    await dialog.getByLabel(`Amount to pay on invoice ${number}, in dollars`).fill('80');
+    await dialog.getByRole('button', { name: 'Review payment' }).click();
+    const shown = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(
+      d,
+    );
+    await dialog
+      .getByText(`This payment lowers the scheduled payment of ${shown} from $120.00 to $40.00.`)
+      .waitFor();
+    await dialog.getByRole('button', { name: 'Confirm and pay' }).waitFor();
+    await checkPage(page, 'console-pay-preview');
+  });
+});
