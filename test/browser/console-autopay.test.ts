@@ -8,7 +8,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, checkPage, suite, useBrowser } from './browser.js';
-import { customer, signedInContact, unique } from './portal-helpers.js';
+import { customer, postedInvoice, signedInContact, unique } from './portal-helpers.js';
 
 const b = useBrowser();
 
@@ -149,5 +149,97 @@ describe('console autopay tab', () => {
         return a.rules.map((r) => `${r.name}:${r.enabled}`);
       })
       .toEqual(['Large invoices:true', 'Water service:false']);
+  });
+});
+
+describe('console history tab', () => {
+  it('lists invoices and transactions, records a check payment and refunds part of it', async () => {
+    const who = await customer(unique('History Farms'));
+    await postedInvoice(who.id, 12_000, '2026-06-01');
+    await postedInvoice(who.id, 3_000);
+    const page = await b.newPage();
+    await signInStaff(page);
+    await page.goto(`/console/customers/${who.id}?tab=history`);
+    const invoices = page.getByRole('region', { name: 'Invoice history' });
+    await invoices.getByRole('row').nth(2).waitFor();
+    expect(await invoices.getByRole('row').count()).toBe(3);
+    await page.getByText('No payment was made or recorded yet.').waitFor();
+
+    // Record a check: the check number is required.
+    await page.getByRole('button', { name: 'Record external payment' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Record an external payment' });
+    await dialog.getByLabel('Amount').fill('50');
+    await dialog.getByRole('button', { name: 'Record payment' }).click();
+    await dialog.getByText('Enter the check number').waitFor();
+    await dialog.getByLabel(/^Check number/).fill('1042');
+    await dialog.getByRole('button', { name: 'Record payment' }).click();
+
+    // The detail opens at its address, with what the check paid.
+    const drawer = page.getByRole('dialog', { name: 'Transaction: Check 1042' });
+    await drawer.getByText('Recorded by staff (received outside Billow)').waitFor();
+    expect(page.url()).toMatch(/[?&]payment=pay_/);
+    const applied = drawer.getByRole('region', { name: 'Applied to invoices' });
+    await applied.getByText('$50.00').waitFor();
+    await checkPage(page, 'console-transaction-detail');
+
+    // Refund part of it, keeping the invoice settled (credit).
+    await drawer.getByRole('button', { name: 'Refund' }).click();
+    await drawer.getByLabel(/^Refund amount/).fill('20');
+    await drawer.getByRole('radio', { name: /^Credit/ }).check();
+    await drawer.getByRole('button', { name: 'Refund', exact: true }).last().click();
+    await drawer.getByText('Refunded $20.00.').waitFor();
+    await drawer
+      .getByRole('region', { name: 'Refunds' })
+      .getByText(/credited/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Close the transaction detail' }).click();
+
+    const transactions = page.getByRole('region', { name: 'Transaction history' });
+    const row = transactions.getByRole('row').filter({ hasText: 'Check 1042' });
+    await row.getByText('$20.00').waitFor();
+    await row.getByText('$50.00').waitFor();
+    await checkPage(page, 'console-history');
+
+    // The filter asks the server: only paid invoices (none) shows the empty state.
+    await page.getByRole('combobox', { name: 'Invoice status' }).click();
+    await page.getByRole('option', { name: 'Paid', exact: true }).click();
+    await invoices.getByText('No invoice has this status.').waitFor();
+  });
+});
+
+describe('console pay dialog preview', () => {
+  it('says before Confirm which scheduled payment a payment now lowers', async () => {
+    const who = await customer(unique('Preview Farms'));
+    const inv = await postedInvoice(who.id, 12_000);
+    const method = await addCard(who.id);
+    const { today } = (await apiCall('GET', `/api/v1/customers/${who.id}/pay-options`)) as {
+      today: string;
+    };
+    const d = new Date(`${today}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + 10);
+    const later = d.toISOString().slice(0, 10);
+    await apiCall('POST', '/api/v1/payments', {
+      customer_id: who.id,
+      payment_method_id: method,
+      allocations: [{ invoice_id: inv, amount: 12_000 }],
+      scheduled_for: later,
+    });
+    const number = ((await apiCall('GET', `/api/v1/invoices/${inv}`)) as { number: string }).number;
+    const page = await b.newPage();
+    await signInStaff(page);
+    await page.goto(`/console/customers/${who.id}`);
+    await page.getByLabel(`Select invoice ${number}`).check();
+    await page.getByRole('button', { name: 'Pay selected (1)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Pay selected invoices' });
+    await dialog.getByLabel(`Amount to pay on invoice ${number}, in dollars`).fill('80');
+    await dialog.getByRole('button', { name: 'Review payment' }).click();
+    const shown = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(
+      d,
+    );
+    await dialog
+      .getByText(`This payment lowers the scheduled payment of ${shown} from $120.00 to $40.00.`)
+      .waitFor();
+    await dialog.getByRole('button', { name: 'Confirm and pay' }).waitFor();
+    await checkPage(page, 'console-pay-preview');
   });
 });

@@ -104,8 +104,8 @@ export const calendarRoute = createRoute({
 });
 
 /**
- * A customer's profile; `?tab=` picks a section (overview when absent) and `?invoice=ID` opens
- * that invoice's summary over it.
+ * A customer's profile; `?tab=` picks a section (overview when absent), `?invoice=ID` opens
+ * that invoice's summary over it and `?payment=ID` that transaction's detail.
  */
 export const CustomerSearch = z.object({
   tab: z.string().max(40).optional().catch(undefined),
@@ -116,6 +116,7 @@ export const CustomerSearch = z.object({
   contact: z.string().max(64).optional().catch(undefined),
   /** The credits tab's view (all when absent). */
   credits: z.enum(['memo', 'unapplied']).optional().catch(undefined),
+  payment: z.string().max(64).optional().catch(undefined),
 });
 export const customerRoute = createRoute({
   getParentRoute: () => signedInRoute,

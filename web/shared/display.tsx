@@ -21,9 +21,21 @@ const PAYMENT_STATUS: Record<string, { label: string; color: string }> = {
   refunded: { label: 'Refunded', color: 'gray' },
 };
 
-/** A light badge: its dark text on a pale background passes contrast in every colour. */
-export function PaymentStatusBadge({ status }: { status: string }) {
-  const s = PAYMENT_STATUS[status] ?? { label: status.replaceAll('_', ' '), color: 'gray' };
+/**
+ * A light badge: its dark text on a pale background passes contrast in every colour. A pending
+ * bank debit (give its method type) reads "Accepted — funds not yet received": it is not paid.
+ */
+export function PaymentStatusBadge({
+  status,
+  methodType,
+}: {
+  status: string;
+  methodType?: string | undefined;
+}) {
+  const s =
+    status === 'pending' && methodType === 'bank_account'
+      ? { label: 'Accepted — funds not yet received', color: 'yellow' }
+      : (PAYMENT_STATUS[status] ?? { label: status.replaceAll('_', ' '), color: 'gray' });
   return (
     <Badge
       variant="light"

@@ -187,6 +187,13 @@ export function paymentOfBody(body: PaymentCreateBody): PaymentCreate {
   return { ...rest, amount: amount ?? (body.allocations ?? []).reduce((s, a) => s + a.amount, 0) };
 }
 
+/** POST /payments/preview: the invoices and amounts a payment would pay, and its date. */
+export const PaymentPreviewBody = z.strictObject({
+  customer_id: id,
+  allocations,
+  scheduled_for: date.optional().describe('A later date; absent or today: paid now'),
+});
+
 export const ExternalPaymentCreate = z
   .strictObject({
     customer_id: id,

@@ -14,6 +14,7 @@ import {
   type RefundView,
 } from './model.js';
 import type { payOptions } from './options.js';
+import type { previewPayment } from './preview.js';
 import type { PaymentResponse } from './service.js';
 import type { InvoicePaymentSummary } from './summary.js';
 
@@ -197,14 +198,51 @@ export const PayOptionsSchema = z.object({
   preselected_method_id: z.string().nullable().describe('Used last, else the default'),
 });
 
+/** POST /payments/preview: what a payment would do, before it is made (E3). */
+export const PaymentPreviewSchema = z.object({
+  customer_id: z.string(),
+  currency: z.literal('USD'),
+  scheduled_for: date.nullable().describe('null: paid now'),
+  today: date,
+  lines: z.array(
+    z.object({
+      invoice_id: z.string(),
+      number: z.string().nullable(),
+      due_date: date.nullable(),
+      balance: amount,
+      pending: amount.describe('Held by bank debits not settled yet'),
+      amount: amount.describe('What this payment pays on it'),
+      remaining: amount.describe('Left to pay on the invoice after this payment'),
+    }),
+  ),
+  total: amount.describe('What will be charged'),
+  reduces: z
+    .array(
+      z.object({
+        id: z.string(),
+        scheduled_for: date.nullable(),
+        source: z.enum(PAYMENT_SOURCES).describe('scheduled, autopay, …'),
+        old_amount: amount,
+        new_amount: amount.nullable().describe('null: it would be cancelled'),
+      }),
+    )
+    .describe(
+      'Scheduled or autopay payments this payment would lower or cancel (E3); empty for a payment on a later date',
+    ),
+});
+
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameView: Same<z.infer<typeof PaymentViewSchema>, PaymentView> = true;
 const sameResponse: Same<z.infer<typeof PaymentResponseSchema>, PaymentResponse> = true;
 const sameAdjusted: Same<z.infer<typeof AdjustedScheduledSchema>, AdjustedScheduled> = true;
 const sameRefund: Same<z.infer<typeof Refund>, RefundView> = true;
 const sameSummary: Same<z.infer<typeof InvoicePaymentSummarySchema>, InvoicePaymentSummary> = true;
+const samePreview: Same<
+  z.infer<typeof PaymentPreviewSchema>,
+  Awaited<ReturnType<typeof previewPayment>>
+> = true;
 const sameOptions: Same<
   z.infer<typeof PayOptionsSchema>,
   Awaited<ReturnType<typeof payOptions>>
 > = true;
-void [sameView, sameResponse, sameAdjusted, sameSummary, sameRefund, sameOptions];
+void [sameView, sameResponse, sameAdjusted, sameSummary, sameRefund, sameOptions, samePreview];

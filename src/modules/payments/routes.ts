@@ -8,15 +8,18 @@ import {
   ExternalPaymentCreate,
   PaymentCreateBody,
   PaymentListQuery,
+  PaymentPreviewBody,
   paymentOfBody,
   RefundCreate,
   Reschedule,
 } from './model.js';
 import { payOptions } from './options.js';
+import { previewPayment } from './preview.js';
 import { refundPayment } from './refunds.js';
 import {
   InvoicePaymentSummarySchema,
   PaymentPage,
+  PaymentPreviewSchema,
   PaymentResponseSchema,
   PaymentViewSchema,
   PayOptionsSchema,
@@ -53,6 +56,27 @@ export async function paymentRoutes(app: App): Promise<void> {
     },
     async (req, reply) =>
       reply.code(201).send(await createPayment(req.ctx, paymentOfBody(req.body))),
+  );
+  app.post(
+    '/payments/preview',
+    {
+      config: { idempotency: false },
+      schema: {
+        operationId: 'previewPayment',
+        errors: [
+          'amount_exceeds_balance',
+          'customer_not_found',
+          'invoice_not_found',
+          'scheduled_date_in_past',
+        ],
+        tags,
+        summary:
+          'Review a payment before making it: per invoice what it pays and leaves, the total, and the scheduled or autopay payments it would lower or cancel (E3); charges nothing',
+        body: PaymentPreviewBody,
+        response: { 200: PaymentPreviewSchema },
+      },
+    },
+    (req) => previewPayment(req.ctx, req.body),
   );
   app.post(
     '/payments/external',

@@ -35,6 +35,7 @@ export { claimAutomaticRetry, isHardDecline, stopAutomaticRetries } from './fail
 export { lastSucceededPayment, lastUsedMethodId, listPayments } from './history.js';
 export type { PaymentView } from './model.js';
 export { payMethodsOf } from './options.js';
+export { checkPayableAllocations, payDate, previewLines, previewPayment } from './preview.js';
 export { findPaymentRow, paymentViews } from './queries.js';
 export { noticeRecipients } from './receipts.js';
 export { adjustScheduled, scheduledCover, scheduledReducedBy } from './scheduled.js';

@@ -9,7 +9,7 @@
  */
 import { AppError, isAppError } from '../../core/errors.js';
 import { DECLINE_CODES, DECLINE_DESCRIPTIONS, type DeclineCode } from '../../gateways/codes.js';
-import { invoiceBalances, type PayableInvoice, payableInvoicesOf } from '../books/service.js';
+import { payableInvoicesOf } from '../books/service.js';
 import { contactsWithPermissionMany } from '../contacts/service.js';
 import { type Ctx, tenantToday } from '../context.js';
 import { type MethodView, methodLabel, methodSummary } from '../methods/model.js';
@@ -21,7 +21,13 @@ import {
   type RequestMeta,
   usableMethodFor,
 } from '../methods/service.js';
-import { createPayment, payMethodsOf, scheduledReducedBy } from '../payments/service.js';
+import {
+  checkPayableAllocations,
+  createPayment,
+  payDate,
+  payMethodsOf,
+  previewLines,
+} from '../payments/service.js';
 import type { PortalPayInput } from './pay-schema.js';
 import { type PortalCaller, requireContactPermission, targetCustomer } from './service.js';
 
@@ -55,63 +61,14 @@ export async function portalPayOptions(caller: PortalCaller, q: { customer_id?: 
   };
 }
 
-/**
- * Checks what the payer asked against the books, before anything is charged: every invoice is
- * a posted one of this customer (else "not found", as for any other id of another account) and
- * each amount is at most what is still payable on it (open balance less pending debits). The
- * payment itself checks again under the invoices' locks.
- */
-async function checkAllocations(
+/** The payment module's checks, with the portal's "not found" for another account's invoice. */
+const checkAllocations = (
   ctx: Ctx,
   customerId: string,
   allocations: PortalPayInput['allocations'],
-): Promise<Map<string, PayableInvoice>> {
-  const ids = allocations.map((a) => a.invoice_id);
-  const payable = new Map(
-    (await payableInvoicesOf(ctx.db, ctx.tenant.id, customerId, ids)).map((i) => [i.id, i]),
-  );
-  const missing = ids.filter((id) => !payable.has(id));
-  if (missing.length > 0) {
-    const known = new Map(
-      (await invoiceBalances(ctx.db, ctx.tenant.id, missing)).map((b) => [b.id, b]),
-    );
-    for (const id of missing) {
-      const b = known.get(id);
-      if (!b || b.customer_id !== customerId || b.status !== 'posted') {
-        throw new AppError('portal_not_found', { id });
-      }
-    }
-  }
-  allocations.forEach((a, i) => {
-    const inv = payable.get(a.invoice_id);
-    const available = inv?.available ?? 0;
-    if (a.amount > available) {
-      throw new AppError(
-        'amount_exceeds_balance',
-        {
-          field: `allocations.${i}.amount`,
-          invoice_id: a.invoice_id,
-          available,
-          pending: inv?.pending ?? 0,
-        },
-        inv && inv.pending > 0
-          ? `More than can be paid on invoice ${inv.number ?? a.invoice_id}: part of it is already being paid by a bank debit that has not settled.`
-          : `More than is open on invoice ${inv?.number ?? a.invoice_id}.`,
-      );
-    }
-  });
-  return payable;
-}
+) => checkPayableAllocations(ctx, customerId, allocations, 'portal_not_found');
 
-function checkDate(ctx: Ctx, payOn: string | undefined): string | null {
-  if (payOn === undefined) return null;
-  const today = tenantToday(ctx);
-  if (payOn < today) {
-    throw new AppError('scheduled_date_in_past', { field: 'pay_on', scheduled_for: payOn, today });
-  }
-  // Today is "now": the payment is made at once.
-  return payOn === today ? null : payOn;
-}
+const checkDate = (ctx: Ctx, payOn: string | undefined) => payDate(ctx, payOn, 'pay_on');
 
 /** POST /portal/payments/preview: what a payment would charge, per invoice, and what it reduces. */
 export async function portalPayPreview(caller: PortalCaller, input: PortalPayInput) {
@@ -127,29 +84,17 @@ export async function portalPayPreview(caller: PortalCaller, input: PortalPayInp
     const found = list.data.find((m) => m.id === input.payment_method_id);
     method = found ? methodSummary(found) : null;
   }
-  const lines = input.allocations.map((a) => {
-    const inv = payable.get(a.invoice_id) as PayableInvoice;
-    return {
-      invoice_id: a.invoice_id,
-      number: inv.number,
-      due_date: inv.due_date,
-      balance: inv.balance,
-      pending: inv.pending,
-      amount: a.amount,
-      remaining: inv.balance - inv.pending - a.amount,
-    };
-  });
+  const preview = await previewLines(ctx, customerId, input.allocations, payable, payOn);
   return {
     customer_id: customerId,
     currency: ctx.tenant.currency,
-    lines,
-    total: input.allocations.reduce((s, a) => s + a.amount, 0),
+    lines: preview.lines,
+    total: preview.total,
     pay_on: payOn,
     today: tenantToday(ctx),
     method,
     new_method: input.new_method ? { save: input.new_method.save } : null,
-    reduces:
-      payOn === null ? await scheduledReducedBy(ctx.db, ctx, customerId, input.allocations) : [],
+    reduces: preview.reduces,
   };
 }
 

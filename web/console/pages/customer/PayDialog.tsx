@@ -19,7 +19,7 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
 import { Fact, Money, Notice } from '../../../shared/display';
@@ -152,6 +152,13 @@ function PayFlow({
         <Title order={2} size="h4">
           Review the payment
         </Title>
+        <PreviewNotice
+          customerId={o.customer_id}
+          lines={lines}
+          payOn={later ? payOn : null}
+          currency={o.currency}
+          previewKey={key.current}
+        />
         <Table>
           <Table.Caption>
             <VisuallyHidden>What will be paid on each invoice</VisuallyHidden>
@@ -307,6 +314,73 @@ function PayFlow({
         </Button>
       </Group>
     </Stack>
+  );
+}
+
+/**
+ * E3 before Confirm: asks the server (POST /payments/preview) which scheduled or autopay
+ * payments this payment would lower or cancel, and says so in the review.
+ */
+function PreviewNotice({
+  customerId,
+  lines,
+  payOn,
+  currency,
+  previewKey,
+}: {
+  customerId: string;
+  lines: Line[];
+  payOn: string | null;
+  currency: string;
+  /** Changes with each review, so a second review asks again. */
+  previewKey: string;
+}) {
+  const preview = useQuery({
+    queryKey: ['payment-preview', customerId, previewKey],
+    staleTime: Number.POSITIVE_INFINITY,
+    queryFn: async () =>
+      unwrap(
+        await api.POST('/api/v1/payments/preview', {
+          body: {
+            customer_id: customerId,
+            allocations: lines.map((l) => ({ invoice_id: l.id, amount: l.amount })),
+            ...(payOn && { scheduled_for: payOn }),
+          },
+        }),
+      ),
+  });
+  if (preview.isPending) return <Text size="sm">Checking the planned payments…</Text>;
+  if (preview.isError) {
+    return <ErrorAlert error={preview.error} title="The payment could not be checked" />;
+  }
+  const reduces = preview.data.reduces;
+  if (reduces.length === 0) return null;
+  return (
+    <Notice color="yellow" title="This payment changes a planned payment" role="status">
+      <Stack gap={4}>
+        {reduces.map((r) => {
+          const what = r.source === 'autopay' ? 'autopay payment' : 'scheduled payment';
+          const on = r.scheduled_for ? ` of ${formatBusinessDate(r.scheduled_for)}` : '';
+          return (
+            <Text size="sm" key={r.id}>
+              {r.new_amount === null ? (
+                <>
+                  This payment cancels the {what}
+                  {on} (<Money minor={r.old_amount} currency={currency} />
+                  ): nothing would be left for it to pay.
+                </>
+              ) : (
+                <>
+                  This payment lowers the {what}
+                  {on} from <Money minor={r.old_amount} currency={currency} /> to{' '}
+                  <Money minor={r.new_amount} currency={currency} />.
+                </>
+              )}
+            </Text>
+          );
+        })}
+      </Stack>
+    </Notice>
   );
 }
 

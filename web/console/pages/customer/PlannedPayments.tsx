@@ -20,6 +20,7 @@ import { api, unwrap } from '../../../shared/api';
 import { Money, PaymentStatusBadge } from '../../../shared/display';
 import { ErrorAlert } from '../../../shared/errors';
 import { formatBusinessDate, formatInstantDate } from '../../../shared/format';
+import { Pager } from '../../../shared/Pager';
 import { Empty, Loading } from '../../../shared/states';
 import { type Payment, type PayOptions, profileKey } from './types';
 
@@ -37,6 +38,7 @@ export function PlannedPayments({
   options,
   canChange,
   timeZone,
+  pages,
 }: {
   customerId: string;
   scheduled: UseQueryResult<{ data: Payment[] }>;
@@ -44,6 +46,8 @@ export function PlannedPayments({
   options: PayOptions | undefined;
   canChange: boolean;
   timeZone: string;
+  /** The server's pages of both lists (absent buttons: one page only). */
+  pages?: { onFirst?: (() => void) | undefined; onNext?: (() => void) | undefined };
 }) {
   const [moving, setMoving] = useState<Payment | null>(null);
   const [cancelling, setCancelling] = useState<Payment | null>(null);
@@ -126,7 +130,7 @@ export function PlannedPayments({
                   <Table.Tr key={p.id}>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>{date}</Table.Td>
                     <Table.Td miw={110}>
-                      <PaymentStatusBadge status={p.status} />
+                      <PaymentStatusBadge status={p.status} methodType={p.method_type} />
                       {SOURCE[p.source] && <Text size="xs">{SOURCE[p.source]}</Text>}
                     </Table.Td>
                     <Table.Td ta="right">
@@ -179,6 +183,7 @@ export function PlannedPayments({
         payment={cancelling}
         onClose={() => setCancelling(null)}
       />
+      <Pager onFirst={pages?.onFirst} onNext={pages?.onNext} />
     </Stack>
   );
 }

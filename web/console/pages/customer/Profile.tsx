@@ -7,7 +7,7 @@
  * its role reads, and the API refuses the rest).
  */
 import { Anchor, Stack, Tabs, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
@@ -22,9 +22,13 @@ import { ProfileHeader } from './Header';
 import { InvoiceSummaryDrawer } from './InvoiceSummary';
 import { OpenInvoices } from './OpenInvoices';
 import { PayDialog } from './PayDialog';
+import { PaymentDetailDrawer } from './PaymentDetail';
 import { PlannedPayments } from './PlannedPayments';
 import { SECTIONS } from './sections';
 import { profileKey } from './types';
+
+/** A list's cursor once it has no further page. */
+const DONE = 'done';
 
 export function CustomerProfilePage() {
   const me = useMe();
@@ -43,6 +47,8 @@ export function CustomerProfilePage() {
   const tab = sections.some((s) => s.value === asked) ? (asked as string) : 'overview';
   const openInvoice = (id: string | null) =>
     void navigate({ search: (s) => ({ ...s, invoice: id ?? undefined }) });
+  const openPayment = (id: string | null) =>
+    void navigate({ search: (s) => ({ ...s, payment: id ?? undefined }) });
   return (
     <Stack gap="lg">
       <Anchor renderRoot={(p) => <Link {...p} to="/customers" search={{}} />} size="sm">
@@ -95,7 +101,7 @@ export function CustomerProfilePage() {
             </Tabs.Panel>
             {sections.map((s) => (
               <Tabs.Panel key={s.value} value={s.value} pt="md">
-                {tab === s.value && s.render({ customerId, openInvoice })}
+                {tab === s.value && s.render({ customerId, openInvoice, openPayment })}
               </Tabs.Panel>
             ))}
           </Tabs>
@@ -106,6 +112,19 @@ export function CustomerProfilePage() {
               invoiceId={search.invoice}
               openInvoice={openInvoice}
               overview={false}
+            />
+          )}
+          {/* `?payment=` (the history tab, the global search) opens the transaction over any tab. */}
+          {billing && (
+            <PaymentDetailDrawer
+              customerId={customerId}
+              paymentId={search.payment}
+              canRefund={can(me, 'billing:write')}
+              timeZone={me.tenant.time_zone}
+              onOpenInvoice={(id) =>
+                void navigate({ search: (s) => ({ ...s, payment: undefined, invoice: id }) })
+              }
+              onClose={() => openPayment(null)}
             />
           )}
         </>
@@ -138,17 +157,42 @@ function Billing({
         }),
       ),
   });
-  const payments = (status: 'scheduled' | 'pending') => ({
-    queryKey: [...profileKey(customerId), 'payments', status],
-    queryFn: async () =>
-      unwrap(
-        await api.GET('/api/v1/payments', {
-          params: { query: { customer: customerId, status, limit: 100 } },
-        }),
-      ),
-  });
+  // Pending and scheduled payments are paged by the server, both lists a page at a time: the
+  // cursors of each page seen (DONE once a list has no more pages).
+  const [pages, setPages] = useState<Record<'scheduled' | 'pending', string | undefined>[]>([]);
+  const at = pages.at(-1);
+  const payments = (status: 'scheduled' | 'pending') => {
+    const cursor = at?.[status];
+    return {
+      queryKey: [...profileKey(customerId), 'payments', status, cursor ?? null],
+      placeholderData: keepPreviousData,
+      queryFn: async () =>
+        cursor === DONE
+          ? { data: [], next_cursor: null }
+          : unwrap(
+              await api.GET('/api/v1/payments', {
+                params: {
+                  query: { customer: customerId, status, limit: 50, ...(cursor && { cursor }) },
+                },
+              }),
+            ),
+    };
+  };
   const scheduled = useQuery(payments('scheduled'));
   const pending = useQuery(payments('pending'));
+  const nextScheduled = scheduled.data?.next_cursor;
+  const nextPending = pending.data?.next_cursor;
+  const plannedPages = {
+    onFirst: pages.length > 0 ? () => setPages([]) : undefined,
+    onNext:
+      nextScheduled || nextPending
+        ? () =>
+            setPages((p) => [
+              ...p,
+              { scheduled: nextScheduled ?? DONE, pending: nextPending ?? DONE },
+            ])
+        : undefined,
+  };
   // The scheduled payments as they were when the dialog opened: the E3 message names them.
   const [scheduledAtPay, setScheduledAtPay] = useState(scheduled.data?.data ?? []);
 
@@ -170,6 +214,7 @@ function Billing({
             options={options.data}
             canChange={canPay}
             timeZone={me.tenant.time_zone}
+            pages={plannedPages}
           />
         </>
       )}

@@ -10,12 +10,15 @@ import { CustomerCalendar } from './Calendar';
 import { ContactsSection } from './Contacts';
 import { CustomerCredits } from './Credits';
 import { EmailsSection } from './Emails';
+import { HistorySection } from './History';
 import { CustomerMethods } from './Methods';
 
 export type SectionProps = {
   customerId: string;
   /** Opens (or, with null, closes) the invoice summary drawer, `?invoice=ID`. */
   openInvoice: (id: string | null) => void;
+  /** Opens (or, with null, closes) a transaction's detail drawer, `?payment=ID`. */
+  openPayment: (id: string | null) => void;
 };
 
 export type Section = {
@@ -63,5 +66,11 @@ export const SECTIONS: Section[] = [
     label: 'Payment methods',
     permission: 'billing:read',
     render: ({ customerId }) => <CustomerMethods customerId={customerId} />,
+  },
+  {
+    value: 'history',
+    label: 'History',
+    permission: 'billing:read',
+    render: (props) => <HistorySection {...props} />,
   },
 ];
