@@ -9,7 +9,7 @@ import { newSecret } from './core/ids.js';
 import type { Db } from './db/db.js';
 import { buildApp } from './http/app.js';
 import { runBillRunHere } from './modules/billruns/service.js';
-import { createTenant } from './modules/tenants/service.js';
+import { type CreatedTenant, createTenant, type NewTenant } from './modules/tenants/service.js';
 
 export interface Demo {
   tenant_id: string;
@@ -20,14 +20,28 @@ export interface Demo {
   invoices: number;
 }
 
-export async function createDemo(db: Db, clock: Clock): Promise<Demo> {
-  const password = newSecret(12);
-  const created = await createTenant(db, clock, {
+/** The demo tenant's name and owner: `billow demo`'s, or the first run's with its own owner. */
+export function demoTenant(owner?: { email: string; name: string; password: string }): NewTenant {
+  return {
     name: 'Demo Hosting Co',
-    ownerEmail: 'demo@example.com',
-    ownerName: 'Demo Owner',
-    ownerPassword: password,
-  });
+    ownerEmail: owner?.email ?? 'demo@example.com',
+    ownerName: owner?.name ?? 'Demo Owner',
+    ownerPassword: owner?.password ?? newSecret(12),
+  };
+}
+
+export async function createDemo(db: Db, clock: Clock): Promise<Demo> {
+  const tenant = demoTenant();
+  return fillDemo(db, clock, await createTenant(db, clock, tenant), tenant.ownerPassword);
+}
+
+/** Fills a new tenant with the demo's catalog, customers, usage and a posted bill run. */
+export async function fillDemo(
+  db: Db,
+  clock: Clock,
+  created: CreatedTenant,
+  password: string,
+): Promise<Demo> {
   const app = await buildApp({ db, clock, logLevel: false });
   const call = async <T = { id: string }>(
     method: 'GET' | 'POST' | 'PATCH',

@@ -59,6 +59,11 @@ export const ERRORS = {
     message: 'This email belongs to several tenants; say which with tenant_id.',
     when: 'a login whose email matches staff users in more than one tenant',
   },
+  setup_done: {
+    status: 409,
+    message: 'This installation is already set up; sign in instead.',
+    when: 'a first-run setup (POST /setup) once the installation has a tenant',
+  },
   csrf_failed: {
     status: 403,
     message:

@@ -21,6 +21,7 @@ import { searchRoutes } from '../modules/search/routes.js';
 import { staffRoutes } from '../modules/staff/routes.js';
 import { subscriptionRoutes } from '../modules/subscriptions/routes.js';
 import { tenantRoutes } from '../modules/tenants/routes.js';
+import { createFirstTenant } from '../modules/tenants/service.js';
 import { usageRoutes } from '../modules/usage/routes.js';
 import { webhookRoutes } from '../modules/webhooks/routes.js';
 import type { EndpointPolicy } from '../modules/webhooks/service.js';
@@ -30,7 +31,16 @@ export async function registerRoutes(
   app: App,
   opts: { loginRateLimit: number; webhooks: EndpointPolicy },
 ): Promise<void> {
-  await staffRoutes(app, opts);
+  await staffRoutes(app, {
+    ...opts,
+    // The first run's "load the demo data": src/demo.ts drives the API through an app of its
+    // own, so it is imported when used, not while this app is being built.
+    async loadDemo(db, clock, owner) {
+      const { demoTenant, fillDemo } = await import('../demo.js');
+      const tenant = demoTenant(owner);
+      await fillDemo(db, clock, await createFirstTenant(db, clock, tenant), owner.password);
+    },
+  });
   await tenantRoutes(app);
   await clockRoutes(app);
   await auditRoutes(app);

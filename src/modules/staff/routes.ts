@@ -1,8 +1,13 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Clock } from '../../core/clock.js';
+import type { Db } from '../../db/db.js';
 import type { App } from '../../http/app.js';
 import { SESSION_COOKIE } from '../../http/auth.js';
 import { checkOrigin, csrfTokenFor, secureCookies, setCsrfCookie } from '../../http/csrf.js';
 import { ErrorResponse, IdParams, NoBody, NoContent } from '../../http/schemas.js';
+import { SetupBody, SetupStatus } from '../tenants/model.js';
+import { createFirstTenant, setupNeeded } from '../tenants/service.js';
 import { ApiKeyCreate, ApiKeyView, Login, StaffCreate, StaffPatch, StaffView } from './model.js';
 import { PERMISSIONS } from './roles.js';
 import {
@@ -36,7 +41,51 @@ const Me = z.object({
     .describe('Send as X-CSRF-Token on state-changing requests of this cookie session'),
 });
 
-export async function staffRoutes(app: App, opts: { loginRateLimit: number }): Promise<void> {
+const Session = z.object({
+  staff: StaffView,
+  tenant_id: z.string(),
+  expires_at: z.string(),
+  csrf_token: z
+    .string()
+    .describe('Send in X-CSRF-Token with every POST, PATCH, PUT or DELETE of this session'),
+});
+
+/** Sets the session and CSRF cookies of a staff session just opened; the answer of a sign-in. */
+function startSession(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  session: Awaited<ReturnType<typeof login>>,
+): z.infer<typeof Session> {
+  reply.setCookie(SESSION_COOKIE, session.token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: secureCookies(req),
+    expires: session.expiresAt,
+  });
+  const csrf = setCsrfCookie(req, reply, session.token, {
+    expires: session.expiresAt,
+    sameSite: 'strict',
+  });
+  return {
+    staff: session.staff,
+    tenant_id: session.tenantId,
+    expires_at: session.expiresAt.toISOString(),
+    csrf_token: csrf,
+  };
+}
+
+/** Creates the first tenant with the demo data and this owner (src/demo.ts, through http/routes.ts). */
+export type LoadDemo = (
+  db: Db,
+  clock: Clock,
+  owner: { email: string; name: string; password: string },
+) => Promise<void>;
+
+export async function staffRoutes(
+  app: App,
+  opts: { loginRateLimit: number; loadDemo: LoadDemo },
+): Promise<void> {
   app.post(
     '/auth/login',
     {
@@ -49,16 +98,7 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
         security: [],
         body: Login,
         response: {
-          200: z.object({
-            staff: StaffView,
-            tenant_id: z.string(),
-            expires_at: z.string(),
-            csrf_token: z
-              .string()
-              .describe(
-                'Send in X-CSRF-Token with every POST, PATCH, PUT or DELETE of this session',
-              ),
-          }),
+          200: Session,
           400: ErrorResponse,
           401: ErrorResponse,
           403: ErrorResponse,
@@ -69,25 +109,64 @@ export async function staffRoutes(app: App, opts: { loginRateLimit: number }): P
     async (req, reply) => {
       // A page on another site must not sign a browser in to an account of its choosing.
       checkOrigin(req);
-      const db = req.server.db;
-      const session = await login(db, req.server.clock, req.body);
-      reply.setCookie(SESSION_COOKIE, session.token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: secureCookies(req),
-        expires: session.expiresAt,
-      });
-      const csrf = setCsrfCookie(req, reply, session.token, {
-        expires: session.expiresAt,
-        sameSite: 'strict',
-      });
-      return {
-        staff: session.staff,
-        tenant_id: session.tenantId,
-        expires_at: session.expiresAt.toISOString(),
-        csrf_token: csrf,
-      };
+      const session = await login(req.server.db, req.server.clock, req.body);
+      return startSession(req, reply, session);
+    },
+  );
+  app.get(
+    '/setup',
+    {
+      config: { auth: 'public' },
+      schema: {
+        operationId: 'getSetupStatus',
+        tags: ['auth'],
+        summary:
+          'Whether this installation still needs its first tenant (the console then offers to ' +
+          'create the organisation or load the demo data)',
+        security: [],
+        response: { 200: SetupStatus },
+      },
+    },
+    async (req) => ({ needed: await setupNeeded(req.server.db) }),
+  );
+  app.post(
+    '/setup',
+    {
+      config: { auth: 'public', rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
+      schema: {
+        operationId: 'setUpInstallation',
+        errors: ['setup_done', 'rate_limited'],
+        tags: ['auth'],
+        summary:
+          'First run, without credentials and only while the installation has no tenant: ' +
+          'create the first tenant (kind organisation: name, time zone, sandbox unless live) ' +
+          'or the demo data (kind demo, what `billow demo` makes), with this owner, and sign ' +
+          'the owner in (session cookie, as logIn). Two racing calls create one tenant; any ' +
+          'call once a tenant exists is refused with setup_done.',
+        security: [],
+        body: SetupBody,
+        response: { 201: Session, 400: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      checkOrigin(req);
+      const b = req.body;
+      const owner = { email: b.email, name: b.owner_name, password: b.password };
+      const { db, clock } = req.server;
+      if (b.kind === 'demo') {
+        await opts.loadDemo(db, clock, owner);
+      } else {
+        await createFirstTenant(db, clock, {
+          name: b.tenant_name,
+          ...(b.time_zone && { timeZone: b.time_zone }),
+          ...(b.live && { live: true }),
+          ownerEmail: owner.email,
+          ownerName: owner.name,
+          ownerPassword: owner.password,
+        });
+      }
+      const session = await login(db, clock, { email: b.email, password: b.password });
+      return reply.code(201).send(startSession(req, reply, session));
     },
   );
   app.post(

@@ -1,6 +1,7 @@
 /** Tenant settings (A1): what a tenant configures, with the defaults a new tenant gets. */
 import { z } from 'zod';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../../core/dates.js';
+import { Email, Password } from '../staff/model.js';
 
 export const TenantSettings = z.strictObject({
   /** Net days from invoice date to due date. */
@@ -73,3 +74,32 @@ export const TenantView = z.object({
 export type TenantView = z.infer<typeof TenantView>;
 
 export { DEFAULT_TIME_ZONE };
+
+/** GET /setup: whether this installation still needs its first tenant. */
+export const SetupStatus = z.object({
+  needed: z
+    .boolean()
+    .describe('True while the installation has no tenant: the console offers its first run'),
+});
+
+const SetupOwner = {
+  owner_name: z.string().trim().min(1).max(200),
+  email: Email,
+  password: Password,
+};
+
+/** POST /setup: the first tenant and its owner, or the demo data with this owner. */
+export const SetupBody = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('organisation'),
+    tenant_name: z.string().trim().min(1).max(200),
+    time_zone: TimeZone.optional(),
+    live: z.boolean().optional().describe('A live tenant (real gateway); sandbox when absent'),
+    ...SetupOwner,
+  }),
+  z.strictObject({
+    kind: z.literal('demo'),
+    ...SetupOwner,
+  }),
+]);
+export type SetupBody = z.output<typeof SetupBody>;

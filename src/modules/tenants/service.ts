@@ -1,6 +1,7 @@
 /** Tenants: creation with their first owner and key, settings, and loading for requests. */
 import type { Clock } from '../../core/clock.js';
 import { DEFAULT_TIME_ZONE } from '../../core/dates.js';
+import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
@@ -67,41 +68,72 @@ export interface CreatedTenant {
 
 /** Creates a tenant, its owner and a first owner API key in one transaction. */
 export async function createTenant(db: Db, clock: Clock, input: NewTenant): Promise<CreatedTenant> {
+  return db.tx((tx) => createTenantIn(tx, db, clock, input));
+}
+
+/** Whether the installation has no tenant yet: the console then offers its first run (A1). */
+export async function setupNeeded(db: Queryable): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM tenants LIMIT 1');
+  return rows.length === 0;
+}
+
+/**
+ * The first run: creates the installation's first tenant, and only while there is none. The
+ * table lock serialises racing calls (the second waits, then sees the first one's tenant and is
+ * refused with setup_done), so two simultaneous requests create one tenant.
+ */
+export async function createFirstTenant(
+  db: Db,
+  clock: Clock,
+  input: NewTenant,
+): Promise<CreatedTenant> {
   return db.tx(async (tx) => {
-    const now = clock.now();
-    const row = await tx.one<TenantRow>(
-      `INSERT INTO tenants (id, name, mode, time_zone, settings, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ${COLUMNS}`,
-      [
-        newId('tenant'),
-        input.name,
-        input.live ? 'live' : 'sandbox',
-        input.timeZone ?? DEFAULT_TIME_ZONE,
-        JSON.stringify(DEFAULT_SETTINGS),
-        now,
-      ],
-    );
-    const ctx = systemCtx(db, clock, tenantInfo(row));
-    await recordChange(tx, ctx, {
-      action: 'tenant.created',
-      objectType: 'tenant',
-      objectId: row.id,
-      after: view(row),
-    });
-    const owner = await createStaffIn(tx, ctx, {
-      email: input.ownerEmail,
-      name: input.ownerName ?? 'Owner',
-      role: 'owner',
-      password: input.ownerPassword,
-    });
-    const key = await createApiKeyIn(tx, ctx, { name: 'Owner key', role: 'owner' });
-    await seedContactProfiles(tx, ctx);
-    return {
-      tenant: view(row),
-      owner: { id: owner.id, email: owner.email },
-      apiKey: { id: key.id, secret: key.secret },
-    };
+    await tx.query('LOCK TABLE tenants IN SHARE ROW EXCLUSIVE MODE');
+    const found = await tx.query('SELECT 1 FROM tenants LIMIT 1');
+    if (found.length > 0) throw new AppError('setup_done');
+    return createTenantIn(tx, db, clock, input);
   });
+}
+
+async function createTenantIn(
+  tx: Tx,
+  db: Db,
+  clock: Clock,
+  input: NewTenant,
+): Promise<CreatedTenant> {
+  const now = clock.now();
+  const row = await tx.one<TenantRow>(
+    `INSERT INTO tenants (id, name, mode, time_zone, settings, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ${COLUMNS}`,
+    [
+      newId('tenant'),
+      input.name,
+      input.live ? 'live' : 'sandbox',
+      input.timeZone ?? DEFAULT_TIME_ZONE,
+      JSON.stringify(DEFAULT_SETTINGS),
+      now,
+    ],
+  );
+  const ctx = systemCtx(db, clock, tenantInfo(row));
+  await recordChange(tx, ctx, {
+    action: 'tenant.created',
+    objectType: 'tenant',
+    objectId: row.id,
+    after: view(row),
+  });
+  const owner = await createStaffIn(tx, ctx, {
+    email: input.ownerEmail,
+    name: input.ownerName ?? 'Owner',
+    role: 'owner',
+    password: input.ownerPassword,
+  });
+  const key = await createApiKeyIn(tx, ctx, { name: 'Owner key', role: 'owner' });
+  await seedContactProfiles(tx, ctx);
+  return {
+    tenant: view(row),
+    owner: { id: owner.id, email: owner.email },
+    apiKey: { id: key.id, secret: key.secret },
+  };
 }
 
 export async function getTenant(ctx: Ctx): Promise<TenantView> {
