@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { api, setCsrfToken } from '../shared/api';
 import { Layout } from '../shared/Layout';
 import { GlobalSearch } from './GlobalSearch';
+import { SandboxClock } from './SandboxClock';
 import { useMe } from './session';
 
 export function SignedOutFrame({ children }: { children: ReactNode }) {
@@ -34,15 +35,35 @@ export function SignedInFrame() {
     <Layout
       appName="console"
       nav={
-        <Link to="/customers" className="nav-link" activeProps={{ className: 'nav-link active' }}>
-          Customers
-        </Link>
+        <>
+          <Link to="/customers" className="nav-link" activeProps={{ className: 'nav-link active' }}>
+            Customers
+          </Link>
+          <Link to="/bill-runs" className="nav-link" activeProps={{ className: 'nav-link active' }}>
+            Bill runs
+          </Link>
+          <Link
+            to="/payment-runs"
+            className="nav-link"
+            activeProps={{ className: 'nav-link active' }}
+          >
+            Payment runs
+          </Link>
+          <Link
+            to="/payments/failed"
+            className="nav-link"
+            activeProps={{ className: 'nav-link active' }}
+          >
+            Failed payments
+          </Link>
+        </>
       }
       account={
         <>
           <Box role="search" style={{ flex: '1 1 240px' }}>
             <GlobalSearch />
           </Box>
+          <SandboxClock />
           <Text size="sm" visibleFrom="xs">
             {me.staff?.name ?? 'API key'} · {me.tenant.name}
           </Text>

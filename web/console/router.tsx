@@ -17,6 +17,11 @@ import { NotFoundPage } from '../shared/NotFound';
 import { SignedInFrame, SignedOutFrame } from './Frame';
 import { CustomersPage } from './pages/Customers';
 import { CustomerProfilePage } from './pages/customer/Profile';
+import { BillRunPage } from './pages/runs/BillRun';
+import { BillRunsPage } from './pages/runs/BillRuns';
+import { FailedPaymentsPage } from './pages/runs/FailedPayments';
+import { PaymentRunPage } from './pages/runs/PaymentRun';
+import { PaymentRunsPage } from './pages/runs/PaymentRuns';
 import { SignInPage } from './pages/SignIn';
 import { isUnauthenticated, meQuery } from './session';
 
@@ -101,9 +106,77 @@ export const customerRoute = createRoute({
   component: CustomerProfilePage,
 });
 
+/** Lists paged by the server: the cursor lives in the URL. */
+const PagedSearch = z.object({
+  cursor: z.string().max(1200).optional().catch(undefined),
+});
+
+export const billRunsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/bill-runs',
+  validateSearch: PagedSearch,
+  component: BillRunsPage,
+});
+
+/**
+ * A bill run: progress, then the review of its invoices, searched and filtered on the server
+ * (`q`, `status`, `cursor`); `?invoice=ID` opens one invoice to edit, post, adjust or void.
+ */
+export const BillRunSearch = PagedSearch.extend({
+  q: z.string().trim().max(200).optional().catch(undefined),
+  status: z
+    .enum(['draft', 'open', 'partially_paid', 'paid', 'past_due', 'void'])
+    .optional()
+    .catch(undefined),
+  invoice: z.string().max(64).optional().catch(undefined),
+});
+export type BillRunSearch = z.infer<typeof BillRunSearch>;
+export const billRunRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/bill-runs/$runId',
+  validateSearch: BillRunSearch,
+  component: BillRunPage,
+});
+
+export const paymentRunsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/payment-runs',
+  validateSearch: PagedSearch,
+  component: PaymentRunsPage,
+});
+
+export const PaymentRunSearch = PagedSearch.extend({
+  status: z
+    .enum(['queued', 'succeeded', 'pending', 'failed', 'skipped'])
+    .optional()
+    .catch(undefined),
+});
+export const paymentRunRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/payment-runs/$runId',
+  validateSearch: PaymentRunSearch,
+  component: PaymentRunPage,
+});
+
+export const failedPaymentsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/payments/failed',
+  validateSearch: PagedSearch,
+  component: FailedPaymentsPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  signedInRoute.addChildren([homeRoute, customersRoute, customerRoute]),
+  signedInRoute.addChildren([
+    homeRoute,
+    customersRoute,
+    customerRoute,
+    billRunsRoute,
+    billRunRoute,
+    paymentRunsRoute,
+    paymentRunRoute,
+    failedPaymentsRoute,
+  ]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {
