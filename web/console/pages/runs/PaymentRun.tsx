@@ -229,9 +229,7 @@ export function PaymentRunPage() {
                       </Table.Td>
                       <Table.Td>
                         <Text size="sm">
-                          {[i.decline_code?.replaceAll('_', ' '), i.detail]
-                            .filter(Boolean)
-                            .join(': ') || '—'}
+                          {i.detail ?? i.decline_code?.replaceAll('_', ' ') ?? '—'}
                         </Text>
                       </Table.Td>
                     </Table.Tr>
