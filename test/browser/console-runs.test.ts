@@ -19,6 +19,7 @@ const b = useBrowser();
 
 let payer: { id: string; name: string };
 let decliner: { id: string; name: string };
+let voided: { id: string; name: string };
 let payerEmail: string;
 let terms: number;
 
@@ -94,6 +95,7 @@ beforeAll(async () => {
   })) as { id: string };
   payer = await autopayCustomer(unique('Riverbend Farms'), '4242424242424242', price.id);
   decliner = await autopayCustomer(unique('Hilltop Dairy'), '4000000000009995', price.id);
+  voided = await autopayCustomer(unique('Lakeside Mill'), '5555555555554444', price.id);
   payerEmail = (await contactOf(payer.id)).email;
 });
 
@@ -184,6 +186,26 @@ describe('console bill runs and payment runs', () => {
     expect(page.url().startsWith(runUrl)).toBe(true);
     await page.getByRole('link', { name: 'Download PDFs' }).waitFor();
 
+    // A posted invoice changes only by adjustment or void, with a reason: credit $5.00 on one,
+    // void another (the payment run then collects $40.00 and leaves the void one alone).
+    await invoices.getByRole('row').filter({ hasText: payer.name }).getByRole('button').click();
+    const posted = page.getByRole('dialog', { name: /^Invoice INV-/ });
+    await posted.getByLabel('Amount').fill('5');
+    await posted.getByLabel('Reason', { exact: true }).fill('Leak in the meter pit');
+    await posted.getByRole('button', { name: 'Adjust', exact: true }).click();
+    await posted.getByText(/Leak in the meter pit/).waitFor();
+    await posted.getByText('$40.00').first().waitFor();
+    await posted.getByRole('button', { name: 'Close the invoice' }).click();
+    await page.getByLabel('Search the run’s invoices').fill(voided.name);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await invoices.getByRole('link', { name: voided.name }).waitFor();
+    await invoices.getByRole('row').filter({ hasText: voided.name }).getByRole('button').click();
+    await posted.getByLabel('Reason for voiding').fill('Billed to the wrong account');
+    await posted.getByRole('button', { name: 'Void', exact: true }).click();
+    await posted.getByText('Billed to the wrong account').first().waitFor();
+    await posted.getByText('Void', { exact: true }).first().waitFor();
+    await posted.getByRole('button', { name: 'Close the invoice' }).click();
+
     // The bill runs list shows the run posted.
     await page.getByRole('link', { name: '← All bill runs' }).click();
     await page
@@ -209,7 +231,10 @@ describe('console bill runs and payment runs', () => {
       .waitFor();
     await page.getByText('Completed', { exact: true }).waitFor();
     const results = page.getByRole('region', { name: 'Results by invoice' });
-    await results.getByRole('row').filter({ hasText: payer.name }).getByText('Succeeded').waitFor();
+    const paidRow = results.getByRole('row').filter({ hasText: payer.name });
+    await paidRow.getByText('Succeeded').waitFor();
+    await paidRow.getByText('$40.00').waitFor();
+    expect(await results.getByRole('row').filter({ hasText: voided.name }).count()).toBe(0);
     await results.getByRole('row').filter({ hasText: decliner.name }).getByText('Failed').waitFor();
     await results
       .getByRole('row')

@@ -8,7 +8,7 @@ import { api, setCsrfToken } from '../shared/api';
 import { Layout } from '../shared/Layout';
 import { GlobalSearch } from './GlobalSearch';
 import { SandboxClock } from './SandboxClock';
-import { useMe } from './session';
+import { can, useMe } from './session';
 
 export function SignedOutFrame({ children }: { children: ReactNode }) {
   return <Layout appName="console">{children}</Layout>;
@@ -39,23 +39,31 @@ export function SignedInFrame() {
           <Link to="/customers" className="nav-link" activeProps={{ className: 'nav-link active' }}>
             Customers
           </Link>
-          <Link to="/bill-runs" className="nav-link" activeProps={{ className: 'nav-link active' }}>
-            Bill runs
-          </Link>
-          <Link
-            to="/payment-runs"
-            className="nav-link"
-            activeProps={{ className: 'nav-link active' }}
-          >
-            Payment runs
-          </Link>
-          <Link
-            to="/payments/failed"
-            className="nav-link"
-            activeProps={{ className: 'nav-link active' }}
-          >
-            Failed payments
-          </Link>
+          {can(me, 'billing:read') && (
+            <>
+              <Link
+                to="/bill-runs"
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Bill runs
+              </Link>
+              <Link
+                to="/payment-runs"
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Payment runs
+              </Link>
+              <Link
+                to="/payments/failed"
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Failed payments
+              </Link>
+            </>
+          )}
         </>
       }
       account={
