@@ -207,7 +207,8 @@ describe('charges by test card', () => {
     expect((await (await sandboxOf(h, t)).fetchStatus({ gatewayChargeId: id })).status).toBe(
       'pending',
     );
-    await t.api.post('/api/v1/clock/advance', { to: '2026-11-24' });
+    const settled = await t.api.post('/api/v1/clock/advance', { to: '2026-11-24' });
+    expect(settled.body.fell_due.settlements).toBe(1);
     expect((await (await sandboxOf(h, t)).fetchStatus({ gatewayChargeId: id })).status).toBe(
       'succeeded',
     );

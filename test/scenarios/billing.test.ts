@@ -327,11 +327,20 @@ describe('scheduled bill runs', () => {
     const c = await invoiceOnlyCustomer(s, { name: 'Scheduled' });
     await subscribe(s, c, await monthlyPrice(s, 'Plan', 1000), '2026-11-01');
     // Moving within the month starts nothing.
-    await s.api.post('/api/v1/clock/advance', { to: '2026-11-28' });
+    const quiet = await s.api.post('/api/v1/clock/advance', { to: '2026-11-28' });
+    expect(quiet.body.fell_due).toEqual({
+      bill_runs: [],
+      payment_runs: [],
+      scheduled_payments: 0,
+      retries: 0,
+      settlements: 0,
+    });
     expect((await s.api.get('/api/v1/bill-runs')).body.data).toEqual([]);
-    await s.api.post('/api/v1/clock/advance', { to: '2026-12-03' });
+    const moved = await s.api.post('/api/v1/clock/advance', { to: '2026-12-03' });
     const runs = (await s.api.get('/api/v1/bill-runs')).body.data;
     expect(runs).toHaveLength(1);
+    // The advance says what it started.
+    expect(moved.body.fell_due.bill_runs).toEqual([runs[0].id]);
     expect(runs[0]).toMatchObject({ target_date: '2026-12-01', auto_post: true });
     await runBillRunHere(h.testDb.db, h.clock, runs[0].id);
     expect((await s.api.get(`/api/v1/bill-runs/${runs[0].id}`)).body.status).toBe('posted');

@@ -121,6 +121,16 @@ describe('a payment run', () => {
     expect(failed.body.data.map((i: { invoice_id: string }) => i.invoice_id).sort()).toEqual(
       [c.b?.inv, c.c?.inv].sort(),
     );
+    // Each result names its invoice and customer, so a list shows them without a call per row.
+    const number = async (id: string) => (await t.api.get(`/api/v1/invoices/${id}`)).body.number;
+    const customerName = async (id: string) =>
+      (await t.api.get(`/api/v1/customers/${id}`)).body.name;
+    const named = failed.body.data.find((i: { invoice_id: string }) => i.invoice_id === c.b?.inv);
+    expect(named).toMatchObject({
+      invoice_number: await number(c.b?.inv as string),
+      customer_id: c.b?.id,
+      customer_name: await customerName(c.b?.id as string),
+    });
     const drafts = await h.testDb.db.query(
       `SELECT 1 FROM payments p JOIN invoices i ON i.id = p.autopay_invoice_id WHERE i.status = 'draft'`,
     );
@@ -135,6 +145,8 @@ describe('a payment run', () => {
       list.body.data.map((p: { customer_id: string }) => [p.customer_id, p]),
     );
     expect(byCustomer.get(c.b?.id)).toMatchObject({
+      customer_name: (await t.api.get(`/api/v1/customers/${c.b?.id}`)).body.name,
+      invoice_number: (await t.api.get(`/api/v1/invoices/${c.b?.inv}`)).body.number,
       decline_code: 'insufficient_funds',
       hard_decline: false,
       next_retry_date: '2026-11-25',
@@ -174,6 +186,14 @@ describe('a payment run', () => {
     const before = { b: await count(c.b?.id as string), c: await count(c.c?.id as string) };
     const moved = await t.api.post('/api/v1/clock/advance', { days: 3 });
     expect(moved.status).toBe(200);
+    // One soft decline's retry fell due (the hard decline has none); no run, no settlement.
+    expect(moved.body.fell_due).toEqual({
+      bill_runs: [],
+      payment_runs: [],
+      scheduled_payments: 0,
+      retries: 1,
+      settlements: 0,
+    });
     await runDuePaymentWorkHere(h.testDb.db, h.clock, t.id);
     expect(await count(c.b?.id as string)).toBe(before.b + 1);
     expect(await count(c.c?.id as string)).toBe(before.c);

@@ -40,15 +40,17 @@ describe('a scheduled card payment through the worker', () => {
     const inv = await postedInvoice(t, cus.id, 4500);
     const id = await schedulePayment(t, cus.id, card.id, 4500, '2026-11-25');
 
-    // A day early: the job runs and finds nothing due.
-    await advanceTo(t, '2026-11-24');
+    // A day early: the job runs and finds nothing due (and the advance says none fell due).
+    const early = await t.api.post('/api/v1/clock/advance', { to: '2026-11-24' });
+    expect(early.body.fell_due.scheduled_payments).toBe(0);
     await waitFor('the first due job', async () => {
       const jobs = await dueJobs(t.id);
       return jobs.length === 1 && jobs[0]?.state === 'completed';
     });
     expect(await paymentOf(t, id)).toMatchObject({ status: 'scheduled', amount: 4500 });
 
-    await advanceTo(t, '2026-11-25');
+    const due = await t.api.post('/api/v1/clock/advance', { to: '2026-11-25' });
+    expect(due.body.fell_due.scheduled_payments).toBe(1);
     // Between the worker's two transactions the payment is pending: wait for the outcome.
     const paid = await waitFor('the worker to charge it', async () => {
       const p = await paymentOf(t, id);

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { api, setCsrfToken } from '../shared/api';
 import { Layout } from '../shared/Layout';
 import { GlobalSearch } from './GlobalSearch';
+import { SandboxClock } from './SandboxClock';
 import { can, useMe } from './session';
 
 export function SignedOutFrame({ children }: { children: ReactNode }) {
@@ -58,6 +59,31 @@ export function SignedInFrame() {
               Accounting
             </Link>
           )}
+          {can(me, 'billing:read') && (
+            <>
+              <Link
+                to="/bill-runs"
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Bill runs
+              </Link>
+              <Link
+                to="/payment-runs"
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Payment runs
+              </Link>
+              <Link
+                to="/payments/failed"
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Failed payments
+              </Link>
+            </>
+          )}
         </>
       }
       account={
@@ -65,6 +91,7 @@ export function SignedInFrame() {
           <Box role="search" style={{ flex: '1 1 240px' }}>
             <GlobalSearch />
           </Box>
+          <SandboxClock />
           <Text size="sm" visibleFrom="xs">
             {me.staff?.name ?? 'API key'} · {me.tenant.name}
           </Text>

@@ -19,6 +19,11 @@ import { AccountingPage } from './pages/Accounting';
 import { CalendarPage } from './pages/Calendar';
 import { CustomersPage } from './pages/Customers';
 import { CustomerProfilePage } from './pages/customer/Profile';
+import { BillRunPage } from './pages/runs/BillRun';
+import { BillRunsPage } from './pages/runs/BillRuns';
+import { FailedPaymentsPage } from './pages/runs/FailedPayments';
+import { PaymentRunPage } from './pages/runs/PaymentRun';
+import { PaymentRunsPage } from './pages/runs/PaymentRuns';
 import { SignInPage } from './pages/SignIn';
 import { isUnauthenticated, meQuery } from './session';
 
@@ -138,6 +143,65 @@ export const accountingRoute = createRoute({
   component: AccountingPage,
 });
 
+/** Lists paged by the server: the cursor lives in the URL. */
+const PagedSearch = z.object({
+  cursor: z.string().max(1200).optional().catch(undefined),
+});
+
+export const billRunsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/bill-runs',
+  validateSearch: PagedSearch,
+  component: BillRunsPage,
+});
+
+/**
+ * A bill run: progress, then the review of its invoices, searched and filtered on the server
+ * (`q`, `status`, `cursor`); `?invoice=ID` opens one invoice to edit, post, adjust or void.
+ */
+export const BillRunSearch = PagedSearch.extend({
+  q: z.string().trim().max(200).optional().catch(undefined),
+  status: z
+    .enum(['draft', 'open', 'partially_paid', 'paid', 'past_due', 'void'])
+    .optional()
+    .catch(undefined),
+  invoice: z.string().max(64).optional().catch(undefined),
+});
+export type BillRunSearch = z.infer<typeof BillRunSearch>;
+export const billRunRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/bill-runs/$runId',
+  validateSearch: BillRunSearch,
+  component: BillRunPage,
+});
+
+export const paymentRunsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/payment-runs',
+  validateSearch: PagedSearch,
+  component: PaymentRunsPage,
+});
+
+export const PaymentRunSearch = PagedSearch.extend({
+  status: z
+    .enum(['queued', 'succeeded', 'pending', 'failed', 'skipped'])
+    .optional()
+    .catch(undefined),
+});
+export const paymentRunRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/payment-runs/$runId',
+  validateSearch: PaymentRunSearch,
+  component: PaymentRunPage,
+});
+
+export const failedPaymentsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/payments/failed',
+  validateSearch: PagedSearch,
+  component: FailedPaymentsPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   signedInRoute.addChildren([
@@ -146,6 +210,11 @@ const routeTree = rootRoute.addChildren([
     customerRoute,
     calendarRoute,
     accountingRoute,
+    billRunsRoute,
+    billRunRoute,
+    paymentRunsRoute,
+    paymentRunRoute,
+    failedPaymentsRoute,
   ]),
 ]);
 

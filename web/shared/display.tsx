@@ -6,8 +6,8 @@ import { Alert, Badge, Group, Paper, Stack, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { formatMoney } from './format';
 
-/** An amount the API gave, in minor units, formatted only. */
-export function Money({ minor, currency = 'USD' }: { minor: number; currency?: string }) {
+/** An amount the API gave, in minor units (or an exact decimal string of them), formatted only. */
+export function Money({ minor, currency = 'USD' }: { minor: number | string; currency?: string }) {
   return <span style={{ whiteSpace: 'nowrap' }}>{formatMoney(minor, currency)}</span>;
 }
 

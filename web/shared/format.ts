@@ -3,13 +3,17 @@
  * business dates; the browser formats them and never computes money.
  */
 
-/** Minor units → "$1,234.56" in the tenant's currency. */
-export function formatMoney(minor: number, currency: string): string {
+/**
+ * Minor units → "$1,234.56" in the tenant's currency. A string is an exact decimal of minor units
+ * (the API's `*_exact` fields), for sums beyond what a number holds exactly.
+ */
+export function formatMoney(minor: number | string, currency: string): string {
   const fmt = new Intl.NumberFormat('en-US', { style: 'currency', currency });
   const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
   // Shifting the decimal point by string keeps the amount exact (no division of floats).
-  const negative = minor < 0;
-  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const whole = String(minor);
+  const negative = whole.startsWith('-');
+  const text = (negative ? whole.slice(1) : whole).padStart(digits + 1, '0');
   const decimal = digits > 0 ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
   // Intl formats a decimal string exactly (Intl.NumberFormat v3), without a float in between.
   return fmt.format(`${negative ? '-' : ''}${decimal}` as unknown as number);

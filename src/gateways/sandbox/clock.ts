@@ -25,10 +25,16 @@ export function onSandboxChargeUpdate(listener: Listener): () => void {
 }
 
 /** A sandbox clock advance settles what is due and tells the listeners (wired in wiring.ts). */
-export async function sandboxOnClock(tx: Tx, ctx: Ctx, _from: Date, to: Date): Promise<void> {
+export async function sandboxOnClock(
+  tx: Tx,
+  ctx: Ctx,
+  _from: Date,
+  to: Date,
+): Promise<{ settlements: number }> {
   await purgeExpiredTokens(tx, ctx.tenant.id, to);
   const updates = await settleDue(tx, ctx.tenant.id, businessDate(to, ctx.tenant.timeZone), to);
   for (const update of updates) {
     for (const listener of listeners) await listener(tx, ctx, update);
   }
+  return { settlements: updates.length };
 }

@@ -31,16 +31,17 @@ export async function startScheduledRun(
   ctx: Ctx,
   from: string,
   through: string,
-): Promise<string | null> {
+): Promise<{ target: string | null; runId: string | null }> {
   const row = await tx.one<{ day: number | null; checked: string | null; busy: boolean }>(
     `SELECT (settings->>'bill_run_day')::int AS day, bill_runs_scheduled_through::text AS checked,
             EXISTS (SELECT 1 FROM bill_runs WHERE tenant_id = $1 AND status IN ('pending', 'running')) AS busy
        FROM tenants WHERE id = $1 FOR NO KEY UPDATE`,
     [ctx.tenant.id],
   );
-  if (row.day === null) return null;
+  if (row.day === null) return { target: null, runId: null };
   // Another run still generating: leave the date unchecked; the next check starts it.
-  if (row.busy) return null;
+  if (row.busy) return { target: null, runId: null };
+  let runId: string | null = null;
   const target = latestScheduledDate(row.day, row.checked ?? from, through);
   if (target) {
     const last = await tx.maybeOne<{ target: string }>(
@@ -48,20 +49,28 @@ export async function startScheduledRun(
        HAVING max(target_date) IS NOT NULL`,
       [ctx.tenant.id],
     );
-    if (!last || last.target < target) await createBillRunIn(tx, ctx, { target_date: target });
+    if (!last || last.target < target) {
+      runId = (await createBillRunIn(tx, ctx, { target_date: target })).id;
+    }
   }
   await setBillRunsScheduledThrough(tx, ctx.tenant.id, through);
-  return target;
+  return { target, runId };
 }
 
 /** A sandbox clock advance starts the bill run its schedule has due (wired in wiring.ts). */
-export async function billRunsOnClock(tx: Tx, ctx: Ctx, from: Date, to: Date): Promise<void> {
-  await startScheduledRun(
+export async function billRunsOnClock(
+  tx: Tx,
+  ctx: Ctx,
+  from: Date,
+  to: Date,
+): Promise<{ bill_runs: string[] }> {
+  const started = await startScheduledRun(
     tx,
     ctx,
     businessDate(from, ctx.tenant.timeZone),
     businessDate(to, ctx.tenant.timeZone),
   );
+  return { bill_runs: started.runId ? [started.runId] : [] };
 }
 
 /** The periodic check over every tenant with a schedule (the job of SCHEDULE_QUEUE). */

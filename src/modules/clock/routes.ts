@@ -54,7 +54,27 @@ export async function clockRoutes(app: App): Promise<void> {
         tags: ['clock'],
         summary: 'Move a sandbox tenant’s clock forward and run what became due',
         body: AdvanceBody,
-        response: { 200: ClockView },
+        response: {
+          200: ClockView.extend({
+            fell_due: z
+              .object({
+                bill_runs: z.array(z.string()).describe('Bill runs the schedule started'),
+                payment_runs: z.array(z.string()).describe('Payment runs whose date came, started'),
+                scheduled_payments: z
+                  .number()
+                  .describe('Scheduled payments now due, handed to the worker to charge'),
+                retries: z
+                  .number()
+                  .describe(
+                    'Failed payments whose automatic retry is now due, handed to the worker',
+                  ),
+                settlements: z
+                  .number()
+                  .describe('Sandbox bank debits that settled or were returned'),
+              })
+              .describe('What the advance found due and set going; the worker may finish it later'),
+          }),
+        },
       },
     },
     (req) => advanceClock(req.ctx, req.body),

@@ -24,7 +24,25 @@ export interface ClockView {
   movable: boolean;
 }
 
-type DueWork = (tx: Tx, ctx: Ctx, from: Date, to: Date) => Promise<void>;
+/** What an advance found due and set going (the work itself may finish later, in the worker). */
+export interface FellDue {
+  /** Bill runs the tenant's schedule started. */
+  bill_runs: string[];
+  /** Payment runs whose date (or bill run) came, started. */
+  payment_runs: string[];
+  /** Scheduled payments whose date came, handed to the worker to charge. */
+  scheduled_payments: number;
+  /** Failed payments whose automatic retry date came, handed to the worker. */
+  retries: number;
+  /** Sandbox bank debits that settled or came back returned. */
+  settlements: number;
+}
+
+export interface AdvanceView extends ClockView {
+  fell_due: FellDue;
+}
+
+type DueWork = (tx: Tx, ctx: Ctx, from: Date, to: Date) => Promise<Partial<FellDue> | undefined>;
 const dueWork: DueWork[] = [];
 
 export function onClockAdvanced(handler: DueWork): void {
@@ -48,7 +66,7 @@ export interface Advance {
   hours?: number | undefined;
 }
 
-export async function advanceClock(ctx: Ctx, input: Advance): Promise<ClockView> {
+export async function advanceClock(ctx: Ctx, input: Advance): Promise<AdvanceView> {
   requirePermission(ctx, 'clock:advance');
   if (ctx.tenant.mode !== 'sandbox') throw new AppError('clock_not_movable');
   return ctx.db.tx(async (tx) => {
@@ -82,7 +100,22 @@ export async function advanceClock(ctx: Ctx, input: Advance): Promise<ClockView>
       before: { now: from.toISOString() },
       after: view,
     });
-    for (const handler of dueWork) await handler(tx, moved, from, to);
-    return view;
+    const fell: FellDue = {
+      bill_runs: [],
+      payment_runs: [],
+      scheduled_payments: 0,
+      retries: 0,
+      settlements: 0,
+    };
+    for (const handler of dueWork) {
+      const found = await handler(tx, moved, from, to);
+      if (!found) continue;
+      fell.bill_runs.push(...(found.bill_runs ?? []));
+      fell.payment_runs.push(...(found.payment_runs ?? []));
+      fell.scheduled_payments += found.scheduled_payments ?? 0;
+      fell.retries += found.retries ?? 0;
+      fell.settlements += found.settlements ?? 0;
+    }
+    return { ...view, fell_due: fell };
   });
 }

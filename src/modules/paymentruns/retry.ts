@@ -46,11 +46,15 @@ interface FailedRow {
   retried: boolean;
 }
 
-const FAILED_SELECT = `SELECT p.id, p.customer_id, p.amount, p.status, p.method_type, p.payment_method_id,
+const FAILED_COLUMNS = `p.id, p.customer_id, p.amount, p.status, p.method_type, p.payment_method_id,
     p.decline_code, p.failure_message, p.autopay_invoice_id, p.autopay_rule_id, p.payment_run_id,
     p.retry_of, p.retry_count, p.next_retry_date, p.failed_at, p.source,
-    EXISTS (SELECT 1 FROM payments r WHERE r.retry_of = p.id AND r.status <> 'cancelled') AS retried
-  FROM payments p`;
+    EXISTS (SELECT 1 FROM payments r WHERE r.retry_of = p.id AND r.status <> 'cancelled') AS retried`;
+const FAILED_SELECT = `SELECT ${FAILED_COLUMNS} FROM payments p`;
+/** The same with the names a list shows: the customer's, and the autopay invoice's number. */
+const FAILED_LIST_SELECT = `SELECT ${FAILED_COLUMNS}, c.name AS customer_name, i.number AS invoice_number
+  FROM payments p JOIN customers c ON c.id = p.customer_id
+  LEFT JOIN invoices i ON i.id = p.autopay_invoice_id`;
 
 export interface RetryResult {
   payment_id: string;
@@ -256,8 +260,10 @@ export async function listFailedPayments(
   f: { customer?: string | undefined; cursor?: string | undefined; limit: number },
 ) {
   requirePermission(ctx, 'billing:read');
-  const rows = await ctx.db.query<FailedRow>(
-    `${FAILED_SELECT} WHERE p.tenant_id = $1 AND p.status = 'failed'
+  const rows = await ctx.db.query<
+    FailedRow & { customer_name: string; invoice_number: string | null }
+  >(
+    `${FAILED_LIST_SELECT} WHERE p.tenant_id = $1 AND p.status = 'failed'
         AND ($2::text IS NULL OR p.customer_id = $2) AND ($3::text IS NULL OR p.id < $3)
         AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.retry_of = p.id AND r.status <> 'cancelled')
       ORDER BY p.id DESC LIMIT $4`,

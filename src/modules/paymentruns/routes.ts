@@ -42,6 +42,9 @@ const RunView = z.object({
 const ItemStatus = z.enum(['queued', 'succeeded', 'pending', 'failed', 'skipped']);
 const ItemView = z.object({
   invoice_id: z.string(),
+  invoice_number: z.string().nullable(),
+  customer_id: z.string(),
+  customer_name: z.string(),
   status: ItemStatus,
   payment_id: z.string().nullable(),
   autopay_rule_id: z.string().nullable(),
@@ -73,6 +76,8 @@ const RetryResults = z.object({
 const FailedPayment = z.object({
   id: z.string(),
   customer_id: z.string(),
+  customer_name: z.string(),
+  invoice_number: z.string().nullable().describe('The number of the autopay invoice it paid'),
   amount: z.number(),
   currency: z.literal('USD'),
   source: z.string(),

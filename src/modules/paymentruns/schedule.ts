@@ -31,15 +31,16 @@ export interface RetryJob {
   tenant_id: string;
 }
 
-async function sendRetryJob(tx: Tx, ctx: Ctx): Promise<void> {
-  const queue = queueFor(ctx.db);
-  if (!queue?.has(RETRY_QUEUE)) return;
-  const due = await tx.maybeOne(
-    `SELECT 1 FROM payments WHERE tenant_id = $1 AND status = 'failed'
-        AND next_retry_date IS NOT NULL AND next_retry_date <= $2 LIMIT 1`,
+/** Hands the tenant's due automatic retries to the worker; how many are due. */
+async function sendRetryJob(tx: Tx, ctx: Ctx): Promise<number> {
+  const due = await tx.one<{ n: number }>(
+    `SELECT count(*)::int AS n FROM payments p WHERE p.tenant_id = $1 AND p.status = 'failed'
+        AND p.next_retry_date IS NOT NULL AND p.next_retry_date <= $2
+        AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.retry_of = p.id AND r.status <> 'cancelled')`,
     [ctx.tenant.id, tenantToday(ctx)],
   );
-  if (due) {
+  const queue = queueFor(ctx.db);
+  if (due.n > 0 && queue?.has(RETRY_QUEUE)) {
     await queue.send<RetryJob>(
       RETRY_QUEUE,
       { tenant_id: ctx.tenant.id },
@@ -47,6 +48,7 @@ async function sendRetryJob(tx: Tx, ctx: Ctx): Promise<void> {
       tx,
     );
   }
+  return due.n;
 }
 
 /** On `bill_run.posted`, in the posting transaction: the tenant's run after bill runs. */
@@ -79,9 +81,13 @@ export async function runAfterPostedBillRun(tx: Tx, ctx: Ctx, event: EventRow): 
 }
 
 /** A sandbox clock advance starts the runs and sends the retries now due (wired in wiring.ts). */
-export async function paymentWorkOnClock(tx: Tx, ctx: Ctx): Promise<void> {
-  await startDueRuns(tx, ctx);
-  await sendRetryJob(tx, ctx);
+export async function paymentWorkOnClock(
+  tx: Tx,
+  ctx: Ctx,
+): Promise<{ payment_runs: string[]; retries: number }> {
+  const payment_runs = await startDueRuns(tx, ctx);
+  const retries = await sendRetryJob(tx, ctx);
+  return { payment_runs, retries };
 }
 
 /** The periodic sweep: every tenant with a waiting run or a due retry. */

@@ -194,6 +194,9 @@ export async function listPaymentRuns(
 
 export interface ItemView {
   invoice_id: string;
+  invoice_number: string | null;
+  customer_id: string;
+  customer_name: string;
   status: 'queued' | 'succeeded' | 'pending' | 'failed' | 'skipped';
   payment_id: string | null;
   autopay_rule_id: string | null;
@@ -212,9 +215,11 @@ export async function listRunItems(
   requirePermission(ctx, 'billing:read');
   await ctx.db.tx((tx) => loadRun(tx, ctx, id));
   const rows = await ctx.db.query<Omit<ItemView, 'processed_at'> & { processed_at: Date | null }>(
-    `SELECT it.invoice_id, it.status, it.payment_id, it.autopay_rule_id, p.amount, p.decline_code,
+    `SELECT it.invoice_id, i.number AS invoice_number, i.customer_id, c.name AS customer_name,
+            it.status, it.payment_id, it.autopay_rule_id, p.amount, p.decline_code,
             coalesce(it.detail, p.failure_message) AS detail, it.processed_at
        FROM payment_run_items it LEFT JOIN payments p ON p.id = it.payment_id
+       JOIN invoices i ON i.id = it.invoice_id JOIN customers c ON c.id = i.customer_id
       WHERE it.payment_run_id = $1 AND ($2::text IS NULL OR it.status = $2)
         AND ($3::text IS NULL OR it.invoice_id > $3)
       ORDER BY it.invoice_id LIMIT $4`,

@@ -69,11 +69,12 @@ export async function sweepPayments(db: Db, clock: Clock): Promise<void> {
  * A sandbox clock advance queues the tenant's due payments (the job makes the charges; wired in
  * wiring.ts).
  */
-export async function paymentsOnClock(tx: Tx, ctx: Ctx): Promise<void> {
+export async function paymentsOnClock(tx: Tx, ctx: Ctx): Promise<{ scheduled_payments: number }> {
   const queue = queueFor(ctx.db);
   if (queue?.has(PAYMENTS_DUE_QUEUE)) {
     await queue.send<DueJob>(PAYMENTS_DUE_QUEUE, { tenantId: ctx.tenant.id }, {}, tx);
   }
+  return { scheduled_payments: (await duePaymentIds(tx, ctx)).length };
 }
 
 /** Registers the payment jobs on a worker; returns what stops them. */

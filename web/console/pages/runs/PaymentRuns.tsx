@@ -1,0 +1,208 @@
+/**
+ * Payment runs (F1): every run, newest first (paged by the server), and "Start a payment run"
+ * now for a target date (invoices due on or before it are collected); a run opens its page.
+ */
+import {
+  Anchor,
+  Button,
+  Group,
+  Modal,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import { useEffect, useState } from 'react';
+import { api, unwrap } from '../../../shared/api';
+import { Money } from '../../../shared/display';
+import { ErrorAlert, fieldErrors } from '../../../shared/errors';
+import { formatBusinessDate, formatInstant } from '../../../shared/format';
+import { Pager } from '../../../shared/Pager';
+import { Empty, Loading } from '../../../shared/states';
+import { paymentRunsRoute } from '../../router';
+import { can, useMe } from '../../session';
+import { pollWhile, RunStatusBadge, useClock } from './parts';
+
+const PAGE_SIZE = 25;
+
+export function PaymentRunsPage() {
+  const me = useMe();
+  const search = paymentRunsRoute.useSearch();
+  const navigate = useNavigate({ from: '/payment-runs' });
+  const [starting, setStarting] = useState(false);
+  const runs = useQuery({
+    queryKey: ['payment-runs', search],
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/v1/payment-runs', {
+          params: { query: { limit: PAGE_SIZE, ...(search.cursor && { cursor: search.cursor }) } },
+        }),
+      ),
+    refetchInterval: (q) =>
+      pollWhile((q.state.data?.data ?? []).some((r) => r.status === 'running')),
+  });
+  const rows = runs.data?.data ?? [];
+  const zone = me.tenant.time_zone;
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-end" wrap="wrap">
+        <div>
+          <Title order={1}>Payment runs</Title>
+          <Text size="sm">
+            A payment run charges the autopay method of every posted invoice due by its target date.
+            Follow up on what failed in{' '}
+            <Anchor renderRoot={(p) => <Link {...p} to="/payments/failed" />}>
+              failed payments
+            </Anchor>
+            .
+          </Text>
+        </div>
+        {can(me, 'billing:write') && (
+          <Button onClick={() => setStarting(true)}>Start a payment run</Button>
+        )}
+      </Group>
+
+      {runs.isPending ? (
+        <Loading label="Loading payment runs…" />
+      ) : runs.isError ? (
+        <ErrorAlert error={runs.error} onRetry={() => void runs.refetch()} />
+      ) : rows.length === 0 ? (
+        <Empty title="No payment runs yet">
+          Start one here after posting a bill run, or schedule them in the billing rules.
+        </Empty>
+      ) : (
+        <Table.ScrollContainer
+          minWidth={680}
+          type="native"
+          tabIndex={0}
+          role="region"
+          aria-label="Payment runs table"
+        >
+          <Table striped highlightOnHover>
+            <Table.Caption>
+              <VisuallyHidden>Payment runs, newest first</VisuallyHidden>
+            </Table.Caption>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Target date</Table.Th>
+                <Table.Th scope="col">Status</Table.Th>
+                <Table.Th scope="col">Invoices</Table.Th>
+                <Table.Th scope="col">Succeeded</Table.Th>
+                <Table.Th scope="col">Failed</Table.Th>
+                <Table.Th scope="col" style={{ textAlign: 'right' }}>
+                  Collected
+                </Table.Th>
+                <Table.Th scope="col">Created</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((r) => (
+                <Table.Tr key={r.id}>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    <Anchor
+                      renderRoot={(p) => (
+                        <Link {...p} to="/payment-runs/$runId" params={{ runId: r.id }} />
+                      )}
+                    >
+                      {r.target_date
+                        ? formatBusinessDate(r.target_date)
+                        : r.run_on
+                          ? `Runs ${formatBusinessDate(r.run_on)}`
+                          : 'After its bill run'}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>
+                    <RunStatusBadge status={r.status} kind="payment" />
+                  </Table.Td>
+                  <Table.Td>{r.progress.total}</Table.Td>
+                  <Table.Td>{r.counts.succeeded}</Table.Td>
+                  <Table.Td>{r.counts.failed}</Table.Td>
+                  <Table.Td style={{ textAlign: 'right' }}>
+                    <Money minor={r.collected_exact} currency={r.currency} />
+                  </Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    {formatInstant(r.created_at, zone)}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+
+      <Pager
+        onFirst={search.cursor ? () => void navigate({ search: { cursor: undefined } }) : undefined}
+        onNext={
+          runs.data?.next_cursor
+            ? () => void navigate({ search: { cursor: runs.data?.next_cursor ?? undefined } })
+            : undefined
+        }
+      />
+      <StartPaymentRun opened={starting} onClose={() => setStarting(false)} />
+    </Stack>
+  );
+}
+
+function StartPaymentRun({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const clock = useClock();
+  const today = clock.data?.today;
+  const [target, setTarget] = useState('');
+  useEffect(() => {
+    if (opened && today) setTarget((t) => t || today);
+  }, [opened, today]);
+  const start = useMutation({
+    mutationFn: async () =>
+      unwrap(await api.POST('/api/v1/payment-runs', { body: { target_date: target } })),
+    onSuccess: async (run) => {
+      await queryClient.invalidateQueries({ queryKey: ['payment-runs'] });
+      onClose();
+      await navigate({ to: '/payment-runs/$runId', params: { runId: run.id } });
+    },
+  });
+  const fields = fieldErrors(start.error);
+  return (
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title="Start a payment run"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          start.mutate();
+        }}
+        noValidate
+      >
+        <Stack>
+          {start.isError && Object.keys(fields).length === 0 && <ErrorAlert error={start.error} />}
+          <TextInput
+            type="date"
+            label="Collect invoices due on or before"
+            description="Today at the latest: a run never collects ahead of the calendar"
+            required
+            value={target}
+            max={today}
+            onChange={(e) => setTarget(e.currentTarget.value)}
+            error={fields.target_date}
+          />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={start.isPending} disabled={!target}>
+              Start the run now
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

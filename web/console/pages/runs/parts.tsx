@@ -1,0 +1,76 @@
+/**
+ * Pieces the bill-run and payment-run pages share: a run's status badge, its progress bar (live
+ * while the page polls), and the sandbox clock's "today" that a run's date defaults to.
+ */
+import { Badge, Group, Progress, Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { api, unwrap } from '../../../shared/api';
+
+const STATUS: Record<string, { label: string; color: string }> = {
+  pending: { label: 'Waiting to start', color: 'gray' },
+  scheduled: { label: 'Scheduled', color: 'gray' },
+  running: { label: 'Running', color: 'blue' },
+  completed: { label: 'Ready for review', color: 'yellow' },
+  posting: { label: 'Posting', color: 'blue' },
+  posted: { label: 'Posted', color: 'green' },
+  failed: { label: 'Failed', color: 'red' },
+};
+
+/** Completed means "ready for review" for a bill run, "done" for a payment run. */
+export function RunStatusBadge({ status, kind }: { status: string; kind: 'bill' | 'payment' }) {
+  const s =
+    kind === 'payment' && status === 'completed'
+      ? { label: 'Completed', color: 'green' }
+      : (STATUS[status] ?? { label: status, color: 'gray' });
+  return (
+    <Badge variant="light" color={s.color} c="dark.9" radius="sm" style={{ flexShrink: 0 }}>
+      {s.label}
+    </Badge>
+  );
+}
+
+/** A labelled progress bar: "12 of 40 customers". */
+export function RunProgress({
+  processed,
+  total,
+  noun,
+  label,
+}: {
+  processed: number;
+  total: number;
+  noun: string;
+  label: string;
+}) {
+  const percent = total > 0 ? Math.round((processed / total) * 100) : 0;
+  return (
+    <Stack gap={4}>
+      <Group justify="space-between" gap="xs">
+        <Text size="sm" fw={500} id="run-progress-label">
+          {label}
+        </Text>
+        <Text size="sm" aria-live="polite">
+          {processed} of {total} {noun}
+        </Text>
+      </Group>
+      <Progress
+        value={percent}
+        size="lg"
+        aria-labelledby="run-progress-label"
+        aria-valuetext={`${processed} of ${total} ${noun}`}
+      />
+    </Stack>
+  );
+}
+
+/** The tenant's business date now (the sandbox clock's, for a sandbox tenant). */
+export function useClock() {
+  return useQuery({
+    queryKey: ['clock'],
+    queryFn: async () => unwrap(await api.GET('/api/v1/clock')),
+  });
+}
+
+/** Polls while a run is still working, then stops. */
+export function pollWhile(working: boolean): number | false {
+  return working ? 1000 : false;
+}
