@@ -1,8 +1,11 @@
 /**
  * The console's payments calendar, credits and payment methods (issue 12: E9, H1–H3, D) in
  * Chromium: a scheduled payment for two invoices shows on the customer's calendar and on the
- * tenant's with its count and total, and its day opens the breakdown. Axe and screenshots at 1280
- * and 375 px on each page.
+ * tenant's with its count and total, and its day opens the breakdown; a credit memo is issued and
+ * applied (too much is refused by the API); a card is added (its numbers go to the gateway's
+ * tokenization only), the old one made default again, and a refused delete shows its reason; a
+ * bank account is verified with the sandbox deposits and a card edited by entering it again.
+ * Axe and screenshots at 1280 and 375 px on each page.
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -230,6 +233,55 @@ describe('console payments calendar', () => {
     };
     expect(methods.default_method_id).toBe(methodId);
     expect(methods.data).toHaveLength(2);
+    await page.close();
+  });
+
+  it('adds a bank account and verifies it with the sandbox deposits; edits a card by entering it again', async () => {
+    const page = await b.newPage();
+    await signIn(page);
+    await page.goto(`/console/customers/${cus.id}?tab=methods`);
+    await page.getByRole('heading', { name: 'Payment methods', level: 2 }).waitFor();
+    await page.getByRole('button', { name: 'Add bank account' }).click();
+    const form = page.getByRole('form', { name: 'New bank account' });
+    await form.getByLabel('Business').check();
+    await form.getByLabel('Business name on account').fill('Harbor Mills LLC');
+    await form.getByLabel('Routing number').fill('110000000');
+    await form.getByLabel('Account number').fill('000123456789');
+    await form.getByLabel(/authorises debits from this bank account/).check();
+    await form.getByRole('button', { name: 'Save bank account' }).click();
+    await page.getByText(/Checking account ending 6789 is saved/).waitFor();
+    const bank = page.getByRole('listitem', { name: /^Checking account ending 6789/ });
+    await bank.getByText('Verification pending').waitFor();
+    await bank.getByText(/Micro-deposits sent .*; 3 attempts left/).waitFor();
+    await bank.getByRole('button', { name: 'Verify' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Verify Checking account ending 6789' });
+    await dialog.getByRole('button', { name: 'Show the sandbox deposits' }).click();
+    const shown = await dialog.getByText(/^The sandbox sent \d+ and \d+ cents\.$/).innerText();
+    const [a, c] = (shown.match(/\d+/g) ?? []) as [string, string];
+    await dialog.getByLabel('First deposit (cents)').fill(c);
+    await dialog.getByLabel('Second deposit (cents)').fill(a);
+    await dialog.getByRole('button', { name: 'Verify' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await bank.getByText('Usable', { exact: true }).waitFor();
+    await bank.getByText(/^Verified /).waitFor();
+
+    // Edit = full re-entry: the Mastercard becomes a Discover card in its place.
+    const master = page.getByRole('listitem', { name: /Mastercard ending 4444/ });
+    await master
+      .getByRole('button', { name: 'Edit Mastercard ending 4444 (enter it again)' })
+      .click();
+    const edit = page.getByRole('dialog', { name: 'Edit Mastercard ending 4444' });
+    await edit.getByLabel(/^Card number/).fill('6011111111111117');
+    await edit.getByLabel(/^Expiry/).fill('10/32');
+    await edit.getByLabel(/^CVV/).fill('321');
+    await edit.getByLabel(/^Name on card/).fill('Dana Lee');
+    await edit.getByLabel(/^Friendly name/).fill('Office card');
+    await edit.getByLabel(/authorises charges to this card/).check();
+    await checkPage(page, 'console-methods-edit');
+    await edit.getByRole('button', { name: 'Replace' }).click();
+    await edit.waitFor({ state: 'hidden' });
+    await page.getByRole('listitem', { name: /^Office card \(Discover ending 1117\)/ }).waitFor();
+    expect(await master.count()).toBe(0);
     await page.close();
   });
 });

@@ -45,6 +45,13 @@ async function tokenize(
   return unwrap(await api.POST('/api/v1/sandbox/tokens', { body }));
 }
 
+/** The authorisation tick, in staff's words: the customer gave it (D7). */
+function authorization(kind: MethodKind): string {
+  return kind === 'card'
+    ? 'The customer authorises charges to this card for its invoices'
+    : 'The customer authorises debits from this bank account for its invoices, and two small test deposits to verify it';
+}
+
 /** A refusal in the console's words when the API gives details; its own message otherwise. */
 function reason(err: unknown): string | undefined {
   if (!(err instanceof ApiError)) return undefined;
@@ -211,11 +218,7 @@ export function CustomerMethods({ customerId }: { customerId: string }) {
                 tokenize={tokenize}
                 withFriendlyName
                 canShareWithChildren
-                authorizationLabel={(kind) =>
-                  kind === 'card'
-                    ? 'The customer authorises charges to this card for its invoices'
-                    : 'The customer authorises debits from this bank account for its invoices, and two small test deposits to verify it'
-                }
+                authorizationLabel={authorization}
                 save={async (token, c) =>
                   unwrap(
                     await api.POST('/api/v1/customers/{id}/payment-methods', {
@@ -435,6 +438,7 @@ function ReplaceDialog({
           tokenize={tokenize}
           withFriendlyName
           canShareWithChildren
+          authorizationLabel={authorization}
           submitLabel="Replace"
           save={async (token, c) =>
             unwrap(
