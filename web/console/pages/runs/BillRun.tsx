@@ -98,10 +98,15 @@ export function BillRunPage() {
       void queryClient.invalidateQueries({ queryKey: billRunKey(runId) });
     },
   });
+  // After emailing, the Email column follows the worker for a minute.
+  const [emailedAt, setEmailedAt] = useState<number | null>(null);
   const email = useMutation({
     mutationFn: async () =>
       unwrap(await api.POST('/api/v1/bill-runs/{id}/email', { params: { path: { id: runId } } })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: billRunKey(runId) }),
+    onSuccess: () => {
+      setEmailedAt(Date.now());
+      void queryClient.invalidateQueries({ queryKey: billRunKey(runId) });
+    },
   });
 
   if (run.isPending) return <Loading label="Loading the bill run…" />;
@@ -248,6 +253,7 @@ export function BillRunPage() {
         <RunInvoices
           runId={runId}
           search={search}
+          emailedAt={emailedAt}
           onSearch={(s) =>
             void navigate({ search: (old) => ({ ...old, ...s, cursor: undefined }) })
           }
@@ -270,12 +276,14 @@ export function BillRunPage() {
 function RunInvoices({
   runId,
   search,
+  emailedAt,
   onSearch,
   onPage,
   onOpen,
 }: {
   runId: string;
   search: BillRunSearch;
+  emailedAt: number | null;
   onSearch: (s: Partial<BillRunSearch>) => void;
   onPage: (cursor: string | undefined) => void;
   onOpen: (id: string | null) => void;
@@ -298,6 +306,11 @@ function RunInvoices({
           },
         }),
       ),
+    refetchInterval: (q) =>
+      (emailedAt !== null && Date.now() - emailedAt < 60_000) ||
+      (q.state.data?.data ?? []).some((i) => i.last_email?.status === 'queued')
+        ? 2000
+        : false,
   });
   const rows = invoices.data?.data ?? [];
 

@@ -144,7 +144,7 @@ export function InvoiceDrawer({
           {inv.lines.length === 0 ? (
             <Text size="sm">No lines; a draft without lines is not posted.</Text>
           ) : (
-            <Table.ScrollContainer minWidth={360} type="native">
+            <Table.ScrollContainer minWidth={300} type="native">
               <Table>
                 <Table.Thead>
                   <Table.Tr>
