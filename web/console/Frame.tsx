@@ -47,6 +47,15 @@ export function SignedInFrame() {
               Accounting
             </Link>
           )}
+          {can(me, 'tenant:manage') && (
+            <Link
+              to="/settings"
+              className="nav-link"
+              activeProps={{ className: 'nav-link active' }}
+            >
+              Settings
+            </Link>
+          )}
         </>
       }
       account={
