@@ -84,6 +84,15 @@ export function SignedInFrame() {
               </Link>
             </>
           )}
+          {can(me, 'tenant:manage') && (
+            <Link
+              to="/settings"
+              className="nav-link"
+              activeProps={{ className: 'nav-link active' }}
+            >
+              Settings
+            </Link>
+          )}
         </>
       }
       account={

@@ -19,13 +19,15 @@ import { AccountingPage } from './pages/Accounting';
 import { CalendarPage } from './pages/Calendar';
 import { CustomersPage } from './pages/Customers';
 import { CustomerProfilePage } from './pages/customer/Profile';
+import { FirstRunPage } from './pages/FirstRun';
 import { BillRunPage } from './pages/runs/BillRun';
 import { BillRunsPage } from './pages/runs/BillRuns';
 import { FailedPaymentsPage } from './pages/runs/FailedPayments';
 import { PaymentRunPage } from './pages/runs/PaymentRun';
 import { PaymentRunsPage } from './pages/runs/PaymentRuns';
+import { SettingsPage } from './pages/Settings';
 import { SignInPage } from './pages/SignIn';
-import { isUnauthenticated, meQuery } from './session';
+import { isUnauthenticated, meQuery, setupQuery } from './session';
 
 const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
   component: Outlet,
@@ -46,7 +48,22 @@ const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/sign-in',
   validateSearch: z.object({ redirect: z.string().max(500).optional().catch(undefined) }),
+  beforeLoad: async ({ context }) => {
+    if ((await context.queryClient.fetchQuery(setupQuery)).needed) throw redirect({ to: '/setup' });
+  },
   component: SignInPage,
+});
+
+/** The first run: only while the installation has no tenant; afterwards it leads to sign-in. */
+const setupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/setup',
+  beforeLoad: async ({ context }) => {
+    if (!(await context.queryClient.fetchQuery(setupQuery)).needed) {
+      throw redirect({ to: '/sign-in', search: {} });
+    }
+  },
+  component: FirstRunPage,
 });
 
 /** Every page below needs a session; without one the browser goes to sign-in and back. */
@@ -202,8 +219,17 @@ export const failedPaymentsRoute = createRoute({
   component: FailedPaymentsPage,
 });
 
+/** Settings (tenant:manage); `?tab=` picks the area (the organisation when absent). */
+export const settingsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/settings',
+  validateSearch: z.object({ tab: z.string().max(40).optional().catch(undefined) }),
+  component: SettingsPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
+  setupRoute,
   signedInRoute.addChildren([
     homeRoute,
     customersRoute,
@@ -215,6 +241,7 @@ const routeTree = rootRoute.addChildren([
     paymentRunsRoute,
     paymentRunRoute,
     failedPaymentsRoute,
+    settingsRoute,
   ]),
 ]);
 

@@ -12,6 +12,13 @@ export const meQuery = queryOptions({
   staleTime: 60_000,
 });
 
+/** Whether the installation still needs its first tenant (the first run). */
+export const setupQuery = queryOptions({
+  queryKey: ['setup'],
+  queryFn: async () => unwrap(await api.GET('/api/v1/setup')),
+  staleTime: 0,
+});
+
 export type Me = Awaited<ReturnType<typeof meQuery.queryFn & {}>>;
 
 export function useMe(): Me {
