@@ -48,6 +48,9 @@ const TABS = [
   { value: 'webhooks', label: 'Webhooks' },
 ] as const;
 
+/** A secret or URL breaks anywhere rather than widening the page on a phone. */
+const WRAP = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const;
+
 const tenantQuery = {
   queryKey: ['tenant'],
   queryFn: async () => unwrap(await api.GET('/api/v1/tenant')),
@@ -360,12 +363,11 @@ function StaffTab() {
         {!staff.data ? (
           <Loading />
         ) : (
-          <Table.ScrollContainer minWidth={520} type="native">
+          <Table.ScrollContainer minWidth={300} type="native">
             <Table striped>
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th scope="col">Name</Table.Th>
-                  <Table.Th scope="col">Email</Table.Th>
+                  <Table.Th scope="col">Staff member</Table.Th>
                   <Table.Th scope="col">Role</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -373,10 +375,14 @@ function StaffTab() {
                 {staff.data.data.map((s) => (
                   <Table.Tr key={s.id}>
                     <Table.Td>
-                      {s.name}
-                      {s.disabled && ' (disabled)'}
+                      <Text size="sm" fw={600}>
+                        {s.name}
+                        {s.disabled && ' (disabled)'}
+                      </Text>
+                      <Text size="sm" style={WRAP}>
+                        {s.email}
+                      </Text>
                     </Table.Td>
-                    <Table.Td>{s.email}</Table.Td>
                     <Table.Td>
                       <Select
                         aria-label={`Role of ${s.name}`}
@@ -385,7 +391,7 @@ function StaffTab() {
                         allowDeselect={false}
                         disabled={s.id === me.staff?.id}
                         onChange={(v) => v && v !== s.role && change.mutate({ id: s.id, role: v })}
-                        w={150}
+                        w={140}
                       />
                     </Table.Td>
                   </Table.Tr>
@@ -488,7 +494,7 @@ function ApiKeysTab() {
             <Text size="sm" c="dark.9">
               It is shown this once; Billow keeps only its hash.
             </Text>
-            <Code block aria-label="New API key">
+            <Code block aria-label="New API key" style={WRAP}>
               {secret}
             </Code>
             <Group>
@@ -507,29 +513,29 @@ function ApiKeysTab() {
         ) : keys.data.data.length === 0 ? (
           <Empty title="No API keys" />
         ) : (
-          <Table.ScrollContainer minWidth={560} type="native">
+          <Table.ScrollContainer minWidth={300} type="native">
             <Table striped>
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th scope="col">Name</Table.Th>
-                  <Table.Th scope="col">Role</Table.Th>
-                  <Table.Th scope="col">Ends in</Table.Th>
-                  <Table.Th scope="col">Last used</Table.Th>
-                  <Table.Th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </Table.Th>
+                  <Table.Th scope="col">Key</Table.Th>
+                  <Table.Th scope="col">Status</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {keys.data.data.map((k) => (
                   <Table.Tr key={k.id}>
-                    <Table.Td>{k.name}</Table.Td>
-                    <Table.Td>{ROLES.find((r) => r.value === k.role)?.label ?? k.role}</Table.Td>
-                    <Table.Td>…{k.last4}</Table.Td>
                     <Table.Td>
-                      {k.last_used_at
-                        ? formatInstant(k.last_used_at, me.tenant.time_zone)
-                        : 'never'}
+                      <Text size="sm" fw={600}>
+                        {k.name}
+                      </Text>
+                      <Text size="sm">
+                        {ROLES.find((r) => r.value === k.role)?.label ?? k.role} · ends in …
+                        {k.last4}
+                        {' · last used '}
+                        {k.last_used_at
+                          ? formatInstant(k.last_used_at, me.tenant.time_zone)
+                          : 'never'}
+                      </Text>
                     </Table.Td>
                     <Table.Td>
                       {k.revoked_at ? (
@@ -630,7 +636,9 @@ function WebhooksTab() {
             <Text size="sm" c="dark.9">
               Keep it to check the Billow-Signature header; it is shown this once.
             </Text>
-            <Code block>{secret}</Code>
+            <Code block style={WRAP}>
+              {secret}
+            </Code>
             <Group>
               <Button size="xs" variant="default" onClick={() => setSecret(null)}>
                 I have copied it
