@@ -178,6 +178,7 @@ describe('console history tab', () => {
     const drawer = page.getByRole('dialog', { name: 'Transaction: Check 1042' });
     await drawer.getByText('Recorded by staff (received outside Billow)').waitFor();
     expect(page.url()).toMatch(/[?&]payment=pay_/);
+    const paymentId = new URL(page.url()).searchParams.get('payment') as string;
     const applied = drawer.getByRole('region', { name: 'Applied to invoices' });
     await applied.getByText('$50.00').waitFor();
     await checkPage(page, 'console-transaction-detail');
@@ -204,6 +205,15 @@ describe('console history tab', () => {
     await page.getByRole('combobox', { name: 'Invoice status' }).click();
     await page.getByRole('option', { name: 'Paid', exact: true }).click();
     await invoices.getByText('No invoice has this status.').waitFor();
+
+    // The global search's transaction hit lands on the same detail (`?payment=ID`).
+    const box = page.getByLabel('Search everything');
+    await box.click();
+    await page.keyboard.type(paymentId);
+    await page.getByRole('option').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Transaction: Check 1042' }).waitFor();
+    expect(page.url()).toContain(`payment=${paymentId}`);
   });
 });
 
