@@ -7,6 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ROUTING_NUMBER as ROUTING } from '../../src/gateways/sandbox/testdata.js';
 import { apiCall, checkPage, suite, useBrowser } from './browser.js';
 import { customer, postedInvoice, signedInContact, unique } from './portal-helpers.js';
 
@@ -38,6 +39,30 @@ async function addCard(customerId: string): Promise<string> {
     gateway_token: token.id,
     authorized: true,
   })) as { id: string };
+  return m.id;
+}
+
+const BANK_OK = '000123456789';
+
+async function addBank(customerId: string): Promise<string> {
+  const token = (await apiCall('POST', '/api/v1/sandbox/tokens', {
+    bank_account: {
+      holder_type: 'business',
+      account_type: 'checking',
+      name: 'History Farms',
+      account_number: BANK_OK,
+      routing_number: ROUTING,
+    },
+  })) as { id: string };
+  const m = (await apiCall('POST', `/api/v1/customers/${customerId}/payment-methods`, {
+    gateway_token: token.id,
+    authorized: true,
+  })) as { id: string };
+  const { amounts } = (await apiCall(
+    'GET',
+    `/api/v1/sandbox/payment-methods/${m.id}/micro-deposits`,
+  )) as { amounts: number[] };
+  await apiCall('POST', `/api/v1/payment-methods/${m.id}/verify`, { amounts });
   return m.id;
 }
 
@@ -156,14 +181,26 @@ describe('console history tab', () => {
   it('lists invoices and transactions, records a check payment and refunds part of it', async () => {
     const who = await customer(unique('History Farms'));
     await postedInvoice(who.id, 12_000, '2026-06-01');
-    await postedInvoice(who.id, 3_000);
+    const small = await postedInvoice(who.id, 3_000);
+    // A bank debit on its way: accepted, but the funds are not received yet.
+    const bank = await addBank(who.id);
+    await apiCall('POST', '/api/v1/payments', {
+      customer_id: who.id,
+      payment_method_id: bank,
+      allocations: [{ invoice_id: small, amount: 3_000 }],
+    });
     const page = await b.newPage();
     await signInStaff(page);
     await page.goto(`/console/customers/${who.id}?tab=history`);
     const invoices = page.getByRole('region', { name: 'Invoice history' });
     await invoices.getByRole('row').nth(2).waitFor();
     expect(await invoices.getByRole('row').count()).toBe(3);
-    await page.getByText('No payment was made or recorded yet.').waitFor();
+    const transactions = page.getByRole('region', { name: 'Transaction history' });
+    await transactions
+      .getByRole('row')
+      .filter({ hasText: 'Bank debit' })
+      .getByText('Accepted — funds not yet received')
+      .waitFor();
 
     // Record a check: the check number is required.
     await page.getByRole('button', { name: 'Record external payment' }).click();
@@ -195,7 +232,6 @@ describe('console history tab', () => {
       .waitFor();
     await page.getByRole('button', { name: 'Close the transaction detail' }).click();
 
-    const transactions = page.getByRole('region', { name: 'Transaction history' });
     const row = transactions.getByRole('row').filter({ hasText: 'Check 1042' });
     await row.getByText('$20.00').waitFor();
     await row.getByText('$50.00').waitFor();
