@@ -1,6 +1,7 @@
 /**
  * The console's Autopay and History tabs in Chromium (issue 12): reorder two autopay rules by
- * keyboard and find the order kept after a reload; an invalid rule cannot be saved; lock a rule
+ * keyboard and find the order kept after a reload; an invalid rule cannot be saved, and saves once
+ * corrected (with an advanced criteria row); lock a rule
  * and find it greyed out and not switchable in the portal; record a check payment and refund
  * part of it in the history tab; the pay dialog's preview of the scheduled payment a payment
  * lowers. Axe and screenshots at 1280 and 375 px of each screen.
@@ -124,7 +125,7 @@ describe('console autopay tab', () => {
     // An invalid rule: no method, an operator that takes one value given two, is refused.
     await page.getByRole('button', { name: 'New rule' }).click();
     const dialog = page.getByRole('dialog', { name: 'New autopay rule' });
-    await dialog.getByLabel('Rule name').fill('Broken rule');
+    await dialog.getByLabel('Rule name').fill('Purchase orders');
     await dialog.getByRole('button', { name: 'Save rule' }).click();
     await dialog.getByText('Choose a payment method').waitFor();
     await dialog.getByText('Choose a field').waitFor();
@@ -140,11 +141,37 @@ describe('console autopay tab', () => {
     await dialog.getByRole('button', { name: 'Save rule' }).click();
     await dialog.getByText('only the operator "in" takes several values').waitFor();
     await checkPage(page, 'console-autopay-invalid-rule');
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    const saved = (await apiCall('GET', `/api/v1/customers/${cus.id}/autopay-rules`)) as {
-      rules: { name: string }[];
+    let saved = (await apiCall('GET', `/api/v1/customers/${cus.id}/autopay-rules`)) as {
+      rules: { name: string; criteria: unknown }[];
     };
     expect(saved.rules.map((r) => r.name)).toEqual(['Large invoices', 'Water service']);
+
+    // Made valid: "is one of", a method, and an advanced row (invoice total at least $100).
+    await dialog.getByRole('combobox', { name: 'Trigger: operator' }).click();
+    await page.getByRole('option', { name: 'is one of' }).click();
+    await dialog.getByRole('combobox', { name: /^Payment method/ }).click();
+    await page.getByRole('option', { name: 'Visa ending 4242' }).click();
+    await dialog.getByRole('button', { name: 'Advanced: more criteria' }).click();
+    await dialog.getByRole('button', { name: 'Add a criterion' }).click();
+    await dialog.getByRole('combobox', { name: 'Criterion 2: field' }).click();
+    await page.getByRole('option', { name: 'Invoice total' }).click();
+    await dialog.getByRole('combobox', { name: 'Criterion 2: operator' }).click();
+    await page.getByRole('option', { name: 'is at least' }).click();
+    await dialog.getByLabel('Criterion 2: values', { exact: true }).fill('100');
+    await dialog.getByLabel('Criterion 2: values', { exact: true }).press('Enter');
+    await dialog.getByRole('button', { name: 'Save rule' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect
+      .poll(() => ruleOrder(page))
+      .toEqual(['Large invoices', 'Water service', 'Purchase orders']);
+    await page
+      .getByText('PO number is one of PO-1, PO-2; and Invoice total is at least $100.00')
+      .waitFor();
+    saved = (await apiCall('GET', `/api/v1/customers/${cus.id}/autopay-rules`)) as typeof saved;
+    expect(saved.rules[2]?.criteria).toEqual([
+      { field: 'po_number', operator: 'in', values: ['PO-1', 'PO-2'] },
+      { field: 'invoice_total', operator: 'gte', values: [10_000] },
+    ]);
 
     // Lock the first rule: its edit and switch buttons go, and the portal shows it greyed out.
     await page.getByRole('button', { name: 'Lock Large invoices' }).click();
@@ -173,7 +200,7 @@ describe('console autopay tab', () => {
         };
         return a.rules.map((r) => `${r.name}:${r.enabled}`);
       })
-      .toEqual(['Large invoices:true', 'Water service:false']);
+      .toEqual(['Large invoices:true', 'Water service:false', 'Purchase orders:true']);
   });
 });
 
