@@ -1,12 +1,14 @@
 /**
  * The console's Autopay and History tabs in Chromium (issue 12): reorder two autopay rules by
- * keyboard and find the order kept after a reload; an invalid rule cannot be saved; lock a rule
+ * keyboard and find the order kept after a reload; an invalid rule cannot be saved, and saves once
+ * corrected (with an advanced criteria row); lock a rule
  * and find it greyed out and not switchable in the portal; record a check payment and refund
  * part of it in the history tab; the pay dialog's preview of the scheduled payment a payment
  * lowers. Axe and screenshots at 1280 and 375 px of each screen.
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ROUTING_NUMBER as ROUTING } from '../../src/gateways/sandbox/testdata.js';
 import { apiCall, checkPage, suite, useBrowser } from './browser.js';
 import { customer, postedInvoice, signedInContact, unique } from './portal-helpers.js';
 
@@ -38,6 +40,30 @@ async function addCard(customerId: string): Promise<string> {
     gateway_token: token.id,
     authorized: true,
   })) as { id: string };
+  return m.id;
+}
+
+const BANK_OK = '000123456789';
+
+async function addBank(customerId: string): Promise<string> {
+  const token = (await apiCall('POST', '/api/v1/sandbox/tokens', {
+    bank_account: {
+      holder_type: 'business',
+      account_type: 'checking',
+      name: 'History Farms',
+      account_number: BANK_OK,
+      routing_number: ROUTING,
+    },
+  })) as { id: string };
+  const m = (await apiCall('POST', `/api/v1/customers/${customerId}/payment-methods`, {
+    gateway_token: token.id,
+    authorized: true,
+  })) as { id: string };
+  const { amounts } = (await apiCall(
+    'GET',
+    `/api/v1/sandbox/payment-methods/${m.id}/micro-deposits`,
+  )) as { amounts: number[] };
+  await apiCall('POST', `/api/v1/payment-methods/${m.id}/verify`, { amounts });
   return m.id;
 }
 
@@ -99,7 +125,7 @@ describe('console autopay tab', () => {
     // An invalid rule: no method, an operator that takes one value given two, is refused.
     await page.getByRole('button', { name: 'New rule' }).click();
     const dialog = page.getByRole('dialog', { name: 'New autopay rule' });
-    await dialog.getByLabel('Rule name').fill('Broken rule');
+    await dialog.getByLabel('Rule name').fill('Purchase orders');
     await dialog.getByRole('button', { name: 'Save rule' }).click();
     await dialog.getByText('Choose a payment method').waitFor();
     await dialog.getByText('Choose a field').waitFor();
@@ -115,11 +141,37 @@ describe('console autopay tab', () => {
     await dialog.getByRole('button', { name: 'Save rule' }).click();
     await dialog.getByText('only the operator "in" takes several values').waitFor();
     await checkPage(page, 'console-autopay-invalid-rule');
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    const saved = (await apiCall('GET', `/api/v1/customers/${cus.id}/autopay-rules`)) as {
-      rules: { name: string }[];
+    let saved = (await apiCall('GET', `/api/v1/customers/${cus.id}/autopay-rules`)) as {
+      rules: { name: string; criteria: unknown }[];
     };
     expect(saved.rules.map((r) => r.name)).toEqual(['Large invoices', 'Water service']);
+
+    // Made valid: "is one of", a method, and an advanced row (invoice total at least $100).
+    await dialog.getByRole('combobox', { name: 'Trigger: operator' }).click();
+    await page.getByRole('option', { name: 'is one of' }).click();
+    await dialog.getByRole('combobox', { name: /^Payment method/ }).click();
+    await page.getByRole('option', { name: 'Visa ending 4242' }).click();
+    await dialog.getByRole('button', { name: 'Advanced: more criteria' }).click();
+    await dialog.getByRole('button', { name: 'Add a criterion' }).click();
+    await dialog.getByRole('combobox', { name: 'Criterion 2: field' }).click();
+    await page.getByRole('option', { name: 'Invoice total' }).click();
+    await dialog.getByRole('combobox', { name: 'Criterion 2: operator' }).click();
+    await page.getByRole('option', { name: 'is at least' }).click();
+    await dialog.getByLabel('Criterion 2: values', { exact: true }).fill('100');
+    await dialog.getByLabel('Criterion 2: values', { exact: true }).press('Enter');
+    await dialog.getByRole('button', { name: 'Save rule' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect
+      .poll(() => ruleOrder(page))
+      .toEqual(['Large invoices', 'Water service', 'Purchase orders']);
+    await page
+      .getByText('PO number is one of PO-1, PO-2; and Invoice total is at least $100.00')
+      .waitFor();
+    saved = (await apiCall('GET', `/api/v1/customers/${cus.id}/autopay-rules`)) as typeof saved;
+    expect(saved.rules[2]?.criteria).toEqual([
+      { field: 'po_number', operator: 'in', values: ['PO-1', 'PO-2'] },
+      { field: 'invoice_total', operator: 'gte', values: [10_000] },
+    ]);
 
     // Lock the first rule: its edit and switch buttons go, and the portal shows it greyed out.
     await page.getByRole('button', { name: 'Lock Large invoices' }).click();
@@ -148,7 +200,7 @@ describe('console autopay tab', () => {
         };
         return a.rules.map((r) => `${r.name}:${r.enabled}`);
       })
-      .toEqual(['Large invoices:true', 'Water service:false']);
+      .toEqual(['Large invoices:true', 'Water service:false', 'Purchase orders:true']);
   });
 });
 
@@ -156,14 +208,26 @@ describe('console history tab', () => {
   it('lists invoices and transactions, records a check payment and refunds part of it', async () => {
     const who = await customer(unique('History Farms'));
     await postedInvoice(who.id, 12_000, '2026-06-01');
-    await postedInvoice(who.id, 3_000);
+    const small = await postedInvoice(who.id, 3_000);
+    // A bank debit on its way: accepted, but the funds are not received yet.
+    const bank = await addBank(who.id);
+    await apiCall('POST', '/api/v1/payments', {
+      customer_id: who.id,
+      payment_method_id: bank,
+      allocations: [{ invoice_id: small, amount: 3_000 }],
+    });
     const page = await b.newPage();
     await signInStaff(page);
     await page.goto(`/console/customers/${who.id}?tab=history`);
     const invoices = page.getByRole('region', { name: 'Invoice history' });
     await invoices.getByRole('row').nth(2).waitFor();
     expect(await invoices.getByRole('row').count()).toBe(3);
-    await page.getByText('No payment was made or recorded yet.').waitFor();
+    const transactions = page.getByRole('region', { name: 'Transaction history' });
+    await transactions
+      .getByRole('row')
+      .filter({ hasText: 'Bank debit' })
+      .getByText('Accepted — funds not yet received')
+      .waitFor();
 
     // Record a check: the check number is required.
     await page.getByRole('button', { name: 'Record external payment' }).click();
@@ -178,6 +242,7 @@ describe('console history tab', () => {
     const drawer = page.getByRole('dialog', { name: 'Transaction: Check 1042' });
     await drawer.getByText('Recorded by staff (received outside Billow)').waitFor();
     expect(page.url()).toMatch(/[?&]payment=pay_/);
+    const paymentId = new URL(page.url()).searchParams.get('payment') as string;
     const applied = drawer.getByRole('region', { name: 'Applied to invoices' });
     await applied.getByText('$50.00').waitFor();
     await checkPage(page, 'console-transaction-detail');
@@ -194,7 +259,6 @@ describe('console history tab', () => {
       .waitFor();
     await page.getByRole('button', { name: 'Close the transaction detail' }).click();
 
-    const transactions = page.getByRole('region', { name: 'Transaction history' });
     const row = transactions.getByRole('row').filter({ hasText: 'Check 1042' });
     await row.getByText('$20.00').waitFor();
     await row.getByText('$50.00').waitFor();
@@ -204,6 +268,15 @@ describe('console history tab', () => {
     await page.getByRole('combobox', { name: 'Invoice status' }).click();
     await page.getByRole('option', { name: 'Paid', exact: true }).click();
     await invoices.getByText('No invoice has this status.').waitFor();
+
+    // The global search's transaction hit lands on the same detail (`?payment=ID`).
+    const box = page.getByLabel('Search everything');
+    await box.click();
+    await page.keyboard.type(paymentId);
+    await page.getByRole('option').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Transaction: Check 1042' }).waitFor();
+    expect(page.url()).toContain(`payment=${paymentId}`);
   });
 });
 
