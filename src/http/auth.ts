@@ -78,6 +78,15 @@ async function portalAuth(req: FastifyRequest, db: Db, clock: Clock): Promise<vo
   const session = token ? await resolvePortalSession(db, clock, token) : undefined;
   if (!token || !session) throw new AppError('portal_session_required');
   checkCsrf(req, token);
+  // A staff member's "view as customer" session reads only: every state change is refused,
+  // whatever the route, except ending the session.
+  if (
+    session.viewer &&
+    !['GET', 'HEAD'].includes(req.method) &&
+    req.routeOptions.url !== `${PORTAL_PREFIX}/logout`
+  ) {
+    throw new AppError('portal_read_only');
+  }
   req.portal = { ...session, token };
   if (access === 'session') return;
   if (!session.account) throw new AppError('portal_account_required');
@@ -87,6 +96,8 @@ async function portalAuth(req: FastifyRequest, db: Db, clock: Clock): Promise<vo
   // may see is decided by its profile (portal/service.ts), and every query names its customer.
   req.ctx = {
     ...contactCtx(db, clock, tenant, session.account.contactId),
+    // In a "view as customer" session the staff member is the one acting (and reading).
+    ...(session.viewer && { actor: { type: session.viewer.type, id: session.viewer.id } }),
     permissions: new Set(['customers:read', 'billing:read']),
     requestId: req.id,
   };

@@ -62,6 +62,10 @@ export const PortalAccessView = z.object({
 });
 
 export const PortalMe = z.object({
+  view_as: z
+    .object({ staff_name: z.string() })
+    .nullable()
+    .describe('Set in a staff member’s read-only "view as customer" session'),
   login_email: z.string(),
   contact: z.object({ id: z.string(), name: z.string(), email: z.string() }),
   customer: z.object({ id: z.string(), name: z.string(), number: z.string() }),

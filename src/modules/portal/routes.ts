@@ -78,7 +78,13 @@ import {
   portalUsage,
   portalUsageExport,
 } from './service.js';
-import { type AccountChoice, accountsOf, chooseAccount, endSession } from './sessions.js';
+import {
+  type AccountChoice,
+  accountsOf,
+  chooseAccount,
+  claimViewSession,
+  endSession,
+} from './sessions.js';
 import {
   acceptInvitation,
   changePassword,
@@ -89,6 +95,7 @@ import {
   resetPassword,
   staffPasswordReset,
 } from './signin.js';
+import { viewAsCustomer } from './view-as.js';
 
 const tags = ['portal'];
 /** The OpenAPI security of portal endpoints: the portal session cookie, nothing else. */
@@ -128,6 +135,7 @@ const ACCOUNT_ERRORS = [
   'portal_session_required',
   'portal_account_required',
   'portal_permission_denied',
+  'portal_read_only',
   'csrf_failed',
 ] as const;
 
@@ -182,6 +190,50 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
       },
     },
     async (req, reply) => reply.code(201).send(await staffPasswordReset(req.ctx, req.params.id)),
+  );
+
+  app.post(
+    '/customers/:id/portal-view',
+    {
+      schema: {
+        operationId: 'viewAsCustomer',
+        errors: ['customer_not_found'],
+        tags: ['customers'],
+        summary:
+          'Open the portal’s read-only view of this customer (15 minutes, audited): a one-time ' +
+          'link for the staff member’s browser',
+        params: IdParams,
+        body: NoBody,
+        response: {
+          201: z.object({
+            customer_id: z.string(),
+            path: z.string().describe('Open it in the browser: /portal/view-as#<one-time token>'),
+            expires_at: z.string(),
+          }),
+        },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await viewAsCustomer(req.ctx, req.params.id)),
+  );
+  app.post(
+    `${PREFIX}/view-as`,
+    {
+      config: { portal: 'public', ...limited },
+      schema: {
+        operationId: 'portalClaimViewAs',
+        tags,
+        summary:
+          'Exchange a staff member’s one-time "view as customer" token for a read-only session',
+        security: [],
+        body: z.strictObject({ token: z.string().min(1).max(200) }),
+        response: { 200: SignedIn, 400: ErrorResponse, 410: ErrorResponse, 429: ErrorResponse },
+      },
+    },
+    async (req, reply) => {
+      const s = await claimViewSession(req.server.db, req.server.clock, req.body.token);
+      if (!s) throw new AppError('portal_link_expired', { reason: 'view_as' });
+      return signIn(req, reply, s, null, []);
+    },
   );
 
   app.get(
@@ -370,7 +422,7 @@ export async function portalRoutes(app: App, opts: { loginRateLimit: number }): 
         response: { 200: PortalMe, ...portalErrors },
       },
     },
-    (req) => portalMe(caller(req), req.portal.email),
+    (req) => portalMe(caller(req), req.portal.email, req.portal.viewer),
   );
   app.get(
     `${PREFIX}/dashboard`,

@@ -22,7 +22,7 @@ import {
 import { invoiceSummary, lastSucceededPayment, listPayments } from '../payments/service.js';
 import type { PortalUsageFilters, UsageExportRequest } from '../usage/model.js';
 import { customerHasUsage, listUsage, requestUsageExport } from '../usage/service.js';
-import type { PortalAccount } from './sessions.js';
+import type { PortalAccount, PortalViewer } from './sessions.js';
 
 export { portalUrl } from './links.js';
 
@@ -62,15 +62,23 @@ export async function targetCustomer(caller: PortalCaller, customerId: string | 
   return customerId;
 }
 
-export async function portalMe(caller: PortalCaller, email: string) {
+export async function portalMe(
+  caller: PortalCaller,
+  email: string,
+  viewer: PortalViewer | null = null,
+) {
   const { ctx, account } = caller;
   const customer = await getCustomer(ctx, account.customerId);
   const children = (await visibleCustomers(caller)).filter((c) => c.id !== customer.id);
-  const contact = await ctx.db.one<{ id: string; name: string; email: string }>(
-    'SELECT id, name, email FROM contacts WHERE tenant_id = $1 AND id = $2',
-    [ctx.tenant.id, account.contactId],
-  );
+  // A staff member viewing as the customer is no contact: it is named as itself.
+  const contact = viewer
+    ? { id: '', name: viewer.name, email: '' }
+    : await ctx.db.one<{ id: string; name: string; email: string }>(
+        'SELECT id, name, email FROM contacts WHERE tenant_id = $1 AND id = $2',
+        [ctx.tenant.id, account.contactId],
+      );
   return {
+    view_as: viewer ? { staff_name: viewer.name } : null,
     login_email: email,
     contact,
     customer: { id: customer.id, name: customer.name, number: customer.number },
