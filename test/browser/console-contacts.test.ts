@@ -3,7 +3,8 @@
  * signed in to the portal in another browser context loses its session when staff revoke its
  * access from the expanded contact; a contact whose profile cannot view invoices is flagged; a
  * statement sent from the emailing tab shows in the email audit trail and reaches the SMTP server
- * with its PDF attached. Axe and screenshots at 1280 and 375 px.
+ * with its PDF attached; "view as customer" opens the portal read-only in a new tab, audited.
+ * Axe and screenshots at 1280 and 375 px.
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -101,5 +102,48 @@ describe('console contacts', () => {
     await page.reload();
     await trail.getByRole('row').filter({ hasText: 'Sent' }).first().waitFor();
     await checkPage(page, 'console-emails');
+  });
+
+  it('view as customer opens the portal read-only in a new tab', async () => {
+    const page = await b.newPage();
+    await signIn(page);
+    await page.goto(`/console/customers/${cus.id}`);
+    const [tab] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.getByRole('button', { name: 'View as customer' }).click(),
+    ]);
+    tab.setDefaultTimeout(20_000);
+    await tab.getByText(`Viewing as ${cus.name} — read only`).waitFor();
+    // The one-time token left the address bar; the dashboard shows no pay action.
+    expect(tab.url()).not.toContain('#');
+    await tab.getByRole('navigation', { name: 'Main' }).waitFor();
+    await tab
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Invoices' })
+      .waitFor();
+    expect(await tab.getByText('Make a payment').count()).toBe(0);
+    await checkPage(tab, 'portal-view-as');
+    // Its session refuses a state change even when asked directly.
+    const status = await tab.evaluate(async () => {
+      const csrf = decodeURIComponent(
+        document.cookie
+          .split('; ')
+          .find((c) => c.startsWith('billow_portal_csrf='))
+          ?.slice(19) ?? '',
+      );
+      const res = await fetch('/api/v1/portal/autopay', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ enabled: true }),
+      });
+      return [res.status, ((await res.json()) as { error: { code: string } }).error.code];
+    });
+    expect(status).toEqual([403, 'portal_read_only']);
+    const audit = (await apiCall('GET', `/api/v1/audit-log?object=${cus.id}`)) as {
+      data: { action: string; actor_type: string }[];
+    };
+    expect(audit.data).toContainEqual(
+      expect.objectContaining({ action: 'customer.viewed_as_customer', actor_type: 'staff' }),
+    );
   });
 });

@@ -1,9 +1,10 @@
 /** The portal's page frame, signed in (navigation, who, sign-out) and signed out. */
-import { Button, Text } from '@mantine/core';
+import { Box, Button, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate } from '@tanstack/react-router';
 import { type ReactNode, useState } from 'react';
 import { setCsrfToken } from '../shared/api';
+import { Notice } from '../shared/display';
 import { Layout } from '../shared/Layout';
 import { portalApi } from './api';
 import { may, usePortalMe } from './session';
@@ -61,7 +62,7 @@ export function SignedInFrame() {
           {(may(me, 'manage_payment_methods') || may(me, 'make_payments')) && (
             <NavLink to="/payment-methods">Payment methods</NavLink>
           )}
-          <NavLink to="/account">My account</NavLink>
+          {!me.view_as && <NavLink to="/account">My account</NavLink>}
         </>
       }
       account={
@@ -75,6 +76,16 @@ export function SignedInFrame() {
         </>
       }
     >
+      {me.view_as && (
+        <Box mb="md">
+          <Notice color="blue" role="status" title={`Viewing as ${me.customer.name} — read only`}>
+            <Text size="sm">
+              {me.view_as.staff_name} is seeing what this customer’s contacts see. Nothing can be
+              paid or changed here; the view ends after 15 minutes or on sign-out.
+            </Text>
+          </Notice>
+        </Box>
+      )}
       <Outlet />
     </Layout>
   );

@@ -30,6 +30,7 @@ import { PaymentMethodsPage } from './pages/PaymentMethods';
 import { PaymentsPage } from './pages/Payments';
 import { UsagePage } from './pages/Usage';
 import { UsageExportPage } from './pages/UsageExport';
+import { ViewAsPage } from './pages/ViewAs';
 import { portalMeQuery } from './session';
 
 const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
@@ -111,6 +112,13 @@ const resetLink = createRoute({
   beforeLoad: ({ search }) => {
     throw redirect({ to: '/reset-password', search, replace: true });
   },
+});
+
+// A staff member's read-only "view as customer" link (src/modules/portal/view-as.ts).
+const viewAs = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/view-as',
+  component: ViewAsPage,
 });
 
 const chooseAccount = createRoute({
@@ -199,6 +207,7 @@ const routeTree = rootRoute.addChildren([
   acceptLink,
   resetLink,
   chooseAccount,
+  viewAs,
   usageExportRoute,
   signedIn.addChildren([
     dashboard,

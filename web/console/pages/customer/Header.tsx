@@ -2,8 +2,12 @@
  * The profile's header: name, number, billing email and the link chips (A6). A missing link is
  * shown as such, with what it means for this customer.
  */
-import { Anchor, Badge, Group, List, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, List, Stack, Text, Title } from '@mantine/core';
 import { Link } from '@tanstack/react-router';
+import { useState } from 'react';
+import { api, unwrap } from '../../../shared/api';
+import { ErrorAlert } from '../../../shared/errors';
+import { can, useMe } from '../../session';
 import type { Customer } from './types';
 
 const LINKS = {
@@ -24,18 +28,60 @@ const LINKS = {
   },
 } as const;
 
+/**
+ * "View as customer" (J3): opens the portal's read-only view of this customer in a new tab, for
+ * 15 minutes, audited. The tab is opened on the click (so no pop-up blocker stops it) and sent to
+ * the one-time link once the API gave it.
+ */
+function ViewAsCustomer({ customerId }: { customerId: string }) {
+  const [error, setError] = useState<unknown>(null);
+  const [opening, setOpening] = useState(false);
+  async function open() {
+    setError(null);
+    setOpening(true);
+    const tab = window.open('about:blank', '_blank');
+    if (tab) tab.opener = null;
+    try {
+      const link = unwrap(
+        await api.POST('/api/v1/customers/{id}/portal-view', {
+          params: { path: { id: customerId } },
+        }),
+      );
+      if (tab) tab.location.href = link.path;
+      else window.location.assign(link.path);
+    } catch (err) {
+      tab?.close();
+      setError(err);
+    } finally {
+      setOpening(false);
+    }
+  }
+  return (
+    <Stack gap={4} align="flex-end">
+      <Button variant="default" onClick={() => void open()} loading={opening}>
+        View as customer
+      </Button>
+      {error !== null && <ErrorAlert error={error} title="The portal view did not open" />}
+    </Stack>
+  );
+}
+
 export function ProfileHeader({ customer: c }: { customer: Customer }) {
+  const me = useMe();
   const kinds = ['crm', 'accounting', 'gateway'] as const;
   const missing = kinds.filter((k) => c.links[k] === null);
   return (
     <Stack gap="xs">
-      <Group gap="sm" align="baseline" wrap="wrap">
-        <Title order={1}>{c.name}</Title>
-        {c.status === 'archived' && (
-          <Badge variant="light" color="gray" c="dark.9">
-            Archived
-          </Badge>
-        )}
+      <Group gap="sm" align="baseline" wrap="wrap" justify="space-between">
+        <Group gap="sm" align="baseline" wrap="wrap">
+          <Title order={1}>{c.name}</Title>
+          {c.status === 'archived' && (
+            <Badge variant="light" color="gray" c="dark.9">
+              Archived
+            </Badge>
+          )}
+        </Group>
+        {can(me, 'billing:read') && <ViewAsCustomer customerId={c.id} />}
       </Group>
       <Group gap="lg" wrap="wrap">
         <Text size="sm">
