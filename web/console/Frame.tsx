@@ -34,35 +34,22 @@ export function SignedInFrame() {
   return (
     <Layout
       appName="console"
+      sideNav
       nav={
         <>
-          <Link to="/customers" className="nav-link" activeProps={{ className: 'nav-link active' }}>
+          <Link
+            to="/customers"
+            search={{}}
+            className="nav-link"
+            activeProps={{ className: 'nav-link active' }}
+          >
             Customers
           </Link>
-          {can(me, 'billing:read') && (
-            <Link
-              to="/calendar"
-              search={{}}
-              className="nav-link"
-              activeProps={{ className: 'nav-link active' }}
-            >
-              Calendar
-            </Link>
-          )}
-          {can(me, 'billing:read') && (
-            <Link
-              to="/accounting"
-              search={{}}
-              className="nav-link"
-              activeProps={{ className: 'nav-link active' }}
-            >
-              Accounting
-            </Link>
-          )}
           {can(me, 'billing:read') && (
             <>
               <Link
                 to="/bill-runs"
+                search={{}}
                 className="nav-link"
                 activeProps={{ className: 'nav-link active' }}
               >
@@ -70,6 +57,7 @@ export function SignedInFrame() {
               </Link>
               <Link
                 to="/payment-runs"
+                search={{}}
                 className="nav-link"
                 activeProps={{ className: 'nav-link active' }}
               >
@@ -77,16 +65,34 @@ export function SignedInFrame() {
               </Link>
               <Link
                 to="/payments/failed"
+                search={{}}
                 className="nav-link"
                 activeProps={{ className: 'nav-link active' }}
               >
                 Failed payments
+              </Link>
+              <Link
+                to="/calendar"
+                search={{}}
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Calendar
+              </Link>
+              <Link
+                to="/accounting"
+                search={{}}
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Accounting
               </Link>
             </>
           )}
           {can(me, 'tenant:manage') && (
             <Link
               to="/settings"
+              search={{}}
               className="nav-link"
               activeProps={{ className: 'nav-link active' }}
             >
