@@ -199,6 +199,7 @@ export function EmailReader({ id, onClose }: { id: string | undefined; onClose: 
     <Drawer
       opened={id !== undefined}
       onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close the email' }}
       position="right"
       size="xl"
       title={

@@ -286,7 +286,7 @@ export function AuditPage() {
                         <Text size="xs">{ACTOR_TYPES[e.actor_type] ?? e.actor_type}</Text>
                       )}
                     </Table.Td>
-                    <Table.Td>{label(e.action)}</Table.Td>
+                    <Table.Td>{e.action.replaceAll(/[._]/g, ' ')}</Table.Td>
                     <Table.Td>
                       <ObjectCell entry={e} />
                     </Table.Td>
