@@ -155,7 +155,7 @@ export function EmailTable({
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>{e.to}</Table.Td>
                 <Table.Td>{open ? open(e) : e.subject}</Table.Td>
-                <Table.Td>
+                <Table.Td style={{ minWidth: 96 }}>
                   <EmailStatusCell email={e} />
                 </Table.Td>
                 {canResend && (
