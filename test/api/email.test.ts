@@ -243,6 +243,20 @@ describe('email outbox with SMTP', () => {
     expect(second.body).toMatchObject({ data: [{ id: ids[0] }], next_cursor: null });
     expect((await t.api.get('/api/v1/emails?cursor=nope')).status).toBe(400);
   });
+
+  it('finds emails by recipient text, case-insensitively and with wildcards taken literally', async () => {
+    const t = await newTenant(h);
+    const tag = unique();
+    const a = await queue1(h, t, { to: `ap_${tag}@acme.example` });
+    const b = await queue1(h, t, { to: `apx${tag}@acme.example` });
+    const ids = async (to: string) =>
+      (await t.api.get(`/api/v1/emails?to=${encodeURIComponent(to)}`)).body.data.map(
+        (e: { id: string }) => e.id,
+      );
+    expect(await ids(`${tag}@ACME`)).toEqual([b.id, a.id]);
+    expect(await ids(`AP_${tag}`)).toEqual([a.id]);
+    expect(await ids('%')).toEqual([]);
+  });
 });
 
 describe('email templates', () => {

@@ -87,7 +87,25 @@ export function SignedInFrame() {
               >
                 Accounting
               </Link>
+              <Link
+                to="/emails"
+                search={{}}
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Email outbox
+              </Link>
             </>
+          )}
+          {can(me, 'audit:read') && (
+            <Link
+              to="/audit"
+              search={{}}
+              className="nav-link"
+              activeProps={{ className: 'nav-link active' }}
+            >
+              Audit log
+            </Link>
           )}
           {can(me, 'tenant:manage') && (
             <Link

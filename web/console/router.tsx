@@ -16,10 +16,12 @@ import { z } from 'zod';
 import { NotFoundPage } from '../shared/NotFound';
 import { SignedInFrame, SignedOutFrame } from './Frame';
 import { AccountingPage } from './pages/Accounting';
+import { AuditPage } from './pages/Audit';
 import { CalendarPage } from './pages/Calendar';
 import { CustomersPage } from './pages/Customers';
 import { CustomerProfilePage } from './pages/customer/Profile';
 import { FirstRunPage } from './pages/FirstRun';
+import { OutboxPage } from './pages/Outbox';
 import { BillRunPage } from './pages/runs/BillRun';
 import { BillRunsPage } from './pages/runs/BillRuns';
 import { FailedPaymentsPage } from './pages/runs/FailedPayments';
@@ -219,6 +221,57 @@ export const failedPaymentsRoute = createRoute({
   component: FailedPaymentsPage,
 });
 
+/**
+ * The email outbox: filters (`status`, `kind`, `to` = recipient text) and the page in the URL;
+ * `?email=ID` opens one message to read.
+ */
+export const OutboxSearch = PagedSearch.extend({
+  status: z.enum(['queued', 'sent', 'failed']).optional().catch(undefined),
+  kind: z
+    .enum([
+      'invoice',
+      'receipt',
+      'payment_failed',
+      'statement',
+      'question',
+      'welcome',
+      'password_reset',
+      'portal_confirmation',
+      'other',
+    ])
+    .optional()
+    .catch(undefined),
+  to: z.string().trim().min(1).max(320).optional().catch(undefined),
+  email: z.string().max(64).optional().catch(undefined),
+});
+export type OutboxSearch = z.infer<typeof OutboxSearch>;
+export const outboxRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/emails',
+  validateSearch: OutboxSearch,
+  component: OutboxPage,
+});
+
+/**
+ * The audit log (audit:read): who (`actor` = a staff user's or key's id, or `actor_type`), the
+ * object (`object_type`, `object` = its id) and business dates `from`/`to`, all in the URL.
+ */
+export const AuditSearch = PagedSearch.extend({
+  actor: z.string().max(64).optional().catch(undefined),
+  actor_type: z.enum(['staff', 'api_key', 'system', 'contact']).optional().catch(undefined),
+  object_type: z.string().max(64).optional().catch(undefined),
+  object: z.string().trim().min(1).max(64).optional().catch(undefined),
+  from: BusinessDateParam,
+  to: BusinessDateParam,
+});
+export type AuditSearch = z.infer<typeof AuditSearch>;
+export const auditRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/audit',
+  validateSearch: AuditSearch,
+  component: AuditPage,
+});
+
 /** Settings (tenant:manage); `?tab=` picks the area (the organisation when absent). */
 export const settingsRoute = createRoute({
   getParentRoute: () => signedInRoute,
@@ -241,6 +294,8 @@ const routeTree = rootRoute.addChildren([
     paymentRunsRoute,
     paymentRunRoute,
     failedPaymentsRoute,
+    outboxRoute,
+    auditRoute,
     settingsRoute,
   ]),
 ]);

@@ -3,6 +3,7 @@
  * recordChange inside its own transaction, so the change, its audit row and its event commit or
  * roll back together. Webhook deliveries are fanned out from the event in the same transaction.
  */
+import { addDays, startOfBusinessDate } from '../../core/dates.js';
 import { newId } from '../../core/ids.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
@@ -152,6 +153,8 @@ export interface AuditEntry {
   at: Date;
   actor_type: string;
   actor_id: string | null;
+  /** The staff user's or API key's name, when the actor is one. */
+  actor_name: string | null;
   action: string;
   object_type: string;
   object_id: string;
@@ -160,19 +163,59 @@ export interface AuditEntry {
   request_id: string | null;
 }
 
+export interface AuditFilter {
+  objectId?: string | undefined;
+  objectType?: string | undefined;
+  /** Who: a staff user's or API key's id. */
+  actorId?: string | undefined;
+  actorType?: string | undefined;
+  /** Business dates in the tenant's time zone, both inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Cursor: only entries with an id below this one. */
+  after?: string | undefined;
+  limit: number;
+}
+
+/** The audit log, newest first, filtered on the server; one query per page. */
 export async function listAudit(
   ctx: Ctx,
-  filter: { objectId?: string | undefined; after?: string | undefined; limit: number },
+  filter: AuditFilter,
   db: Queryable = ctx.db,
 ): Promise<AuditEntry[]> {
   requirePermission(ctx, 'audit:read');
+  const zone = ctx.tenant.timeZone;
+  const from = filter.from ? startOfBusinessDate(filter.from, zone) : null;
+  const until = filter.to ? startOfBusinessDate(addDays(filter.to, 1), zone) : null;
   return db.query<AuditEntry>(
-    `SELECT id, at, actor_type, actor_id, action, object_type, object_id, before, after, request_id
-       FROM audit_log
-      WHERE tenant_id = $1 AND ($2::text IS NULL OR object_id = $2)
-        AND ($3::text IS NULL OR id < $3)
-      ORDER BY id DESC LIMIT $4`,
-    [ctx.tenant.id, filter.objectId ?? null, filter.after ?? null, filter.limit],
+    `SELECT a.id, a.at, a.actor_type, a.actor_id,
+            CASE a.actor_type WHEN 'staff' THEN s.name WHEN 'api_key' THEN k.name END
+              AS actor_name,
+            a.action, a.object_type, a.object_id, a.before, a.after, a.request_id
+       FROM audit_log a
+       LEFT JOIN staff_users s
+         ON a.actor_type = 'staff' AND s.id = a.actor_id AND s.tenant_id = a.tenant_id
+       LEFT JOIN api_keys k
+         ON a.actor_type = 'api_key' AND k.id = a.actor_id AND k.tenant_id = a.tenant_id
+      WHERE a.tenant_id = $1 AND ($2::text IS NULL OR a.object_id = $2)
+        AND ($3::text IS NULL OR a.object_type = $3)
+        AND ($4::text IS NULL OR a.actor_id = $4)
+        AND ($5::text IS NULL OR a.actor_type = $5)
+        AND ($6::timestamptz IS NULL OR a.at >= $6)
+        AND ($7::timestamptz IS NULL OR a.at < $7)
+        AND ($8::text IS NULL OR a.id < $8)
+      ORDER BY a.id DESC LIMIT $9`,
+    [
+      ctx.tenant.id,
+      filter.objectId ?? null,
+      filter.objectType ?? null,
+      filter.actorId ?? null,
+      filter.actorType ?? null,
+      from,
+      until,
+      filter.after ?? null,
+      filter.limit,
+    ],
   );
 }
 

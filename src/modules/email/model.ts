@@ -53,6 +53,13 @@ export const EmailListQuery = ListQuery.extend({
   invoice: z.string().max(64).optional().describe('Only emails about this invoice'),
   status: z.enum(EMAIL_STATUSES).optional(),
   kind: z.enum(EMAIL_KINDS).optional(),
+  to: z
+    .string()
+    .trim()
+    .min(1)
+    .max(320)
+    .optional()
+    .describe('Only emails whose recipient address contains this text (case-insensitive)'),
 });
 
 export const EmailSummary = z.object({

@@ -30,13 +30,14 @@ export async function emailRoutes(app: App): Promise<void> {
       },
     },
     async (req) => {
-      const { limit, cursor, customer, contact, invoice, status, kind } = req.query;
+      const { limit, cursor, customer, contact, invoice, status, kind, to } = req.query;
       const rows = await listEmails(req.ctx, {
         customerId: customer,
         contactId: contact,
         invoiceId: invoice,
         status,
         kind,
+        to,
         after: cursorId(cursor),
         limit: limit + 1,
       });

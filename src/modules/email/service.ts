@@ -166,6 +166,8 @@ export interface EmailFilter {
   invoiceId?: string | undefined;
   status?: EmailStatus | undefined;
   kind?: EmailKind | undefined;
+  /** Text the recipient address contains (case-insensitive). */
+  to?: string | undefined;
   /** Cursor: only emails with an id below this one. */
   after?: string | undefined;
   limit: number;
@@ -184,6 +186,7 @@ export async function listEmails(
         AND ($2::text IS NULL OR customer_id = $2) AND ($3::text IS NULL OR contact_id = $3)
         AND ($4::text IS NULL OR invoice_id = $4) AND ($5::text IS NULL OR status = $5)
         AND ($6::text IS NULL OR kind = $6) AND ($7::text IS NULL OR id < $7)
+        AND ($9::text IS NULL OR to_address LIKE '%' || $9 || '%' ESCAPE '\\')
       ORDER BY id DESC LIMIT $8`,
     [
       ctx.tenant.id,
@@ -194,6 +197,8 @@ export async function listEmails(
       filter.kind ?? null,
       filter.after ?? null,
       filter.limit,
+      // Addresses are stored in lower case; LIKE's wildcards are taken literally.
+      filter.to ? filter.to.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`) : null,
     ],
   );
   return rows.map(summary);
