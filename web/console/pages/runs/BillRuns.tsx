@@ -13,7 +13,6 @@ import {
   Text,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
@@ -22,8 +21,8 @@ import { api, unwrap } from '../../../shared/api';
 import { Money } from '../../../shared/display';
 import { ErrorAlert, fieldErrors } from '../../../shared/errors';
 import { formatBusinessDate, formatInstant } from '../../../shared/format';
-import { Pager } from '../../../shared/Pager';
-import { Empty, Loading } from '../../../shared/states';
+import { Empty } from '../../../shared/states';
+import { cursorPages, PagedTable } from '../../PagedTable';
 import { billRunsRoute } from '../../router';
 import { can, useMe } from '../../session';
 import { pollWhile, RunStatusBadge, useClock } from './parts';
@@ -68,80 +67,60 @@ export function BillRunsPage() {
         )}
       </Group>
 
-      {runs.isPending ? (
-        <Loading label="Loading bill runs…" />
-      ) : runs.isError ? (
-        <ErrorAlert error={runs.error} onRetry={() => void runs.refetch()} />
-      ) : rows.length === 0 ? (
-        <Empty title="No bill runs yet">
-          Start one for a target date, or let the schedule in the billing rules start them.
-        </Empty>
-      ) : (
-        <Table.ScrollContainer
-          minWidth={640}
-          type="native"
-          tabIndex={0}
-          role="region"
-          aria-label="Bill runs table"
-        >
-          <Table striped highlightOnHover>
-            <Table.Caption>
-              <VisuallyHidden>Bill runs, newest first</VisuallyHidden>
-            </Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Target date</Table.Th>
-                <Table.Th scope="col">Status</Table.Th>
-                <Table.Th scope="col">Customers</Table.Th>
-                <Table.Th scope="col">Invoices</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: 'right' }}>
-                  Total
-                </Table.Th>
-                <Table.Th scope="col">Started</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((r) => (
-                <Table.Tr key={r.id}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    <Anchor
-                      renderRoot={(p) => (
-                        <Link {...p} to="/bill-runs/$runId" params={{ runId: r.id }} />
-                      )}
-                    >
-                      {formatBusinessDate(r.target_date)}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <RunStatusBadge status={r.status} kind="bill" />
-                  </Table.Td>
-                  <Table.Td>
-                    {r.status === 'running' || r.status === 'pending'
-                      ? `${r.progress.processed} of ${r.progress.total}`
-                      : r.progress.total}
-                  </Table.Td>
-                  <Table.Td>{r.invoice_count}</Table.Td>
-                  <Table.Td style={{ textAlign: 'right' }}>
-                    <Money minor={r.total_amount_exact} currency={r.currency} />
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    {formatInstant(r.created_at, zone)}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-
-      <Pager
-        onFirst={search.cursor ? () => void navigate({ search: { cursor: undefined } }) : undefined}
-        onNext={
-          runs.data?.next_cursor
-            ? () => void navigate({ search: { cursor: runs.data?.next_cursor ?? undefined } })
-            : undefined
+      <PagedTable
+        query={runs}
+        count={rows.length}
+        loading="Loading bill runs…"
+        empty={
+          <Empty title="No bill runs yet">
+            Start one for a target date, or let the schedule in the billing rules start them.
+          </Empty>
         }
-      />
+        label="Bill runs table"
+        caption={'Bill runs, newest first'}
+        minWidth={640}
+        highlightOnHover
+        columns={[
+          'Target date',
+          'Status',
+          'Customers',
+          'Invoices',
+          { label: 'Total', right: true },
+          'Started',
+        ]}
+        pages={cursorPages(
+          search.cursor,
+          runs.data?.next_cursor,
+          (cursor) => void navigate({ search: { cursor } }),
+        )}
+      >
+        {rows.map((r) => (
+          <Table.Tr key={r.id}>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              <Anchor
+                renderRoot={(p) => <Link {...p} to="/bill-runs/$runId" params={{ runId: r.id }} />}
+              >
+                {formatBusinessDate(r.target_date)}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>
+              <RunStatusBadge status={r.status} kind="bill" />
+            </Table.Td>
+            <Table.Td>
+              {r.status === 'running' || r.status === 'pending'
+                ? `${r.progress.processed} of ${r.progress.total}`
+                : r.progress.total}
+            </Table.Td>
+            <Table.Td>{r.invoice_count}</Table.Td>
+            <Table.Td style={{ textAlign: 'right' }}>
+              <Money minor={r.total_amount_exact} currency={r.currency} />
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              {formatInstant(r.created_at, zone)}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </PagedTable>
 
       <StartBillRun opened={starting} onClose={() => setStarting(false)} />
     </Stack>
