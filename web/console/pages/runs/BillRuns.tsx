@@ -2,30 +2,18 @@
  * Bill runs (C2): every run, newest first (paged by the server), and "Start a bill run" for a
  * target date with the auto-post and auto-email options; a run opens its page.
  */
-import {
-  Anchor,
-  Button,
-  Checkbox,
-  Group,
-  Modal,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Anchor, Button, Checkbox, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
 import { Money } from '../../../shared/display';
-import { ErrorAlert, fieldErrors } from '../../../shared/errors';
 import { formatBusinessDate, formatInstant } from '../../../shared/format';
 import { Empty } from '../../../shared/states';
 import { cursorPages, PagedTable } from '../../PagedTable';
 import { billRunsRoute } from '../../router';
 import { can, useMe } from '../../session';
-import { pollWhile, RunStatusBadge, useClock } from './parts';
+import { pollWhile, RunStatusBadge, StartRunDialog, useRunTarget } from './parts';
 
 const PAGE_SIZE = 25;
 
@@ -130,15 +118,9 @@ export function BillRunsPage() {
 function StartBillRun({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const clock = useClock();
-  const [target, setTarget] = useState('');
+  const { today, target, setTarget } = useRunTarget(opened);
   const [autoPost, setAutoPost] = useState(false);
   const [autoEmail, setAutoEmail] = useState(false);
-  const today = clock.data?.today;
-  useEffect(() => {
-    if (opened && today) setTarget((t) => t || today);
-  }, [opened, today]);
-
   const start = useMutation({
     mutationFn: async () =>
       unwrap(
@@ -152,55 +134,30 @@ function StartBillRun({ opened, onClose }: { opened: boolean; onClose: () => voi
       await navigate({ to: '/bill-runs/$runId', params: { runId: run.id } });
     },
   });
-  const fields = fieldErrors(start.error);
-
   return (
-    <Modal
+    <StartRunDialog
       opened={opened}
       onClose={onClose}
       title="Start a bill run"
-      closeButtonProps={{ 'aria-label': 'Close' }}
+      start={start}
+      target={target}
+      setTarget={setTarget}
+      dateLabel="Target date"
+      dateDescription="Bills every charge due on or before this date"
+      min={today}
+      submitLabel="Start the run"
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          start.mutate();
-        }}
-        noValidate
-      >
-        <Stack>
-          {start.isError && Object.keys(fields).length === 0 && <ErrorAlert error={start.error} />}
-          <TextInput
-            type="date"
-            label="Target date"
-            description="Bills every charge due on or before this date"
-            required
-            value={target}
-            min={today}
-            onChange={(e) => setTarget(e.currentTarget.value)}
-            error={fields.target_date}
-          />
-          <Checkbox
-            label="Post the invoices when the run completes (no review)"
-            checked={autoPost}
-            onChange={(e) => setAutoPost(e.currentTarget.checked)}
-          />
-          <Checkbox
-            label="Then email the posted invoices"
-            disabled={!autoPost}
-            checked={autoPost && autoEmail}
-            onChange={(e) => setAutoEmail(e.currentTarget.checked)}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={start.isPending} disabled={!target}>
-              Start the run
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <Checkbox
+        label="Post the invoices when the run completes (no review)"
+        checked={autoPost}
+        onChange={(e) => setAutoPost(e.currentTarget.checked)}
+      />
+      <Checkbox
+        label="Then email the posted invoices"
+        disabled={!autoPost}
+        checked={autoPost && autoEmail}
+        onChange={(e) => setAutoEmail(e.currentTarget.checked)}
+      />
+    </StartRunDialog>
   );
 }

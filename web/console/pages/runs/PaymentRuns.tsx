@@ -2,19 +2,18 @@
  * Payment runs (F1): every run, newest first (paged by the server), and "Start a payment run"
  * now for a target date (invoices due on or before it are collected); a run opens its page.
  */
-import { Anchor, Button, Group, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
 import { Money } from '../../../shared/display';
-import { ErrorAlert, fieldErrors } from '../../../shared/errors';
 import { formatBusinessDate, formatInstant } from '../../../shared/format';
 import { Empty } from '../../../shared/states';
 import { cursorPages, PagedTable } from '../../PagedTable';
 import { paymentRunsRoute } from '../../router';
 import { can, useMe } from '../../session';
-import { pollWhile, RunStatusBadge, useClock } from './parts';
+import { pollWhile, RunStatusBadge, StartRunDialog, useRunTarget } from './parts';
 
 const PAGE_SIZE = 25;
 
@@ -122,12 +121,7 @@ export function PaymentRunsPage() {
 function StartPaymentRun({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const clock = useClock();
-  const today = clock.data?.today;
-  const [target, setTarget] = useState('');
-  useEffect(() => {
-    if (opened && today) setTarget((t) => t || today);
-  }, [opened, today]);
+  const { today, target, setTarget } = useRunTarget(opened);
   const start = useMutation({
     mutationFn: async () =>
       unwrap(await api.POST('/api/v1/payment-runs', { body: { target_date: target } })),
@@ -137,43 +131,18 @@ function StartPaymentRun({ opened, onClose }: { opened: boolean; onClose: () => 
       await navigate({ to: '/payment-runs/$runId', params: { runId: run.id } });
     },
   });
-  const fields = fieldErrors(start.error);
   return (
-    <Modal
+    <StartRunDialog
       opened={opened}
       onClose={onClose}
       title="Start a payment run"
-      closeButtonProps={{ 'aria-label': 'Close' }}
-    >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          start.mutate();
-        }}
-        noValidate
-      >
-        <Stack>
-          {start.isError && Object.keys(fields).length === 0 && <ErrorAlert error={start.error} />}
-          <TextInput
-            type="date"
-            label="Collect invoices due on or before"
-            description="Today at the latest: a run never collects ahead of the calendar"
-            required
-            value={target}
-            max={today}
-            onChange={(e) => setTarget(e.currentTarget.value)}
-            error={fields.target_date}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={start.isPending} disabled={!target}>
-              Start the run now
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      start={start}
+      target={target}
+      setTarget={setTarget}
+      dateLabel="Collect invoices due on or before"
+      dateDescription="Today at the latest: a run never collects ahead of the calendar"
+      max={today}
+      submitLabel="Start the run now"
+    />
   );
 }
