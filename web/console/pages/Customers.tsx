@@ -16,7 +16,6 @@ import {
   Text,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
@@ -24,8 +23,8 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { api, unwrap } from '../../shared/api';
 import { ErrorAlert, fieldErrors } from '../../shared/errors';
 import { describeTimeZone, formatInstantDate } from '../../shared/format';
-import { Pager } from '../../shared/Pager';
-import { Empty, Loading } from '../../shared/states';
+import { Empty } from '../../shared/states';
+import { cursorPages, PagedTable } from '../PagedTable';
 import { type CustomersSearch, customersRoute } from '../router';
 import { can, useMe } from '../session';
 
@@ -157,78 +156,46 @@ export function CustomersPage() {
         />
       </Group>
 
-      {customers.isPending ? (
-        <Loading label="Loading customers…" />
-      ) : customers.isError ? (
-        <ErrorAlert error={customers.error} onRetry={() => void customers.refetch()} />
-      ) : rows.length === 0 ? (
-        <Empty title="No customers found">
-          {search.q || search.status || search.open
-            ? 'No customer matches this search. Try other words or clear the filters.'
-            : 'Customers appear here once they are added.'}
-        </Empty>
-      ) : (
-        // A native scroll box that takes focus, so a keyboard can scroll the table on a phone.
-        <Table.ScrollContainer
-          minWidth={560}
-          type="native"
-          tabIndex={0}
-          role="region"
-          aria-label="Customers table"
-        >
-          <Table striped highlightOnHover>
-            <Table.Caption>
-              <VisuallyHidden>
-                Customers, {SORTS.find((o) => o.value === (search.sort ?? 'newest'))?.label}
-              </VisuallyHidden>
-            </Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Number</Table.Th>
-                <Table.Th scope="col">Name</Table.Th>
-                <Table.Th scope="col">Billing email</Table.Th>
-                <Table.Th scope="col">Status</Table.Th>
-                <Table.Th scope="col">Created</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{c.number}</Table.Td>
-                  <Table.Td>
-                    <Anchor
-                      renderRoot={(p) => (
-                        <Link {...p} to="/customers/$customerId" params={{ customerId: c.id }} />
-                      )}
-                    >
-                      {c.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{c.billing_email ?? '—'}</Table.Td>
-                  <Table.Td>{c.status === 'active' ? 'Active' : 'Archived'}</Table.Td>
-                  <Table.Td>{formatInstantDate(c.created_at, zone)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-
-      <Pager
-        onFirst={
-          search.cursor
-            ? () => void navigate({ search: (s) => ({ ...s, cursor: undefined }) })
-            : undefined
+      <PagedTable
+        query={customers}
+        count={rows.length}
+        loading="Loading customers…"
+        empty={
+          <Empty title="No customers found">
+            {search.q || search.status || search.open
+              ? 'No customer matches this search. Try other words or clear the filters.'
+              : 'Customers appear here once they are added.'}
+          </Empty>
         }
-        onNext={
-          customers.data?.next_cursor
-            ? () =>
-                void navigate({
-                  search: (s) => ({ ...s, cursor: customers.data?.next_cursor ?? undefined }),
-                })
-            : undefined
-        }
-      />
+        label="Customers table"
+        caption={<>Customers, {SORTS.find((o) => o.value === (search.sort ?? 'newest'))?.label}</>}
+        minWidth={560}
+        highlightOnHover
+        columns={['Number', 'Name', 'Billing email', 'Status', 'Created']}
+        pages={cursorPages(
+          search.cursor,
+          customers.data?.next_cursor,
+          (cursor) => void navigate({ search: (s) => ({ ...s, cursor }) }),
+        )}
+      >
+        {rows.map((c) => (
+          <Table.Tr key={c.id}>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>{c.number}</Table.Td>
+            <Table.Td>
+              <Anchor
+                renderRoot={(p) => (
+                  <Link {...p} to="/customers/$customerId" params={{ customerId: c.id }} />
+                )}
+              >
+                {c.name}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>{c.billing_email ?? '—'}</Table.Td>
+            <Table.Td>{c.status === 'active' ? 'Active' : 'Archived'}</Table.Td>
+            <Table.Td>{formatInstantDate(c.created_at, zone)}</Table.Td>
+          </Table.Tr>
+        ))}
+      </PagedTable>
 
       <NewCustomer opened={creating} onClose={() => setCreating(false)} />
     </Stack>

@@ -4,44 +4,29 @@
  * gateway, never here), making one the default, verifying a bank account's micro-deposits, and
  * deleting — a refusal says why. Changing a method is deleting it and adding it again.
  */
-import {
-  Badge,
-  Button,
-  Group,
-  Modal,
-  Paper,
-  SimpleGrid,
-  Stack,
-  Text,
-  TextInput,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Badge, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, unwrap } from '../../shared/api';
-import { ErrorAlert } from '../../shared/errors';
+import {
+  DeleteMethodDialog,
+  MethodHeading,
+  RefusalAlert as SharedRefusalAlert,
+  VerifyDepositsDialog,
+} from '../../shared/MethodPieces';
+import { methodDescription, methodUsedBy } from '../../shared/methods';
 import { Empty } from '../../shared/states';
 import { type MethodKind, type PortalMethod, type PortalMethodList, portalApi } from '../api';
 import { methodName } from '../components/methods';
 import { NewMethodForm } from '../components/NewMethodForm';
-import { Notice, Read } from '../components/Reads';
+import { Read } from '../components/Reads';
 import { may, usePortalMe } from '../session';
 
 /** The sentence a refusal deserves in this page's words; the API's own message otherwise. */
 function reason(err: unknown): string | undefined {
   if (!(err instanceof ApiError)) return undefined;
   if (err.code === 'payment_method_in_use') {
-    const used = (err.details?.used_by ?? {}) as Record<string, string[]>;
-    const count = (n: number | undefined, one: string, many: string) =>
-      n ? `${n} ${n === 1 ? one : many}` : null;
-    const parts = [
-      count(used.autopay_rules?.length, 'autopay rule', 'autopay rules'),
-      count(used.scheduled_payments?.length, 'scheduled payment', 'scheduled payments'),
-    ].filter(Boolean);
-    const total = (used.autopay_rules?.length ?? 0) + (used.scheduled_payments?.length ?? 0);
-    const what = parts.length > 0 ? parts.join(' and ') : 'autopay or a scheduled payment';
-    const them = total > 1 ? 'them' : 'it';
+    const { what, them } = methodUsedBy(err.details);
     return `This method is used by ${what}, so it cannot be deleted. Ask the billing team to move ${them} to another method, or cancel ${them}, first.`;
   }
   if (err.code === 'verification_failed') {
@@ -64,14 +49,10 @@ function reason(err: unknown): string | undefined {
 }
 
 function RefusalAlert({ error, title }: { error: unknown; title: string }) {
-  const text = reason(error);
-  if (!text) return <ErrorAlert error={error} title={title} />;
-  return (
-    <Notice color="yellow" title={title} role="alert">
-      <Text size="sm">{text}</Text>
-    </Notice>
-  );
+  return <SharedRefusalAlert error={error} title={title} reason={reason} />;
 }
+
+const refusal = (error: unknown, title: string) => <RefusalAlert error={error} title={title} />;
 
 export const methodsQueryKey = (customerId: string) => ['portal', customerId, 'payment-methods'];
 
@@ -238,28 +219,14 @@ function MethodRow({
     <Paper withBorder p="md" radius="md" component="li" aria-labelledby={headingId}>
       <Stack gap="xs">
         <Group justify="space-between" wrap="wrap" gap="xs">
-          <Group gap="xs" wrap="wrap">
-            {isDefault && (
-              <Text span c="yellow.9" fz="lg" aria-hidden>
-                ★
-              </Text>
-            )}
-            <Text fw={600} id={headingId}>
-              {name}
-              {isDefault && <VisuallyHidden> (default)</VisuallyHidden>}
-            </Text>
-            {isDefault && (
-              <Badge variant="light" color="indigo" c="dark.9" radius="sm">
-                Default
-              </Badge>
-            )}
+          <MethodHeading id={headingId} label={name} isDefault={isDefault}>
             {statusBadge(m)}
             {m.shared_with_children && !m.inherited && (
               <Badge variant="outline" color="gray" c="dark.9" radius="sm">
                 Available to child accounts
               </Badge>
             )}
-          </Group>
+          </MethodHeading>
           {manage && (
             <Group gap="xs">
               {m.status === 'unverified' && (
@@ -290,13 +257,7 @@ function MethodRow({
             </Group>
           )}
         </Group>
-        <Text size="sm">
-          {m.card
-            ? `Expires ${String(m.card.exp_month).padStart(2, '0')}/${m.card.exp_year}`
-            : `${m.bank_account?.holder_type === 'business' ? 'Business' : 'Personal'} account${m.bank_account?.bank_name ? ` at ${m.bank_account.bank_name}` : ''}`}
-          {m.name ? ` · ${m.name}` : ''}
-          {m.inherited ? ' · Shared by your parent account' : ''}
-        </Text>
+        <Text size="sm">{methodDescription(m, 'Shared by your parent account')}</Text>
         {makeDefault.isError && (
           <RefusalAlert error={makeDefault.error} title="Could not make it the default" />
         )}
@@ -320,45 +281,22 @@ function DeleteDialog({
   onClose: () => void;
   onDeleted: () => Promise<void>;
 }) {
-  const remove = useMutation({
-    mutationFn: async () =>
-      unwrap(
-        await portalApi.DELETE('/api/v1/portal/payment-methods/{id}', {
-          params: { path: { id: method.id } },
-        }),
-      ),
-    onSuccess: async () => {
-      onClose();
-      await onDeleted();
-    },
-  });
-  const name = methodName(method);
   return (
-    <Modal
-      opened
+    <DeleteMethodDialog
+      name={methodName(method)}
+      remove={async () =>
+        unwrap(
+          await portalApi.DELETE('/api/v1/portal/payment-methods/{id}', {
+            params: { path: { id: method.id } },
+          }),
+        )
+      }
+      explanation="It can no longer pay invoices of this account. Payments already made with it stay in your history."
+      closeLabel="Close dialog"
+      refusal={refusal}
       onClose={onClose}
-      title={`Delete ${name}?`}
-      centered
-      closeButtonProps={{ 'aria-label': 'Close dialog' }}
-    >
-      <Stack gap="sm">
-        <Text size="sm">
-          It can no longer pay invoices of this account. Payments already made with it stay in your
-          history.
-        </Text>
-        {remove.isError && <RefusalAlert error={remove.error} title="Not deleted" />}
-        <Group gap="sm">
-          {!(remove.error instanceof ApiError && remove.error.code === 'payment_method_in_use') && (
-            <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
-              Delete
-            </Button>
-          )}
-          <Button variant="default" onClick={onClose}>
-            {remove.isError ? 'Close' : 'Cancel'}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      onDeleted={onDeleted}
+    />
   );
 }
 
@@ -371,83 +309,23 @@ function VerifyDialog({
   onClose: () => void;
   onVerified: () => Promise<void>;
 }) {
-  const [first, setFirst] = useState('');
-  const [second, setSecond] = useState('');
-  const [problem, setProblem] = useState<{ first?: string; second?: string }>({});
-  const verify = useMutation({
-    mutationFn: async (amounts: [number, number]) =>
-      unwrap(
-        await portalApi.POST('/api/v1/portal/payment-methods/{id}/verify', {
-          params: { path: { id: method.id } },
-          body: { amounts },
-        }),
-      ),
-    onSuccess: async () => {
-      onClose();
-      await onVerified();
-    },
-    onError: () => void onVerified(),
-  });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const a = Number(first);
-    const b = Number(second);
-    const ok = (s: string) => /^\d{1,2}$/.test(s.trim()) && Number(s) >= 1;
-    const message = 'Enter the deposit in cents, 1 to 99 (32 for $0.32)';
-    const found = {
-      ...(!ok(first) && { first: message }),
-      ...(!ok(second) && { second: message }),
-    };
-    setProblem(found);
-    if (found.first || found.second) return;
-    verify.mutate([a, b]);
-  }
   return (
-    <Modal
-      opened
+    <VerifyDepositsDialog
+      name={methodName(method)}
+      attemptsLeft={method.verification?.attempts_left}
+      verify={async (amounts) =>
+        unwrap(
+          await portalApi.POST('/api/v1/portal/payment-methods/{id}/verify', {
+            params: { path: { id: method.id } },
+            body: { amounts },
+          }),
+        )
+      }
+      instructions="Two deposits of less than $1 were sent to this account. Enter both amounts in cents, in any order."
+      closeLabel="Close dialog"
+      refusal={refusal}
       onClose={onClose}
-      title={`Verify ${methodName(method)}`}
-      centered
-      closeButtonProps={{ 'aria-label': 'Close dialog' }}
-    >
-      <form onSubmit={submit} noValidate>
-        <Stack gap="sm">
-          <Text size="sm">
-            Two deposits of less than $1 were sent to this account. Enter both amounts in cents, in
-            any order.{' '}
-            {method.verification && `${method.verification.attempts_left} attempts left.`}
-          </Text>
-          {verify.isError && <RefusalAlert error={verify.error} title="Not verified" />}
-          <SimpleGrid cols={2}>
-            <TextInput
-              label="First deposit (cents)"
-              inputMode="numeric"
-              maxLength={2}
-              required
-              value={first}
-              onChange={(e) => setFirst(e.currentTarget.value)}
-              error={problem.first}
-            />
-            <TextInput
-              label="Second deposit (cents)"
-              inputMode="numeric"
-              maxLength={2}
-              required
-              value={second}
-              onChange={(e) => setSecond(e.currentTarget.value)}
-              error={problem.second}
-            />
-          </SimpleGrid>
-          <Group gap="sm">
-            <Button type="submit" loading={verify.isPending}>
-              Verify
-            </Button>
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      onVerified={onVerified}
+    />
   );
 }

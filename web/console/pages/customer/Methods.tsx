@@ -6,29 +6,21 @@
  * re-entry (POST /payment-methods/{id}/replace), make default, share with child accounts, verify
  * a bank account's micro-deposits, and delete — a refusal shows the API's reason.
  */
-import {
-  Badge,
-  Button,
-  Checkbox,
-  Group,
-  Modal,
-  Paper,
-  SimpleGrid,
-  Stack,
-  Text,
-  TextInput,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Badge, Button, Checkbox, Group, Modal, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import type { paths } from '../../../../generated/api';
 import { ApiError, api, unwrap } from '../../../shared/api';
-import { Notice } from '../../../shared/display';
 import { ErrorAlert } from '../../../shared/errors';
 import { formatInstantDate } from '../../../shared/format';
-import { methodName } from '../../../shared/methods';
+import {
+  DeleteMethodDialog,
+  MethodHeading,
+  RefusalAlert as SharedRefusalAlert,
+  VerifyDepositsDialog,
+} from '../../../shared/MethodPieces';
+import { methodDescription, methodName, methodUsedBy } from '../../../shared/methods';
 import { type MethodKind, NewMethodForm } from '../../../shared/NewMethodForm';
 import { Empty, Loading } from '../../../shared/states';
 import { can, useMe } from '../../session';
@@ -56,16 +48,7 @@ function authorization(kind: MethodKind): string {
 function reason(err: unknown): string | undefined {
   if (!(err instanceof ApiError)) return undefined;
   if (err.code === 'payment_method_in_use') {
-    const used = (err.details?.used_by ?? {}) as Record<string, string[]>;
-    const count = (n: number | undefined, one: string, many: string) =>
-      n ? `${n} ${n === 1 ? one : many}` : null;
-    const parts = [
-      count(used.autopay_rules?.length, 'autopay rule', 'autopay rules'),
-      count(used.scheduled_payments?.length, 'scheduled payment', 'scheduled payments'),
-    ].filter(Boolean);
-    const total = (used.autopay_rules?.length ?? 0) + (used.scheduled_payments?.length ?? 0);
-    const what = parts.length > 0 ? parts.join(' and ') : 'autopay or a scheduled payment';
-    const them = total > 1 ? 'them' : 'it';
+    const { what, total, them } = methodUsedBy(err.details);
     return `It cannot be deleted: ${what} of this customer ${total > 1 ? 'use' : 'uses'} it. Move ${them} to another method, or cancel ${them}, first.`;
   }
   if (err.code === 'verification_failed') {
@@ -80,19 +63,10 @@ function reason(err: unknown): string | undefined {
 }
 
 function RefusalAlert({ error, title }: { error: unknown; title: string }) {
-  const text = reason(error);
-  if (!text) return <ErrorAlert error={error} title={title} />;
-  return (
-    <Notice color="yellow" title={title} role="alert">
-      <Text size="sm">{text}</Text>
-      {error instanceof ApiError && (
-        <Text size="xs" c="gray.8">
-          Code: {error.code}
-        </Text>
-      )}
-    </Notice>
-  );
+  return <SharedRefusalAlert error={error} title={title} reason={reason} showCode />;
 }
+
+const refusal = (error: unknown, title: string) => <RefusalAlert error={error} title={title} />;
 
 const STATUS: Record<string, { label: string; color: string }> = {
   usable: { label: 'Usable', color: 'green' },
@@ -296,23 +270,9 @@ function MethodRow({
     <Paper withBorder p="md" radius="md" component="li" aria-labelledby={headingId}>
       <Stack gap="xs">
         <Group justify="space-between" wrap="wrap" gap="xs">
-          <Group gap="xs" wrap="wrap">
-            {isDefault && (
-              <Text span c="yellow.9" fz="lg" aria-hidden>
-                ★
-              </Text>
-            )}
-            <Text fw={600} id={headingId}>
-              {label}
-              {isDefault && <VisuallyHidden> (default)</VisuallyHidden>}
-            </Text>
-            {isDefault && (
-              <Badge variant="light" color="indigo" c="dark.9" radius="sm">
-                Default
-              </Badge>
-            )}
+          <MethodHeading id={headingId} label={label} isDefault={isDefault}>
             <StatusBadge status={m.status} />
-          </Group>
+          </MethodHeading>
           {manage && (
             <Group gap="xs">
               {m.status === 'unverified' && (
@@ -351,13 +311,7 @@ function MethodRow({
             </Group>
           )}
         </Group>
-        <Text size="sm">
-          {m.card
-            ? `Expires ${String(m.card.exp_month).padStart(2, '0')}/${m.card.exp_year}`
-            : `${m.bank_account?.holder_type === 'business' ? 'Business' : 'Personal'} account${m.bank_account?.bank_name ? ` at ${m.bank_account.bank_name}` : ''}`}
-          {m.name ? ` · ${m.name}` : ''}
-          {m.inherited ? ' · Shared by a parent account' : ''}
-        </Text>
+        <Text size="sm">{methodDescription(m, 'Shared by a parent account')}</Text>
         {m.kind === 'bank_account' && v && (
           <Text size="sm">
             {v.verified_at
@@ -470,44 +424,20 @@ function DeleteDialog({
   onClose: () => void;
   onDeleted: () => Promise<void>;
 }) {
-  const remove = useMutation({
-    mutationFn: async () =>
-      unwrap(
-        await api.DELETE('/api/v1/payment-methods/{id}', { params: { path: { id: method.id } } }),
-      ),
-    onSuccess: async () => {
-      onClose();
-      await onDeleted();
-    },
-  });
-  const name = methodName(method);
-  const inUse = remove.error instanceof ApiError && remove.error.code === 'payment_method_in_use';
   return (
-    <Modal
-      opened
+    <DeleteMethodDialog
+      name={methodName(method)}
+      remove={async () =>
+        unwrap(
+          await api.DELETE('/api/v1/payment-methods/{id}', { params: { path: { id: method.id } } }),
+        )
+      }
+      explanation="It can no longer pay this customer's invoices. Payments already made with it stay in the history."
+      closeLabel="Close"
+      refusal={refusal}
       onClose={onClose}
-      title={`Delete ${name}?`}
-      centered
-      closeButtonProps={{ 'aria-label': 'Close' }}
-    >
-      <Stack gap="sm">
-        <Text size="sm">
-          It can no longer pay this customer's invoices. Payments already made with it stay in the
-          history.
-        </Text>
-        {remove.isError && <RefusalAlert error={remove.error} title="Not deleted" />}
-        <Group gap="sm">
-          {!inUse && (
-            <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
-              Delete
-            </Button>
-          )}
-          <Button variant="default" onClick={onClose}>
-            {remove.isError ? 'Close' : 'Cancel'}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      onDeleted={onDeleted}
+    />
   );
 }
 
@@ -522,108 +452,55 @@ function VerifyDialog({
   onClose: () => void;
   onVerified: () => Promise<void>;
 }) {
-  const [first, setFirst] = useState('');
-  const [second, setSecond] = useState('');
-  const [problem, setProblem] = useState<{ first?: string; second?: string }>({});
+  return (
+    <VerifyDepositsDialog
+      name={methodName(method)}
+      attemptsLeft={method.verification?.attempts_left}
+      verify={async (amounts) =>
+        unwrap(
+          await api.POST('/api/v1/payment-methods/{id}/verify', {
+            params: { path: { id: method.id } },
+            body: { amounts },
+          }),
+        )
+      }
+      instructions="Two deposits of less than $1 were sent to this account. Enter both amounts in cents, in any order, as the customer reads them on its statement."
+      closeLabel="Close"
+      refusal={refusal}
+      extra={sandbox && <SandboxDeposits methodId={method.id} />}
+      onClose={onClose}
+      onVerified={onVerified}
+    />
+  );
+}
+
+/** Sandbox only: the two amounts the fake bank sent, so staff can complete a verification. */
+function SandboxDeposits({ methodId }: { methodId: string }) {
   const deposits = useMutation({
     mutationFn: async () =>
       unwrap(
         await api.GET('/api/v1/sandbox/payment-methods/{id}/micro-deposits', {
-          params: { path: { id: method.id } },
+          params: { path: { id: methodId } },
         }),
       ),
   });
-  const verify = useMutation({
-    mutationFn: async (amounts: [number, number]) =>
-      unwrap(
-        await api.POST('/api/v1/payment-methods/{id}/verify', {
-          params: { path: { id: method.id } },
-          body: { amounts },
-        }),
-      ),
-    onSuccess: async () => {
-      onClose();
-      await onVerified();
-    },
-    onError: () => void onVerified(),
-  });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const ok = (s: string) => /^\d{1,2}$/.test(s.trim()) && Number(s) >= 1;
-    const message = 'Enter the deposit in cents, 1 to 99 (32 for $0.32)';
-    const found = {
-      ...(!ok(first) && { first: message }),
-      ...(!ok(second) && { second: message }),
-    };
-    setProblem(found);
-    if (found.first || found.second) return;
-    verify.mutate([Number(first), Number(second)]);
-  }
   return (
-    <Modal
-      opened
-      onClose={onClose}
-      title={`Verify ${methodName(method)}`}
-      centered
-      closeButtonProps={{ 'aria-label': 'Close' }}
-    >
-      <form onSubmit={submit} noValidate>
-        <Stack gap="sm">
-          <Text size="sm">
-            Two deposits of less than $1 were sent to this account. Enter both amounts in cents, in
-            any order, as the customer reads them on its statement.{' '}
-            {method.verification && `${method.verification.attempts_left} attempts left.`}
-          </Text>
-          {sandbox && (
-            <Stack gap={4}>
-              <Button
-                size="xs"
-                variant="default"
-                w="fit-content"
-                loading={deposits.isPending}
-                onClick={() => deposits.mutate()}
-              >
-                Show the sandbox deposits
-              </Button>
-              {deposits.data && (
-                <Text size="sm" role="status">
-                  The sandbox sent {deposits.data.amounts[0]} and {deposits.data.amounts[1]} cents.
-                </Text>
-              )}
-              {deposits.isError && <ErrorAlert error={deposits.error} />}
-            </Stack>
-          )}
-          {verify.isError && <RefusalAlert error={verify.error} title="Not verified" />}
-          <SimpleGrid cols={2}>
-            <TextInput
-              label="First deposit (cents)"
-              inputMode="numeric"
-              maxLength={2}
-              required
-              value={first}
-              onChange={(e) => setFirst(e.currentTarget.value)}
-              error={problem.first}
-            />
-            <TextInput
-              label="Second deposit (cents)"
-              inputMode="numeric"
-              maxLength={2}
-              required
-              value={second}
-              onChange={(e) => setSecond(e.currentTarget.value)}
-              error={problem.second}
-            />
-          </SimpleGrid>
-          <Group gap="sm">
-            <Button type="submit" loading={verify.isPending}>
-              Verify
-            </Button>
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <Stack gap={4}>
+      <Button
+        size="xs"
+        variant="default"
+        w="fit-content"
+        loading={deposits.isPending}
+        onClick={() => deposits.mutate()}
+      >
+        Show the sandbox deposits
+      </Button>
+      {deposits.data && (
+        <Text size="sm" role="status">
+          The sandbox sent {deposits.data.amounts[0]} and {deposits.data.amounts[1]} cents.
+        </Text>
+      )}
+      {deposits.isError && <ErrorAlert error={deposits.error} />}
+    </Stack>
   );
 }

@@ -18,7 +18,6 @@ import {
   Text,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
@@ -27,8 +26,8 @@ import { api, unwrap } from '../../../shared/api';
 import { Money, Notice, Stat } from '../../../shared/display';
 import { ErrorAlert } from '../../../shared/errors';
 import { formatBusinessDate, formatInstant } from '../../../shared/format';
-import { Pager } from '../../../shared/Pager';
 import { Empty, Loading } from '../../../shared/states';
+import { cursorPages, PagedTable } from '../../PagedTable';
 import { type BillRunSearch, billRunRoute } from '../../router';
 import { can, useMe } from '../../session';
 import { InvoiceDrawer, InvoiceStatusBadge } from './InvoiceDrawer';
@@ -357,96 +356,64 @@ function RunInvoices({
             }
           />
         </Group>
-        {invoices.isPending ? (
-          <Loading label="Loading the invoices…" />
-        ) : invoices.isError ? (
-          <ErrorAlert error={invoices.error} onRetry={() => void invoices.refetch()} />
-        ) : rows.length === 0 ? (
-          <Empty title="No invoices">
-            {search.q || search.status
-              ? 'No invoice of this run matches. Try other words or another status.'
-              : 'This run made no invoices.'}
-          </Empty>
-        ) : (
-          <Table.ScrollContainer
-            minWidth={680}
-            type="native"
-            tabIndex={0}
-            role="region"
-            aria-label="Invoices of the run"
-          >
-            <Table striped highlightOnHover>
-              <Table.Caption>
-                <VisuallyHidden>Invoices of the bill run</VisuallyHidden>
-              </Table.Caption>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th scope="col">Invoice</Table.Th>
-                  <Table.Th scope="col">Customer</Table.Th>
-                  <Table.Th scope="col">Status</Table.Th>
-                  <Table.Th scope="col" style={{ textAlign: 'right' }}>
-                    Total
-                  </Table.Th>
-                  <Table.Th scope="col">Email</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {rows.map((i) => (
-                  <Table.Tr key={i.id}>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                      <Anchor
-                        component="button"
-                        type="button"
-                        size="sm"
-                        onClick={() => onOpen(i.id)}
-                      >
-                        {i.number ?? `Draft for ${i.customer_name}`}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>
-                      <Anchor
-                        size="sm"
-                        renderRoot={(p) => (
-                          <Link
-                            {...p}
-                            to="/customers/$customerId"
-                            params={{ customerId: i.customer_id }}
-                          />
-                        )}
-                      >
-                        {i.customer_name}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>
-                      <InvoiceStatusBadge status={i.status} />
-                    </Table.Td>
-                    <Table.Td style={{ textAlign: 'right' }}>
-                      <Money minor={i.total} currency={i.currency} />
-                    </Table.Td>
-                    <Table.Td>
-                      {i.last_email ? (
-                        <Text size="sm">
-                          {EMAIL_STATUS[i.last_email.status]} to {i.last_email.to}
-                          {i.last_email.last_error && ` (${i.last_email.last_error})`}
-                        </Text>
-                      ) : (
-                        <Text size="sm">Not emailed</Text>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
-        <Pager
-          onFirst={search.cursor ? () => onPage(undefined) : undefined}
-          onNext={
-            invoices.data?.next_cursor
-              ? () => onPage(invoices.data?.next_cursor ?? undefined)
-              : undefined
+        <PagedTable
+          query={invoices}
+          count={rows.length}
+          loading="Loading the invoices…"
+          empty={
+            <Empty title="No invoices">
+              {search.q || search.status
+                ? 'No invoice of this run matches. Try other words or another status.'
+                : 'This run made no invoices.'}
+            </Empty>
           }
-        />
+          label="Invoices of the run"
+          caption={'Invoices of the bill run'}
+          minWidth={680}
+          highlightOnHover
+          columns={['Invoice', 'Customer', 'Status', { label: 'Total', right: true }, 'Email']}
+          pages={cursorPages(search.cursor, invoices.data?.next_cursor, onPage)}
+        >
+          {rows.map((i) => (
+            <Table.Tr key={i.id}>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                <Anchor component="button" type="button" size="sm" onClick={() => onOpen(i.id)}>
+                  {i.number ?? `Draft for ${i.customer_name}`}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>
+                <Anchor
+                  size="sm"
+                  renderRoot={(p) => (
+                    <Link
+                      {...p}
+                      to="/customers/$customerId"
+                      params={{ customerId: i.customer_id }}
+                    />
+                  )}
+                >
+                  {i.customer_name}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>
+                <InvoiceStatusBadge status={i.status} />
+              </Table.Td>
+              <Table.Td style={{ textAlign: 'right' }}>
+                <Money minor={i.total} currency={i.currency} />
+              </Table.Td>
+              <Table.Td>
+                {i.last_email ? (
+                  <Text size="sm">
+                    {EMAIL_STATUS[i.last_email.status]} to {i.last_email.to}
+                    {i.last_email.last_error && ` (${i.last_email.last_error})`}
+                  </Text>
+                ) : (
+                  <Text size="sm">Not emailed</Text>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </PagedTable>
       </Stack>
     </section>
   );

@@ -2,31 +2,18 @@
  * Bill runs (C2): every run, newest first (paged by the server), and "Start a bill run" for a
  * target date with the auto-post and auto-email options; a run opens its page.
  */
-import {
-  Anchor,
-  Button,
-  Checkbox,
-  Group,
-  Modal,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Anchor, Button, Checkbox, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
 import { Money } from '../../../shared/display';
-import { ErrorAlert, fieldErrors } from '../../../shared/errors';
 import { formatBusinessDate, formatInstant } from '../../../shared/format';
-import { Pager } from '../../../shared/Pager';
-import { Empty, Loading } from '../../../shared/states';
+import { Empty } from '../../../shared/states';
+import { cursorPages, PagedTable } from '../../PagedTable';
 import { billRunsRoute } from '../../router';
 import { can, useMe } from '../../session';
-import { pollWhile, RunStatusBadge, useClock } from './parts';
+import { pollWhile, RunStatusBadge, StartRunDialog, useRunTarget } from './parts';
 
 const PAGE_SIZE = 25;
 
@@ -68,80 +55,60 @@ export function BillRunsPage() {
         )}
       </Group>
 
-      {runs.isPending ? (
-        <Loading label="Loading bill runs…" />
-      ) : runs.isError ? (
-        <ErrorAlert error={runs.error} onRetry={() => void runs.refetch()} />
-      ) : rows.length === 0 ? (
-        <Empty title="No bill runs yet">
-          Start one for a target date, or let the schedule in the billing rules start them.
-        </Empty>
-      ) : (
-        <Table.ScrollContainer
-          minWidth={640}
-          type="native"
-          tabIndex={0}
-          role="region"
-          aria-label="Bill runs table"
-        >
-          <Table striped highlightOnHover>
-            <Table.Caption>
-              <VisuallyHidden>Bill runs, newest first</VisuallyHidden>
-            </Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Target date</Table.Th>
-                <Table.Th scope="col">Status</Table.Th>
-                <Table.Th scope="col">Customers</Table.Th>
-                <Table.Th scope="col">Invoices</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: 'right' }}>
-                  Total
-                </Table.Th>
-                <Table.Th scope="col">Started</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((r) => (
-                <Table.Tr key={r.id}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    <Anchor
-                      renderRoot={(p) => (
-                        <Link {...p} to="/bill-runs/$runId" params={{ runId: r.id }} />
-                      )}
-                    >
-                      {formatBusinessDate(r.target_date)}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <RunStatusBadge status={r.status} kind="bill" />
-                  </Table.Td>
-                  <Table.Td>
-                    {r.status === 'running' || r.status === 'pending'
-                      ? `${r.progress.processed} of ${r.progress.total}`
-                      : r.progress.total}
-                  </Table.Td>
-                  <Table.Td>{r.invoice_count}</Table.Td>
-                  <Table.Td style={{ textAlign: 'right' }}>
-                    <Money minor={r.total_amount_exact} currency={r.currency} />
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    {formatInstant(r.created_at, zone)}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-
-      <Pager
-        onFirst={search.cursor ? () => void navigate({ search: { cursor: undefined } }) : undefined}
-        onNext={
-          runs.data?.next_cursor
-            ? () => void navigate({ search: { cursor: runs.data?.next_cursor ?? undefined } })
-            : undefined
+      <PagedTable
+        query={runs}
+        count={rows.length}
+        loading="Loading bill runs…"
+        empty={
+          <Empty title="No bill runs yet">
+            Start one for a target date, or let the schedule in the billing rules start them.
+          </Empty>
         }
-      />
+        label="Bill runs table"
+        caption={'Bill runs, newest first'}
+        minWidth={640}
+        highlightOnHover
+        columns={[
+          'Target date',
+          'Status',
+          'Customers',
+          'Invoices',
+          { label: 'Total', right: true },
+          'Started',
+        ]}
+        pages={cursorPages(
+          search.cursor,
+          runs.data?.next_cursor,
+          (cursor) => void navigate({ search: { cursor } }),
+        )}
+      >
+        {rows.map((r) => (
+          <Table.Tr key={r.id}>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              <Anchor
+                renderRoot={(p) => <Link {...p} to="/bill-runs/$runId" params={{ runId: r.id }} />}
+              >
+                {formatBusinessDate(r.target_date)}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>
+              <RunStatusBadge status={r.status} kind="bill" />
+            </Table.Td>
+            <Table.Td>
+              {r.status === 'running' || r.status === 'pending'
+                ? `${r.progress.processed} of ${r.progress.total}`
+                : r.progress.total}
+            </Table.Td>
+            <Table.Td>{r.invoice_count}</Table.Td>
+            <Table.Td style={{ textAlign: 'right' }}>
+              <Money minor={r.total_amount_exact} currency={r.currency} />
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              {formatInstant(r.created_at, zone)}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </PagedTable>
 
       <StartBillRun opened={starting} onClose={() => setStarting(false)} />
     </Stack>
@@ -151,15 +118,9 @@ export function BillRunsPage() {
 function StartBillRun({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const clock = useClock();
-  const [target, setTarget] = useState('');
+  const { today, target, setTarget } = useRunTarget(opened);
   const [autoPost, setAutoPost] = useState(false);
   const [autoEmail, setAutoEmail] = useState(false);
-  const today = clock.data?.today;
-  useEffect(() => {
-    if (opened && today) setTarget((t) => t || today);
-  }, [opened, today]);
-
   const start = useMutation({
     mutationFn: async () =>
       unwrap(
@@ -173,55 +134,30 @@ function StartBillRun({ opened, onClose }: { opened: boolean; onClose: () => voi
       await navigate({ to: '/bill-runs/$runId', params: { runId: run.id } });
     },
   });
-  const fields = fieldErrors(start.error);
-
   return (
-    <Modal
+    <StartRunDialog
       opened={opened}
       onClose={onClose}
       title="Start a bill run"
-      closeButtonProps={{ 'aria-label': 'Close' }}
+      start={start}
+      target={target}
+      setTarget={setTarget}
+      dateLabel="Target date"
+      dateDescription="Bills every charge due on or before this date"
+      min={today}
+      submitLabel="Start the run"
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          start.mutate();
-        }}
-        noValidate
-      >
-        <Stack>
-          {start.isError && Object.keys(fields).length === 0 && <ErrorAlert error={start.error} />}
-          <TextInput
-            type="date"
-            label="Target date"
-            description="Bills every charge due on or before this date"
-            required
-            value={target}
-            min={today}
-            onChange={(e) => setTarget(e.currentTarget.value)}
-            error={fields.target_date}
-          />
-          <Checkbox
-            label="Post the invoices when the run completes (no review)"
-            checked={autoPost}
-            onChange={(e) => setAutoPost(e.currentTarget.checked)}
-          />
-          <Checkbox
-            label="Then email the posted invoices"
-            disabled={!autoPost}
-            checked={autoPost && autoEmail}
-            onChange={(e) => setAutoEmail(e.currentTarget.checked)}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={start.isPending} disabled={!target}>
-              Start the run
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <Checkbox
+        label="Post the invoices when the run completes (no review)"
+        checked={autoPost}
+        onChange={(e) => setAutoPost(e.currentTarget.checked)}
+      />
+      <Checkbox
+        label="Then email the posted invoices"
+        disabled={!autoPost}
+        checked={autoPost && autoEmail}
+        onChange={(e) => setAutoEmail(e.currentTarget.checked)}
+      />
+    </StartRunDialog>
   );
 }

@@ -22,8 +22,8 @@ import { api, unwrap } from '../../../shared/api';
 import { Money, Notice } from '../../../shared/display';
 import { ErrorAlert } from '../../../shared/errors';
 import { formatBusinessDate, formatInstant } from '../../../shared/format';
-import { Pager } from '../../../shared/Pager';
-import { Empty, Loading } from '../../../shared/states';
+import { Empty } from '../../../shared/states';
+import { cursorPages, PagedTable } from '../../PagedTable';
 import { failedPaymentsRoute } from '../../router';
 import { can, useMe } from '../../session';
 
@@ -122,137 +122,111 @@ export function FailedPaymentsPage() {
         </Group>
       )}
 
-      {failed.isPending ? (
-        <Loading label="Loading failed payments…" />
-      ) : failed.isError ? (
-        <ErrorAlert error={failed.error} onRetry={() => void failed.refetch()} />
-      ) : rows.length === 0 ? (
-        <Empty title="No failed payments">Every payment that failed has been retried.</Empty>
-      ) : (
-        <Table.ScrollContainer
-          minWidth={820}
-          type="native"
-          tabIndex={0}
-          role="region"
-          aria-label="Failed payments table"
-        >
-          <Table striped>
-            <Table.Caption>
-              <VisuallyHidden>Failed payments, newest first</VisuallyHidden>
-            </Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                {canWrite && (
-                  <Table.Th scope="col">
-                    <Checkbox
-                      aria-label="Select every payment on this page"
-                      checked={allOnPage}
-                      onChange={(e) =>
-                        setSelected(e.currentTarget.checked ? rows.map((p) => p.id) : [])
-                      }
-                    />
-                  </Table.Th>
-                )}
-                <Table.Th scope="col">Customer</Table.Th>
-                <Table.Th scope="col">Invoice</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: 'right' }}>
-                  Amount
-                </Table.Th>
-                <Table.Th scope="col">Decline reason</Table.Th>
-                <Table.Th scope="col">Failed</Table.Th>
-                <Table.Th scope="col">Next automatic retry</Table.Th>
-                {canWrite && (
-                  <Table.Th scope="col">
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                )}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((p) => (
-                <Table.Tr key={p.id}>
-                  {canWrite && (
-                    <Table.Td>
-                      <Checkbox
-                        aria-label={`Select the payment of ${p.customer_name}`}
-                        checked={selected.includes(p.id)}
-                        onChange={(e) => {
-                          const on = e.currentTarget.checked;
-                          setSelected((s) => (on ? [...s, p.id] : s.filter((x) => x !== p.id)));
-                        }}
-                      />
-                    </Table.Td>
-                  )}
-                  <Table.Td>
-                    <Anchor
-                      size="sm"
-                      renderRoot={(props) => (
-                        <Link
-                          {...props}
-                          to="/customers/$customerId"
-                          params={{ customerId: p.customer_id }}
-                        />
-                      )}
-                    >
-                      {p.customer_name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{p.invoice_number ?? '—'}</Table.Td>
-                  <Table.Td style={{ textAlign: 'right' }}>
-                    <Money minor={p.amount} currency={p.currency} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">
-                      {reason(p)}
-                      {p.hard_decline && ' (hard decline)'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    {p.failed_at ? formatInstant(p.failed_at, zone) : '—'}
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    {p.next_retry_date
-                      ? formatBusinessDate(p.next_retry_date)
-                      : p.hard_decline
-                        ? 'None (hard decline)'
-                        : 'None left'}
-                    {p.retry_count > 0 && (
-                      <Text size="xs">
-                        after {p.retry_count} retr{p.retry_count === 1 ? 'y' : 'ies'}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  {canWrite && (
-                    <Table.Td>
-                      <Button
-                        size="xs"
-                        variant="default"
-                        aria-label={`Retry the payment of ${p.customer_name} now`}
-                        loading={
-                          retry.isPending &&
-                          retry.variables.length === 1 &&
-                          retry.variables[0] === p.id
-                        }
-                        onClick={() => retryNow([p.id])}
-                      >
-                        Retry now
-                      </Button>
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-      <Pager
-        onFirst={search.cursor ? () => void navigate({ search: { cursor: undefined } }) : undefined}
-        onNext={
-          failed.data?.next_cursor
-            ? () => void navigate({ search: { cursor: failed.data?.next_cursor ?? undefined } })
-            : undefined
+      <PagedTable
+        query={failed}
+        count={rows.length}
+        loading="Loading failed payments…"
+        empty={
+          <Empty title="No failed payments">Every payment that failed has been retried.</Empty>
         }
-      />
+        label="Failed payments table"
+        caption={'Failed payments, newest first'}
+        minWidth={820}
+        columns={[
+          canWrite && {
+            label: (
+              <Checkbox
+                aria-label="Select every payment on this page"
+                checked={allOnPage}
+                onChange={(e) => setSelected(e.currentTarget.checked ? rows.map((p) => p.id) : [])}
+              />
+            ),
+          },
+          'Customer',
+          'Invoice',
+          { label: 'Amount', right: true },
+          'Decline reason',
+          'Failed',
+          'Next automatic retry',
+          canWrite && { label: <VisuallyHidden>Actions</VisuallyHidden> },
+        ]}
+        pages={cursorPages(
+          search.cursor,
+          failed.data?.next_cursor,
+          (cursor) => void navigate({ search: { cursor } }),
+        )}
+      >
+        {rows.map((p) => (
+          <Table.Tr key={p.id}>
+            {canWrite && (
+              <Table.Td>
+                <Checkbox
+                  aria-label={`Select the payment of ${p.customer_name}`}
+                  checked={selected.includes(p.id)}
+                  onChange={(e) => {
+                    const on = e.currentTarget.checked;
+                    setSelected((s) => (on ? [...s, p.id] : s.filter((x) => x !== p.id)));
+                  }}
+                />
+              </Table.Td>
+            )}
+            <Table.Td>
+              <Anchor
+                size="sm"
+                renderRoot={(props) => (
+                  <Link
+                    {...props}
+                    to="/customers/$customerId"
+                    params={{ customerId: p.customer_id }}
+                  />
+                )}
+              >
+                {p.customer_name}
+              </Anchor>
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>{p.invoice_number ?? '—'}</Table.Td>
+            <Table.Td style={{ textAlign: 'right' }}>
+              <Money minor={p.amount} currency={p.currency} />
+            </Table.Td>
+            <Table.Td>
+              <Text size="sm">
+                {reason(p)}
+                {p.hard_decline && ' (hard decline)'}
+              </Text>
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              {p.failed_at ? formatInstant(p.failed_at, zone) : '—'}
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              {p.next_retry_date
+                ? formatBusinessDate(p.next_retry_date)
+                : p.hard_decline
+                  ? 'None (hard decline)'
+                  : 'None left'}
+              {p.retry_count > 0 && (
+                <Text size="xs">
+                  after {p.retry_count} retr{p.retry_count === 1 ? 'y' : 'ies'}
+                </Text>
+              )}
+            </Table.Td>
+            {canWrite && (
+              <Table.Td>
+                <Button
+                  size="xs"
+                  variant="default"
+                  aria-label={`Retry the payment of ${p.customer_name} now`}
+                  loading={
+                    retry.isPending && retry.variables.length === 1 && retry.variables[0] === p.id
+                  }
+                  onClick={() => retryNow([p.id])}
+                >
+                  Retry now
+                </Button>
+              </Table.Td>
+            )}
+          </Table.Tr>
+        ))}
+      </PagedTable>
     </Stack>
   );
 }

@@ -3,18 +3,7 @@
  * totals (collected as the exact sum the API gives) and the per-invoice results, paged by the
  * server and filtered by result; failures link to the failed-payments list to retry.
  */
-import {
-  Anchor,
-  Group,
-  Paper,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Anchor, Group, Paper, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useEffect } from 'react';
@@ -22,8 +11,8 @@ import { api, unwrap } from '../../../shared/api';
 import { Money, PaymentStatusBadge, Stat } from '../../../shared/display';
 import { ErrorAlert } from '../../../shared/errors';
 import { formatBusinessDate, formatInstant } from '../../../shared/format';
-import { Pager } from '../../../shared/Pager';
 import { Empty, Loading } from '../../../shared/states';
+import { cursorPages, PagedTable } from '../../PagedTable';
 import { paymentRunRoute } from '../../router';
 import { useMe } from '../../session';
 import { pollWhile, RunProgress, RunStatusBadge } from './parts';
@@ -165,94 +154,61 @@ export function PaymentRunPage() {
               }
             />
           </Group>
-          {items.isPending ? (
-            <Loading label="Loading the results…" />
-          ) : items.isError ? (
-            <ErrorAlert error={items.error} onRetry={() => void items.refetch()} />
-          ) : rows.length === 0 ? (
-            <Empty title="No results">
-              {search.status
-                ? 'No invoice of this run has this result.'
-                : 'This run collects no invoices.'}
-            </Empty>
-          ) : (
-            <Table.ScrollContainer
-              minWidth={680}
-              type="native"
-              tabIndex={0}
-              role="region"
-              aria-label="Results by invoice"
-            >
-              <Table striped>
-                <Table.Caption>
-                  <VisuallyHidden>Per-invoice results of the payment run</VisuallyHidden>
-                </Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th scope="col">Invoice</Table.Th>
-                    <Table.Th scope="col">Customer</Table.Th>
-                    <Table.Th scope="col">Result</Table.Th>
-                    <Table.Th scope="col" style={{ textAlign: 'right' }}>
-                      Amount
-                    </Table.Th>
-                    <Table.Th scope="col">Detail</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {rows.map((i) => (
-                    <Table.Tr key={i.invoice_id}>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        <Anchor
-                          size="sm"
-                          renderRoot={(p) => (
-                            <Link
-                              {...p}
-                              to="/customers/$customerId"
-                              params={{ customerId: i.customer_id }}
-                              search={{ invoice: i.invoice_id }}
-                            />
-                          )}
-                        >
-                          {i.invoice_number ?? i.invoice_id}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td>{i.customer_name}</Table.Td>
-                      <Table.Td>
-                        {i.status === 'queued' ? (
-                          <Text size="sm">Not yet charged</Text>
-                        ) : (
-                          <PaymentStatusBadge status={i.status} />
-                        )}
-                      </Table.Td>
-                      <Table.Td style={{ textAlign: 'right' }}>
-                        {i.amount === null ? '—' : <Money minor={i.amount} currency={r.currency} />}
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">
-                          {i.detail ?? i.decline_code?.replaceAll('_', ' ') ?? '—'}
-                        </Text>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
-          <Pager
-            onFirst={
-              search.cursor
-                ? () => void navigate({ search: (s) => ({ ...s, cursor: undefined }) })
-                : undefined
+          <PagedTable
+            query={items}
+            count={rows.length}
+            loading="Loading the results…"
+            empty={
+              <Empty title="No results">
+                {search.status
+                  ? 'No invoice of this run has this result.'
+                  : 'This run collects no invoices.'}
+              </Empty>
             }
-            onNext={
-              items.data?.next_cursor
-                ? () =>
-                    void navigate({
-                      search: (s) => ({ ...s, cursor: items.data?.next_cursor ?? undefined }),
-                    })
-                : undefined
-            }
-          />
+            label="Results by invoice"
+            caption={'Per-invoice results of the payment run'}
+            minWidth={680}
+            columns={['Invoice', 'Customer', 'Result', { label: 'Amount', right: true }, 'Detail']}
+            pages={cursorPages(
+              search.cursor,
+              items.data?.next_cursor,
+              (cursor) => void navigate({ search: (s) => ({ ...s, cursor }) }),
+            )}
+          >
+            {rows.map((i) => (
+              <Table.Tr key={i.invoice_id}>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  <Anchor
+                    size="sm"
+                    renderRoot={(p) => (
+                      <Link
+                        {...p}
+                        to="/customers/$customerId"
+                        params={{ customerId: i.customer_id }}
+                        search={{ invoice: i.invoice_id }}
+                      />
+                    )}
+                  >
+                    {i.invoice_number ?? i.invoice_id}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>{i.customer_name}</Table.Td>
+                <Table.Td>
+                  {i.status === 'queued' ? (
+                    <Text size="sm">Not yet charged</Text>
+                  ) : (
+                    <PaymentStatusBadge status={i.status} />
+                  )}
+                </Table.Td>
+                <Table.Td style={{ textAlign: 'right' }}>
+                  {i.amount === null ? '—' : <Money minor={i.amount} currency={r.currency} />}
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{i.detail ?? i.decline_code?.replaceAll('_', ' ') ?? '—'}</Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </PagedTable>
         </Stack>
       </section>
     </Stack>

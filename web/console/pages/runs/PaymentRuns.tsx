@@ -2,30 +2,18 @@
  * Payment runs (F1): every run, newest first (paged by the server), and "Start a payment run"
  * now for a target date (invoices due on or before it are collected); a run opens its page.
  */
-import {
-  Anchor,
-  Button,
-  Group,
-  Modal,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Anchor, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
 import { Money } from '../../../shared/display';
-import { ErrorAlert, fieldErrors } from '../../../shared/errors';
 import { formatBusinessDate, formatInstant } from '../../../shared/format';
-import { Pager } from '../../../shared/Pager';
-import { Empty, Loading } from '../../../shared/states';
+import { Empty } from '../../../shared/states';
+import { cursorPages, PagedTable } from '../../PagedTable';
 import { paymentRunsRoute } from '../../router';
 import { can, useMe } from '../../session';
-import { pollWhile, RunStatusBadge, useClock } from './parts';
+import { pollWhile, RunStatusBadge, StartRunDialog, useRunTarget } from './parts';
 
 const PAGE_SIZE = 25;
 
@@ -67,82 +55,64 @@ export function PaymentRunsPage() {
         )}
       </Group>
 
-      {runs.isPending ? (
-        <Loading label="Loading payment runs…" />
-      ) : runs.isError ? (
-        <ErrorAlert error={runs.error} onRetry={() => void runs.refetch()} />
-      ) : rows.length === 0 ? (
-        <Empty title="No payment runs yet">
-          Start one here after posting a bill run, or schedule them in the billing rules.
-        </Empty>
-      ) : (
-        <Table.ScrollContainer
-          minWidth={680}
-          type="native"
-          tabIndex={0}
-          role="region"
-          aria-label="Payment runs table"
-        >
-          <Table striped highlightOnHover>
-            <Table.Caption>
-              <VisuallyHidden>Payment runs, newest first</VisuallyHidden>
-            </Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Target date</Table.Th>
-                <Table.Th scope="col">Status</Table.Th>
-                <Table.Th scope="col">Invoices</Table.Th>
-                <Table.Th scope="col">Succeeded</Table.Th>
-                <Table.Th scope="col">Failed</Table.Th>
-                <Table.Th scope="col" style={{ textAlign: 'right' }}>
-                  Collected
-                </Table.Th>
-                <Table.Th scope="col">Created</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((r) => (
-                <Table.Tr key={r.id}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    <Anchor
-                      renderRoot={(p) => (
-                        <Link {...p} to="/payment-runs/$runId" params={{ runId: r.id }} />
-                      )}
-                    >
-                      {r.target_date
-                        ? formatBusinessDate(r.target_date)
-                        : r.run_on
-                          ? `Runs ${formatBusinessDate(r.run_on)}`
-                          : 'After its bill run'}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <RunStatusBadge status={r.status} kind="payment" />
-                  </Table.Td>
-                  <Table.Td>{r.progress.total}</Table.Td>
-                  <Table.Td>{r.counts.succeeded}</Table.Td>
-                  <Table.Td>{r.counts.failed}</Table.Td>
-                  <Table.Td style={{ textAlign: 'right' }}>
-                    <Money minor={r.collected_exact} currency={r.currency} />
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    {formatInstant(r.created_at, zone)}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-
-      <Pager
-        onFirst={search.cursor ? () => void navigate({ search: { cursor: undefined } }) : undefined}
-        onNext={
-          runs.data?.next_cursor
-            ? () => void navigate({ search: { cursor: runs.data?.next_cursor ?? undefined } })
-            : undefined
+      <PagedTable
+        query={runs}
+        count={rows.length}
+        loading="Loading payment runs…"
+        empty={
+          <Empty title="No payment runs yet">
+            Start one here after posting a bill run, or schedule them in the billing rules.
+          </Empty>
         }
-      />
+        label="Payment runs table"
+        caption={'Payment runs, newest first'}
+        minWidth={680}
+        highlightOnHover
+        columns={[
+          'Target date',
+          'Status',
+          'Invoices',
+          'Succeeded',
+          'Failed',
+          { label: 'Collected', right: true },
+          'Created',
+        ]}
+        pages={cursorPages(
+          search.cursor,
+          runs.data?.next_cursor,
+          (cursor) => void navigate({ search: { cursor } }),
+        )}
+      >
+        {rows.map((r) => (
+          <Table.Tr key={r.id}>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              <Anchor
+                renderRoot={(p) => (
+                  <Link {...p} to="/payment-runs/$runId" params={{ runId: r.id }} />
+                )}
+              >
+                {r.target_date
+                  ? formatBusinessDate(r.target_date)
+                  : r.run_on
+                    ? `Runs ${formatBusinessDate(r.run_on)}`
+                    : 'After its bill run'}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>
+              <RunStatusBadge status={r.status} kind="payment" />
+            </Table.Td>
+            <Table.Td>{r.progress.total}</Table.Td>
+            <Table.Td>{r.counts.succeeded}</Table.Td>
+            <Table.Td>{r.counts.failed}</Table.Td>
+            <Table.Td style={{ textAlign: 'right' }}>
+              <Money minor={r.collected_exact} currency={r.currency} />
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              {formatInstant(r.created_at, zone)}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </PagedTable>
       <StartPaymentRun opened={starting} onClose={() => setStarting(false)} />
     </Stack>
   );
@@ -151,12 +121,7 @@ export function PaymentRunsPage() {
 function StartPaymentRun({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const clock = useClock();
-  const today = clock.data?.today;
-  const [target, setTarget] = useState('');
-  useEffect(() => {
-    if (opened && today) setTarget((t) => t || today);
-  }, [opened, today]);
+  const { today, target, setTarget } = useRunTarget(opened);
   const start = useMutation({
     mutationFn: async () =>
       unwrap(await api.POST('/api/v1/payment-runs', { body: { target_date: target } })),
@@ -166,43 +131,18 @@ function StartPaymentRun({ opened, onClose }: { opened: boolean; onClose: () => 
       await navigate({ to: '/payment-runs/$runId', params: { runId: run.id } });
     },
   });
-  const fields = fieldErrors(start.error);
   return (
-    <Modal
+    <StartRunDialog
       opened={opened}
       onClose={onClose}
       title="Start a payment run"
-      closeButtonProps={{ 'aria-label': 'Close' }}
-    >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          start.mutate();
-        }}
-        noValidate
-      >
-        <Stack>
-          {start.isError && Object.keys(fields).length === 0 && <ErrorAlert error={start.error} />}
-          <TextInput
-            type="date"
-            label="Collect invoices due on or before"
-            description="Today at the latest: a run never collects ahead of the calendar"
-            required
-            value={target}
-            max={today}
-            onChange={(e) => setTarget(e.currentTarget.value)}
-            error={fields.target_date}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={start.isPending} disabled={!target}>
-              Start the run now
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      start={start}
+      target={target}
+      setTarget={setTarget}
+      dateLabel="Collect invoices due on or before"
+      dateDescription="Today at the latest: a run never collects ahead of the calendar"
+      max={today}
+      submitLabel="Start the run now"
+    />
   );
 }

@@ -2,9 +2,11 @@
  * Pieces the bill-run and payment-run pages share: a run's status badge, its progress bar (live
  * while the page polls), and the sandbox clock's "today" that a run's date defaults to.
  */
-import { Badge, Group, Progress, Stack, Text } from '@mantine/core';
+import { Badge, Button, Group, Modal, Progress, Stack, Text, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
+import { ErrorAlert, fieldErrors } from '../../../shared/errors';
 
 const STATUS: Record<string, { label: string; color: string }> = {
   pending: { label: 'Waiting to start', color: 'gray' },
@@ -73,4 +75,89 @@ export function useClock() {
 /** Polls while a run is still working, then stops. */
 export function pollWhile(working: boolean): number | false {
   return working ? 1000 : false;
+}
+
+/** A start-run dialog's target date: empty until the clock answers, then today by default. */
+export function useRunTarget(opened: boolean) {
+  const clock = useClock();
+  const today = clock.data?.today;
+  const [target, setTarget] = useState('');
+  useEffect(() => {
+    if (opened && today) setTarget((t) => t || today);
+  }, [opened, today]);
+  return { today, target, setTarget };
+}
+
+/**
+ * "Start a bill run" / "Start a payment run": the target date (its bounds given by the caller),
+ * any options as children, a form-level error only when no field has one.
+ */
+export function StartRunDialog({
+  opened,
+  onClose,
+  title,
+  start,
+  target,
+  setTarget,
+  dateLabel,
+  dateDescription,
+  min,
+  max,
+  submitLabel,
+  children,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  title: string;
+  start: { mutate: () => void; isPending: boolean; isError: boolean; error: unknown };
+  target: string;
+  setTarget: (value: string) => void;
+  dateLabel: string;
+  dateDescription: string;
+  min?: string | undefined;
+  max?: string | undefined;
+  submitLabel: string;
+  children?: ReactNode;
+}) {
+  const fields = fieldErrors(start.error);
+  return (
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={title}
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          start.mutate();
+        }}
+        noValidate
+      >
+        <Stack>
+          {start.isError && Object.keys(fields).length === 0 && <ErrorAlert error={start.error} />}
+          <TextInput
+            type="date"
+            label={dateLabel}
+            description={dateDescription}
+            required
+            value={target}
+            min={min}
+            max={max}
+            onChange={(e) => setTarget(e.currentTarget.value)}
+            error={fields.target_date}
+          />
+          {children}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={start.isPending} disabled={!target}>
+              {submitLabel}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
 }
