@@ -17,6 +17,7 @@ import { NotFoundPage } from '../shared/NotFound';
 import { SignedInFrame, SignedOutFrame } from './Frame';
 import { AccountingPage } from './pages/Accounting';
 import { CalendarPage } from './pages/Calendar';
+import { CatalogPage } from './pages/Catalog';
 import { CustomersPage } from './pages/Customers';
 import { CustomerProfilePage } from './pages/customer/Profile';
 import { FirstRunPage } from './pages/FirstRun';
@@ -147,6 +148,13 @@ export const customerRoute = createRoute({
   component: CustomerProfilePage,
 });
 
+/** The catalog (B1): products and prices, with a preview of what a quantity costs. */
+export const catalogRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/catalog',
+  component: CatalogPage,
+});
+
 /** The journal export (K2); `?from=&to=` business dates, this month so far when absent. */
 const BusinessDateParam = z
   .string()
@@ -235,6 +243,7 @@ const routeTree = rootRoute.addChildren([
     customersRoute,
     customerRoute,
     calendarRoute,
+    catalogRoute,
     accountingRoute,
     billRunsRoute,
     billRunRoute,
