@@ -238,7 +238,7 @@ function QuantityPreview({ price }: { price: Price }) {
             onChange={(e) => setQuantity(e.currentTarget.value)}
             error={preview.isError ? (fieldErrors(preview.error).quantity ?? true) : undefined}
           />
-          <Button size="xs" variant="light" type="submit" loading={preview.isPending}>
+          <Button size="xs" variant="default" type="submit" loading={preview.isPending}>
             Price it
           </Button>
         </Group>
