@@ -408,7 +408,7 @@ function UpcomingInvoice({ customerId }: { customerId: string }) {
         <Title order={2} size="h3" id="upcoming-title">
           Upcoming invoice
         </Title>
-        <Badge variant="outline" color="orange" c="orange.9">
+        <Badge variant="light" color="yellow" c="dark.9">
           Estimate
         </Badge>
       </Group>
@@ -421,36 +421,33 @@ function UpcomingInvoice({ customerId }: { customerId: string }) {
           <Stack gap="xs">
             <Text size="sm">
               An estimate, not an invoice: what the bill run of{' '}
-              {formatBusinessDate(upcoming.data.billing_date)} would bill if nothing changes (as of{' '}
-              {formatBusinessDate(upcoming.data.as_of)}). Usage recorded later and changes to
-              subscriptions change it.
+              {formatBusinessDate(upcoming.data.billing_date)} would bill if nothing changes. Usage
+              recorded later and changes to subscriptions change it.
             </Text>
             {upcoming.data.lines.length === 0 ? (
               <Text size="sm" c="dimmed">
                 Nothing to bill yet.
               </Text>
             ) : (
-              <Table.ScrollContainer minWidth={480}>
-                <Table>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Line</Table.Th>
-                      <Table.Th ta="right">Amount</Table.Th>
+              <Table>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Line</Table.Th>
+                    <Table.Th ta="right">Amount</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {upcoming.data.lines.map((l, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: estimate lines have no id
+                    <Table.Tr key={i}>
+                      <Table.Td>{l.description}</Table.Td>
+                      <Table.Td ta="right">
+                        <Money minor={l.amount} />
+                      </Table.Td>
                     </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {upcoming.data.lines.map((l, i) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: estimate lines have no id
-                      <Table.Tr key={i}>
-                        <Table.Td>{l.description}</Table.Td>
-                        <Table.Td ta="right">
-                          <Money minor={l.amount} />
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
+                  ))}
+                </Table.Tbody>
+              </Table>
             )}
             <Text fw={600}>
               Estimated total: <Money minor={upcoming.data.total} />
