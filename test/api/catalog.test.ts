@@ -365,3 +365,94 @@ describe('access', () => {
     expect((await billing.post(`${V}/products`, { name: 'Yes' })).status).toBe(201);
   });
 });
+
+describe('price preview', () => {
+  it('prices a quantity by the bill run’s rules: per unit, tiered, volume', async () => {
+    const t = await newTenant(h);
+    const p = await product(t);
+    const tiers = [
+      { up_to: 10, unit_amount: 100 },
+      { up_to: 100, unit_amount: 50, flat_amount: 200 },
+      { up_to: null, unit_amount: 10 },
+    ];
+    const tiered = await price(t, {
+      product_id: p.id,
+      kind: 'usage',
+      pricing_model: 'tiered',
+      billing_interval: 'month',
+      unit_of_measure: 'api_call',
+      tiers,
+    });
+    const res = await t.api.get(`${V}/prices/${tiered.id}/preview?quantity=150`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // 10 × 100 + (200 + 90 × 50) + 50 × 10 = 1000 + 4700 + 500
+    expect(res.body).toEqual({
+      price_id: tiered.id,
+      quantity: '150',
+      currency: 'USD',
+      amount: 6200,
+      lines: [
+        {
+          description: 'Units 1–10',
+          quantity: '10',
+          unit_amount: 100,
+          flat_amount: 0,
+          amount: 1000,
+        },
+        {
+          description: 'Units 11–100',
+          quantity: '90',
+          unit_amount: 50,
+          flat_amount: 200,
+          amount: 4700,
+        },
+        {
+          description: 'Units 101 and above',
+          quantity: '50',
+          unit_amount: 10,
+          flat_amount: 0,
+          amount: 500,
+        },
+      ],
+    });
+    const small = await t.api.get(`${V}/prices/${tiered.id}/preview?quantity=2.5`);
+    expect(small.body).toMatchObject({ amount: 250, quantity: '2.5' });
+
+    const volume = await price(t, {
+      product_id: p.id,
+      kind: 'usage',
+      pricing_model: 'volume',
+      billing_interval: 'month',
+      unit_of_measure: 'seat',
+      tiers,
+    });
+    const v = await t.api.get(`${V}/prices/${volume.id}/preview?quantity=50`);
+    expect(v.body).toMatchObject({
+      amount: 2700,
+      lines: [{ description: 'Units 11–100', quantity: '50', amount: 2700 }],
+    });
+
+    const flat = await price(t, {
+      product_id: p.id,
+      kind: 'recurring',
+      billing_interval: 'month',
+      unit_amount: 1999,
+    });
+    expect((await t.api.get(`${V}/prices/${flat.id}/preview?quantity=3`)).body).toMatchObject({
+      amount: 5997,
+    });
+    const decimal = await t.api.get(`${V}/prices/${flat.id}/preview?quantity=1.5`);
+    expect(decimal.status).toBe(400);
+    expect(decimal.body.error.code).toBe('validation_failed');
+    const bad = await t.api.get(`${V}/prices/${flat.id}/preview?quantity=abc`);
+    expect(bad.status).toBe(400);
+    const missing = await t.api.get(`${V}/prices/price_nope/preview?quantity=1`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('price_not_found');
+    const huge = await t.api.get(`${V}/prices/${flat.id}/preview?quantity=999999999999`);
+    expect(huge.status).toBe(422);
+    expect(huge.body.error.code).toBe('amount_too_large');
+    // The preview does not use the price: its terms stay editable.
+    expect((await t.api.get(`${V}/prices/${flat.id}`)).body.used).toBe(false);
+  });
+});

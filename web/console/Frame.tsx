@@ -48,6 +48,13 @@ export function SignedInFrame() {
           {can(me, 'billing:read') && (
             <>
               <Link
+                to="/catalog"
+                className="nav-link"
+                activeProps={{ className: 'nav-link active' }}
+              >
+                Catalog
+              </Link>
+              <Link
                 to="/bill-runs"
                 search={{}}
                 className="nav-link"

@@ -18,6 +18,7 @@ import { SignedInFrame, SignedOutFrame } from './Frame';
 import { AccountingPage } from './pages/Accounting';
 import { AuditPage } from './pages/Audit';
 import { CalendarPage } from './pages/Calendar';
+import { CatalogPage } from './pages/Catalog';
 import { CustomersPage } from './pages/Customers';
 import { CustomerProfilePage } from './pages/customer/Profile';
 import { FirstRunPage } from './pages/FirstRun';
@@ -147,6 +148,13 @@ export const customerRoute = createRoute({
   path: '/customers/$customerId',
   validateSearch: CustomerSearch,
   component: CustomerProfilePage,
+});
+
+/** The catalog (B1): products and prices, with a preview of what a quantity costs. */
+export const catalogRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/catalog',
+  component: CatalogPage,
 });
 
 /** The journal export (K2); `?from=&to=` business dates, this month so far when absent. */
@@ -288,6 +296,7 @@ const routeTree = rootRoute.addChildren([
     customersRoute,
     customerRoute,
     calendarRoute,
+    catalogRoute,
     accountingRoute,
     billRunsRoute,
     billRunRoute,

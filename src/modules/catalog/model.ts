@@ -209,3 +209,31 @@ export const PriceView = z.object({
   updated_at: z.string(),
 });
 export type PriceView = z.infer<typeof PriceView>;
+
+/** What a quantity of a price costs (GET /prices/{id}/preview): the API computes, the web shows. */
+export const PricePreviewQuery = z.strictObject({
+  quantity: z
+    .string()
+    .trim()
+    .regex(/^\d{1,12}(\.\d{1,6})?$/, 'a number of units, up to six decimals')
+    .describe('Units: a whole number, or for usage prices up to six decimals (12.5)'),
+});
+
+export const PricePreview = z.object({
+  price_id: z.string(),
+  quantity: z.string().describe('The quantity as read, without trailing zeros'),
+  currency: z.literal('USD'),
+  amount: MinorAmount.describe('What the quantity costs, in cents, rounded half up once'),
+  lines: z
+    .array(
+      z.object({
+        description: z.string(),
+        quantity: z.string(),
+        unit_amount: z.number().int(),
+        flat_amount: z.number().int(),
+        amount: z.number().int().describe('Before the final rounding (millionths are dropped)'),
+      }),
+    )
+    .describe('How the amount is made: one line per tier reached (tiered), else one line'),
+});
+export type PricePreview = z.infer<typeof PricePreview>;

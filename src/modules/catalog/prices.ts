@@ -5,9 +5,10 @@
  */
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { MAX_AMOUNT } from '../../core/money.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
-import type { Tier } from '../billing/model.js';
+import { fromMicros, type Tier, toMicros, usageAmount } from '../billing/model.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import {
   type BillingInterval,
@@ -15,6 +16,7 @@ import {
   type PriceCreate,
   type PriceKind,
   type PricePatch,
+  type PricePreview,
   type PriceShape,
   type PriceView,
   type PricingModel,
@@ -263,4 +265,91 @@ export async function updatePrice(ctx: Ctx, id: string, patch: PricePatch): Prom
     });
     return after;
   });
+}
+
+const MICROS = 1_000_000n;
+
+function roundHalfUp(amountMicros: bigint): number {
+  return Number((amountMicros + MICROS / 2n) / MICROS);
+}
+
+/** The lines that make a tiered or volume amount: the tiers the quantity reaches. */
+function tierLines(price: PriceRow, micros: bigint): PricePreview['lines'] {
+  const tiers = price.tiers ?? [];
+  const lines: PricePreview['lines'] = [];
+  const line = (t: Tier, units: bigint, from: bigint, to: bigint | null) => {
+    const flat = t.flat_amount ?? 0;
+    const first = fromMicros(from + MICROS);
+    lines.push({
+      description: to === null ? `Units ${first} and above` : `Units ${first}–${fromMicros(to)}`,
+      quantity: fromMicros(units),
+      unit_amount: t.unit_amount,
+      flat_amount: flat,
+      amount: roundHalfUp(units * BigInt(t.unit_amount) + BigInt(flat) * MICROS),
+    });
+  };
+  if (price.pricing_model === 'volume') {
+    const i = tiers.findIndex((t) => t.up_to === null || micros <= BigInt(t.up_to) * MICROS);
+    const t = tiers[i === -1 ? tiers.length - 1 : i];
+    if (t && micros > 0n) {
+      const prev = i > 0 ? BigInt(tiers[i - 1]?.up_to ?? 0) * MICROS : 0n;
+      line(t, micros, prev, t.up_to === null ? null : BigInt(t.up_to) * MICROS);
+    }
+    return lines;
+  }
+  let lower = 0n;
+  for (const t of tiers) {
+    if (micros <= lower) break;
+    const upper = t.up_to === null ? null : BigInt(t.up_to) * MICROS;
+    const top = upper === null || micros < upper ? micros : upper;
+    line(t, top - lower, lower, upper);
+    if (upper === null) break;
+    lower = upper;
+  }
+  return lines;
+}
+
+/**
+ * What `quantity` units of a price cost, by the bill run's own pricing rules (billing/pricing.ts):
+ * flat and per-unit prices charge quantity × unit amount; tiered prices each unit at its tier's
+ * amount; volume prices every unit at the amount of the tier the quantity reaches. Recurring and
+ * one-time prices take whole quantities (as subscriptions and charges do).
+ */
+export async function previewPrice(ctx: Ctx, id: string, quantity: string): Promise<PricePreview> {
+  requirePermission(ctx, 'customers:read');
+  const price = await findPrice(ctx.db, ctx, id);
+  const micros = toMicros(quantity);
+  const whole = micros !== null && micros % MICROS === 0n;
+  if (micros === null || (price.kind !== 'usage' && !whole)) {
+    throw new AppError('validation_failed', {
+      issues: [
+        {
+          in: 'querystring',
+          path: 'quantity',
+          message:
+            price.kind === 'usage'
+              ? 'a number of units, up to six decimals'
+              : `a whole number of units (${price.kind} prices)`,
+        },
+      ],
+    });
+  }
+  const amount = usageAmount(price, micros);
+  if (!Number.isSafeInteger(amount) || amount > MAX_AMOUNT) {
+    throw new AppError('amount_too_large', { field: 'quantity', max: MAX_AMOUNT });
+  }
+  const tiered = price.pricing_model === 'tiered' || price.pricing_model === 'volume';
+  const unit = price.unit_amount ?? 0;
+  const lines: PricePreview['lines'] = tiered
+    ? tierLines(price, micros)
+    : [
+        {
+          description: price.unit_of_measure ?? 'Units',
+          quantity: fromMicros(micros),
+          unit_amount: unit,
+          flat_amount: 0,
+          amount,
+        },
+      ];
+  return { price_id: price.id, quantity: fromMicros(micros), currency: 'USD', amount, lines };
 }

@@ -4,6 +4,8 @@ import {
   PriceCreate,
   PriceListQuery,
   PricePatch,
+  PricePreview,
+  PricePreviewQuery,
   PriceView,
   ProductCreate,
   ProductListQuery,
@@ -17,6 +19,7 @@ import {
   getProduct,
   listPrices,
   listProducts,
+  previewPrice,
   updatePrice,
   updateProduct,
 } from './service.js';
@@ -155,5 +158,22 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (req) => updatePrice(req.ctx, req.params.id, req.body),
+  );
+  app.get(
+    '/prices/:id/preview',
+    {
+      schema: {
+        operationId: 'previewPrice',
+        errors: ['amount_too_large', 'price_not_found'],
+        tags: ['catalog'],
+        summary:
+          'What a quantity of a price costs, by the bill run’s pricing rules (per unit, tiered, ' +
+          'volume), with the tiers it reaches',
+        params: IdParams,
+        querystring: PricePreviewQuery,
+        response: { 200: PricePreview },
+      },
+    },
+    (req) => previewPrice(req.ctx, req.params.id, req.query.quantity),
   );
 }

@@ -17,6 +17,7 @@ export {
   markPriceUsed,
   type PriceFilter,
   type PriceRow,
+  previewPrice,
   priceView,
   type UsablePrice,
   updatePrice,

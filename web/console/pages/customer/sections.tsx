@@ -12,6 +12,7 @@ import { CustomerCredits } from './Credits';
 import { EmailsSection } from './Emails';
 import { HistorySection } from './History';
 import { CustomerMethods } from './Methods';
+import { SubscriptionsSection } from './Subscriptions';
 
 export type SectionProps = {
   customerId: string;
@@ -31,6 +32,12 @@ export type Section = {
 
 /** In the order the tabs show. Overview (balance, open invoices, planned payments) comes first. */
 export const SECTIONS: Section[] = [
+  {
+    value: 'subscriptions',
+    label: 'Subscriptions',
+    permission: 'billing:read',
+    render: ({ customerId }) => <SubscriptionsSection customerId={customerId} />,
+  },
   {
     value: 'contacts',
     label: 'Contacts',
