@@ -66,3 +66,17 @@ describe('settings: email templates', () => {
     await page.close();
   });
 });
+
+describe('settings: gateway', () => {
+  it('shows the sandbox gateway and checks its connection', async () => {
+    const page = await b.newPage();
+    await signIn(page);
+    await page.goto('/console/settings?tab=gateway');
+    await page.getByRole('heading', { name: 'Payment gateway' }).waitFor();
+    expect(await page.getByRole('radio', { name: /^Sandbox/ }).isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Check connection' }).click();
+    await page.getByText('The sandbox gateway answered.').waitFor();
+    await checkPage(page, 'console-settings-gateway');
+    await page.close();
+  });
+});
