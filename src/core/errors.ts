@@ -376,7 +376,7 @@ export const ERRORS = {
   email_template_invalid: {
     status: 400,
     message: 'The template uses a placeholder this template does not know.',
-    when: 'saving a template with an unknown {{placeholder}}, a lone {{ or }}, or a {{#section}} that is not closed in order',
+    when: 'saving, previewing or test-sending a template with an unknown {{placeholder}}, a lone {{ or }}, or a {{#section}} that is not closed in order',
   },
   // --- payment methods and gateways ----------------------------------------------------
   card_number_invalid: {

@@ -157,6 +157,8 @@ export interface Gateway {
   refund(input: RefundRequest): Promise<RefundResult>;
   /** The charge as the gateway sees it now (ACH debits settle or come back later). */
   fetchStatus(input: { gatewayChargeId: string }): Promise<ChargeStatus>;
+  /** Whether the gateway answers with these credentials; throws a GatewayError when not. */
+  checkConnection(): Promise<{ livemode: boolean | null }>;
 }
 
 export type GatewayErrorCode =

@@ -6,7 +6,7 @@ import { type OutgoingEmail, queueEmail, renderTemplate } from '../../src/module
 import { renderInvoicePdf } from '../../src/modules/invoices/pdf.js';
 import { loadTenant } from '../../src/modules/tenants/service.js';
 import { apiKey, newTenant, type TestTenant, unique } from '../helpers/app.js';
-import { contact, newCustomer } from '../helpers/billing.js';
+import { contact, newCustomer, postedInvoice } from '../helpers/billing.js';
 import { type Harness, useHarness, type WorkerTuning } from '../helpers/harness.js';
 import { tenantCtx } from '../helpers/payments.js';
 import { until } from '../helpers/wait.js';
@@ -342,6 +342,92 @@ describe('email templates', () => {
       'email_template_not_found',
     );
     expect((await t.api.put('/api/v1/email-templates/nope', body)).status).toBe(404);
+  });
+});
+
+describe('email template preview and test send', () => {
+  it('previews the saved text or an unsaved edit on sample data, with the real renderer', async () => {
+    const t = await newTenant(h, { name: 'Preview Co' });
+    const saved = await t.api.post('/api/v1/email-templates/invoice/preview', {});
+    expect(saved.status).toBe(200);
+    expect(saved.body.subject).toBe('Invoice INV-0042 from Preview Co');
+    expect(saved.body.text).toContain('Hello Sample Customer Ltd,');
+    expect(saved.body.text).toContain('$1,234.50');
+    expect(saved.body.html).toContain('<a href="https://billing.example/portal">');
+
+    const draft = {
+      subject: 'Bill {{invoice.number}} <b>',
+      body_text: 'Dear {{customer.name}} & co, pay {{invoice.total}}.',
+    };
+    const edit = await t.api.post('/api/v1/email-templates/invoice/preview', draft);
+    expect(edit.status).toBe(200);
+    expect(edit.body).toMatchObject({
+      subject: 'Bill INV-0042 <b>',
+      text: 'Dear Sample Customer Ltd & co, pay $1,234.50.',
+    });
+    expect(edit.body.html).toContain('<p>Dear Sample Customer Ltd &amp; co, pay $1,234.50.</p>');
+    // Previewing saves nothing.
+    expect((await t.api.get('/api/v1/email-templates/invoice')).body.customized).toBe(false);
+
+    const bad = await t.api.post('/api/v1/email-templates/invoice/preview', {
+      subject: 'x',
+      body_text: '{{payment.amount}}',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('email_template_invalid');
+    const half = await t.api.post('/api/v1/email-templates/invoice/preview', { subject: 'x' });
+    expect(half.status).toBe(400);
+    expect(half.body.error.code).toBe('validation_failed');
+    expect((await t.api.post('/api/v1/email-templates/nope/preview', {})).status).toBe(404);
+
+    // A billing user may look without being able to save.
+    const { api: billing } = await apiKey(t, 'billing');
+    expect((await billing.post('/api/v1/email-templates/receipt/preview', {})).status).toBe(200);
+  });
+
+  it('sends a test through the outbox and SMTP; a saved edit applies to the next real email', async () => {
+    const t = await newTenant(h, { name: 'Sender Co' });
+    const to = `test-${unique()}@example.com`;
+    const sent = await t.api.post('/api/v1/email-templates/receipt/test', { to });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({
+      kind: 'receipt',
+      to,
+      status: 'queued',
+      subject: '[Test] Payment received: $1,234.50',
+      customer_id: null,
+    });
+    const [got] = await until(() => (h.smtp.to(to).length ? h.smtp.to(to) : null));
+    expect(got!.mail.subject).toBe('[Test] Payment received: $1,234.50');
+    expect(got!.mail.text).toContain('Visa ending 4242');
+    expect((await settledEmail(t, sent.body.id)).status).toBe('sent');
+
+    const draftTo = `draft-${unique()}@example.com`;
+    const draft = await t.api.post('/api/v1/email-templates/receipt/test', {
+      to: draftTo,
+      subject: 'Draft {{payment.amount}}',
+      body_text: 'Draft body',
+    });
+    expect(draft.body.subject).toBe('[Test] Draft $1,234.50');
+    expect((await t.api.post('/api/v1/email-templates/receipt/test', { to: 'nope' })).status).toBe(
+      400,
+    );
+    const { api: billing } = await apiKey(t, 'billing');
+    expect((await billing.post('/api/v1/email-templates/receipt/test', { to })).status).toBe(403);
+
+    // The saved edit is what the next invoice email says.
+    const put = await t.api.put('/api/v1/email-templates/invoice', {
+      subject: 'Your bill {{invoice.number}} is ready',
+      body_text: 'Edited body for {{customer.name}}',
+    });
+    expect(put.status).toBe(200);
+    const c = await customerWithContact(t);
+    const invoiceId = await postedInvoice(t, c.customerId, 2500);
+    const emailed = await t.api.post(`/api/v1/invoices/${invoiceId}/email`);
+    expect(emailed.status, JSON.stringify(emailed.body)).toBe(202);
+    const [real] = await until(() => (h.smtp.to(c.email).length ? h.smtp.to(c.email) : null));
+    expect(real!.mail.subject).toMatch(/^Your bill .+ is ready$/);
+    expect(real!.mail.text?.trim()).toBe('Edited body for Acme & Sons');
   });
 });
 

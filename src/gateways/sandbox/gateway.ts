@@ -52,6 +52,12 @@ export class SandboxGateway implements Gateway {
     this.#o = options;
   }
 
+  /** The sandbox lives in Billow's own database: it always answers. */
+  async checkConnection(): Promise<{ livemode: boolean | null }> {
+    await this.#scope();
+    return { livemode: false };
+  }
+
   async #scope(): Promise<SandboxScope> {
     if (this.#o.latencyMs) await sleep(this.#o.latencyMs);
     const now = this.#o.now();

@@ -78,6 +78,16 @@ export class StripeGateway implements Gateway {
     this.#stripe = stripeClient(options);
   }
 
+  /** Reads the account's balance: the cheapest call that proves the key works. */
+  async checkConnection(): Promise<{ livemode: boolean | null }> {
+    try {
+      const balance = await this.#stripe.balance.retrieve();
+      return { livemode: balance.livemode };
+    } catch (err) {
+      throw toGatewayError(err);
+    }
+  }
+
   async createCustomer(input: {
     billowCustomerId: string;
     name: string;

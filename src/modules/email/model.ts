@@ -110,3 +110,24 @@ export const TemplateView = z.object({
   updated_at: z.string().nullable(),
 });
 export type TemplateView = z.infer<typeof TemplateView>;
+
+/** An unsaved edit to preview or test-send; both fields or neither (the saved text). */
+const Draft = {
+  subject: z.string().trim().min(1).max(998).optional(),
+  body_text: z.string().min(1).max(20_000).optional(),
+};
+const bothOrNeither = (d: { subject?: string | undefined; body_text?: string | undefined }) =>
+  (d.subject === undefined) === (d.body_text === undefined);
+const BOTH = { message: 'Give both subject and body_text, or neither', path: ['body_text'] };
+
+export const TemplatePreviewRequest = z.strictObject(Draft).refine(bothOrNeither, BOTH);
+
+export const TemplatePreview = z.object({
+  subject: z.string(),
+  text: z.string().describe('The plain-text body'),
+  html: z.string().describe('The HTML body, every value escaped'),
+});
+
+export const TemplateTestRequest = z
+  .strictObject({ to: z.email().max(320).describe('Where to send the test'), ...Draft })
+  .refine(bothOrNeither, BOTH);

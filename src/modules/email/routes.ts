@@ -6,11 +6,20 @@ import {
   EmailSummary,
   EmailView,
   TemplateKeyParams,
+  TemplatePreview,
+  TemplatePreviewRequest,
+  TemplateTestRequest,
   TemplateUpdate,
   TemplateView,
 } from './model.js';
-import { getEmail, listEmails, resendEmail } from './service.js';
-import { getTemplate, listTemplates, resetTemplate, updateTemplate } from './template-store.js';
+import { getEmail, listEmails, resendEmail, sendTestEmail } from './service.js';
+import {
+  getTemplate,
+  listTemplates,
+  previewTemplate,
+  resetTemplate,
+  updateTemplate,
+} from './template-store.js';
 
 const tags = ['email'];
 
@@ -131,5 +140,49 @@ export async function emailRoutes(app: App): Promise<void> {
       },
     },
     (req) => resetTemplate(req.ctx, req.params.key),
+  );
+  app.post(
+    '/email-templates/:key/preview',
+    {
+      schema: {
+        operationId: 'previewEmailTemplate',
+        errors: ['email_template_invalid', 'email_template_not_found'],
+        tags,
+        summary: 'Render a template on sample data: the saved text, or an unsaved edit',
+        description:
+          'Uses the renderer real emails use. With subject and body_text, renders that edit ' +
+          '(checked as a save would be) without saving it.',
+        params: TemplateKeyParams,
+        body: TemplatePreviewRequest.nullish(),
+        response: { 200: TemplatePreview },
+      },
+    },
+    (req) =>
+      previewTemplate(
+        req.ctx,
+        req.params.key,
+        req.body?.subject !== undefined && req.body.body_text !== undefined
+          ? { subject: req.body.subject, body_text: req.body.body_text }
+          : null,
+      ),
+  );
+  app.post(
+    '/email-templates/:key/test',
+    {
+      schema: {
+        operationId: 'sendTestEmailTemplate',
+        errors: ['email_template_invalid', 'email_template_not_found'],
+        tags,
+        summary: 'Send a template on sample data to an address (owner, admin)',
+        description:
+          'Queued in the outbox like any email, with "[Test]" before the subject; with ' +
+          'subject and body_text, sends that unsaved edit.',
+        params: TemplateKeyParams,
+        body: TemplateTestRequest,
+        response: { 201: EmailView },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await sendTestEmail(req.ctx, req.params.key, req.body)),
   );
 }

@@ -18,6 +18,7 @@ import {
   type EmailView,
   OutgoingEmail,
 } from './model.js';
+import { previewTemplate } from './template-store.js';
 
 export { type AttachmentRenderer, sealForEmail } from './deliver.js';
 export type { OutgoingEmail } from './model.js';
@@ -259,4 +260,31 @@ export async function resendEmail(ctx: Ctx, id: string): Promise<EmailView> {
     ]);
     return copy as EmailView;
   });
+}
+
+/**
+ * A test send of a template (J5): rendered on sample data like a preview (the saved text, or the
+ * unsaved `draft`), marked "[Test]" in the subject, and queued to `to` through the normal outbox,
+ * so it goes out by SMTP like any message (or waits in the outbox without SMTP).
+ */
+export async function sendTestEmail(
+  ctx: Ctx,
+  key: string,
+  input: { to: string; subject?: string | undefined; body_text?: string | undefined },
+): Promise<EmailView> {
+  requirePermission(ctx, 'tenant:manage');
+  const draft =
+    input.subject !== undefined && input.body_text !== undefined
+      ? { subject: input.subject, body_text: input.body_text }
+      : null;
+  const rendered = await previewTemplate(ctx, key, draft);
+  return ctx.db.tx((tx) =>
+    queueEmail(tx, ctx, {
+      kind: key as EmailKind,
+      to: input.to,
+      subject: `[Test] ${rendered.subject}`,
+      bodyText: rendered.text,
+      bodyHtml: rendered.html,
+    }),
+  );
 }

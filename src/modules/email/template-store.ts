@@ -16,6 +16,7 @@ import {
   TEMPLATE_KEYS,
   TEMPLATE_VARIABLES,
   type TemplateKey,
+  type TemplateText,
   type TemplateVariables,
   templateProblem,
 } from './templates.js';
@@ -70,6 +71,25 @@ export async function getTemplate(ctx: Ctx, key: string): Promise<TemplateView> 
   return view(k, await loadRow(ctx.db, ctx.tenant.id, k));
 }
 
+/** Refuses a template text that uses a placeholder the key does not know or is malformed. */
+function checkTemplate(k: TemplateKey, input: TemplateText): void {
+  const problem = templateProblem(k, input);
+  if (!problem) return;
+  const message =
+    problem.problem === 'unknown_placeholder'
+      ? `{{${problem.placeholder}}} is not a placeholder of the ${k} template; use one of ` +
+        `${TEMPLATE_VARIABLES[k].map((v) => `{{${v}}}`).join(', ')}.`
+      : problem.problem === 'unbalanced_section'
+        ? `${problem.placeholder} in ${problem.field} has no matching tag: close each ` +
+          '{{#name}} or {{^name}} with {{/name}}, innermost first.'
+        : `A lone "${problem.placeholder}" in ${problem.field}: write placeholders as {{name}}.`;
+  throw new AppError(
+    'email_template_invalid',
+    { ...problem, key: k, allowed: [...TEMPLATE_VARIABLES[k]] },
+    message,
+  );
+}
+
 /** Replaces the tenant's text of a template; only the key's own placeholders are accepted. */
 export async function updateTemplate(
   ctx: Ctx,
@@ -78,22 +98,7 @@ export async function updateTemplate(
 ): Promise<TemplateView> {
   requirePermission(ctx, 'tenant:manage');
   const k = templateKey(key);
-  const problem = templateProblem(k, input);
-  if (problem) {
-    const message =
-      problem.problem === 'unknown_placeholder'
-        ? `{{${problem.placeholder}}} is not a placeholder of the ${k} template; use one of ` +
-          `${TEMPLATE_VARIABLES[k].map((v) => `{{${v}}}`).join(', ')}.`
-        : problem.problem === 'unbalanced_section'
-          ? `${problem.placeholder} in ${problem.field} has no matching tag: close each ` +
-            '{{#name}} or {{^name}} with {{/name}}, innermost first.'
-          : `A lone "${problem.placeholder}" in ${problem.field}: write placeholders as {{name}}.`;
-    throw new AppError(
-      'email_template_invalid',
-      { ...problem, key: k, allowed: [...TEMPLATE_VARIABLES[k]] },
-      message,
-    );
-  }
+  checkTemplate(k, input);
   return ctx.db.tx(async (tx) => {
     const before = view(k, await loadRow(tx, ctx.tenant.id, k, true));
     const row = await tx.one<TemplateRow>(
@@ -160,8 +165,10 @@ export async function templateRenderer(
   q: Queryable,
   ctx: Pick<Ctx, 'tenant'>,
   key: TemplateKey,
+  /** Render this text instead of the tenant's (a preview of an unsaved edit). */
+  text?: TemplateText,
 ): Promise<(variables: TemplateVariables) => RenderedEmail> {
-  const row = await loadRow(q, ctx.tenant.id, key);
+  const row = text ? undefined : await loadRow(q, ctx.tenant.id, key);
   return (variables) => {
     const tenantVars = variables.tenant;
     const vars: TemplateVariables = {
@@ -171,6 +178,60 @@ export async function templateRenderer(
         ...(tenantVars !== null && typeof tenantVars === 'object' ? tenantVars : {}),
       },
     };
-    return render(row ?? DEFAULT_TEMPLATES[key], vars);
+    return render(text ?? row ?? DEFAULT_TEMPLATES[key], vars);
   };
+}
+
+/** Made-up values for every placeholder, for previews and test sends (money formatted). */
+export function sampleVariables(ctx: Pick<Ctx, 'tenant'>): TemplateVariables {
+  return {
+    tenant: { name: ctx.tenant.name },
+    customer: { name: 'Sample Customer Ltd', number: 'C-00042' },
+    contact: { name: 'Sam Sample' },
+    portal_url: 'https://billing.example/portal',
+    console_url: 'https://billing.example/console/customers/cus_sample',
+    invoice: {
+      number: 'INV-0042',
+      date: '2026-12-01',
+      due_date: '2026-12-31',
+      po_number: 'PO-7',
+      total: '$1,234.50',
+      balance: '$1,234.50',
+      url: 'https://billing.example/portal/invoices/INV-0042',
+    },
+    payment: {
+      id: 'pay_sample',
+      date: '2026-12-01',
+      amount: '$1,234.50',
+      method: 'Visa ending 4242',
+      failure_reason: 'Your card was declined',
+      next_retry_date: '2026-12-04',
+    },
+    statement: {
+      date: '2026-12-01',
+      balance: '$2,469.00',
+      past_due: '$1,234.50',
+      open_invoices: '2',
+    },
+    question: { text: 'Why is this invoice higher than last month?', from: 'Sam Sample' },
+    invite_url: 'https://billing.example/portal/invite#sample',
+    invite: { expires_at: '2026-12-09 12:00' },
+    reset_url: 'https://billing.example/portal/reset#sample',
+    reset: { expires_at: '2026-12-02 13:00' },
+  };
+}
+
+/**
+ * The template rendered on sample data, by the same renderer real emails use: the saved text, or
+ * `draft` (an unsaved edit, checked like a save) when given.
+ */
+export async function previewTemplate(
+  ctx: Ctx,
+  key: string,
+  draft?: TemplateText | null,
+): Promise<RenderedEmail> {
+  requirePermission(ctx, 'billing:read');
+  const k = templateKey(key);
+  if (draft) checkTemplate(k, draft);
+  return (await templateRenderer(ctx.db, ctx, k, draft ?? undefined))(sampleVariables(ctx));
 }

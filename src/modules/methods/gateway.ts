@@ -11,12 +11,16 @@ import {
   type GatewayName,
   isGatewayError,
 } from '../../gateways/index.js';
-import { type Ctx, tenantNow } from '../context.js';
+import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { openSecret } from './secrets.js';
 import { loadSettings } from './settings.js';
 
 /** The gateway by name for this tenant: sandbox for sandbox tenants, Stripe when configured. */
-export async function gatewayNamed(ctx: Ctx, name: GatewayName): Promise<Gateway> {
+export async function gatewayNamed(
+  ctx: Ctx,
+  name: GatewayName,
+  stripeOptions: { timeoutMs?: number; maxNetworkRetries?: number } = {},
+): Promise<Gateway> {
   const settings = await loadSettings(ctx);
   if (name === 'sandbox') {
     if (ctx.tenant.mode !== 'sandbox') throw new AppError('sandbox_only');
@@ -31,7 +35,7 @@ export async function gatewayNamed(ctx: Ctx, name: GatewayName): Promise<Gateway
   }
   if (!settings?.stripe_secret_key_enc) throw new AppError('gateway_not_configured');
   const secretKey = await openSecret(ctx.db, ctx.tenant.id, settings.stripe_secret_key_enc);
-  return createGateway({ name: 'stripe', secretKey });
+  return createGateway({ name: 'stripe', secretKey, ...stripeOptions });
 }
 
 /** The gateway new payment methods of this tenant go to. */
@@ -66,5 +70,37 @@ export async function callGateway<T>(call: () => Promise<T>): Promise<T> {
           gateway_message: err.message,
         });
     }
+  }
+}
+
+export interface GatewayCheck {
+  gateway: GatewayName;
+  ok: boolean;
+  livemode: boolean | null;
+  /** When not ok: the gateway's error code and its own words. */
+  reason: string | null;
+  message: string | null;
+}
+
+/**
+ * Asks the tenant's gateway whether it answers (the sandbox always does; Stripe is called with
+ * the saved key, once, with a short timeout). A failure is the result, not an error: the
+ * console shows the gateway's words.
+ */
+export async function checkGatewayConnection(ctx: Ctx): Promise<GatewayCheck> {
+  requirePermission(ctx, 'tenant:manage');
+  const settings = await loadSettings(ctx);
+  const name = settings?.gateway ?? (ctx.tenant.mode === 'sandbox' ? 'sandbox' : null);
+  if (!name) throw new AppError('gateway_not_configured');
+  const gateway = await gatewayNamed(ctx, name, { timeoutMs: 10_000, maxNetworkRetries: 0 });
+  try {
+    const { livemode } = await gateway.checkConnection();
+    return { gateway: name, ok: true, livemode, reason: null, message: null };
+  } catch (err) {
+    if (!isGatewayError(err)) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { gateway: name, ok: false, livemode: null, reason: 'unavailable', message };
+    }
+    return { gateway: name, ok: false, livemode: null, reason: err.code, message: err.message };
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/app.js';
 import { IdParams, NoBody } from '../../http/schemas.js';
 import { sandboxMicroDeposits } from './deposits.js';
+import { checkGatewayConnection } from './gateway.js';
 import {
   MethodCreate,
   MethodList,
@@ -22,6 +23,7 @@ import {
   updatePaymentMethod,
 } from './service.js';
 import {
+  GatewayCheckView,
   GatewaySettingsPut,
   GatewaySettingsView,
   getGatewaySettings,
@@ -221,5 +223,22 @@ export async function methodRoutes(app: App): Promise<void> {
       },
     },
     (req) => putGatewaySettings(req.ctx, req.body),
+  );
+  app.post(
+    '/gateway-settings/check',
+    {
+      schema: {
+        operationId: 'checkGatewayConnection',
+        errors: ['gateway_not_configured'],
+        tags: ['gateway settings'],
+        summary: 'Ask the tenant’s gateway whether it answers with the saved credentials',
+        description:
+          'The sandbox always answers. Stripe is called once with the saved secret key; when it ' +
+          'cannot be reached or refuses the key, `ok` is false with the gateway’s own words.',
+        body: NoBody,
+        response: { 200: GatewayCheckView },
+      },
+    },
+    (req) => checkGatewayConnection(req.ctx),
   );
 }

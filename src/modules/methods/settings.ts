@@ -57,6 +57,17 @@ export const GatewaySettingsView = z.object({
 });
 export type GatewaySettingsView = z.infer<typeof GatewaySettingsView>;
 
+export const GatewayCheckView = z.object({
+  gateway: z.enum(['sandbox', 'stripe']),
+  ok: z.boolean().describe('Whether the gateway answered with the saved credentials'),
+  livemode: z.boolean().nullable(),
+  reason: z
+    .string()
+    .nullable()
+    .describe('When not ok: authentication (key refused), unavailable (not reachable), …'),
+  message: z.string().nullable().describe('When not ok: the gateway’s own words'),
+});
+
 export interface SettingsRow {
   gateway: GatewayName;
   stripe_secret_key_enc: string | null;

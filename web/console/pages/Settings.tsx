@@ -33,6 +33,7 @@ import { formatInstant } from '../../shared/format';
 import { Empty, Loading } from '../../shared/states';
 import { settingsRoute } from '../router';
 import { can, useMe } from '../session';
+import { MORE_SETTINGS_TABS } from './settings/more';
 
 const ROLES = [
   { value: 'owner', label: 'Owner' },
@@ -46,6 +47,7 @@ const TABS = [
   { value: 'staff', label: 'Staff' },
   { value: 'api-keys', label: 'API keys' },
   { value: 'webhooks', label: 'Webhooks' },
+  ...MORE_SETTINGS_TABS,
 ] as const;
 
 /** A secret or URL breaks anywhere rather than widening the page on a phone. */
@@ -101,6 +103,11 @@ export function SettingsPage() {
         <Tabs.Panel value="webhooks" pt="md">
           <WebhooksTab />
         </Tabs.Panel>
+        {MORE_SETTINGS_TABS.map((t) => (
+          <Tabs.Panel key={t.value} value={t.value} pt="md">
+            {t.render()}
+          </Tabs.Panel>
+        ))}
       </Tabs>
     </Stack>
   );
