@@ -90,7 +90,9 @@ export async function screenshots(page: Page, name: string): Promise<void> {
 export async function checkPage(page: Page, name: string): Promise<void> {
   await expectAccessible(page);
   await page.setViewportSize({ width: 375, height: 740 });
-  await page.waitForTimeout(150);
+  // Longer than Mantine's transitions (about 200 ms): a drawer or dialog that re-renders for the
+  // phone width must have finished fading before axe measures contrast.
+  await page.waitForTimeout(400);
   await expectAccessible(page);
   await page.setViewportSize({ width: 1280, height: 800 });
   await screenshots(page, name);

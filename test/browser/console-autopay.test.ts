@@ -258,6 +258,8 @@ describe('console history tab', () => {
       .getByText(/credited/)
       .waitFor();
     await page.getByRole('button', { name: 'Close the transaction detail' }).click();
+    // Axe must not see the drawer half faded out (its title reads as low contrast then).
+    await drawer.waitFor({ state: 'hidden' });
 
     const row = transactions.getByRole('row').filter({ hasText: 'Check 1042' });
     await row.getByText('$20.00').waitFor();

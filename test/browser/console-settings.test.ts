@@ -46,7 +46,8 @@ describe('settings', () => {
     await page.getByRole('tab', { name: 'Staff' }).click();
     const email = `clerk-${Date.now()}@browser.example`;
     await page.getByLabel(/^Name/).fill('Casey Clerk');
-    await page.getByLabel(/^Email/).fill(email);
+    // (a textbox: the "Email templates" tab panel is labelled "Email…" too)
+    await page.getByRole('textbox', { name: /^Email/ }).fill(email);
     await page.getByLabel(/^First password/).fill('a fine first password');
     await page.getByRole('button', { name: 'Add staff user' }).click();
     await page.getByRole('cell', { name: email }).waitFor();
