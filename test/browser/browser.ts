@@ -45,6 +45,9 @@ export function useBrowser(): TestBrowser {
           const context = await browser.newContext({
             baseURL: inject('billow').url,
             viewport: { width: 1280, height: 800 },
+            // The theme honours reduced motion, so no drawer or dialog is caught half-faded
+            // when axe measures contrast.
+            reducedMotion: 'reduce',
           });
           contexts.push(context);
           return context.newPage();

@@ -33,6 +33,7 @@ describe('first run', () => {
     const context = await b.browser.newContext({
       baseURL: server.url,
       viewport: { width: 1280, height: 800 },
+      reducedMotion: 'reduce',
     });
     try {
       const page = await context.newPage();
@@ -76,7 +77,7 @@ describe('first run', () => {
         }),
       });
       expect(again.status).toBe(409);
-      const other = await b.browser.newContext({ baseURL: server.url });
+      const other = await b.browser.newContext({ baseURL: server.url, reducedMotion: 'reduce' });
       try {
         const fresh = await other.newPage();
         await fresh.goto('/console/setup');
