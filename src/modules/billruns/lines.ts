@@ -164,7 +164,31 @@ export function prorationCredits(
   return lines;
 }
 
-function flatLines(sub: BillableSubscription, billed: BilledLine[], target: string): DraftLine[] {
+/**
+ * What a subscription ending at its `end_date` still brings, by the bill run's own rules: the
+ * charges for the periods it serves that no invoice billed yet (the last one prorated by day),
+ * and the credits for days billed in advance on posted invoices that it no longer serves. The
+ * cancel answer and its preview both say this (issue 13 item 2). Usage bills in arrears from
+ * its records: neither applies to it.
+ */
+export function endingLines(
+  sub: BillableSubscription,
+  billed: readonly BilledLine[],
+  memos: readonly MemoCredit[],
+): { charges: DraftLine[]; credits: DraftLine[] } {
+  if (sub.end_date === null || sub.price.kind !== 'recurring') return { charges: [], credits: [] };
+  const own = billed.filter((b) => b.subscription_id === sub.id);
+  return {
+    charges: flatLines(sub, own, sub.end_date),
+    credits: prorationCredits(sub, own, memos),
+  };
+}
+
+function flatLines(
+  sub: BillableSubscription,
+  billed: readonly BilledLine[],
+  target: string,
+): DraftLine[] {
   const lines: DraftLine[] = [];
   const unit = sub.price.unit_amount ?? 0;
   const full = unit * sub.quantity;

@@ -22,7 +22,12 @@ export {
   type NewPendingCharge,
   releasePendingCharges,
 } from './pending.js';
-export { type CreditToFollow, creditToFollow, upcomingInvoice } from './upcoming.js';
+export {
+  type EndingToFollow,
+  endingToFollow,
+  type ToFollow,
+  upcomingInvoice,
+} from './upcoming.js';
 
 export const BATCH_SIZE = 500;
 export const BATCH_QUEUE = defineQueue('bill-run-batch', {

@@ -13,7 +13,7 @@ import { periodContaining, toMicros } from '../billing/model.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
 import { prorationMemoCredits } from '../credits/service.js';
 import { openBalanceText, trimZeros } from '../invoices/service.js';
-import { computeInvoice, type DraftLine, fitsMaxAmount, prorationCredits } from './lines.js';
+import { computeInvoice, type DraftLine, endingLines, fitsMaxAmount } from './lines.js';
 import { loadBilledLines, loadBilledUsage, loadSubscriptions } from './sources.js';
 
 export interface UpcomingInvoice {
@@ -121,36 +121,51 @@ export async function upcomingInvoice(ctx: Ctx, customerId: string): Promise<Upc
   };
 }
 
-/** The credit a subscription's end will bring (issue 10 item 3); null when none. */
-export interface CreditToFollow {
-  /** Positive: what the customer is credited. */
+/** Lines that follow a subscription's end, summed: charges positive, credits positive too. */
+export interface ToFollow {
   amount: number;
   lines: { description: string; period_start: string; period_end: string; amount: number }[];
 }
 
+/** What a subscription's end brings (issue 10 item 3, issue 13 item 2); null parts when none. */
+export interface EndingToFollow {
+  /** The credit for days billed in advance and not served (positive: what is credited). */
+  credit_to_follow: ToFollow | null;
+  /** The periods served and not billed yet, the last prorated by day. */
+  charges_to_follow: ToFollow | null;
+}
+
+function summed(lines: DraftLine[], sign: 1 | -1): ToFollow | null {
+  if (lines.length === 0) return null;
+  const shown = lines.map((l) => ({
+    description: l.description,
+    period_start: l.period_start as string,
+    period_end: l.period_end as string,
+    amount: sign * l.amount,
+  }));
+  return { amount: shown.reduce((s, l) => s + l.amount, 0), lines: shown };
+}
+
 /**
- * What the next bill run credits a subscription for the days billed in advance (on posted
- * invoices) that its end leaves unserved, by the bill run's own rule: on that run's invoice as far
- * as its charges absorb it, the rest as a credit memo on the customer's account at once.
+ * What ending a subscription at `endDate` brings, by the bill run's own rule (`endingLines`):
+ * the credit for days billed in advance (on posted invoices) it no longer serves — on the next
+ * run's invoice as far as its charges absorb it, the rest as a credit memo on the account at
+ * once — and the charges for the days it still serves that no invoice billed yet. The cancel
+ * passes the end it writes, its preview the end it would write: one computation for both.
  */
-export async function creditToFollow(
+export async function endingToFollow(
   q: Queryable,
   ctx: Ctx,
   customerId: string,
   subscriptionId: string,
-): Promise<CreditToFollow | null> {
+  endDate: string,
+): Promise<EndingToFollow> {
   const sub = (await loadSubscriptions(q, ctx.tenant.id, [customerId], '9999-12-31')).find(
     (s) => s.id === subscriptionId,
   );
-  if (sub?.price.kind !== 'recurring') return null;
+  if (sub?.price.kind !== 'recurring') return { credit_to_follow: null, charges_to_follow: null };
   const billed = await loadBilledLines(q, [sub.id]);
   const memos = await prorationMemoCredits(q, ctx.tenant.id, [sub.id]);
-  const lines = prorationCredits(sub, billed, memos).map((l) => ({
-    description: l.description,
-    period_start: l.period_start as string,
-    period_end: l.period_end as string,
-    amount: -l.amount,
-  }));
-  if (lines.length === 0) return null;
-  return { amount: lines.reduce((s, l) => s + l.amount, 0), lines };
+  const { charges, credits } = endingLines({ ...sub, end_date: endDate }, billed, memos);
+  return { credit_to_follow: summed(credits, -1), charges_to_follow: summed(charges, 1) };
 }

@@ -167,22 +167,51 @@ export const ChargeView = z.object({
 });
 export type ChargeView = z.infer<typeof ChargeView>;
 
-/** The cancel answer: the subscription, and the credit the next bill run gives for its end. */
+const ToFollowLines = z.array(
+  z.object({
+    description: z.string(),
+    period_start: z.string(),
+    period_end: z.string(),
+    amount: z.number().describe('Minor units, positive'),
+  }),
+);
+
+const CreditToFollow = z
+  .object({
+    amount: z.number().describe('What the customer is credited, in minor units'),
+    lines: ToFollowLines,
+  })
+  .nullable()
+  .describe(
+    'The credit for days billed in advance (on posted invoices) that are no longer served: the next bill run puts it on its invoice as far as that invoice’s charges absorb it, and issues the rest at once as a credit memo on the customer’s account, applied to open invoices oldest first. null when nothing was billed beyond the end.',
+  );
+
+const ChargesToFollow = z
+  .object({
+    amount: z.number().describe('What the bill runs still charge, in minor units'),
+    lines: ToFollowLines,
+  })
+  .nullable()
+  .describe(
+    'The periods the subscription still serves that no invoice billed yet, the last prorated by day: what the bill runs up to its end charge. null when every served period is billed. Usage subscriptions bill their recorded usage in arrears and show neither.',
+  );
+
+/** The cancel answer: the subscription, and what the next bill runs give and charge for its end. */
 export const SubscriptionCanceled = SubscriptionView.extend({
-  credit_to_follow: z
-    .object({
-      amount: z.number().describe('What the customer is credited, in minor units'),
-      lines: z.array(
-        z.object({
-          description: z.string(),
-          period_start: z.string(),
-          period_end: z.string(),
-          amount: z.number(),
-        }),
-      ),
-    })
-    .nullable()
-    .describe(
-      'The credit for days billed in advance (on posted invoices) that are no longer served: the next bill run puts it on its invoice as far as that invoice’s charges absorb it, and issues the rest at once as a credit memo on the customer’s account, applied to open invoices oldest first. null when nothing was billed beyond the end.',
-    ),
+  credit_to_follow: CreditToFollow,
+  charges_to_follow: ChargesToFollow,
 });
+
+/** What a cancel would do, written nowhere: the same figures as the cancel's answer. */
+export const SubscriptionCancelPreview = z.object({
+  subscription_id: z.string(),
+  at: CancelAt,
+  end_date: z.string().describe('The service would end at the start of this date'),
+  cancel_at_period_end: z.boolean(),
+  status: z
+    .enum(SUBSCRIPTION_STATUSES)
+    .describe('The status the subscription would have once canceled'),
+  credit_to_follow: CreditToFollow,
+  charges_to_follow: ChargesToFollow,
+});
+export type SubscriptionCancelPreview = z.infer<typeof SubscriptionCancelPreview>;

@@ -6,6 +6,7 @@ import {
   ChargeView,
   SubscriptionCancel,
   SubscriptionCanceled,
+  SubscriptionCancelPreview,
   SubscriptionCreate,
   SubscriptionListQuery,
   SubscriptionPatch,
@@ -17,6 +18,7 @@ import {
   createSubscription,
   getSubscription,
   listSubscriptions,
+  previewCancelSubscription,
   updateSubscription,
 } from './service.js';
 
@@ -120,6 +122,26 @@ export async function subscriptionRoutes(app: App): Promise<void> {
       },
     },
     (req) => cancelSubscription(req.ctx, req.params.id, req.body),
+  );
+
+  app.post(
+    '/subscriptions/:id/cancel/preview',
+    {
+      schema: {
+        operationId: 'previewCancelSubscription',
+        errors: ['subscription_canceled', 'subscription_not_found'],
+        description: ROUNDING.cancelNow,
+        tags: ['subscriptions'],
+        summary:
+          'What cancelling would do, with nothing written: the same body as the cancel, and the ' +
+          'end, the credit and the charges to follow that the cancel would answer, computed by ' +
+          'the same code',
+        params: IdParams,
+        body: SubscriptionCancel,
+        response: { 200: SubscriptionCancelPreview },
+      },
+    },
+    (req) => previewCancelSubscription(req.ctx, req.params.id, req.body),
   );
 
   app.post(

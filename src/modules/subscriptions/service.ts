@@ -10,7 +10,7 @@ import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
 import type { Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type UsagePrice, usageAmount } from '../billing/model.js';
-import { type CreditToFollow, creditToFollow } from '../billruns/service.js';
+import { type EndingToFollow, endingToFollow } from '../billruns/service.js';
 import type { BillingInterval, PricingModel } from '../catalog/model.js';
 import { usePrice } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
@@ -21,6 +21,7 @@ import {
   effectiveStatus,
   planCancel,
   type SubscriptionCancel,
+  type SubscriptionCancelPreview,
   type SubscriptionCreate,
   type SubscriptionPatch,
   type SubscriptionStatus,
@@ -232,14 +233,26 @@ export async function listSubscriptions(
   return rows.map((row) => view(row, today));
 }
 
-/** A subscription that is still running (or not started yet), locked for a change. */
-async function lockRunning(tx: Tx, ctx: Ctx, id: string, today: string): Promise<SubRow> {
-  const row = await findRow(tx, ctx, id, 'FOR NO KEY UPDATE');
+/**
+ * A subscription that is still running (or not started yet); `lock` locks it for a change (a
+ * preview reads it as it stands).
+ */
+async function findRunning(
+  q: Queryable,
+  ctx: Ctx,
+  id: string,
+  today: string,
+  lock = 'FOR NO KEY UPDATE',
+): Promise<SubRow> {
+  const row = await findRow(q, ctx, id, lock);
   if (effectiveStatus(row, today) === 'canceled') {
     throw new AppError('subscription_canceled', { id, end_date: row.end_date });
   }
   return row;
 }
+
+const lockRunning = (tx: Tx, ctx: Ctx, id: string, today: string) =>
+  findRunning(tx, ctx, id, today);
 
 /** The new quantity applies to every period not billed yet (recurring prices bill in advance). */
 export async function updateSubscription(
@@ -278,6 +291,60 @@ export async function updateSubscription(
 }
 
 /**
+ * When cancelling ends the service: now (the start of today; a usage subscription keeps the
+ * days whose usage is already recorded), on a date, or at the end of the current period.
+ */
+async function planEnd(
+  q: Queryable,
+  row: SubRow,
+  at: SubscriptionCancel['at'],
+  today: string,
+): Promise<{ endDate: string; atPeriodEnd: boolean }> {
+  const plan = planCancel(row, row.billing_interval, at, today);
+  if (!plan.ok) throw invalid('at', plan.message);
+  let endDate = plan.endDate;
+  if (row.kind === 'usage') {
+    const { last } = await q.one<{ last: string | null }>(
+      'SELECT max(usage_date) AS last FROM usage_records WHERE subscription_id = $1',
+      [row.id],
+    );
+    if (last !== null && last >= endDate) {
+      if (at !== 'now') {
+        throw invalid('at', `usage is recorded up to ${last}; end the service after that day`);
+      }
+      endDate = addDays(last, 1);
+    }
+  }
+  return { endDate, atPeriodEnd: plan.atPeriodEnd };
+}
+
+/**
+ * What cancelling would do, with nothing written: the end the cancel would set and what follows
+ * it, by the very functions the cancel calls (planEnd, endingToFollow). The same refusals too.
+ */
+export async function previewCancelSubscription(
+  ctx: Ctx,
+  id: string,
+  input: SubscriptionCancel,
+): Promise<SubscriptionCancelPreview> {
+  requirePermission(ctx, 'billing:write');
+  const today = tenantToday(ctx);
+  const row = await findRunning(ctx.db, ctx, id, today, '');
+  const { endDate, atPeriodEnd } = await planEnd(ctx.db, row, input.at, today);
+  return {
+    subscription_id: id,
+    at: input.at,
+    end_date: endDate,
+    cancel_at_period_end: atPeriodEnd,
+    status: effectiveStatus(
+      { status: atPeriodEnd ? 'active' : 'canceled', end_date: endDate },
+      today,
+    ),
+    ...(await endingToFollow(ctx.db, ctx, row.customer_id, id, endDate)),
+  };
+}
+
+/**
  * Cancels now (the service ends at the start of today; a usage subscription keeps the days
  * whose usage is already recorded), on a date, or at the end of the current period.
  */
@@ -285,26 +352,12 @@ export async function cancelSubscription(
   ctx: Ctx,
   id: string,
   input: SubscriptionCancel,
-): Promise<SubscriptionView & { credit_to_follow: CreditToFollow | null }> {
+): Promise<SubscriptionView & EndingToFollow> {
   requirePermission(ctx, 'billing:write');
   const today = tenantToday(ctx);
   return ctx.db.tx(async (tx) => {
     const row = await lockRunning(tx, ctx, id, today);
-    const plan = planCancel(row, row.billing_interval, input.at, today);
-    if (!plan.ok) throw invalid('at', plan.message);
-    let endDate = plan.endDate;
-    if (row.kind === 'usage') {
-      const { last } = await tx.one<{ last: string | null }>(
-        'SELECT max(usage_date) AS last FROM usage_records WHERE subscription_id = $1',
-        [id],
-      );
-      if (last !== null && last >= endDate) {
-        if (input.at !== 'now') {
-          throw invalid('at', `usage is recorded up to ${last}; end the service after that day`);
-        }
-        endDate = addDays(last, 1);
-      }
-    }
+    const { endDate, atPeriodEnd } = await planEnd(tx, row, input.at, today);
     await tx.query(
       `UPDATE subscriptions SET end_date = $3, cancel_at_period_end = $4, status = $5,
          canceled_at = $6, updated_at = $6
@@ -313,14 +366,14 @@ export async function cancelSubscription(
         ctx.tenant.id,
         id,
         endDate,
-        plan.atPeriodEnd,
-        plan.atPeriodEnd ? 'active' : 'canceled',
+        atPeriodEnd,
+        atPeriodEnd ? 'active' : 'canceled',
         tenantNow(ctx),
       ],
     );
     const after = {
       ...view(await findRow(tx, ctx, id), today),
-      credit_to_follow: await creditToFollow(tx, ctx, row.customer_id, id),
+      ...(await endingToFollow(tx, ctx, row.customer_id, id, endDate)),
     };
     await recordChange(tx, ctx, {
       action: 'subscription.canceled',
