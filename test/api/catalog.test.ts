@@ -328,6 +328,30 @@ describe('prices', () => {
     expect((await t.api.get(`${V}/prices/${pr.id}`)).body.used).toBe(false);
   });
 
+  it('lists the prices of one product or of several at once (one page of products)', async () => {
+    const t = await newTenant(h);
+    const [a, b, c] = [await product(t), await product(t), await product(t)];
+    const one = (productId: string) =>
+      price(t, { product_id: productId, kind: 'one_time', unit_amount: 100 });
+    const [pa, pb, pc] = [await one(a.id), await one(b.id), await one(c.id)];
+    const ids = async (query: string) =>
+      (await t.api.get(`${V}/prices?${query}`)).body.data.map((x: { id: string }) => x.id).sort();
+    expect(await ids(`product=${a.id}`)).toEqual([pa.id]);
+    expect(await ids(`product=${a.id},${c.id}`)).toEqual([pa.id, pc.id].sort());
+    expect(await ids(`product=${a.id},${b.id},${c.id}&limit=100`)).toEqual(
+      [pa.id, pb.id, pc.id].sort(),
+    );
+    // Another tenant's product among them finds nothing of it.
+    const other = await newTenant(h);
+    const theirs = await product(other);
+    expect(await ids(`product=${theirs.id},${b.id}`)).toEqual([pb.id]);
+    for (const bad of [',', `${a.id},`, Array.from({ length: 51 }, () => a.id).join(',')]) {
+      const res = await t.api.get(`${V}/prices?product=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+  });
+
   it('is tenant-scoped: another tenant’s prices are not found', async () => {
     const a = await newTenant(h);
     const b = await newTenant(h);

@@ -150,13 +150,6 @@ export const customerRoute = createRoute({
   component: CustomerProfilePage,
 });
 
-/** The catalog (B1): products and prices, with a preview of what a quantity costs. */
-export const catalogRoute = createRoute({
-  getParentRoute: () => signedInRoute,
-  path: '/catalog',
-  component: CatalogPage,
-});
-
 /** The journal export (K2); `?from=&to=` business dates, this month so far when absent. */
 const BusinessDateParam = z
   .string()
@@ -173,6 +166,20 @@ export const accountingRoute = createRoute({
 /** Lists paged by the server: the cursor lives in the URL. */
 const PagedSearch = z.object({
   cursor: z.string().max(1200).optional().catch(undefined),
+});
+
+/**
+ * The catalog (B1): products and prices, with a preview of what a quantity costs; products paged
+ * by the server (`cursor`), `show=active|archived` (all when absent).
+ */
+export const CatalogSearch = PagedSearch.extend({
+  show: z.enum(['active', 'archived']).optional().catch(undefined),
+});
+export const catalogRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/catalog',
+  validateSearch: CatalogSearch,
+  component: CatalogPage,
 });
 
 export const billRunsRoute = createRoute({

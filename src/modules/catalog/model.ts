@@ -179,7 +179,16 @@ export const PricePatch = z.strictObject({
 export type PricePatch = z.output<typeof PricePatch>;
 
 export const PriceListQuery = ListQuery.extend({
-  product: z.string().min(1).max(64).optional(),
+  product: z
+    .string()
+    .max(3_300)
+    .regex(/^[^,]{1,64}(,[^,]{1,64}){0,49}$/, 'a product id, or up to 50 separated by commas')
+    .transform((v) => v.split(','))
+    .optional()
+    .describe(
+      'A product id, or up to 50 separated by commas: the prices of those products (the ' +
+        'console asks for the prices of one page of products at once)',
+    ),
   active: QueryBool.optional(),
   kind: z.enum(PRICE_KINDS).optional(),
 });

@@ -179,7 +179,8 @@ export async function getPrice(ctx: Ctx, id: string): Promise<PriceView> {
 }
 
 export interface PriceFilter {
-  product?: string | undefined;
+  /** Any of these products. */
+  product?: string[] | undefined;
   active?: boolean | undefined;
   kind?: PriceKind | undefined;
   before?: string | undefined;
@@ -190,7 +191,7 @@ export async function listPrices(ctx: Ctx, f: PriceFilter): Promise<PriceView[]>
   requirePermission(ctx, 'customers:read');
   const rows = await ctx.db.query<PriceRow>(
     `SELECT ${PRICE_COLUMNS} FROM prices
-      WHERE tenant_id = $1 AND ($2::text IS NULL OR product_id = $2)
+      WHERE tenant_id = $1 AND ($2::text[] IS NULL OR product_id = ANY($2::text[]))
         AND ($3::boolean IS NULL OR active = $3) AND ($4::text IS NULL OR kind = $4)
         AND ($5::text IS NULL OR id < $5)
       ORDER BY id DESC LIMIT $6`,

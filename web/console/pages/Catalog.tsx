@@ -2,7 +2,11 @@
  * The catalog (B1): products with their prices — flat, per unit, tiered, volume, one-time. Staff
  * who may write create a product and a price; the forms check with the API's own schemas
  * (ProductCreate, PriceCreate), so what they refuse is what the API would refuse. "What does a
- * quantity cost" asks the API (GET /prices/{id}/preview): the page computes no money.
+ * quantity cost" asks the API (GET /prices/{id}/preview): the page computes no money. Products
+ * are paged by the server (10 a page, the cursor in the URL) and filtered active / archived; the
+ * prices of a page's products come in one request (`?product=a,b,…`). A product can be renamed,
+ * described, archived and restored; a price archived and restored (the API keeps a used price's
+ * terms: it says so when asked to change them, and an archived one serves no new subscription).
  */
 import {
   Badge,
@@ -10,6 +14,7 @@ import {
   Group,
   NativeSelect,
   Paper,
+  SegmentedControl,
   Stack,
   Table,
   Text,
@@ -17,15 +22,20 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import type { paths } from '../../../generated/api';
-import { PriceCreate, ProductCreate } from '../../../src/modules/catalog/model';
+import { PriceCreate, ProductCreate, ProductPatch } from '../../../src/modules/catalog/model';
 import { api, unwrap } from '../../shared/api';
 import { Money } from '../../shared/display';
 import { ErrorAlert, fieldErrors } from '../../shared/errors';
 import { formatMoney, parseAmountInput } from '../../shared/format';
+import { Pager } from '../../shared/Pager';
 import { Empty, Loading } from '../../shared/states';
+import { cursorPages } from '../PagedTable';
+import { catalogRoute } from '../router';
 import { can, useMe } from '../session';
 
 type Price =
@@ -36,6 +46,12 @@ type Preview =
   paths['/api/v1/prices/{id}/preview']['get']['responses'][200]['content']['application/json'];
 
 const CATALOG = ['catalog'] as const;
+const PAGE_SIZE = 10;
+const SHOW = [
+  { value: 'all', label: 'All' },
+  { value: 'active', label: 'Active' },
+  { value: 'archived', label: 'Archived' },
+];
 
 /** "Tiered, per month, per api_call" — what kind of price this is, in words. */
 export function describePrice(p: {
@@ -75,15 +91,44 @@ function PriceTerms({ price }: { price: Price }) {
 export function CatalogPage() {
   const me = useMe();
   const canWrite = can(me, 'billing:write');
+  const search = catalogRoute.useSearch();
+  const navigate = useNavigate({ from: '/catalog' });
+  const phone = Boolean(useMediaQuery('(max-width: 36em)'));
   const products = useQuery({
-    queryKey: [...CATALOG, 'products'],
+    queryKey: [...CATALOG, 'products', search],
     queryFn: async () =>
-      unwrap(await api.GET('/api/v1/products', { params: { query: { limit: 100 } } })),
+      unwrap(
+        await api.GET('/api/v1/products', {
+          params: {
+            query: {
+              limit: PAGE_SIZE,
+              ...(search.cursor && { cursor: search.cursor }),
+              ...(search.show && { active: search.show === 'active' ? 'true' : 'false' }),
+            },
+          },
+        }),
+      ),
   });
+  const ids = (products.data?.data ?? []).map((p) => p.id);
+  // The prices of this page's products, in one request (a page rarely has more than 100).
   const prices = useQuery({
-    queryKey: [...CATALOG, 'prices'],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/v1/prices', { params: { query: { limit: 100 } } })),
+    queryKey: [...CATALOG, 'prices', ids],
+    enabled: ids.length > 0,
+    queryFn: async () => {
+      const all: Price[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 10; i++) {
+        const page = unwrap(
+          await api.GET('/api/v1/prices', {
+            params: { query: { product: ids.join(','), limit: 100, ...(cursor && { cursor }) } },
+          }),
+        );
+        all.push(...page.data);
+        if (!page.next_cursor) break;
+        cursor = page.next_cursor;
+      }
+      return all;
+    },
   });
 
   return (
@@ -94,7 +139,24 @@ export function CatalogPage() {
         profile; one-time prices are charged there too.
       </Text>
       {canWrite && <NewProduct />}
-      {products.isPending || prices.isPending ? (
+      <Stack gap={4}>
+        <Text size="sm" fw={500} id="catalog-show-label">
+          Show
+        </Text>
+        <SegmentedControl
+          aria-labelledby="catalog-show-label"
+          w="fit-content"
+          orientation={phone ? 'vertical' : 'horizontal'}
+          value={search.show ?? 'all'}
+          onChange={(v) =>
+            void navigate({
+              search: { show: v === 'all' ? undefined : (v as 'active' | 'archived') },
+            })
+          }
+          data={SHOW}
+        />
+      </Stack>
+      {products.isPending || (ids.length > 0 && prices.isPending) ? (
         <Loading label="Loading the catalog…" />
       ) : products.isError || prices.isError ? (
         <ErrorAlert
@@ -105,19 +167,49 @@ export function CatalogPage() {
           }}
         />
       ) : products.data.data.length === 0 ? (
-        <Empty title="No products yet">Create a product, then give it a price.</Empty>
+        search.show === 'archived' ? (
+          <Empty title="No archived products">Archived products show here.</Empty>
+        ) : (
+          <Empty title="No products yet">Create a product, then give it a price.</Empty>
+        )
       ) : (
         products.data.data.map((p) => (
           <ProductCard
             key={p.id}
             product={p}
-            prices={prices.data.data.filter((x) => x.product_id === p.id)}
+            prices={(prices.data ?? []).filter((x) => x.product_id === p.id)}
             canWrite={canWrite}
           />
         ))
       )}
+      <Pager
+        {...cursorPages(
+          search.cursor,
+          products.data?.next_cursor,
+          (cursor) => void navigate({ search: (s) => ({ ...s, cursor }) }),
+        )}
+      />
     </Stack>
   );
+}
+
+/** Archive or restore a product or a price: the API's PATCH with `active`. */
+function useActiveToggle(path: 'product' | 'price', id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (active: boolean) =>
+      path === 'product'
+        ? unwrap(
+            await api.PATCH('/api/v1/products/{id}', {
+              params: { path: { id } },
+              body: { active },
+            }),
+          )
+        : unwrap(
+            await api.PATCH('/api/v1/prices/{id}', { params: { path: { id } }, body: { active } }),
+          ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: CATALOG }),
+  });
 }
 
 function ProductCard({
@@ -130,6 +222,8 @@ function ProductCard({
   canWrite: boolean;
 }) {
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const archive = useActiveToggle('product', product.id);
   const titleId = `product-${product.id}`;
   return (
     <Paper withBorder p="md" component="section" aria-labelledby={titleId}>
@@ -145,19 +239,52 @@ function ProductCard({
               </Badge>
             )}
           </Group>
-          {canWrite && !adding && (
-            <Button size="xs" variant="default" onClick={() => setAdding(true)}>
-              Add a price to {product.name}
-            </Button>
+          {canWrite && (
+            <Group gap="xs" wrap="wrap">
+              {!editing && (
+                <Button
+                  size="xs"
+                  variant="default"
+                  aria-label={`Edit ${product.name}`}
+                  onClick={() => setEditing(true)}
+                >
+                  Edit
+                </Button>
+              )}
+              <Button
+                size="xs"
+                variant="default"
+                aria-label={`${product.active ? 'Archive' : 'Restore'} ${product.name}`}
+                loading={archive.isPending}
+                onClick={() => archive.mutate(!product.active)}
+              >
+                {product.active ? 'Archive' : 'Restore'}
+              </Button>
+              {!adding && product.active && (
+                <Button size="xs" variant="default" onClick={() => setAdding(true)}>
+                  Add a price to {product.name}
+                </Button>
+              )}
+            </Group>
           )}
         </Group>
-        {product.description && <Text size="sm">{product.description}</Text>}
+        {archive.isError && <ErrorAlert error={archive.error} />}
+        {!product.active && (
+          <Text size="sm">
+            Archived: its prices serve no new subscription or charge; what uses them goes on.
+          </Text>
+        )}
+        {editing ? (
+          <EditProduct product={product} onDone={() => setEditing(false)} />
+        ) : (
+          product.description && <Text size="sm">{product.description}</Text>
+        )}
         {prices.length === 0 ? (
           <Text size="sm" c="dimmed">
             No prices yet.
           </Text>
         ) : (
-          <Table.ScrollContainer minWidth={560}>
+          <Table.ScrollContainer minWidth={640}>
             <Table>
               <Table.Thead>
                 <Table.Tr>
@@ -165,35 +292,126 @@ function ProductCard({
                   <Table.Th>Kind</Table.Th>
                   <Table.Th>Amount</Table.Th>
                   <Table.Th>What does a quantity cost?</Table.Th>
+                  {canWrite && <Table.Th>Status</Table.Th>}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {prices.map((price) => (
-                  <Table.Tr key={price.id}>
-                    <Table.Td>
-                      <Text size="sm" fw={500}>
-                        {price.nickname ?? price.id}
-                      </Text>
-                      {!price.active && (
-                        <Badge color="gray" c="gray.9" variant="light">
-                          archived
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>{describePrice(price)}</Table.Td>
-                    <Table.Td>
-                      <PriceTerms price={price} />
-                    </Table.Td>
-                    <Table.Td>
-                      <QuantityPreview price={price} />
-                    </Table.Td>
-                  </Table.Tr>
+                  <PriceRow key={price.id} price={price} canWrite={canWrite} />
                 ))}
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
         )}
         {adding && <NewPrice product={product} onDone={() => setAdding(false)} />}
+      </Stack>
+    </Paper>
+  );
+}
+
+function PriceRow({ price, canWrite }: { price: Price; canWrite: boolean }) {
+  const archive = useActiveToggle('price', price.id);
+  const name = price.nickname ?? price.id;
+  return (
+    <Table.Tr>
+      <Table.Td>
+        <Text size="sm" fw={500}>
+          {name}
+        </Text>
+        <Group gap={4}>
+          {!price.active && (
+            <Badge color="gray" c="gray.9" variant="light">
+              archived
+            </Badge>
+          )}
+          {price.used && (
+            <Badge color="blue" c="blue.9" variant="light">
+              in use
+            </Badge>
+          )}
+        </Group>
+      </Table.Td>
+      <Table.Td>{describePrice(price)}</Table.Td>
+      <Table.Td>
+        <PriceTerms price={price} />
+      </Table.Td>
+      <Table.Td>
+        <QuantityPreview price={price} />
+      </Table.Td>
+      {canWrite && (
+        <Table.Td>
+          <Stack gap={4}>
+            <Button
+              size="xs"
+              variant="default"
+              aria-label={`${price.active ? 'Archive' : 'Restore'} price ${name}`}
+              loading={archive.isPending}
+              onClick={() => archive.mutate(!price.active)}
+            >
+              {price.active ? 'Archive' : 'Restore'}
+            </Button>
+            {archive.isError && <ErrorAlert error={archive.error} />}
+          </Stack>
+        </Table.Td>
+      )}
+    </Table.Tr>
+  );
+}
+
+/** Rename and describe a product (PATCH /products/{id}), checked with the API's schema. */
+function EditProduct({ product, onDone }: { product: Product; onDone: () => void }) {
+  const queryClient = useQueryClient();
+  const [name, setName] = useState(product.name);
+  const [description, setDescription] = useState(product.description ?? '');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const save = useMutation({
+    mutationFn: async (body: ProductPatch) =>
+      unwrap(
+        await api.PATCH('/api/v1/products/{id}', { params: { path: { id: product.id } }, body }),
+      ),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: CATALOG });
+      onDone();
+    },
+    onError: (err) => setErrors(fieldErrors(err)),
+  });
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const parsed = ProductPatch.safeParse({ name, description: description.trim() || null });
+    if (!parsed.success) {
+      setErrors(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
+      return;
+    }
+    setErrors({});
+    save.mutate(parsed.data);
+  }
+  return (
+    <Paper withBorder p="md" component="form" onSubmit={submit} aria-label={`Edit ${product.name}`}>
+      <Stack gap="sm">
+        <TextInput
+          label="Name"
+          required
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          error={errors.name}
+        />
+        <Textarea
+          label="Description"
+          value={description}
+          onChange={(e) => setDescription(e.currentTarget.value)}
+          error={errors.description}
+        />
+        {save.isError && !Object.keys(fieldErrors(save.error)).length && (
+          <ErrorAlert error={save.error} />
+        )}
+        <Group gap="xs">
+          <Button type="submit" loading={save.isPending}>
+            Save product
+          </Button>
+          <Button variant="default" onClick={onDone}>
+            Cancel
+          </Button>
+        </Group>
       </Stack>
     </Paper>
   );

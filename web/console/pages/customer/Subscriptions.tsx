@@ -1,8 +1,8 @@
 /**
  * The profile's subscriptions tab (B2, A7, C1): the customer's subscriptions; subscribe (price,
  * start date, quantity, anchor day) — a customer whose billing is not set up gets the steps to
- * take instead (billing_not_set_up); cancel now or at period end, with the credit that follows
- * as the API answers it; one-time charges (add, list, delete a pending one); and the upcoming
+ * take instead (billing_not_set_up); cancel now or at period end in a dialog that shows first
+ * what the API's preview says follows (the end, the credit, what is still to bill); one-time charges (add, list, delete a pending one); and the upcoming
  * invoice, clearly an estimate. Every figure is the API's: the tab computes no money.
  */
 import {
@@ -11,14 +11,17 @@ import {
   Button,
   Group,
   List,
+  Modal,
   NativeSelect,
   Paper,
+  Radio,
   Stack,
   Table,
   Text,
   TextInput,
   Title,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
@@ -37,6 +40,9 @@ type Subscription =
   paths['/api/v1/subscriptions']['get']['responses'][200]['content']['application/json']['data'][number];
 type Canceled =
   paths['/api/v1/subscriptions/{id}/cancel']['post']['responses'][200]['content']['application/json'];
+type CancelPreview =
+  paths['/api/v1/subscriptions/{id}/cancel/preview']['post']['responses'][200]['content']['application/json'];
+type ToFollow = NonNullable<Canceled['credit_to_follow']>;
 
 export function SubscriptionsSection({ customerId }: { customerId: string }) {
   const me = useMe();
@@ -119,21 +125,8 @@ function SubscriptionRow({
   canWrite: boolean;
   onCanceled: (c: Canceled) => void;
 }) {
-  const queryClient = useQueryClient();
+  const [cancelling, setCancelling] = useState(false);
   const name = `${sub.price.product_name}${sub.price.nickname ? ` — ${sub.price.nickname}` : ''}`;
-  const cancel = useMutation({
-    mutationFn: async (at: 'now' | 'period_end') =>
-      unwrap(
-        await api.POST('/api/v1/subscriptions/{id}/cancel', {
-          params: { path: { id: sub.id } },
-          body: { at },
-        }),
-      ),
-    onSuccess: async (c) => {
-      onCanceled(c);
-      await queryClient.invalidateQueries({ queryKey: profileKey(customerId) });
-    },
-  });
   const ending = sub.status === 'active' && sub.end_date !== null;
   return (
     <Table.Tr>
@@ -165,32 +158,24 @@ function SubscriptionRow({
       {canWrite && (
         <Table.Td>
           {sub.status === 'active' && (
-            <Stack gap={4}>
-              <Group gap={4} wrap="wrap">
-                {!sub.cancel_at_period_end && (
-                  <Button
-                    size="xs"
-                    variant="default"
-                    aria-label={`Cancel ${name} at period end`}
-                    loading={cancel.isPending && cancel.variables === 'period_end'}
-                    onClick={() => cancel.mutate('period_end')}
-                  >
-                    At period end
-                  </Button>
-                )}
-                <Button
-                  size="xs"
-                  variant="light"
-                  color="red"
-                  aria-label={`Cancel ${name} now`}
-                  loading={cancel.isPending && cancel.variables === 'now'}
-                  onClick={() => cancel.mutate('now')}
-                >
-                  Now
-                </Button>
-              </Group>
-              {cancel.isError && <ErrorAlert error={cancel.error} />}
-            </Stack>
+            <Button
+              size="xs"
+              variant="light"
+              color="red"
+              aria-label={`Cancel ${name}`}
+              onClick={() => setCancelling(true)}
+            >
+              Cancel…
+            </Button>
+          )}
+          {cancelling && (
+            <CancelDialog
+              sub={sub}
+              name={name}
+              customerId={customerId}
+              onClose={() => setCancelling(false)}
+              onCanceled={onCanceled}
+            />
           )}
         </Table.Td>
       )}
@@ -198,41 +183,190 @@ function SubscriptionRow({
   );
 }
 
-/** What the cancel answer says follows: the service's end and the credit the next run gives. */
+/** Lines that follow a subscription's end, as the API sums them (positive amounts). */
+function FollowLines({ title, follow, what }: { title: string; follow: ToFollow; what: string }) {
+  return (
+    <Stack gap={2}>
+      <Text size="sm">
+        {title}: <Money minor={follow.amount} /> {what}
+      </Text>
+      <List size="sm">
+        {follow.lines.map((l) => (
+          <List.Item key={`${l.period_start}-${l.description}`}>
+            {l.description} ({formatBusinessDate(l.period_start)} –{' '}
+            {formatBusinessDate(l.period_end)}): <Money minor={l.amount} />
+          </List.Item>
+        ))}
+      </List>
+    </Stack>
+  );
+}
+
+/** The end, the credit and the charges that follow a cancel, as the API answers them. */
+function Outcome({
+  result,
+  usage,
+}: {
+  result: Pick<Canceled, 'end_date' | 'credit_to_follow' | 'charges_to_follow'>;
+  usage: boolean;
+}) {
+  const credit = result.credit_to_follow;
+  const charges = result.charges_to_follow;
+  return (
+    <Stack gap={4}>
+      <Text size="sm">
+        Service ends at the start of {result.end_date ? formatBusinessDate(result.end_date) : '—'}.
+      </Text>
+      {credit && (
+        <FollowLines
+          title="Credit to follow"
+          follow={credit}
+          what="for days billed in advance and no longer served."
+        />
+      )}
+      {charges && (
+        <FollowLines
+          title="Still to bill"
+          follow={charges}
+          what="for days served that no invoice billed yet, the last period prorated by day."
+        />
+      )}
+      {usage ? (
+        <Text size="sm">
+          Usage recorded until the end is billed in arrears by the next bill run.
+        </Text>
+      ) : (
+        !credit &&
+        !charges && (
+          <Text size="sm">
+            No credit and no charge follow: every day served is billed, no more.
+          </Text>
+        )
+      )}
+    </Stack>
+  );
+}
+
+/** What the cancel answer says follows: the service's end and what the next runs give. */
 function CanceledNotice({ canceled }: { canceled: Canceled }) {
-  const credit = canceled.credit_to_follow;
   return (
     <Notice
       color="blue"
       role="status"
       title={`${canceled.price.product_name} ${canceled.cancel_at_period_end ? 'ends at period end' : 'is canceled'}`}
     >
-      <Stack gap={4}>
-        <Text size="sm">
-          Service ends at the start of{' '}
-          {canceled.end_date ? formatBusinessDate(canceled.end_date) : '—'}. The next bill run
-          prorates the last period by day.
-        </Text>
-        {credit ? (
-          <>
-            <Text size="sm">
-              Credit to follow: <Money minor={credit.amount} /> for days billed in advance and no
-              longer served.
-            </Text>
-            <List size="sm">
-              {credit.lines.map((l) => (
-                <List.Item key={`${l.period_start}-${l.description}`}>
-                  {l.description} ({formatBusinessDate(l.period_start)} –{' '}
-                  {formatBusinessDate(l.period_end)}): <Money minor={l.amount} />
-                </List.Item>
-              ))}
-            </List>
-          </>
-        ) : (
-          <Text size="sm">No credit follows: nothing was billed beyond the end.</Text>
-        )}
-      </Stack>
+      <Outcome result={canceled} usage={canceled.price.kind === 'usage'} />
     </Notice>
+  );
+}
+
+/**
+ * Cancel, previewed: the API answers what this cancel would do (POST …/cancel/preview, nothing
+ * written, the cancel's own computation) before Confirm sends the same body to the cancel.
+ */
+function CancelDialog({
+  sub,
+  name,
+  customerId,
+  onClose,
+  onCanceled,
+}: {
+  sub: Subscription;
+  name: string;
+  customerId: string;
+  onClose: () => void;
+  onCanceled: (c: Canceled) => void;
+}) {
+  const phone = Boolean(useMediaQuery('(max-width: 36em)'));
+  const queryClient = useQueryClient();
+  const [at, setAt] = useState<'period_end' | 'now'>(
+    sub.cancel_at_period_end ? 'now' : 'period_end',
+  );
+  const preview = useQuery({
+    queryKey: ['cancel-preview', sub.id, at],
+    gcTime: 0,
+    staleTime: 0,
+    queryFn: async (): Promise<CancelPreview> =>
+      unwrap(
+        await api.POST('/api/v1/subscriptions/{id}/cancel/preview', {
+          params: { path: { id: sub.id } },
+          body: { at },
+        }),
+      ),
+  });
+  const cancel = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await api.POST('/api/v1/subscriptions/{id}/cancel', {
+          params: { path: { id: sub.id } },
+          body: { at },
+        }),
+      ),
+    onSuccess: async (c) => {
+      onCanceled(c);
+      onClose();
+      await queryClient.invalidateQueries({ queryKey: profileKey(customerId) });
+    },
+  });
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={`Cancel ${name}`}
+      fullScreen={phone}
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
+      <Stack gap="md">
+        <Radio.Group
+          label="When the service ends"
+          value={at}
+          onChange={(v) => setAt(v as 'period_end' | 'now')}
+        >
+          <Stack gap="xs" mt="xs">
+            <Radio
+              value="period_end"
+              disabled={sub.cancel_at_period_end}
+              label={
+                sub.current_period
+                  ? `At the end of the period (${formatBusinessDate(sub.current_period.end)})`
+                  : 'At the end of the period'
+              }
+            />
+            <Radio value="now" label="Now (today is not served)" />
+          </Stack>
+        </Radio.Group>
+        <Paper withBorder p="sm" role="region" aria-label="What cancelling does">
+          <Stack gap={4}>
+            <Text size="sm" fw={600}>
+              What cancelling does
+            </Text>
+            {preview.isPending ? (
+              <Loading label="Asking what follows…" />
+            ) : preview.isError ? (
+              <ErrorAlert error={preview.error} onRetry={() => void preview.refetch()} />
+            ) : (
+              <Outcome result={preview.data} usage={sub.price.kind === 'usage'} />
+            )}
+          </Stack>
+        </Paper>
+        {cancel.isError && (
+          <ErrorAlert error={cancel.error} title="The subscription was not canceled" />
+        )}
+        <Group justify="flex-end" gap="xs">
+          <Button variant="default" onClick={onClose}>
+            Keep the subscription
+          </Button>
+          <Button
+            color="red"
+            loading={cancel.isPending}
+            disabled={!preview.isSuccess}
+            onClick={() => cancel.mutate()}
+          >
+            Confirm cancellation
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }
 
