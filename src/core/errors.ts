@@ -212,6 +212,23 @@ export const ERRORS = {
     message: 'No such webhook endpoint.',
     when: 'an unknown endpoint id, or one of another tenant',
   },
+  webhook_delivery_not_found: {
+    status: 404,
+    message: 'No such webhook delivery.',
+    when: 'an unknown delivery id, or one of another tenant',
+  },
+  webhook_delivery_pending: {
+    status: 409,
+    message:
+      'This event is still being delivered to this endpoint; wait for the attempts to finish ' +
+      'before re-sending it.',
+    when: 're-sending a delivery while a delivery of the same event to the same endpoint is pending',
+  },
+  webhook_endpoint_disabled: {
+    status: 409,
+    message: 'This endpoint is disabled; enable it before re-sending to it.',
+    when: 're-sending a delivery to a disabled endpoint',
+  },
   webhook_url_private: {
     status: 422,
     message:

@@ -267,6 +267,95 @@ describe('webhook endpoints', () => {
   });
 });
 
+describe('re-sending a webhook delivery', () => {
+  it('sends the event again as a new delivery, signed with the current secret, and audits it', async () => {
+    const t = await newTenant(h);
+    const e = await endpoint(t, { event_types: ['tenant.updated'] });
+    receiver.answer(e.path, [500, 500, 500]);
+    await touchTenant(t);
+    const [failed] = await settled(t, e.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 3, last_status_code: 500 });
+    const rotated = await t.api.post(`/api/v1/webhook-endpoints/${e.id}/rotate-secret`);
+
+    const res = await t.api.post(`/api/v1/webhook-deliveries/${failed.id}/resend`);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toMatchObject({
+      endpoint_id: e.id,
+      event_id: failed.event_id,
+      event_type: 'tenant.updated',
+      status: 'pending',
+      attempts: 0,
+      resend_of: failed.id,
+    });
+    expect(res.body.id).not.toBe(failed.id);
+    // Both deliveries are in the log: the failed one keeps its attempts.
+    const log = await settled(t, e.id);
+    expect(log.map((d: { id: string; status: string }) => [d.id, d.status])).toEqual([
+      [res.body.id, 'succeeded'],
+      [failed.id, 'failed'],
+    ]);
+    expect(log[0]).toMatchObject({ attempts: 1, last_status_code: 200 });
+    const got = at(e.path);
+    expect(got).toHaveLength(4);
+    const last = got[3]!;
+    expect(last.body.id).toBe(failed.event_id);
+    const header = last.headers['billow-signature'] as string;
+    expect(verifySignature(rotated.body.secret, header, last.raw, 300, h.clock.now())).toBe(true);
+    expect(verifySignature(e.secret, header, last.raw, 300, h.clock.now())).toBe(false);
+
+    const audit = await t.api.get(`/api/v1/audit-log?object=${res.body.id}`);
+    expect(audit.body.data.map((a: { action: string }) => a.action)).toEqual([
+      'webhook_delivery.resent',
+    ]);
+    // A re-send is not an event of its own: nothing else reached the endpoint.
+    await sleep(500);
+    expect(at(e.path)).toHaveLength(4);
+  });
+
+  it('refuses a re-send while one is pending, to a disabled endpoint, and for other tenants', async () => {
+    const t = await newTenant(h);
+    const e = await endpoint(t, { event_types: ['tenant.updated'] });
+    await touchTenant(t);
+    const [first] = await settled(t, e.id);
+    expect(first.status).toBe('succeeded');
+    // Two re-sends at once: one is queued, the other refused. The first attempt of the queued
+    // one fails, so it stays pending (for its retry) whichever order the two take.
+    receiver.answer(e.path, [500]);
+    const both = await Promise.all([
+      t.api.post(`/api/v1/webhook-deliveries/${first.id}/resend`),
+      t.api.post(`/api/v1/webhook-deliveries/${first.id}/resend`),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([202, 409]);
+    const refused = both.find((r) => r.status === 409)!;
+    expect(refused.body.error.code).toBe('webhook_delivery_pending');
+    const again = await t.api.post(`/api/v1/webhook-deliveries/${first.id}/resend`);
+    expect(again.status).toBe(409);
+    await settled(t, e.id);
+    expect(at(e.path)).toHaveLength(3);
+
+    const other = await newTenant(h);
+    const foreign = await other.api.post(`/api/v1/webhook-deliveries/${first.id}/resend`);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe('webhook_delivery_not_found');
+    expect((await t.api.post('/api/v1/webhook-deliveries/whd_nope/resend')).status).toBe(404);
+    const { api: billing } = await apiKey(t, 'billing');
+    expect((await billing.post(`/api/v1/webhook-deliveries/${first.id}/resend`)).status).toBe(403);
+    const { api: admin } = await apiKey(t, 'admin');
+    const byAdmin = await admin.post(`/api/v1/webhook-deliveries/${first.id}/resend`, {
+      extra: 1,
+    });
+    expect(byAdmin.status).toBe(400);
+
+    await t.api.patch(`/api/v1/webhook-endpoints/${e.id}`, { status: 'disabled' });
+    const off = await admin.post(`/api/v1/webhook-deliveries/${first.id}/resend`);
+    expect(off.status).toBe(409);
+    expect(off.body.error.code).toBe('webhook_endpoint_disabled');
+    const log = await t.api.get(`/api/v1/webhook-endpoints/${e.id}/deliveries`);
+    expect(log.body.data).toHaveLength(2);
+    expect(at(e.path)).toHaveLength(3);
+  });
+});
+
 describe('webhook endpoints where private targets are allowed', () => {
   it('delivers to a host name that resolves to loopback', async () => {
     const t = await newTenant(h);

@@ -10,6 +10,12 @@ const RunView = z.object({
   id: z.string(),
   status: z.enum(['scheduled', 'running', 'completed', 'failed']),
   after_bill_run_id: z.string().nullable(),
+  schedule: z
+    .enum(['daily', 'after_bill_run'])
+    .nullable()
+    .describe(
+      'The tenant setting that started the run (payment_run_daily, payment_run_after_bill_run); null for a run started ad hoc',
+    ),
   run_on: z.string().nullable(),
   target_date: z
     .string()

@@ -4,7 +4,10 @@
  * checked when a sandbox clock moves (in the advancing transaction: runs start there, retries are
  * sent as a job, because a gateway is never called inside a transaction) and by a periodic sweep
  * over every tenant. With the tenant setting payment_run_after_bill_run, posting a bill run
- * starts a payment run in the posting transaction.
+ * starts a payment run in the posting transaction; with payment_run_daily, the first check on
+ * each business day of the tenant starts that day's run (one per day: a unique index, 0026).
+ * A daily run follows no bill run, so it starts at once and collects what is posted and due by
+ * then; drafts of a bill run still under way are never collected (F3).
  */
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
@@ -60,24 +63,62 @@ export async function runAfterPostedBillRun(tx: Tx, ctx: Ctx, event: EventRow): 
     [ctx.tenant.id],
   );
   if (!on.on) return;
+  // A run staff arranged after this bill run already collects it.
   const exists = await tx.maybeOne(
     'SELECT 1 FROM payment_runs WHERE tenant_id = $1 AND after_bill_run_id = $2',
     [ctx.tenant.id, event.object_id],
   );
   if (exists) return;
   const id = newId('paymentRun');
-  await tx.query(
-    `INSERT INTO payment_runs (id, tenant_id, status, after_bill_run_id, created_at)
-     VALUES ($1, $2, 'scheduled', $3, $4)`,
+  const inserted = await tx.maybeOne(
+    `INSERT INTO payment_runs (id, tenant_id, status, after_bill_run_id, schedule, created_at)
+     VALUES ($1, $2, 'scheduled', $3, 'after_bill_run', $4)
+     ON CONFLICT (tenant_id, after_bill_run_id) WHERE schedule = 'after_bill_run' DO NOTHING
+     RETURNING id`,
     [id, ctx.tenant.id, event.object_id, tenantNow(ctx)],
   );
+  if (!inserted) return;
   await recordChange(tx, ctx, {
     action: 'payment_run.created',
     objectType: 'payment_run',
     objectId: id,
-    after: { id, after_bill_run_id: event.object_id, status: 'scheduled' },
+    after: {
+      id,
+      after_bill_run_id: event.object_id,
+      schedule: 'after_bill_run',
+      status: 'scheduled',
+    },
   });
   await startDueRuns(tx, ctx, id);
+}
+
+/**
+ * With the tenant setting payment_run_daily, writes today's run (the tenant's business date)
+ * unless it exists; the caller starts it with the other due runs. Returns its id when written.
+ */
+export async function scheduleDailyRun(tx: Tx, ctx: Ctx): Promise<string | null> {
+  const on = await tx.one<{ on: boolean }>(
+    `SELECT coalesce((settings->>'payment_run_daily')::boolean, false) AS on
+       FROM tenants WHERE id = $1`,
+    [ctx.tenant.id],
+  );
+  if (!on.on) return null;
+  const today = tenantToday(ctx);
+  const id = newId('paymentRun');
+  const inserted = await tx.maybeOne(
+    `INSERT INTO payment_runs (id, tenant_id, status, schedule, run_on, created_at)
+     VALUES ($1, $2, 'scheduled', 'daily', $3, $4)
+     ON CONFLICT (tenant_id, run_on) WHERE schedule = 'daily' DO NOTHING RETURNING id`,
+    [id, ctx.tenant.id, today, tenantNow(ctx)],
+  );
+  if (!inserted) return null;
+  await recordChange(tx, ctx, {
+    action: 'payment_run.created',
+    objectType: 'payment_run',
+    objectId: id,
+    after: { id, schedule: 'daily', run_on: today, status: 'scheduled' },
+  });
+  return id;
 }
 
 /** A sandbox clock advance starts the runs and sends the retries now due (wired in wiring.ts). */
@@ -85,23 +126,32 @@ export async function paymentWorkOnClock(
   tx: Tx,
   ctx: Ctx,
 ): Promise<{ payment_runs: string[]; retries: number }> {
+  await scheduleDailyRun(tx, ctx);
   const payment_runs = await startDueRuns(tx, ctx);
   const retries = await sendRetryJob(tx, ctx);
   return { payment_runs, retries };
 }
 
-/** The periodic sweep: every tenant with a waiting run or a due retry. */
+/** Writes today's daily run if due, then starts every run whose time has come. */
+async function startDueRunsWithDaily(tx: Tx, ctx: Ctx): Promise<string[]> {
+  await scheduleDailyRun(tx, ctx);
+  return startDueRuns(tx, ctx);
+}
+
+/** The periodic sweep: every tenant with a waiting run, a daily run or a due retry. */
 export async function sweepPaymentWork(db: Db, clock: Clock): Promise<void> {
   const tenants = await db.query<{ id: string }>(
     `SELECT DISTINCT tenant_id AS id FROM payment_runs WHERE status = 'scheduled'
      UNION
-     SELECT DISTINCT tenant_id FROM payments WHERE status = 'failed' AND next_retry_date IS NOT NULL`,
+     SELECT DISTINCT tenant_id FROM payments WHERE status = 'failed' AND next_retry_date IS NOT NULL
+     UNION
+     SELECT id FROM tenants WHERE settings->>'payment_run_daily' = 'true'`,
   );
   for (const { id } of tenants) {
     const tenant = await loadTenant(db, id);
     if (!tenant) continue;
     const ctx = systemCtx(db, clock, tenant);
-    await db.tx((tx) => startDueRuns(tx, ctx));
+    await db.tx((tx) => startDueRunsWithDaily(tx, ctx));
     await runDueRetries(ctx);
   }
 }
@@ -119,7 +169,7 @@ export async function runDuePaymentWorkHere(db: Db, clock: Clock, tenantId: stri
   const tenant = await loadTenant(db, tenantId);
   if (!tenant) return;
   const ctx = systemCtx(db, clock, tenant);
-  await db.tx((tx) => startDueRuns(tx, ctx));
+  await db.tx((tx) => startDueRunsWithDaily(tx, ctx));
   const running = await db.query<{ id: string }>(
     `SELECT id FROM payment_runs WHERE tenant_id = $1 AND status = 'running' ORDER BY id`,
     [tenantId],

@@ -6,6 +6,7 @@ export interface RunRow {
   tenant_id: string;
   status: 'scheduled' | 'running' | 'completed' | 'failed';
   after_bill_run_id: string | null;
+  schedule: 'daily' | 'after_bill_run' | null;
   run_on: string | null;
   target_date: string | null;
   total_invoices: number;
@@ -20,7 +21,7 @@ export interface RunRow {
   completed_at: Date | null;
 }
 
-export const RUN_COLUMNS = `id, tenant_id, status, after_bill_run_id, run_on, target_date, total_invoices,
+export const RUN_COLUMNS = `id, tenant_id, status, after_bill_run_id, schedule, run_on, target_date, total_invoices,
   processed, succeeded_count, failed_count, pending_count, collected::text AS collected, created_at,
   started_at, completed_at`;
 
@@ -28,6 +29,8 @@ export interface RunView {
   id: string;
   status: RunRow['status'];
   after_bill_run_id: string | null;
+  /** The tenant setting that started it (0026), or null for an ad hoc run. */
+  schedule: RunRow['schedule'];
   run_on: string | null;
   target_date: string | null;
   progress: { processed: number; total: number };
@@ -47,6 +50,7 @@ export function runView(r: RunRow): RunView {
     id: r.id,
     status: r.status,
     after_bill_run_id: r.after_bill_run_id,
+    schedule: r.schedule,
     run_on: r.run_on,
     target_date: r.target_date,
     progress: { processed: r.processed, total: r.total_invoices },

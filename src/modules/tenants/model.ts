@@ -22,6 +22,16 @@ export const TenantSettings = z.strictObject({
   /** Start a payment run for autopay customers as soon as each bill run is posted (F3). */
   payment_run_after_bill_run: z.boolean(),
   /**
+   * Start a payment run every business day (F1), when the tenant's clock reaches the day: it
+   * collects the posted invoices due by then. Independent of payment_run_after_bill_run: a bill
+   * run posted later that day is collected by that setting's run, or by the next day's.
+   */
+  payment_run_daily: z
+    .boolean()
+    .describe(
+      'Start a payment run for autopay customers every business day; it collects posted invoices due by that day',
+    ),
+  /**
    * Days after a bank debit settled during which refunding it is refused, because the bank may
    * still return it (consumer returns such as R10 come up to 60 days later). 0 allows refunds at
    * once; a return after a refund is then billed back to the customer.
@@ -46,6 +56,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   email_from_address: null,
   bill_run_day: null,
   payment_run_after_bill_run: false,
+  payment_run_daily: false,
   refund_guard_days: 60,
 };
 

@@ -54,11 +54,34 @@ export async function fanOut(tx: Tx, ctx: Ctx, event: EventRow): Promise<void> {
       `INSERT INTO webhook_deliveries
          (id, tenant_id, endpoint_id, event_id, status, next_attempt_at, created_at)
        VALUES ($1, $2, $3, $4, 'pending', $5, $5)
-       ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING id`,
+       ON CONFLICT (endpoint_id, event_id) WHERE resend_of IS NULL DO NOTHING RETURNING id`,
       [newId('webhookDelivery'), ctx.tenant.id, endpoint.id, event.id, now],
     );
     if (inserted && send) await enqueue(tx, send, inserted.id);
   }
+}
+
+/**
+ * A re-send: a new pending delivery of a delivered (or failed) event to the same endpoint, with
+ * its job when this process has the queue (the worker's sweep sends it otherwise). It is signed
+ * when it is sent, so with the endpoint's secret of that moment. Returns the new delivery's id.
+ */
+export async function queueResend(
+  tx: Tx,
+  ctx: Ctx,
+  of: { id: string; endpoint_id: string; event_id: string },
+): Promise<string> {
+  const id = newId('webhookDelivery');
+  const now = ctx.clock.now();
+  await tx.query(
+    `INSERT INTO webhook_deliveries
+       (id, tenant_id, endpoint_id, event_id, status, next_attempt_at, created_at, resend_of)
+     VALUES ($1, $2, $3, $4, 'pending', $5, $5, $6)`,
+    [id, ctx.tenant.id, of.endpoint_id, of.event_id, now, of.id],
+  );
+  const queue = queueFor(ctx.db);
+  if (queue?.has(WEBHOOK_QUEUE)) await enqueue(tx, queue, id);
+  return id;
 }
 
 /**
@@ -89,7 +112,7 @@ export async function fanOutMany(tx: Tx, ctx: Ctx, events: EventRow[]): Promise<
        (id, tenant_id, endpoint_id, event_id, status, next_attempt_at, created_at)
      SELECT id, $1, endpoint_id, event_id, 'pending', $2, $2
        FROM unnest($3::text[], $4::text[], $5::text[]) AS d(id, endpoint_id, event_id)
-     ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
+     ON CONFLICT (endpoint_id, event_id) WHERE resend_of IS NULL DO NOTHING`,
     [ctx.tenant.id, now, endpointIds.map(() => newId('webhookDelivery')), endpointIds, eventIds],
   );
 }

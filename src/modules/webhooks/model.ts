@@ -168,6 +168,10 @@ export const DeliveryView = z.object({
   next_attempt_at: z.string().nullable().describe('Earliest time of the next attempt'),
   delivered_at: z.string().nullable(),
   created_at: z.string(),
+  resend_of: z
+    .string()
+    .nullable()
+    .describe('The delivery this one re-sends (POST /webhook-deliveries/{id}/resend), or null'),
 });
 export type DeliveryView = z.infer<typeof DeliveryView>;
 

@@ -16,6 +16,7 @@ import {
   getEndpoint,
   listDeliveries,
   listEndpoints,
+  resendDelivery,
   rotateSecret,
   updateEndpoint,
 } from './service.js';
@@ -141,5 +142,25 @@ export async function webhookRoutes(app: App, policy: EndpointPolicy): Promise<v
       });
       return page(rows, limit);
     },
+  );
+  app.post(
+    '/webhook-deliveries/:id/resend',
+    {
+      schema: {
+        operationId: 'resendWebhookDelivery',
+        errors: [
+          'webhook_delivery_not_found',
+          'webhook_delivery_pending',
+          'webhook_endpoint_disabled',
+        ],
+        tags,
+        summary:
+          'Send a delivery’s event to its endpoint again, as a new delivery signed with the current secret (owner, admin)',
+        params: IdParams,
+        body: z.strictObject({}).nullish(),
+        response: { 202: DeliveryView },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await resendDelivery(req.ctx, req.params.id)),
   );
 }

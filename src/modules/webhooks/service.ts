@@ -4,9 +4,10 @@
  */
 import { AppError } from '../../core/errors.js';
 import { newId, newSecret } from '../../core/ids.js';
-import type { Queryable, Tx } from '../../db/db.js';
+import { pgConstraint, type Queryable, type Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission } from '../context.js';
+import { queueResend } from './deliver.js';
 import {
   type DeliveryView,
   type EndpointCreate,
@@ -216,6 +217,19 @@ interface DeliveryRow {
   next_attempt_at: Date | null;
   delivered_at: Date | null;
   created_at: Date;
+  resend_of: string | null;
+}
+
+const DELIVERY_COLUMNS = `d.id, d.endpoint_id, d.event_id, e.type AS event_type, d.status, d.attempts,
+  d.last_status_code, d.last_error, d.next_attempt_at, d.delivered_at, d.created_at, d.resend_of`;
+
+function deliveryView(r: DeliveryRow): DeliveryView {
+  return {
+    ...r,
+    next_attempt_at: r.next_attempt_at?.toISOString() ?? null,
+    delivered_at: r.delivered_at?.toISOString() ?? null,
+    created_at: r.created_at.toISOString(),
+  };
 }
 
 export async function listDeliveries(
@@ -230,18 +244,71 @@ export async function listDeliveries(
   requirePermission(ctx, 'tenant:manage');
   await loadEndpoint(ctx.db, ctx, endpointId);
   const rows = await ctx.db.query<DeliveryRow>(
-    `SELECT d.id, d.endpoint_id, d.event_id, e.type AS event_type, d.status, d.attempts,
-            d.last_status_code, d.last_error, d.next_attempt_at, d.delivered_at, d.created_at
+    `SELECT ${DELIVERY_COLUMNS}
        FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
       WHERE d.tenant_id = $1 AND d.endpoint_id = $2
         AND ($3::text IS NULL OR d.status = $3) AND ($4::text IS NULL OR d.id < $4)
       ORDER BY d.id DESC LIMIT $5`,
     [ctx.tenant.id, endpointId, filter.status ?? null, filter.after ?? null, filter.limit],
   );
-  return rows.map((r) => ({
-    ...r,
-    next_attempt_at: r.next_attempt_at?.toISOString() ?? null,
-    delivered_at: r.delivered_at?.toISOString() ?? null,
-    created_at: r.created_at.toISOString(),
-  }));
+  return rows.map(deliveryView);
+}
+
+/**
+ * Sends a delivery's event to its endpoint again, as a new delivery (the first keeps its
+ * attempts): signed with the endpoint's current secret, attempted and retried like any other.
+ * Refused while a delivery of that event to that endpoint is still pending, and to a disabled
+ * endpoint (which would fail it at once).
+ */
+export async function resendDelivery(ctx: Ctx, id: string): Promise<DeliveryView> {
+  requirePermission(ctx, 'tenant:manage');
+  return ctx.db.tx(async (tx) => {
+    // The endpoint's row lock orders this against its deletion, disabling and other re-sends.
+    const of = await tx.maybeOne<{
+      id: string;
+      endpoint_id: string;
+      event_id: string;
+      endpoint_status: 'active' | 'disabled';
+    }>(
+      `SELECT d.id, d.endpoint_id, d.event_id, w.status AS endpoint_status
+         FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+        WHERE d.tenant_id = $1 AND d.id = $2 FOR NO KEY UPDATE OF w`,
+      [ctx.tenant.id, id],
+    );
+    if (!of) throw new AppError('webhook_delivery_not_found', { id });
+    if (of.endpoint_status !== 'active') {
+      throw new AppError('webhook_endpoint_disabled', { id: of.endpoint_id });
+    }
+    const pending = await tx.maybeOne<{ id: string }>(
+      `SELECT id FROM webhook_deliveries
+        WHERE endpoint_id = $1 AND event_id = $2 AND status = 'pending'`,
+      [of.endpoint_id, of.event_id],
+    );
+    if (pending) throw new AppError('webhook_delivery_pending', { id, pending: pending.id });
+    let resentId: string;
+    try {
+      resentId = await queueResend(tx, ctx, of);
+    } catch (err) {
+      if (pgConstraint(err) === 'webhook_deliveries_one_pending') {
+        throw new AppError('webhook_delivery_pending', { id });
+      }
+      throw err;
+    }
+    const after = deliveryView(
+      await tx.one<DeliveryRow>(
+        `SELECT ${DELIVERY_COLUMNS}
+           FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1`,
+        [resentId],
+      ),
+    );
+    // Audited, but no event: receivers learn of the re-send by receiving it.
+    await recordChange(tx, ctx, {
+      action: 'webhook_delivery.resent',
+      objectType: 'webhook_delivery',
+      objectId: resentId,
+      after,
+      event: null,
+    });
+    return after;
+  });
 }
