@@ -6,10 +6,15 @@
 import type { Clock } from './core/clock.js';
 import { addDays, businessDate } from './core/dates.js';
 import { newSecret } from './core/ids.js';
-import type { Db } from './db/db.js';
+import { type Db, inOneTransaction } from './db/db.js';
 import { buildApp } from './http/app.js';
 import { runBillRunHere } from './modules/billruns/service.js';
-import { type CreatedTenant, createTenant, type NewTenant } from './modules/tenants/service.js';
+import {
+  type CreatedTenant,
+  createFirstTenant,
+  createTenant,
+  type NewTenant,
+} from './modules/tenants/service.js';
 
 export interface Demo {
   tenant_id: string;
@@ -30,17 +35,52 @@ export function demoTenant(owner?: { email: string; name: string; password: stri
   };
 }
 
+/**
+ * `billow demo`: the tenant and its data in one transaction, so a failure halfway leaves no
+ * half-made tenant behind. Its owner key stays: the command prints it for scripts.
+ */
 export async function createDemo(db: Db, clock: Clock): Promise<Demo> {
   const tenant = demoTenant();
-  return fillDemo(db, clock, await createTenant(db, clock, tenant), tenant.ownerPassword);
+  return inOneTransaction(db, async (one) =>
+    fillDemo(one, clock, await createTenant(one, clock, tenant), tenant.ownerPassword),
+  );
 }
 
-/** Fills a new tenant with the demo's catalog, customers, usage and a posted bill run. */
+/** The key the first run's demo loader calls the API with; revoked once the data is in. */
+export const DEMO_LOADER_KEY = 'Demo data loader';
+
+/**
+ * The first run's "load the demo data" (POST /setup, kind demo): the installation's first tenant
+ * and its data in one transaction, so if loading fails halfway there is still no tenant and the
+ * first run can be tried again. The owner signs in with a password, so the loader's key is
+ * revoked when it is done (the audit log still names it as the maker of the demo data).
+ */
+export async function loadFirstRunDemo(
+  db: Db,
+  clock: Clock,
+  owner: { email: string; name: string; password: string },
+): Promise<void> {
+  await inOneTransaction(db, async (one) => {
+    const created = await createFirstTenant(one, clock, demoTenant(owner), {
+      keyName: DEMO_LOADER_KEY,
+    });
+    if (!created.apiKey) throw new Error('demo: the first tenant has no loader key');
+    await fillDemo(one, clock, { ...created, apiKey: created.apiKey }, owner.password, {
+      revokeKey: true,
+    });
+  });
+}
+
+/**
+ * Fills a new tenant with the demo's catalog, customers, usage and a posted bill run, through
+ * the API with the tenant's key (revoked at the end with `revokeKey`).
+ */
 export async function fillDemo(
   db: Db,
   clock: Clock,
   created: CreatedTenant,
   password: string,
+  options: { revokeKey?: boolean } = {},
 ): Promise<Demo> {
   const app = await buildApp({ db, clock, logLevel: false });
   const call = async <T = { id: string }>(
@@ -144,6 +184,7 @@ export async function fillDemo(
     const run = await call('POST', '/bill-runs', { target_date: thisMonth, auto_post: true });
     await runBillRunHere(db, clock, run.id);
     const posted = await call<{ invoice_count: number }>('GET', `/bill-runs/${run.id}`);
+    if (options.revokeKey) await call('POST', `/api-keys/${created.apiKey.id}/revoke`, {});
     return {
       tenant_id: created.tenant.id,
       owner_email: created.owner.email,

@@ -20,9 +20,10 @@ export default defineConfig({
     outDir: resolve(here, 'dist'),
     emptyOutDir: true,
     assetsDir: 'assets',
-    // Mantine, React and the router make one ~520 kB vendor chunk, cached immutably after the
-    // first visit; splitting it buys little for an app staff keep open all day.
-    chunkSizeWarningLimit: 800,
+    // Vite's default warning (500 kB) stays: each page is its own chunk, loaded on first visit
+    // (console/pages/lazy.ts, portal/pages/lazy.ts), so the first load is the frame, React,
+    // Mantine's core and the router (~350 kB); a chunk past the limit means a page grew a heavy
+    // import that belongs in a lazy page.
     rollupOptions: {
       input: {
         console: resolve(here, 'console/index.html'),

@@ -129,3 +129,78 @@ export function pgConstraint(err: unknown): string | undefined {
     ? String((err as { constraint: unknown }).constraint)
     : undefined;
 }
+
+/**
+ * Runs `fn` against a handle whose every statement lands in one transaction on one connection:
+ * its `tx` calls become savepoints, so work that is made of many use cases (the demo data, made
+ * through the API) commits whole or not at all. A statement outside a `tx` gets a savepoint of
+ * its own, so a caller that catches its error (a unique violation, say) can go on as it would
+ * on a pool. Calls are serialised (a use case may run its queries concurrently); a `tx` inside a
+ * `tx` nests. Nothing else may use the database this connection holds meanwhile — on PGlite the
+ * gate makes everyone else wait — so keep such work short. The queue is not reachable through
+ * this handle (`queueFor` answers undefined): sends are left to the worker's sweeps.
+ */
+export async function inOneTransaction<T>(db: Db, fn: (one: Db) => Promise<T>): Promise<T> {
+  const client = await db.pool.connect();
+  const plain = queryable(client);
+  let savepoints = 0;
+  let depth = 0;
+  let turn: Promise<unknown> = Promise.resolve();
+  /** One call at a time at the top level; inside a tx (depth > 0) the caller already has it. */
+  const serialised = <R>(work: () => Promise<R>): Promise<R> => {
+    if (depth > 0) return work();
+    const run = turn.then(work, work);
+    turn = run.catch(() => undefined);
+    return run;
+  };
+  const inSavepoint = async <R>(work: () => Promise<R>): Promise<R> => {
+    const name = `one_${++savepoints}`;
+    await client.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await work();
+      await client.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (err) {
+      await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      await client.query(`RELEASE SAVEPOINT ${name}`);
+      throw err;
+    }
+  };
+  const statement =
+    <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      serialised(() => (depth > 0 ? f(...args) : inSavepoint(() => f(...args))));
+  const one: Db = {
+    kind: db.kind,
+    pool: db.pool,
+    stats: db.stats,
+    query: statement(plain.query) as Queryable['query'],
+    one: statement(plain.one) as Queryable['one'],
+    maybeOne: statement(plain.maybeOne) as Queryable['maybeOne'],
+    exec: statement(plain.exec),
+    tx<R>(work: (tx: Tx) => Promise<R>): Promise<R> {
+      return serialised(() =>
+        inSavepoint(async () => {
+          depth++;
+          try {
+            return await work({ ...plain, inTransaction: true });
+          } finally {
+            depth--;
+          }
+        }),
+      );
+    },
+    async close() {},
+  };
+  try {
+    await client.query('BEGIN');
+    const result = await fn(one);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

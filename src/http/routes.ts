@@ -21,7 +21,6 @@ import { searchRoutes } from '../modules/search/routes.js';
 import { staffRoutes } from '../modules/staff/routes.js';
 import { subscriptionRoutes } from '../modules/subscriptions/routes.js';
 import { tenantRoutes } from '../modules/tenants/routes.js';
-import { createFirstTenant } from '../modules/tenants/service.js';
 import { usageRoutes } from '../modules/usage/routes.js';
 import { webhookRoutes } from '../modules/webhooks/routes.js';
 import type { EndpointPolicy } from '../modules/webhooks/service.js';
@@ -36,9 +35,8 @@ export async function registerRoutes(
     // The first run's "load the demo data": src/demo.ts drives the API through an app of its
     // own, so it is imported when used, not while this app is being built.
     async loadDemo(db, clock, owner) {
-      const { demoTenant, fillDemo } = await import('../demo.js');
-      const tenant = demoTenant(owner);
-      await fillDemo(db, clock, await createFirstTenant(db, clock, tenant), owner.password);
+      const { loadFirstRunDemo } = await import('../demo.js');
+      await loadFirstRunDemo(db, clock, owner);
     },
   });
   await tenantRoutes(app);

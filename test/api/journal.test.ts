@@ -274,3 +274,80 @@ describe('GET /accounting/journal', () => {
     expect(new Set(seen).size).toBe(10);
   });
 });
+
+describe('GET /accounting/journal: a voided credit memo', () => {
+  it('books the void as a reversing entry on its day, so every range balances to zero', async () => {
+    const t = await newTenant(h);
+    const madeOn = (await t.api.get('/api/v1/clock')).body.today as string;
+    const cus = await newCustomer(t);
+    const num = await numberOf(t, cus.id);
+    const memo = await created<{ id: string }>(
+      t.api.post('/api/v1/credit-memos', {
+        customer_id: cus.id,
+        amount: 2500,
+        reason: 'Goodwill, issued by mistake',
+      }),
+    );
+    // The month is exported and closed before the mistake is found.
+    const closed = await journal(t.api, madeOn, madeOn);
+    await advance(t, 3);
+    const voidedOn = (await t.api.get('/api/v1/clock')).body.today as string;
+    const voided = await t.api.post(`/api/v1/credit-memos/${memo.id}/void`, {});
+    expect(voided.status, JSON.stringify(voided.body)).toBe(200);
+
+    // The exported day does not change afterwards: the memo is still booked on it.
+    expect(await journal(t.api, madeOn, madeOn)).toEqual(closed);
+    expect(closed.map((r) => [r.entry_id, r.account, r.debit, r.credit])).toEqual([
+      [`credit_memo:${memo.id}`, '4900', '25.00', ''],
+      [`credit_memo:${memo.id}`, '2200', '', '25.00'],
+    ]);
+    // The void's day holds the reversal: customer credit back out, adjustments back in.
+    const later = await journal(t.api, voidedOn, voidedOn);
+    expectBalanced(later);
+    expect(later.map((r) => [r.entry_id, r.date, r.account, r.debit, r.credit])).toEqual([
+      [`credit_memo_void:${memo.id}`, voidedOn, '2200', '25.00', ''],
+      [`credit_memo_void:${memo.id}`, voidedOn, '4900', '', '25.00'],
+    ]);
+    expect(later[0]).toMatchObject({ entry_type: 'credit_memo_void', document: memo.id });
+
+    // Over a range holding both, every entry balances and the memo leaves nothing behind.
+    const all = await journal(t.api, madeOn, voidedOn);
+    expectBalanced(all);
+    const accounts = byAccount(all, num);
+    expect(accounts['2200']).toBe(0);
+    expect(accounts['4900']).toBe(0);
+    expect(all.reduce((sum, r) => sum + signed(r), 0)).toBe(0);
+    await expectBooksBalance(h, t.id);
+  });
+});
+
+describe('the journal read page by page', () => {
+  it('gives the same lines as one read, across empty days and a day fuller than a page', async () => {
+    const t = await newTenant(h);
+    const cus = await newCustomer(t);
+    const { journalLines } = await import('../../src/modules/books/service.js');
+    // Day 1: five invoices (ten lines, more than a page); a quiet week; then one a day.
+    for (let i = 0; i < 5; i++) await postedInvoice(t, cus.id, 100 * (i + 1));
+    await advance(t, 7);
+    for (let d = 0; d < 4; d++) {
+      await postedInvoice(t, cus.id, 1000 + d);
+      await advance(t, 1);
+    }
+    const range = { from: '2026-01-01', to: '2027-12-31' };
+    const read = async (size: number) => {
+      const pages: string[][] = [];
+      for await (const page of journalLines(h.testDb.db, t.id, 'America/New_York', range, size)) {
+        pages.push(page.map((l) => `${l.date} ${l.entry_id}#${l.line}`));
+      }
+      return pages;
+    };
+    const whole = (await read(1000)).flat();
+    expect(whole.length).toBe(18);
+    expect(whole).toEqual([...whole].sort());
+    for (const size of [1, 3, 4, 7]) {
+      const pages = await read(size);
+      expect(pages.flat(), `pages of ${size}`).toEqual(whole);
+      for (const page of pages) expect(page.length).toBeLessThanOrEqual(size);
+    }
+  });
+});

@@ -74,6 +74,8 @@ describe('first run: create the organisation', () => {
     expect(me.status).toBe(200);
     expect(me.body.tenant).toMatchObject({ time_zone: 'Europe/Berlin', mode: 'sandbox' });
     expect(me.body.staff.email).toBe(won.body.staff.email);
+    // The owner signs in with a password: no API key was made that nobody holds the secret of.
+    expect((await session.get('/api/v1/api-keys')).body.data).toEqual([]);
 
     expect((await api.get(SETUP)).body).toEqual({ needed: false });
     const again = await api.post(SETUP, organisation('Third Org', 'third@example.com'));
@@ -110,6 +112,11 @@ describe('first run: load the demo data', () => {
     expect(customers.body.data.length).toBeGreaterThan(2);
     const invoices = await session.get('/api/v1/invoices?limit=100');
     expect(invoices.body.data.length).toBeGreaterThan(0);
+    // The key the demo was loaded with is revoked: no live key is left that nobody holds.
+    const keys = await session.get('/api/v1/api-keys');
+    expect(keys.body.data).toEqual([
+      expect.objectContaining({ name: 'Demo data loader', revoked_at: expect.any(String) }),
+    ]);
     expect((await api.get(SETUP)).body).toEqual({ needed: false });
     // The owner signs in with the password they chose.
     const login = await api.post('/api/v1/auth/login', {
@@ -118,4 +125,39 @@ describe('first run: load the demo data', () => {
     });
     expect(login.status).toBe(200);
   });
+});
+
+describe('first run: the demo data fails halfway', () => {
+  const h = useHarness();
+
+  it('leaves no tenant behind, so the first run can be tried again', async () => {
+    // A failure after the tenant, customers and subscriptions are made: the bill run's insert.
+    await h.testDb.db.exec(`
+      CREATE FUNCTION demo_fails() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$;
+      CREATE TRIGGER demo_fails BEFORE INSERT ON bill_runs
+        FOR EACH ROW EXECUTE FUNCTION demo_fails();`);
+    const api = client(h.app);
+    const demo = {
+      kind: 'demo',
+      owner_name: 'Dana Demo',
+      email: 'dana@example.com',
+      password: PASSWORD,
+    };
+    const failed = await api.post(SETUP, demo);
+    expect(failed.status).toBe(500);
+    expect(await tenantCount(h)).toBe(0);
+    const left = await h.testDb.db.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM staff_users) + (SELECT count(*) FROM customers)
+            + (SELECT count(*) FROM api_keys) + (SELECT count(*) FROM audit_log) AS n`,
+    );
+    expect(Number(left[0]?.n)).toBe(0);
+    expect((await api.get(SETUP)).body).toEqual({ needed: true });
+
+    await h.testDb.db.exec('DROP TRIGGER demo_fails ON bill_runs');
+    const again = await api.post(SETUP, demo);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(await tenantCount(h)).toBe(1);
+    // Loads the demo twice: give a loaded machine time.
+  }, 120_000);
 });

@@ -14,21 +14,24 @@ import {
 } from '@tanstack/react-router';
 import { z } from 'zod';
 import { NotFoundPage } from '../shared/NotFound';
+import { Loading } from '../shared/states';
 import { SignedInFrame, SignedOutFrame } from './Frame';
-import { AccountingPage } from './pages/Accounting';
-import { AuditPage } from './pages/Audit';
-import { CalendarPage } from './pages/Calendar';
-import { CatalogPage } from './pages/Catalog';
-import { CustomersPage } from './pages/Customers';
-import { CustomerProfilePage } from './pages/customer/Profile';
-import { FirstRunPage } from './pages/FirstRun';
-import { OutboxPage } from './pages/Outbox';
-import { BillRunPage } from './pages/runs/BillRun';
-import { BillRunsPage } from './pages/runs/BillRuns';
-import { FailedPaymentsPage } from './pages/runs/FailedPayments';
-import { PaymentRunPage } from './pages/runs/PaymentRun';
-import { PaymentRunsPage } from './pages/runs/PaymentRuns';
-import { SettingsPage } from './pages/Settings';
+import {
+  AccountingPage,
+  AuditPage,
+  BillRunPage,
+  BillRunsPage,
+  CalendarPage,
+  CatalogPage,
+  CustomerProfilePage,
+  CustomersPage,
+  FailedPaymentsPage,
+  FirstRunPage,
+  OutboxPage,
+  PaymentRunPage,
+  PaymentRunsPage,
+  SettingsPage,
+} from './pages/lazy';
 import { SignInPage } from './pages/SignIn';
 import { isUnauthenticated, meQuery, setupQuery } from './session';
 
@@ -322,6 +325,8 @@ export function makeRouter(queryClient: QueryClient) {
     basepath: '/console',
     context: { queryClient },
     defaultPreload: false,
+    // Pages are loaded on first visit (pages/lazy.ts); a slow chunk shows the shared loading state.
+    defaultPendingComponent: () => <Loading />,
   });
 }
 

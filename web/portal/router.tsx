@@ -12,25 +12,28 @@ import {
 import { z } from 'zod';
 import { ApiError } from '../shared/api';
 import { NotFoundPage } from '../shared/NotFound';
+import { Loading } from '../shared/states';
 import { SignedInFrame, SignedOutFrame } from './Frame';
-import { AccountPage } from './pages/Account';
 import {
   AcceptInvitationPage,
   ForgotPasswordPage,
   PortalSignInPage,
   ResetPasswordPage,
 } from './pages/Auth';
-import { ChooseAccountPage } from './pages/ChooseAccount';
-import { CreditsPage } from './pages/Credits';
-import { DashboardPage } from './pages/Dashboard';
-import { InvoiceDetailPage } from './pages/InvoiceDetail';
-import { InvoicesPage } from './pages/Invoices';
-import { PayPage } from './pages/Pay';
-import { PaymentMethodsPage } from './pages/PaymentMethods';
-import { PaymentsPage } from './pages/Payments';
-import { UsagePage } from './pages/Usage';
-import { UsageExportPage } from './pages/UsageExport';
-import { ViewAsPage } from './pages/ViewAs';
+import {
+  AccountPage,
+  ChooseAccountPage,
+  CreditsPage,
+  DashboardPage,
+  InvoiceDetailPage,
+  InvoicesPage,
+  PaymentMethodsPage,
+  PaymentsPage,
+  PayPage,
+  UsageExportPage,
+  UsagePage,
+  ViewAsPage,
+} from './pages/lazy';
 import { portalMeQuery } from './session';
 
 const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
@@ -223,7 +226,13 @@ const routeTree = rootRoute.addChildren([
 ]);
 
 export function makeRouter(queryClient: QueryClient) {
-  return createRouter({ routeTree, basepath: '/portal', context: { queryClient } });
+  return createRouter({
+    routeTree,
+    basepath: '/portal',
+    context: { queryClient },
+    // Pages are loaded on first visit (pages/lazy.ts); a slow chunk shows the shared loading state.
+    defaultPendingComponent: () => <Loading />,
+  });
 }
 
 declare module '@tanstack/react-router' {

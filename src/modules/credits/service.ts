@@ -297,7 +297,11 @@ export async function voidCreditMemo(ctx: Ctx, id: string): Promise<CreditMemoVi
     if (before.applications.length > 0) {
       throw new AppError('credit_memo_applied', { id, applied: before.applied });
     }
-    await tx.query(`UPDATE credit_memos SET status = 'void' WHERE id = $1`, [id]);
+    // voided_at dates the journal's reversing entry (books/journal.ts).
+    await tx.query(`UPDATE credit_memos SET status = 'void', voided_at = $2 WHERE id = $1`, [
+      id,
+      tenantNow(ctx),
+    ]);
     const after = await memoView(tx, ctx, id);
     await recordChange(tx, ctx, {
       action: 'credit_memo.voided',

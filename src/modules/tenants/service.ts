@@ -66,9 +66,20 @@ export interface CreatedTenant {
   apiKey: { id: string; secret: string };
 }
 
-/** Creates a tenant, its owner and a first owner API key in one transaction. */
+/** The first run's tenant: an API key only when the caller asked for one. */
+export type FirstTenant = Omit<CreatedTenant, 'apiKey'> & {
+  apiKey: CreatedTenant['apiKey'] | null;
+};
+
+/**
+ * Creates a tenant, its owner and a first owner API key in one transaction. The key is what
+ * `billow tenant create` and `billow demo` print for scripts (the README's tour uses it).
+ */
 export async function createTenant(db: Db, clock: Clock, input: NewTenant): Promise<CreatedTenant> {
-  return db.tx((tx) => createTenantIn(tx, db, clock, input));
+  return db.tx(async (tx) => {
+    const created = await createTenantIn(tx, db, clock, input, 'Owner key');
+    return { ...created, apiKey: created.apiKey as CreatedTenant['apiKey'] };
+  });
 }
 
 /** Whether the installation has no tenant yet: the console then offers its first run (A1). */
@@ -80,18 +91,20 @@ export async function setupNeeded(db: Queryable): Promise<boolean> {
 /**
  * The first run: creates the installation's first tenant, and only while there is none. The
  * table lock serialises racing calls (the second waits, then sees the first one's tenant and is
- * refused with setup_done), so two simultaneous requests create one tenant.
+ * refused with setup_done), so two simultaneous requests create one tenant. The owner signs in
+ * with a password, so no API key is made unless `keyName` asks for one (the demo data's loader).
  */
 export async function createFirstTenant(
   db: Db,
   clock: Clock,
   input: NewTenant,
-): Promise<CreatedTenant> {
+  options: { keyName?: string } = {},
+): Promise<FirstTenant> {
   return db.tx(async (tx) => {
     await tx.query('LOCK TABLE tenants IN SHARE ROW EXCLUSIVE MODE');
     const found = await tx.query('SELECT 1 FROM tenants LIMIT 1');
     if (found.length > 0) throw new AppError('setup_done');
-    return createTenantIn(tx, db, clock, input);
+    return createTenantIn(tx, db, clock, input, options.keyName ?? null);
   });
 }
 
@@ -100,7 +113,8 @@ async function createTenantIn(
   db: Db,
   clock: Clock,
   input: NewTenant,
-): Promise<CreatedTenant> {
+  keyName: string | null,
+): Promise<FirstTenant> {
   const now = clock.now();
   const row = await tx.one<TenantRow>(
     `INSERT INTO tenants (id, name, mode, time_zone, settings, created_at, updated_at)
@@ -127,12 +141,13 @@ async function createTenantIn(
     role: 'owner',
     password: input.ownerPassword,
   });
-  const key = await createApiKeyIn(tx, ctx, { name: 'Owner key', role: 'owner' });
+  const key =
+    keyName === null ? null : await createApiKeyIn(tx, ctx, { name: keyName, role: 'owner' });
   await seedContactProfiles(tx, ctx);
   return {
     tenant: view(row),
     owner: { id: owner.id, email: owner.email },
-    apiKey: { id: key.id, secret: key.secret },
+    apiKey: key && { id: key.id, secret: key.secret },
   };
 }
 
