@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
+import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
@@ -196,6 +197,38 @@ describe('business days across DST', () => {
         expect(isBusinessDate(day)).toBe(true);
         expect(startOfBusinessDate(day, zone).getTime()).toBeLessThanOrEqual(t.getTime());
         expect(startOfBusinessDate(addDays(day, 1), zone).getTime()).toBeGreaterThan(t.getTime());
+      }),
+    );
+  });
+
+  it('answers from its per-zone cache exactly as the time zone arithmetic does (property)', () => {
+    // Instants close together around DST changes and midnights, in any order, several zones
+    // interleaved: each answer must be what Temporal says for that instant, not the cached day.
+    const direct = (t: Date, zone: string) =>
+      Temporal.Instant.fromEpochMilliseconds(t.getTime())
+        .toZonedDateTimeISO(zone)
+        .toPlainDate()
+        .toString();
+    const anchors = [
+      '2026-03-08T06:59:59.999Z', // New York springs forward at 07:00Z
+      '2026-11-01T05:00:00Z', // New York falls back at 06:00Z
+      '2018-11-04T02:59:59.999Z', // São Paulo skips midnight
+      '2026-04-04T13:00:00Z', // Auckland falls back at 14:00Z
+      '2026-06-30T23:59:59.999Z',
+    ].map((iso) => at(iso).getTime());
+    const zones = fc.constantFrom(
+      NY,
+      'UTC',
+      'America/Sao_Paulo',
+      'Pacific/Auckland',
+      'Asia/Kolkata',
+    );
+    const instant = fc
+      .tuple(fc.constantFrom(...anchors), fc.integer({ min: -2 * 24 * HOUR, max: 2 * 24 * HOUR }))
+      .map(([a, d]) => new Date(a + d));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(instant, zones), { minLength: 1, maxLength: 30 }), (calls) => {
+        for (const [t, zone] of calls) expect(businessDate(t, zone)).toBe(direct(t, zone));
       }),
     );
   });

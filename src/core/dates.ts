@@ -39,12 +39,27 @@ function plainDate(date: string): Temporal.PlainDate {
   return Temporal.PlainDate.from(date);
 }
 
+/**
+ * Per time zone, the last business date computed and the instants it spans, [from, to): every
+ * request asks for "today" and the time zone arithmetic is costly, so an instant in the same
+ * day is answered from here. Exact: the span is where that date starts and where the next one
+ * starts (DST gaps included), as startOfBusinessDate computes them.
+ */
+const lastDay = new Map<string, { from: number; to: number; date: string }>();
+
 /** The business date of an instant in a time zone. */
 export function businessDate(at: Date, zone: string): string {
-  return Temporal.Instant.fromEpochMilliseconds(at.getTime())
+  const ms = at.getTime();
+  const known = lastDay.get(zone);
+  if (known && ms >= known.from && ms < known.to) return known.date;
+  const date = Temporal.Instant.fromEpochMilliseconds(ms)
     .toZonedDateTimeISO(zone)
     .toPlainDate()
     .toString();
+  const from = startOfBusinessDate(date, zone).getTime();
+  const to = startOfBusinessDate(addDays(date, 1), zone).getTime();
+  if (ms >= from && ms < to) lastDay.set(zone, { from, to, date });
+  return date;
 }
 
 /** The instant a business date starts in a time zone (midnight, or the first valid moment). */

@@ -3,6 +3,7 @@
  * embedded PGlite (reached through its gated socket, see embedded.ts). One driver, one dialect,
  * so the same code and the same test suite run on both.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 
 // bigint columns hold minor units and counts: return them as JS numbers, refusing any value a
@@ -56,9 +57,33 @@ export interface Db extends Queryable {
 
 type Client = pg.Pool | pg.PoolClient;
 
-function queryable(client: Client): Queryable {
-  const query = async <T>(text: string, params?: readonly unknown[]) =>
-    (await client.query(text, params as unknown[] | undefined)).rows as T[];
+/** Statement texts marked by prepared(), with their statement names. */
+const PREPARED = new Map<string, string>();
+
+/**
+ * Marks a hot statement (one every portal or API request runs) to be run as a named prepared
+ * statement on PostgreSQL: each connection parses it once and, once PostgreSQL judges a generic
+ * plan as good as the custom ones, stops planning it; planning was most of the database's time
+ * for the session lookup and the portal's reads (docs/performance.md). Returns `text` unchanged.
+ *
+ * Only for statements whose plan does not depend on which parameters are null (build the text
+ * from the filters in use instead), and never on PGlite: its one session is shared by every
+ * connection of the gate (gate.ts), so two connections would prepare the same name.
+ */
+export function prepared(text: string): string {
+  if (!PREPARED.has(text)) {
+    PREPARED.set(text, `billow_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`);
+  }
+  return text;
+}
+
+function queryable(client: Client, named: boolean): Queryable {
+  const query = async <T>(text: string, params?: readonly unknown[]) => {
+    const name = named ? PREPARED.get(text) : undefined;
+    const values = params as unknown[] | undefined;
+    return (await (name ? client.query({ name, text, values }) : client.query(text, values)))
+      .rows as T[];
+  };
   return {
     query,
     async one<T>(text: string, params?: readonly unknown[]) {
@@ -84,7 +109,7 @@ export function createDb(pool: pg.Pool, kind: Db['kind'], onClose?: () => Promis
     kind,
     pool,
     stats,
-    ...queryable(pool),
+    ...queryable(pool, kind === 'postgres'),
     async tx<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
@@ -94,7 +119,10 @@ export function createDb(pool: pg.Pool, kind: Db['kind'], onClose?: () => Promis
               ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}`
               : 'BEGIN',
           );
-          const result = await fn({ ...queryable(client), inTransaction: true });
+          const result = await fn({
+            ...queryable(client, kind === 'postgres'),
+            inTransaction: true,
+          });
           await client.query('COMMIT');
           return result;
         } catch (err) {

@@ -6,7 +6,7 @@
  */
 import { AppError } from '../../core/errors.js';
 import { exactSum, MAX_BALANCE } from '../../core/money.js';
-import type { Queryable } from '../../db/db.js';
+import { prepared, type Queryable } from '../../db/db.js';
 import { openSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import type { BalanceView } from '../credits/model.js';
@@ -57,7 +57,8 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
     oldest_number: string | null;
     oldest_due_date: string | null;
   }>(
-    `WITH RECURSIVE down (id, depth) AS (
+    prepared(
+      `WITH RECURSIVE down (id, depth) AS (
        SELECT id, 0 FROM customers WHERE tenant_id = $1 AND id = $2
        UNION ALL
        SELECT c.id, down.depth + 1 FROM customers c JOIN down ON c.tenant_id = $1 AND c.parent_id = down.id
@@ -86,6 +87,7 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
          SELECT o.id, o.number, o.due_date FROM owed o WHERE o.customer_id = $2
           ORDER BY o.due_date NULLS LAST, o.invoice_date, o.id LIMIT 1
        ) oldest ON true`,
+    ),
     [tenantId, customerId, today, MAX_DEPTH],
   );
   if (!found || found.members === 0) throw new AppError('customer_not_found', { id: customerId });

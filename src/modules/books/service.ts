@@ -10,7 +10,7 @@
  * them and takes row locks, so any process that imports it sees the same figures, whatever else
  * it has imported or wired.
  */
-import type { Queryable } from '../../db/db.js';
+import { prepared, type Queryable } from '../../db/db.js';
 
 /** Payment statuses whose applications count as paid (refunds are negative rows). */
 export const COUNTING_PAYMENT_STATUSES = ['succeeded', 'refunded'] as const;
@@ -98,7 +98,8 @@ export async function appliedTo(
 ): Promise<Map<string, Applied>> {
   if (invoiceIds.length === 0) return new Map();
   const rows = await q.query<{ invoice_id: string } & Applied>(
-    `SELECT invoice_id, sum(paid)::bigint AS paid, sum(credits)::bigint AS credits,
+    prepared(
+      `SELECT invoice_id, sum(paid)::bigint AS paid, sum(credits)::bigint AS credits,
             sum(reserved)::bigint AS reserved
        FROM (SELECT pa.invoice_id,
                     coalesce(sum(pa.amount) FILTER (WHERE p.status IN ${COUNTING_SQL}), 0) AS paid,
@@ -115,6 +116,7 @@ export async function appliedTo(
                 AND m.status IN ${COUNTING_MEMO_SQL}
               GROUP BY ca.invoice_id) AS a
       GROUP BY invoice_id`,
+    ),
     [tenantId, invoiceIds],
   );
   return new Map(

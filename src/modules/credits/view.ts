@@ -5,7 +5,7 @@
  */
 import { businessDate } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
-import type { Queryable } from '../../db/db.js';
+import { prepared, type Queryable } from '../../db/db.js';
 import {
   COUNTING_MEMO_SQL,
   COUNTING_SQL,
@@ -25,25 +25,25 @@ interface Raw {
 
 export async function memoCredits(q: Queryable, tenantId: string, customerIds: string[]) {
   return q.query<Raw & { customer_id: string }>(
-    `SELECT * FROM (
+    prepared(`SELECT * FROM (
        SELECT m.id, m.customer_id, m.created_at AS at, m.amount, m.reason AS reference,
               (${memoRemainingSql('m')})::bigint AS remaining
          FROM credit_memos m
         WHERE m.tenant_id = $1 AND m.customer_id = ANY($2::text[]) AND m.status IN ${COUNTING_MEMO_SQL}) x
-      WHERE remaining > 0 ORDER BY id`,
+      WHERE remaining > 0 ORDER BY id`),
     [tenantId, customerIds],
   );
 }
 
 export async function unappliedPayments(q: Queryable, tenantId: string, customerIds: string[]) {
   return q.query<Raw & { customer_id: string }>(
-    `SELECT * FROM (
+    prepared(`SELECT * FROM (
        SELECT p.id, p.customer_id, coalesce(p.settled_at, p.created_at) AS at, p.amount,
               coalesce(p.reference, p.method_type) AS reference,
               (${paymentRemainingSql('p')})::bigint AS remaining
          FROM payments p
         WHERE p.tenant_id = $1 AND p.customer_id = ANY($2::text[]) AND p.status IN ${COUNTING_SQL}) x
-      WHERE remaining > 0 ORDER BY id`,
+      WHERE remaining > 0 ORDER BY id`),
     [tenantId, customerIds],
   );
 }

@@ -1,5 +1,6 @@
 /** Invoice lists (C8): filter by customer, bill run and the derived status; newest first. */
 import { cursorId } from '../../core/schemas.js';
+import { prepared } from '../../db/db.js';
 import { appliedSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import type { InvoiceStatus, InvoiceSummary } from './model.js';
@@ -8,14 +9,23 @@ import { INVOICE_SELECT, type InvoiceRow, summaries } from './queries.js';
 /** What is applied to invoice `i` (paid and credited), for filtering by status. */
 const APPLIED_SQL = appliedSql('i');
 
-const STATUS_SQL: Record<InvoiceStatus, string> = {
-  draft: `i.status = 'draft'`,
-  void: `i.status = 'void'`,
-  paid: `i.status = 'posted' AND i.total - ${APPLIED_SQL} <= 0`,
-  partially_paid: `i.status = 'posted' AND ${APPLIED_SQL} > 0 AND i.total - ${APPLIED_SQL} > 0
-                   AND (i.due_date IS NULL OR i.due_date >= $5)`,
-  open: `i.status = 'posted' AND ${APPLIED_SQL} = 0 AND i.total > 0 AND (i.due_date IS NULL OR i.due_date >= $5)`,
-  past_due: `i.status = 'posted' AND i.total - ${APPLIED_SQL} > 0 AND i.due_date < $5`,
+/**
+ * The condition of each derived status; `today()` adds the tenant's date as a parameter and
+ * gives its placeholder (only the statuses that compare with it ask: an unused parameter would
+ * have no type).
+ */
+const STATUS_SQL: Record<InvoiceStatus, (today: () => string) => string> = {
+  draft: () => `i.status = 'draft'`,
+  void: () => `i.status = 'void'`,
+  paid: () => `i.status = 'posted' AND i.total - ${APPLIED_SQL} <= 0`,
+  partially_paid: (
+    today,
+  ) => `i.status = 'posted' AND ${APPLIED_SQL} > 0 AND i.total - ${APPLIED_SQL} > 0
+                   AND (i.due_date IS NULL OR i.due_date >= ${today()}::date)`,
+  open: (today) =>
+    `i.status = 'posted' AND ${APPLIED_SQL} = 0 AND i.total > 0 AND (i.due_date IS NULL OR i.due_date >= ${today()}::date)`,
+  past_due: (today) =>
+    `i.status = 'posted' AND i.total - ${APPLIED_SQL} > 0 AND i.due_date < ${today()}::date`,
 };
 
 export interface InvoiceFilter {
@@ -36,30 +46,32 @@ export async function listInvoices(
 ): Promise<{ data: InvoiceSummary[]; next_cursor: string | null }> {
   requirePermission(ctx, 'billing:read');
   const today = tenantToday(ctx);
-  const rows = await ctx.db.query<InvoiceRow>(
-    `${INVOICE_SELECT}
-      WHERE i.tenant_id = $1 AND ($2::text IS NULL OR i.customer_id = $2)
-        AND ($3::text IS NULL OR i.bill_run_id = $3) AND ($4::text IS NULL OR i.id < $4)
-        -- $5 (today) is typed here, as not every status filter mentions it.
-        AND $5::date IS NOT NULL AND ${f.status ? STATUS_SQL[f.status] : 'true'}
-        AND NOT ($7::boolean AND i.status = 'draft')
-        AND ($8::text IS NULL OR i.number ILIKE '%' || $8 || '%' ESCAPE '\\'
+  // The statement names only the filters in use (no `$n IS NULL OR …`), so that each
+  // combination has a plan of its own and, without a search text, runs prepared (db.ts).
+  const params: unknown[] = [ctx.tenant.id];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const where = ['i.tenant_id = $1'];
+  if (f.customer != null) where.push(`i.customer_id = ${param(f.customer)}`);
+  if (f.bill_run != null) where.push(`i.bill_run_id = ${param(f.bill_run)}`);
+  const cursor = cursorId(f.cursor);
+  if (cursor != null) where.push(`i.id < ${param(cursor)}`);
+  if (f.status) where.push(`(${STATUS_SQL[f.status](() => param(today))})`);
+  if (f.postedOnly) where.push(`i.status <> 'draft'`);
+  if (f.q) {
+    const q = `${param(likeEscape(f.q))}::text`;
+    where.push(`(i.number ILIKE '%' || ${q} || '%' ESCAPE '\\'
              OR EXISTS (SELECT 1 FROM customers c
                          WHERE c.tenant_id = i.tenant_id AND c.id = i.customer_id
-                           AND (c.name ILIKE '%' || $8 || '%' ESCAPE '\\'
-                                OR c.number ILIKE $8 ESCAPE '\\')))
-      ORDER BY i.id DESC LIMIT $6`,
-    [
-      ctx.tenant.id,
-      f.customer ?? null,
-      f.bill_run ?? null,
-      cursorId(f.cursor) ?? null,
-      today,
-      f.limit + 1,
-      f.postedOnly ?? false,
-      f.q ? likeEscape(f.q) : null,
-    ],
-  );
+                           AND (c.name ILIKE '%' || ${q} || '%' ESCAPE '\\'
+                                OR c.number ILIKE ${q} ESCAPE '\\')))`);
+  }
+  const text = `${INVOICE_SELECT}
+      WHERE ${where.join(' AND ')}
+      ORDER BY i.id DESC LIMIT ${param(f.limit + 1)}`;
+  const rows = await ctx.db.query<InvoiceRow>(f.q ? text : prepared(text), params);
   const data = await summaries(ctx.db, ctx.tenant.id, rows.slice(0, f.limit), today);
   return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
 }
@@ -83,13 +95,14 @@ export async function customerNames(
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
+const LAST_POSTED_SQL = prepared(
+  `SELECT id FROM invoices WHERE tenant_id = $1 AND customer_id = $2 AND status <> 'draft'
+    ORDER BY id DESC LIMIT 1`,
+);
+
 /** The customer's newest posted (or void) invoice, by id: the dashboard's "View last invoice". */
 export async function lastPostedInvoiceId(ctx: Ctx, customerId: string): Promise<string | null> {
   requirePermission(ctx, 'billing:read');
-  const row = await ctx.db.maybeOne<{ id: string }>(
-    `SELECT id FROM invoices WHERE tenant_id = $1 AND customer_id = $2 AND status <> 'draft'
-      ORDER BY id DESC LIMIT 1`,
-    [ctx.tenant.id, customerId],
-  );
+  const row = await ctx.db.maybeOne<{ id: string }>(LAST_POSTED_SQL, [ctx.tenant.id, customerId]);
   return row?.id ?? null;
 }

@@ -1,5 +1,6 @@
 /** Transaction history (E7): payments newest first, filtered by customer and status. */
 import { cursorId } from '../../core/schemas.js';
+import { prepared } from '../../db/db.js';
 import { type Ctx, requirePermission } from '../context.js';
 import type { PaymentRow, PaymentStatus, PaymentView } from './model.js';
 import { findPaymentRow, paymentView, paymentViews } from './queries.js';
@@ -19,11 +20,22 @@ export async function listPayments(
   },
 ): Promise<{ data: PaymentView[]; next_cursor: string | null }> {
   requirePermission(ctx, 'billing:read');
+  // Only the filters in use are named, so each combination runs prepared with a plan of its own.
+  const params: unknown[] = [ctx.tenant.id];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const where = ['tenant_id = $1'];
+  if (f.customer != null) where.push(`customer_id = ${param(f.customer)}`);
+  if (f.status != null) where.push(`status = ${param(f.status)}`);
+  const cursor = cursorId(f.cursor);
+  if (cursor != null) where.push(`id < ${param(cursor)}`);
   const rows = await ctx.db.query<PaymentRow>(
-    `SELECT * FROM payments WHERE tenant_id = $1 AND ($2::text IS NULL OR customer_id = $2)
-        AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR id < $4)
-      ORDER BY id DESC LIMIT $5`,
-    [ctx.tenant.id, f.customer ?? null, f.status ?? null, cursorId(f.cursor) ?? null, f.limit + 1],
+    prepared(
+      `SELECT * FROM payments WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${param(f.limit + 1)}`,
+    ),
+    params,
   );
   const data = await paymentViews(ctx.db, rows.slice(0, f.limit));
   return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
@@ -42,17 +54,21 @@ export async function lastUsedMethodId(ctx: Ctx, customerId: string): Promise<st
   return row?.payment_method_id ?? null;
 }
 
+const LAST_SUCCEEDED_SQL = prepared(
+  `SELECT id, amount, coalesce(settled_at, attempted_at, created_at) AS at FROM payments
+    WHERE tenant_id = $1 AND customer_id = $2 AND status = 'succeeded'
+    ORDER BY id DESC LIMIT 1`,
+);
+
 /** The customer's newest succeeded payment: its id, amount and when it was paid (the dashboard). */
 export async function lastSucceededPayment(
   ctx: Ctx,
   customerId: string,
 ): Promise<{ id: string; amount: number; at: string } | null> {
   requirePermission(ctx, 'billing:read');
-  const row = await ctx.db.maybeOne<{ id: string; amount: number; at: Date }>(
-    `SELECT id, amount, coalesce(settled_at, attempted_at, created_at) AS at FROM payments
-      WHERE tenant_id = $1 AND customer_id = $2 AND status = 'succeeded'
-      ORDER BY id DESC LIMIT 1`,
-    [ctx.tenant.id, customerId],
-  );
+  const row = await ctx.db.maybeOne<{ id: string; amount: number; at: Date }>(LAST_SUCCEEDED_SQL, [
+    ctx.tenant.id,
+    customerId,
+  ]);
   return row ? { id: row.id, amount: Number(row.amount), at: row.at.toISOString() } : null;
 }

@@ -3,7 +3,7 @@
  * remainder). What payments take from invoices is the books module's (books/service.ts).
  */
 import { AppError } from '../../core/errors.js';
-import type { Queryable } from '../../db/db.js';
+import { prepared, type Queryable } from '../../db/db.js';
 import { oldestFirstSql, paymentCounts } from '../books/service.js';
 import type { ApplicationView, PaymentRow, PaymentView, RefundView } from './model.js';
 
@@ -30,23 +30,23 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
   const apps = await q.query<{ payment_id: string; invoice_id: string; amount: number }>(
     // In allocation order (oldest invoice first): application ids made in one millisecond do
     // not sort in the order they were made.
-    `SELECT pa.payment_id, pa.invoice_id, sum(pa.amount)::bigint AS amount
+    prepared(`SELECT pa.payment_id, pa.invoice_id, sum(pa.amount)::bigint AS amount
        FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
       WHERE pa.payment_id = ANY ($1::text[])
       GROUP BY pa.payment_id, pa.invoice_id, i.id
-      ORDER BY pa.payment_id, ${oldestFirstSql('i')}`,
+      ORDER BY pa.payment_id, ${oldestFirstSql('i')}`),
     [ids],
   );
   const refunds = await q.query<RefundView & { payment_id: string; created_at: Date }>(
-    `SELECT r.id, r.payment_id, r.amount, r.reason, r.outcome, m.id AS credit_memo_id, r.status,
+    prepared(`SELECT r.id, r.payment_id, r.amount, r.reason, r.outcome, m.id AS credit_memo_id, r.status,
             r.failure_message, r.created_at
        FROM refunds r LEFT JOIN credit_memos m ON m.refund_id = r.id
-      WHERE r.payment_id = ANY ($1::text[]) ORDER BY r.id`,
+      WHERE r.payment_id = ANY ($1::text[]) ORDER BY r.id`),
     [ids],
   );
   const debits = await q.query<{ id: string; returned_payment_id: string }>(
-    `SELECT id, returned_payment_id FROM invoices WHERE returned_payment_id = ANY ($1::text[])
-      ORDER BY id`,
+    prepared(`SELECT id, returned_payment_id FROM invoices WHERE returned_payment_id = ANY ($1::text[])
+      ORDER BY id`),
     [ids],
   );
   return rows.map((r) => {

@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { newId, newSecret } from '../../core/ids.js';
-import type { Queryable } from '../../db/db.js';
+import { prepared, type Queryable } from '../../db/db.js';
 import { type ContactPermission, normalizePermissions } from '../contacts/model.js';
 import { sha256 } from '../staff/service.js';
 
@@ -126,7 +126,8 @@ export async function resolvePortalSession(
     viewer_name: string | null;
     last_seen_at: Date;
   }>(
-    `SELECT s.id, s.kind, s.login_id, l.email, s.tenant_id, s.customer_id, s.contact_id,
+    prepared(
+      `SELECT s.id, s.kind, s.login_id, l.email, s.tenant_id, s.customer_id, s.contact_id,
             c.status AS contact_status, p.permissions, s.last_seen_at, s.viewer_type,
             s.viewer_id, coalesce(su.name, su.email, 'API key') AS viewer_name,
             EXISTS (SELECT 1 FROM portal_access a
@@ -140,6 +141,7 @@ export async function resolvePortalSession(
       WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
         AND s.last_seen_at > $2::timestamptz - make_interval(mins => $3)
         AND (s.kind = 'contact' OR s.claimed_at IS NOT NULL)`,
+    ),
     [sha256(token), now, IDLE_MINUTES],
   );
   if (!row) return undefined;
@@ -164,7 +166,10 @@ export async function resolvePortalSession(
     };
   }
   if (now.getTime() - row.last_seen_at.getTime() > TOUCH_MS) {
-    await q.query('UPDATE portal_sessions SET last_seen_at = $2 WHERE id = $1', [row.id, now]);
+    await q.query(prepared('UPDATE portal_sessions SET last_seen_at = $2 WHERE id = $1'), [
+      row.id,
+      now,
+    ]);
   }
   return {
     id: row.id,
@@ -233,7 +238,8 @@ export interface AccountChoice {
 /** The accounts a login opens: its active contacts that accepted an invitation. */
 export async function accountsOf(q: Queryable, loginId: string): Promise<AccountChoice[]> {
   return q.query<AccountChoice>(
-    `SELECT t.id AS tenant_id, t.name AS tenant_name, cu.id AS customer_id,
+    prepared(
+      `SELECT t.id AS tenant_id, t.name AS tenant_name, cu.id AS customer_id,
             cu.name AS customer_name, cu.number AS customer_number, c.id AS contact_id,
             c.name AS contact_name
        FROM portal_access a
@@ -242,6 +248,7 @@ export async function accountsOf(q: Queryable, loginId: string): Promise<Account
        JOIN tenants t ON t.id = c.tenant_id
       WHERE a.login_id = $1
       ORDER BY t.name, cu.name, c.id`,
+    ),
     [loginId],
   );
 }

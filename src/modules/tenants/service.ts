@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { DEFAULT_TIME_ZONE } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Db, Queryable, Tx } from '../../db/db.js';
+import { type Db, prepared, type Queryable, type Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { seedContactProfiles } from '../contacts/service.js';
 import { type Ctx, requirePermission, systemCtx, type TenantInfo } from '../context.js';
@@ -46,8 +46,10 @@ function view(row: TenantRow): TenantView {
   };
 }
 
+const LOAD_SQL = prepared(`SELECT ${COLUMNS} FROM tenants WHERE id = $1`);
+
 export async function loadTenant(db: Queryable, id: string): Promise<TenantInfo | undefined> {
-  const row = await db.maybeOne<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE id = $1`, [id]);
+  const row = await db.maybeOne<TenantRow>(LOAD_SQL, [id]);
   return row && tenantInfo(row);
 }
 
