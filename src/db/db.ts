@@ -170,7 +170,7 @@ export function pgConstraint(err: unknown): string | undefined {
  */
 export async function inOneTransaction<T>(db: Db, fn: (one: Db) => Promise<T>): Promise<T> {
   const client = await db.pool.connect();
-  const plain = queryable(client);
+  const plain = queryable(client, db.kind === 'postgres');
   let savepoints = 0;
   let depth = 0;
   let turn: Promise<unknown> = Promise.resolve();
