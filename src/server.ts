@@ -18,6 +18,15 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/**
+ * Email goes where the given configuration says, not where the process environment does (the
+ * worker would otherwise read BILLOW_SMTP_URL itself): a server started with its own config — a
+ * test's, or an embedder's — sends through its own SMTP server, or queues without one.
+ */
+function emailOf(config: Config) {
+  return { smtpUrl: config.smtpUrl ?? null, from: config.emailFrom };
+}
+
 /** The API, and unless `worker` is false, the workers in the same process. */
 export async function startServer(
   config: Config,
@@ -43,7 +52,7 @@ export async function startServer(
     const worker =
       options.worker === false
         ? undefined
-        : await startWorker({ db, clock: systemClock, queue, webhooks });
+        : await startWorker({ db, clock: systemClock, queue, webhooks, email: emailOf(config) });
     return {
       url,
       db,
@@ -69,7 +78,13 @@ export async function startWorkers(config: Config): Promise<{ close(): Promise<v
     configurePublicUrl(config.publicUrl ?? `http://${config.host}:${config.port}`);
     const queue = await startQueue(db);
     const webhooks = { allowPrivate: config.webhooksAllowPrivate };
-    const worker = await startWorker({ db, clock: systemClock, queue, webhooks });
+    const worker = await startWorker({
+      db,
+      clock: systemClock,
+      queue,
+      webhooks,
+      email: emailOf(config),
+    });
     return {
       async close() {
         await worker.stop();

@@ -189,6 +189,23 @@ describe('a month of billing', () => {
     expect(up.body.lines.some((l: { kind: string }) => l.kind === 'one_time')).toBe(true);
   });
 
+  it('keeps the run’s total equal to its drafts while they are edited', async () => {
+    const m = await monthUpTo('billed');
+    const runId = (await m.t.api.get('/api/v1/bill-runs')).body.data[0].id;
+    await edited(m);
+    const added = await m.t.api.post(`/api/v1/invoices/${m.firstInvoice}/lines`, {
+      description: 'Meter reading visit',
+      amount: 1250,
+    });
+    expect(added.body.total).toBe(4578 + 1250);
+    const run = (await m.t.api.get(`/api/v1/bill-runs/${runId}`)).body;
+    expect(run).toMatchObject({
+      invoice_count: 1,
+      total_amount: 4578 + 1250,
+      total_amount_exact: String(4578 + 1250),
+    });
+  });
+
   it('posts the run: gap-free number, due date from the terms, frozen', async () => {
     const m = await monthUpTo('edited');
     const { t, firstInvoice } = m;

@@ -1,7 +1,9 @@
 /**
  * The sandbox clock in the console header (sandbox tenants only): the tenant's business date,
  * and "Advance" to a later date, after which the dialog says what fell due (bill runs started,
- * payment runs started, scheduled payments and retries handed to the worker, settlements).
+ * payment runs started, scheduled payments and retries handed to the worker, settlements). When
+ * no bill run started, it says how to bill what is due: subscriptions whose period ended are not
+ * "due" until a bill run bills them, and "Nothing fell due" alone left a new user stuck.
  */
 import { Anchor, Button, Group, List, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -148,6 +150,16 @@ function AdvanceDialog({
               </List>
             )}
           </Notice>
+          {fell.bill_runs.length === 0 && (
+            <Text size="sm">
+              Bill runs start by themselves only on the bill-run day of the billing rules. To bill
+              what is due by this date now,{' '}
+              <Anchor size="sm" renderRoot={(p) => <Link {...p} to="/bill-runs" onClick={close} />}>
+                start a bill run
+              </Anchor>
+              .
+            </Text>
+          )}
           <Group justify="flex-end">
             <Button onClick={close}>Done</Button>
           </Group>

@@ -407,6 +407,18 @@ export async function postBillRun(
   });
 }
 
+/**
+ * A draft of the run changed total by `delta` (a line added or removed in the review): the run's
+ * total follows, so the summary still sums its invoices.
+ */
+export async function draftChangedInRun(tx: Tx, billRunId: string, delta: number): Promise<void> {
+  if (delta === 0) return;
+  await tx.query('UPDATE bill_runs SET total_amount = total_amount + $2 WHERE id = $1', [
+    billRunId,
+    delta,
+  ]);
+}
+
 /** A draft of the run was deleted: the run's totals no longer count it. */
 export async function draftDeletedFromRun(tx: Tx, billRunId: string, total: number): Promise<void> {
   await tx.query(

@@ -8,7 +8,11 @@ import { newId } from '../../core/ids.js';
 import { MAX_AMOUNT, MAX_BALANCE, withinMaxAmount } from '../../core/money.js';
 import type { Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
-import { draftDeletedFromRun, releasePendingCharges } from '../billruns/service.js';
+import {
+  draftChangedInRun,
+  draftDeletedFromRun,
+  releasePendingCharges,
+} from '../billruns/service.js';
 import { appliedTo } from '../books/service.js';
 import { markPriceUsed } from '../catalog/service.js';
 import { type Ctx, requirePermission, tenantNow, tenantToday } from '../context.js';
@@ -173,6 +177,9 @@ async function changeDraft(
     await assertNotNegative(tx, id);
     await tx.query('UPDATE invoices SET updated_at = $2 WHERE id = $1', [id, tenantNow(ctx)]);
     const { view: after } = await mustLoad(tx, ctx, id, false);
+    if (before.bill_run_id) {
+      await draftChangedInRun(tx, before.bill_run_id, after.total - before.total);
+    }
     await recordChange(tx, ctx, { action, objectType: 'invoice', objectId: id, before, after });
     return after;
   });

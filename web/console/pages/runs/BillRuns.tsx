@@ -1,11 +1,12 @@
 /**
  * Bill runs (C2): every run, newest first (paged by the server), and "Start a bill run" for a
- * target date with the auto-post and auto-email options; a run opens its page.
+ * target date with the auto-post and auto-email options (ticked as the billing rules say); a run
+ * opens its page.
  */
 import { Anchor, Button, Checkbox, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
 import { Money } from '../../../shared/display';
 import { formatBusinessDate, formatInstant } from '../../../shared/format';
@@ -119,8 +120,22 @@ function StartBillRun({ opened, onClose }: { opened: boolean; onClose: () => voi
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const { today, target, setTarget } = useRunTarget(opened);
-  const [autoPost, setAutoPost] = useState(false);
-  const [autoEmail, setAutoEmail] = useState(false);
+  // Unticked or ticked by hand, or (null) as the billing rules say: a tenant that turned
+  // auto-post on gets it here too, rather than a run that quietly waits for review.
+  const [postChoice, setAutoPost] = useState<boolean | null>(null);
+  const [emailChoice, setAutoEmail] = useState<boolean | null>(null);
+  const tenant = useQuery({
+    queryKey: ['tenant'],
+    queryFn: async () => unwrap(await api.GET('/api/v1/tenant')),
+    enabled: opened,
+  });
+  useEffect(() => {
+    if (!opened) return;
+    setAutoPost(null);
+    setAutoEmail(null);
+  }, [opened]);
+  const autoPost = postChoice ?? tenant.data?.settings.auto_post ?? false;
+  const autoEmail = emailChoice ?? tenant.data?.settings.auto_email ?? false;
   const start = useMutation({
     mutationFn: async () =>
       unwrap(
