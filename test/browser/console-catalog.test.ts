@@ -231,4 +231,39 @@ describe('console catalog and subscriptions', () => {
     await subscribe.getByRole('button', { name: 'Start subscription' }).click();
     await page.getByRole('row').filter({ hasText: nickname }).getByText('active').waitFor();
   }, 240_000);
+
+  it('adds a one-time charge, sees it pending and in the estimate, deletes it', async () => {
+    const page = await b.newPage();
+    await signInStaff(page);
+    const { id: productId } = (await apiCall('POST', '/api/v1/products', {
+      name: unique('Setup'),
+    })) as { id: string };
+    const fee = unique('Setup fee');
+    await apiCall('POST', '/api/v1/prices', {
+      product_id: productId,
+      nickname: fee,
+      kind: 'one_time',
+      unit_amount: 2500,
+    });
+    const cus = await customer(unique('Charged Farms'));
+    await page.goto(`/console/customers/${cus.id}?tab=subscriptions`);
+    const charges = page.getByRole('region', { name: 'One-time charges' });
+    await charges.getByText('No one-time charges.').waitFor();
+    const form = charges.getByRole('form', { name: 'Add a one-time charge' });
+    await form.getByLabel('One-time price').selectOption({ label: fee });
+    await form.getByLabel('Quantity').fill('2');
+    await form.getByLabel('Description').fill('On-site installation');
+    await form.getByRole('button', { name: 'Add charge' }).click();
+    const row = charges.getByRole('row').filter({ hasText: 'On-site installation × 2' });
+    // 2 × $25.00, as the API answers it; pending until a bill run takes it.
+    await row.getByRole('cell', { name: '$50.00' }).waitFor();
+    await row.getByText('Pending').waitFor();
+    const upcoming = page.getByRole('region', { name: 'Upcoming invoice' });
+    await upcoming.getByRole('row').filter({ hasText: 'On-site installation' }).waitFor();
+    await upcoming.getByText('Estimated total: $50.00').waitFor();
+    await checkPage(page, 'console-one-time-charges');
+    await row.getByRole('button', { name: 'Delete charge On-site installation' }).click();
+    await charges.getByText('No one-time charges.').waitFor();
+    await upcoming.getByText('Nothing to bill yet.').waitFor();
+  }, 240_000);
 });

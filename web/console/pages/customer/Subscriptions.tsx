@@ -612,6 +612,7 @@ function Charges({ customerId, canWrite }: { customerId: string; canWrite: boole
   const [priceId, setPriceId] = useState('');
   const [quantity, setQuantity] = useState('1');
   const [description, setDescription] = useState('');
+  const [chargeDate, setChargeDate] = useState('');
   const charges = useQuery({
     queryKey: [...profileKey(customerId), 'charges'],
     queryFn: async () =>
@@ -631,12 +632,14 @@ function Charges({ customerId, canWrite }: { customerId: string; canWrite: boole
             price_id: priceId || prices.data?.[0]?.id || '',
             quantity: Number(quantity),
             ...(description.trim() ? { description } : {}),
+            ...(chargeDate ? { charge_date: chargeDate } : {}),
           },
         }),
       ),
     onSuccess: async () => {
       setDescription('');
       setQuantity('1');
+      setChargeDate('');
       await refresh();
     },
   });
@@ -681,6 +684,14 @@ function Charges({ customerId, canWrite }: { customerId: string; canWrite: boole
               value={description}
               onChange={(e) => setDescription(e.currentTarget.value)}
               error={errs.description}
+            />
+            <TextInput
+              type="date"
+              label="Bill on or after"
+              description="Today when empty"
+              value={chargeDate}
+              onChange={(e) => setChargeDate(e.currentTarget.value)}
+              error={errs.charge_date}
             />
             <Button type="submit" loading={add.isPending}>
               Add charge
