@@ -587,10 +587,19 @@ function UpcomingInvoice({ customerId }: { customerId: string }) {
               Estimated total: <Money minor={upcoming.data.total} />
             </Text>
             {upcoming.data.account_credit_total > 0 && (
-              <Text size="sm">
-                Credit to the account at that run:{' '}
-                <Money minor={upcoming.data.account_credit_total} />
-              </Text>
+              <Stack gap={2}>
+                <Text size="sm">
+                  Credit to the account at that run, as a credit memo (no charge on the invoice
+                  absorbs it): <Money minor={upcoming.data.account_credit_total} />
+                </Text>
+                <List size="sm">
+                  {upcoming.data.account_credits.map((l) => (
+                    <List.Item key={`${l.period_start}-${l.description}`}>
+                      {l.description}: <Money minor={-l.amount} />
+                    </List.Item>
+                  ))}
+                </List>
+              </Stack>
             )}
             {upcoming.data.refused && (
               <Notice color="yellow" title="The bill run will not bill this as it stands">
