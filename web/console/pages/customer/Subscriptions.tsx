@@ -587,10 +587,19 @@ function UpcomingInvoice({ customerId }: { customerId: string }) {
               Estimated total: <Money minor={upcoming.data.total} />
             </Text>
             {upcoming.data.account_credit_total > 0 && (
-              <Text size="sm">
-                Credit to the account at that run:{' '}
-                <Money minor={upcoming.data.account_credit_total} />
-              </Text>
+              <Stack gap={2}>
+                <Text size="sm">
+                  Credit to the account at that run, as a credit memo (no charge on the invoice
+                  absorbs it): <Money minor={upcoming.data.account_credit_total} />
+                </Text>
+                <List size="sm">
+                  {upcoming.data.account_credits.map((l) => (
+                    <List.Item key={`${l.period_start}-${l.description}`}>
+                      {l.description}: <Money minor={-l.amount} />
+                    </List.Item>
+                  ))}
+                </List>
+              </Stack>
             )}
             {upcoming.data.refused && (
               <Notice color="yellow" title="The bill run will not bill this as it stands">
@@ -612,6 +621,7 @@ function Charges({ customerId, canWrite }: { customerId: string; canWrite: boole
   const [priceId, setPriceId] = useState('');
   const [quantity, setQuantity] = useState('1');
   const [description, setDescription] = useState('');
+  const [chargeDate, setChargeDate] = useState('');
   const charges = useQuery({
     queryKey: [...profileKey(customerId), 'charges'],
     queryFn: async () =>
@@ -631,12 +641,14 @@ function Charges({ customerId, canWrite }: { customerId: string; canWrite: boole
             price_id: priceId || prices.data?.[0]?.id || '',
             quantity: Number(quantity),
             ...(description.trim() ? { description } : {}),
+            ...(chargeDate ? { charge_date: chargeDate } : {}),
           },
         }),
       ),
     onSuccess: async () => {
       setDescription('');
       setQuantity('1');
+      setChargeDate('');
       await refresh();
     },
   });
@@ -681,6 +693,14 @@ function Charges({ customerId, canWrite }: { customerId: string; canWrite: boole
               value={description}
               onChange={(e) => setDescription(e.currentTarget.value)}
               error={errs.description}
+            />
+            <TextInput
+              type="date"
+              label="Bill on or after"
+              description="Today when empty"
+              value={chargeDate}
+              onChange={(e) => setChargeDate(e.currentTarget.value)}
+              error={errs.charge_date}
             />
             <Button type="submit" loading={add.isPending}>
               Add charge
