@@ -1,8 +1,8 @@
 /**
  * Settings (A1, A2, K3), for tenant:manage: the tenant (name, time zone, payment terms, currency
- * shown), billing rules (auto-post, auto-email, retry schedule, the bill-run day and the payment
- * run after it), staff and roles, API keys (the secret shown once) and webhook endpoints with
- * their delivery log. One tab per area, `?tab=` in the URL. Every change goes through the API,
+ * shown), billing rules (auto-post, auto-email, retry schedule, the bill-run day, the payment
+ * run after it and the daily payment run), staff and roles, API keys (the secret shown once);
+ * webhook endpoints with their delivery log are settings/Webhooks.tsx. One tab per area, `?tab=` in the URL. Every change goes through the API,
  * which validates it; its field errors show next to the fields.
  */
 import {
@@ -34,6 +34,7 @@ import { Empty, Loading } from '../../shared/states';
 import { settingsRoute } from '../router';
 import { can, useMe } from '../session';
 import { MORE_SETTINGS_TABS } from './settings/more';
+import { WebhooksTab } from './settings/Webhooks';
 
 const ROLES = [
   { value: 'owner', label: 'Owner' },
@@ -231,6 +232,7 @@ function BillingTab() {
   const [retry, setRetry] = useState('');
   const [day, setDay] = useState<number | string>('');
   const [runAfter, setRunAfter] = useState(false);
+  const [runDaily, setRunDaily] = useState(false);
   useEffect(() => {
     const s = tenant.data?.settings;
     if (!s) return;
@@ -239,6 +241,7 @@ function BillingTab() {
     setRetry(s.retry_schedule_days.join(', '));
     setDay(s.bill_run_day ?? '');
     setRunAfter(s.payment_run_after_bill_run);
+    setRunDaily(s.payment_run_daily);
   }, [tenant.data]);
   if (tenant.isError) return <ErrorAlert error={tenant.error} />;
   if (!tenant.data) return <Loading />;
@@ -261,6 +264,7 @@ function BillingTab() {
         retry_schedule_days: retryDays,
         bill_run_day: day === '' ? null : Number(day),
         payment_run_after_bill_run: runAfter,
+        payment_run_daily: runDaily,
       },
     });
   }
@@ -301,6 +305,12 @@ function BillingTab() {
             description="It collects what is due by then: with payment terms of some days, little is due right after a bill run"
             checked={runAfter}
             onChange={(e) => setRunAfter(e.currentTarget.checked)}
+          />
+          <Checkbox
+            label="Start a payment run for autopay customers every day"
+            description="Once a day, when the organisation’s day begins, it collects the posted invoices due by that day"
+            checked={runDaily}
+            onChange={(e) => setRunDaily(e.currentTarget.checked)}
           />
           <Group>
             <Button type="submit" loading={save.isPending}>
@@ -600,173 +610,5 @@ function ApiKeysTab() {
         </form>
       </Section>
     </Stack>
-  );
-}
-
-function WebhooksTab() {
-  const queryClient = useQueryClient();
-  const me = useMe();
-  const endpoints = useQuery({
-    queryKey: ['webhook-endpoints'],
-    queryFn: async () => unwrap(await api.GET('/api/v1/webhook-endpoints')),
-  });
-  const [url, setUrl] = useState('');
-  const [types, setTypes] = useState('');
-  const [secret, setSecret] = useState<string | null>(null);
-  const [open, setOpen] = useState<string | null>(null);
-  const create = useMutation({
-    mutationFn: async () =>
-      unwrap(
-        await api.POST('/api/v1/webhook-endpoints', {
-          body: {
-            url: url.trim(),
-            event_types: types
-              .split(/[\s,]+/)
-              .map((t) => t.trim())
-              .filter(Boolean),
-          },
-        }),
-      ),
-    onSuccess: (e) => {
-      setSecret(e.secret);
-      setUrl('');
-      setTypes('');
-      void queryClient.invalidateQueries({ queryKey: ['webhook-endpoints'] });
-    },
-  });
-  const fields = fieldErrors(create.error);
-  return (
-    <Stack gap="md">
-      {secret && (
-        <Notice color="blue" title="Signing secret of the new endpoint" role="status">
-          <Stack gap={4}>
-            <Text size="sm" c="dark.9">
-              Keep it to check the Billow-Signature header; it is shown this once.
-            </Text>
-            <Code block style={WRAP}>
-              {secret}
-            </Code>
-            <Group>
-              <Button size="xs" variant="default" onClick={() => setSecret(null)}>
-                I have copied it
-              </Button>
-            </Group>
-          </Stack>
-        </Notice>
-      )}
-      <Section title="Webhook endpoints">
-        {endpoints.isError && <ErrorAlert error={endpoints.error} />}
-        {!endpoints.data ? (
-          <Loading />
-        ) : endpoints.data.data.length === 0 ? (
-          <Empty title="No webhook endpoints">Add one below to receive events.</Empty>
-        ) : (
-          <Stack gap="xs">
-            {endpoints.data.data.map((e) => (
-              <Paper key={e.id} withBorder p="sm" radius="sm">
-                <Group justify="space-between" wrap="wrap" gap="xs">
-                  <Stack gap={2} style={{ minWidth: 0 }}>
-                    <Text fw={600} style={{ overflowWrap: 'anywhere' }}>
-                      {e.url}
-                    </Text>
-                    <Text size="sm">
-                      {e.event_types.length > 0 ? e.event_types.join(', ') : 'Every event'} ·{' '}
-                      {e.status}
-                    </Text>
-                  </Stack>
-                  <Button
-                    size="xs"
-                    variant="default"
-                    onClick={() => setOpen(open === e.id ? null : e.id)}
-                    aria-expanded={open === e.id}
-                  >
-                    {open === e.id ? 'Hide deliveries' : 'Deliveries'}
-                  </Button>
-                </Group>
-                {open === e.id && <Deliveries endpointId={e.id} timeZone={me.tenant.time_zone} />}
-              </Paper>
-            ))}
-          </Stack>
-        )}
-      </Section>
-      <Section title="Add a webhook endpoint">
-        <form
-          aria-label="Add a webhook endpoint"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate();
-          }}
-        >
-          <Stack gap="sm" maw={560}>
-            {create.isError && <ErrorAlert error={create.error} title="Not added" />}
-            <TextInput
-              label="URL"
-              placeholder="https://example.com/billow-events"
-              value={url}
-              onChange={(e) => setUrl(e.currentTarget.value)}
-              required
-              maxLength={2048}
-              error={fields.url}
-            />
-            <TextInput
-              label="Event types"
-              description="Comma-separated, e.g. invoice.*, payment.succeeded; empty for every event"
-              value={types}
-              onChange={(e) => setTypes(e.currentTarget.value)}
-              error={Object.entries(fields).find(([k]) => k.startsWith('event_types'))?.[1]}
-            />
-            <Group>
-              <Button type="submit" loading={create.isPending}>
-                Add endpoint
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      </Section>
-    </Stack>
-  );
-}
-
-function Deliveries({ endpointId, timeZone }: { endpointId: string; timeZone: string }) {
-  const deliveries = useQuery({
-    queryKey: ['webhook-deliveries', endpointId],
-    queryFn: async () =>
-      unwrap(
-        await api.GET('/api/v1/webhook-endpoints/{id}/deliveries', {
-          params: { path: { id: endpointId } },
-        }),
-      ),
-  });
-  if (deliveries.isError) return <ErrorAlert error={deliveries.error} />;
-  if (!deliveries.data) return <Loading />;
-  if (deliveries.data.data.length === 0)
-    return (
-      <Text size="sm" mt="xs">
-        No deliveries yet.
-      </Text>
-    );
-  return (
-    <Table.ScrollContainer minWidth={520} type="native" mt="xs">
-      <Table>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">Event</Table.Th>
-            <Table.Th scope="col">Status</Table.Th>
-            <Table.Th scope="col">Attempts</Table.Th>
-            <Table.Th scope="col">Created</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {deliveries.data.data.map((d) => (
-            <Table.Tr key={d.id}>
-              <Table.Td>{d.event_type}</Table.Td>
-              <Table.Td>{d.status}</Table.Td>
-              <Table.Td>{d.attempts}</Table.Td>
-              <Table.Td>{formatInstant(d.created_at, timeZone)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
   );
 }
