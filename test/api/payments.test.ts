@@ -50,8 +50,8 @@ describe('allocation and prepayment', () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.applications).toEqual([
-      { invoice_id: older, amount: 2000 },
-      { invoice_id: newer, amount: 500 },
+      { invoice_id: older, invoice_number: expect.stringMatching(/^INV-/), amount: 2000 },
+      { invoice_id: newer, invoice_number: expect.stringMatching(/^INV-/), amount: 500 },
     ]);
     expect(await balanceOf(t, newer)).toBe(2500);
     const invoice = await t.api.get(`/api/v1/invoices/${newer}`);

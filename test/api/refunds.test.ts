@@ -195,7 +195,20 @@ describe('a refund says what it means for the invoice (issue 10 item 1)', () => 
     const a = await postedInvoice(t, cus.id, 700, { date: '2026-11-01' });
     const b = await postedInvoice(t, cus.id, 500, { date: '2026-11-02' });
     const p = await pay(t, cus.id, card.id, 1500, { prepayment: true });
-    expect(p).toMatchObject({ unapplied: 300 });
+    expect(p).toMatchObject({ unapplied: 300, refundable: 1500 });
+    // Each invoice it paid comes with its number, so a screen need not ask per row.
+    const numbers = await Promise.all(
+      [a, b].map(async (id) => (await t.api.get(`/api/v1/invoices/${id}`)).body.number),
+    );
+    expect(numbers.every((n) => typeof n === 'string' && n.length > 0)).toBe(true);
+    expect(
+      (await t.api.get(`/api/v1/payments/${p.id}`)).body.applications.map(
+        (x: { invoice_id: string; invoice_number: string }) => [x.invoice_id, x.invoice_number],
+      ),
+    ).toEqual([
+      [a, numbers[0]],
+      [b, numbers[1]],
+    ]);
 
     const r1 = await refund(t, p.id, { amount: 200 });
     expect(r1).toMatchObject({
@@ -218,6 +231,8 @@ describe('a refund says what it means for the invoice (issue 10 item 1)', () => 
     // The rest of b's money, and 100 of a's, reopened.
     const r3 = await refund(t, p.id, { amount: 300, outcome: 'reopen' });
     expect(r3.refund).toMatchObject({ outcome: 'reopen', credit_memo_id: null });
+    // What is left to refund, as the console's refund form starts with it: 1500 − 900.
+    expect((await t.api.get(`/api/v1/payments/${p.id}`)).body.refundable).toBe(600);
     expect([await balanceOf(t, a), await balanceOf(t, b)]).toEqual([100, 200]);
     const sb = (await t.api.get(`/api/v1/invoices/${b}/summary`)).body;
     expect(
@@ -307,6 +322,8 @@ describe('returns after refunds (issue 10 item 4)', () => {
         status: 'returned',
         return_code: 'R10',
         amount_refunded: 2700,
+        // Back with the bank: nothing left to refund.
+        refundable: 0,
       });
       expect(after.return_debit_invoice_ids).toHaveLength(1);
       const debitId = after.return_debit_invoice_ids[0] as string;

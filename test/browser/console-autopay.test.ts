@@ -207,7 +207,9 @@ describe('console autopay tab', () => {
 describe('console history tab', () => {
   it('lists invoices and transactions, records a check payment and refunds part of it', async () => {
     const who = await customer(unique('History Farms'));
-    await postedInvoice(who.id, 12_000, '2026-06-01');
+    const big = await postedInvoice(who.id, 12_000, '2026-06-01');
+    const bigNumber = ((await apiCall('GET', `/api/v1/invoices/${big}`)) as { number: string })
+      .number;
     const small = await postedInvoice(who.id, 3_000);
     // A bank debit on its way: accepted, but the funds are not received yet.
     const bank = await addBank(who.id);
@@ -245,11 +247,19 @@ describe('console history tab', () => {
     const paymentId = new URL(page.url()).searchParams.get('payment') as string;
     const applied = drawer.getByRole('region', { name: 'Applied to invoices' });
     await applied.getByText('$50.00').waitFor();
+    // The oldest invoice, by its number (not its id); the number opens it.
+    await applied.getByRole('button', { name: bigNumber, exact: true }).waitFor();
+    expect(await applied.getByText(big).count()).toBe(0);
     await checkPage(page, 'console-transaction-detail');
 
-    // Refund part of it, keeping the invoice settled (credit).
+    // Refund part of it, keeping the invoice settled (credit). The form starts at what the
+    // payment still holds: all of it.
     await drawer.getByRole('button', { name: 'Refund' }).click();
-    await drawer.getByLabel(/^Refund amount/).fill('20');
+    const refundAmount = drawer.getByLabel(/^Refund amount/);
+    expect(await refundAmount.inputValue()).toBe('50.00');
+    await drawer.getByText(/Up to \$50\.00/).waitFor();
+    await checkPage(page, 'console-refund-form');
+    await refundAmount.fill('20');
     await drawer.getByRole('radio', { name: /^Credit/ }).check();
     await drawer.getByRole('button', { name: 'Refund', exact: true }).last().click();
     await drawer.getByText('Refunded $20.00.').waitFor();
@@ -257,6 +267,11 @@ describe('console history tab', () => {
       .getByRole('region', { name: 'Refunds' })
       .getByText(/credited/)
       .waitFor();
+    // A second refund starts at what is left: 50 − 20.
+    await drawer.getByRole('button', { name: 'Done' }).click();
+    await drawer.getByRole('button', { name: 'Refund' }).click();
+    await expect.poll(() => drawer.getByLabel(/^Refund amount/).inputValue()).toBe('30.00');
+    await drawer.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('button', { name: 'Close the transaction detail' }).click();
     // Axe must not see the drawer half faded out (its title reads as low contrast then). Closing
     // drops `?payment=`, so the fading drawer's title is no longer "Transaction: Check 1042":

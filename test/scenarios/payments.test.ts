@@ -38,8 +38,8 @@ describe('paying invoices', () => {
     const c = await postedInvoice(t, cus, 3000, { date: '2026-11-09' });
     const p = await pay(t, cus, pm.id, 2500);
     expect(p.applications).toEqual([
-      { invoice_id: a, amount: 1000 },
-      { invoice_id: b, amount: 1500 },
+      { invoice_id: a, invoice_number: expect.stringMatching(/^INV-/), amount: 1000 },
+      { invoice_id: b, invoice_number: expect.stringMatching(/^INV-/), amount: 1500 },
     ]);
     await pay(t, cus, pm.id, 1000, { allocations: [{ invoice_id: c, amount: 1000 }] });
     expect([await balanceOf(t, a), await balanceOf(t, b), await balanceOf(t, c)]).toEqual([

@@ -67,7 +67,8 @@ export async function accountingRoutes(app: App): Promise<void> {
           'and what they credited. Each entry (entry_id) balances to zero: its debits equal its ' +
           'credits. Dates are business dates in the tenant time zone, both ends of the range ' +
           `included. Columns: ${JOURNAL_COLUMNS.join(', ')}. Amounts are decimals in USD. ` +
-          'A void credit memo and its applications are left out. Needs billing:read.',
+          'A voided credit memo stays on the day it was issued and its void is a reversing ' +
+          'entry (credit_memo_void) on the day it was voided. Needs billing:read.',
         querystring: JournalQuery,
         produces: ['text/csv'],
         response: {

@@ -69,6 +69,9 @@ export type ApplicationView = {
   amount: number;
 };
 
+/** What a payment paid on an invoice, with the invoice's number (given at posting). */
+export type AppliedView = ApplicationView & { invoice_number: string | null };
+
 /**
  * What a refund means for the invoices it takes money back from (E10): 'credit' — a credit memo
  * linked to the refund credits the same amount, so they stay settled; 'reopen' — the customer
@@ -116,7 +119,12 @@ export type PaymentView = {
   /** What is not applied to any invoice (net of refunds taken from it): a credit (H2). */
   unapplied: number;
   /** Net applications per invoice (refunds subtracted). */
-  applications: ApplicationView[];
+  applications: AppliedView[];
+  /**
+   * What a refund may take back: the amount less what was refunded and what pending refunds
+   * hold; 0 unless the payment succeeded (refunds.ts refusalFor).
+   */
+  refundable: number;
   refunds: RefundView[];
   /** Invoices billing back what was refunded before the bank returned the debit. */
   return_debit_invoice_ids: string[];

@@ -5,7 +5,7 @@
 import { AppError } from '../../core/errors.js';
 import { prepared, type Queryable } from '../../db/db.js';
 import { oldestFirstSql, paymentCounts } from '../books/service.js';
-import type { ApplicationView, PaymentRow, PaymentView, RefundView } from './model.js';
+import type { AppliedView, PaymentRow, PaymentView, RefundView } from './model.js';
 
 export async function findPaymentRow(
   q: Queryable,
@@ -27,10 +27,15 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<PaymentView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const apps = await q.query<{ payment_id: string; invoice_id: string; amount: number }>(
+  const apps = await q.query<{
+    payment_id: string;
+    invoice_id: string;
+    invoice_number: string | null;
+    amount: number;
+  }>(
     // In allocation order (oldest invoice first): application ids made in one millisecond do
     // not sort in the order they were made.
-    prepared(`SELECT pa.payment_id, pa.invoice_id, sum(pa.amount)::bigint AS amount
+    prepared(`SELECT pa.payment_id, pa.invoice_id, i.number AS invoice_number, sum(pa.amount)::bigint AS amount
        FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
       WHERE pa.payment_id = ANY ($1::text[])
       GROUP BY pa.payment_id, pa.invoice_id, i.id
@@ -50,11 +55,17 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
     [ids],
   );
   return rows.map((r) => {
-    const applications: ApplicationView[] = apps
+    const applications: AppliedView[] = apps
       .filter((a) => a.payment_id === r.id)
-      .map((a) => ({ invoice_id: a.invoice_id, amount: a.amount }));
+      .map((a) => ({
+        invoice_id: a.invoice_id,
+        invoice_number: a.invoice_number,
+        amount: a.amount,
+      }));
     const applied = applications.reduce((s, a) => s + a.amount, 0);
     const counts = paymentCounts(r.status);
+    const mine = refunds.filter((f) => f.payment_id === r.id);
+    const pending = mine.filter((f) => f.status === 'pending').reduce((s, f) => s + f.amount, 0);
     return {
       id: r.id,
       customer_id: r.customer_id,
@@ -80,9 +91,13 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
       planned_allocations: r.planned_allocations,
       unapplied: counts ? r.amount - r.amount_refunded - applied : 0,
       applications,
-      refunds: refunds
-        .filter((f) => f.payment_id === r.id)
-        .map(({ payment_id: _p, ...f }) => ({ ...f, created_at: f.created_at.toISOString() })),
+      // As refundPayment counts it: only a succeeded payment holds money to give back.
+      refundable:
+        r.status === 'succeeded' ? Math.max(0, r.amount - r.amount_refunded - pending) : 0,
+      refunds: mine.map(({ payment_id: _p, ...f }) => ({
+        ...f,
+        created_at: f.created_at.toISOString(),
+      })),
       return_debit_invoice_ids: debits
         .filter((d) => d.returned_payment_id === r.id)
         .map((d) => d.id),

@@ -23,6 +23,9 @@ const date = z.string().describe('Business date YYYY-MM-DD in the tenant time zo
 const amount = z.number().int().describe('Minor units (cents)');
 
 const Application = z.object({ invoice_id: z.string(), amount });
+const Applied = Application.extend({
+  invoice_number: z.string().nullable().describe('The invoice number (given at posting)'),
+});
 
 const Refund = z.object({
   id: z.string(),
@@ -71,7 +74,10 @@ export const PaymentViewSchema = z.object({
     .nullable()
     .describe('For a scheduled payment: the invoices it means to pay'),
   unapplied: amount.describe('Not applied to any invoice, net of refunds taken from it: a credit'),
-  applications: z.array(Application).describe('Net applications per invoice (refunds subtracted)'),
+  applications: z.array(Applied).describe('Net applications per invoice (refunds subtracted)'),
+  refundable: amount.describe(
+    'What a refund may take back now: the amount less what was refunded and what pending refunds hold; 0 unless the payment succeeded (a bank debit is still refused within its return window, see refund_guard_days)',
+  ),
   refunds: z.array(Refund),
   return_debit_invoice_ids: z
     .array(z.string())

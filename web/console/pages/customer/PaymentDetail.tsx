@@ -3,7 +3,8 @@
  * history tab and the global search point at it): status (a pending bank debit is accepted, not
  * yet received), method, amount, what it paid on each invoice, what is unapplied, its refunds.
  * With billing:write, a succeeded payment is refunded in full or in part, with the outcome:
- * credit (the invoices stay settled) or reopen (the customer owes it again).
+ * credit (the invoices stay settled) or reopen (the customer owes it again); the form starts at
+ * what the API says is left to refund (`refundable`). Invoices show by number, from the same read.
  */
 import {
   Button,
@@ -25,7 +26,12 @@ import { useRef, useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
 import { Fact, Money, Notice, PaymentStatusBadge } from '../../../shared/display';
 import { ErrorAlert } from '../../../shared/errors';
-import { formatBusinessDate, formatInstant, parseAmountInput } from '../../../shared/format';
+import {
+  formatBusinessDate,
+  formatInstant,
+  minorToInput,
+  parseAmountInput,
+} from '../../../shared/format';
 import { Loading } from '../../../shared/states';
 import { methodText } from './History';
 import { profileKey } from './types';
@@ -155,7 +161,7 @@ export function PaymentDetailDrawer({
                           style={{ overflowWrap: 'anywhere' }}
                           onClick={() => onOpenInvoice(a.invoice_id)}
                         >
-                          {a.invoice_id}
+                          {a.invoice_number ?? a.invoice_id}
                         </UnstyledButton>
                       </Table.Td>
                       <Table.Td ta="right">
@@ -184,11 +190,13 @@ export function PaymentDetailDrawer({
           )}
           {canRefund &&
             p.status === 'succeeded' &&
+            p.refundable > 0 &&
             (refunding ? (
               <RefundForm
                 paymentId={p.id}
                 customerId={customerId}
                 currency={p.currency}
+                refundable={p.refundable}
                 onDone={() => setRefunding(false)}
               />
             ) : (
@@ -206,15 +214,18 @@ function RefundForm({
   paymentId,
   customerId,
   currency,
+  refundable,
   onDone,
 }: {
   paymentId: string;
   customerId: string;
   currency: string;
+  /** What the API says a refund may take back (minor units): the form starts there. */
+  refundable: number;
   onDone: () => void;
 }) {
   const queryClient = useQueryClient();
-  const [amount, setAmount] = useState('');
+  const [amount, setAmount] = useState(() => minorToInput(refundable));
   const [reason, setReason] = useState('');
   const [outcome, setOutcome] = useState<'credit' | 'reopen'>('credit');
   const [error, setError] = useState<string | undefined>();
@@ -251,7 +262,12 @@ function RefundForm({
         </Title>
         <TextInput
           label="Refund amount"
-          description="The whole payment for a full refund, or less for a partial one."
+          description={
+            <>
+              Up to <Money minor={refundable} currency={currency} /> (what is left to refund); less
+              for a partial refund.
+            </>
+          }
           inputMode="decimal"
           leftSection="$"
           w={220}
