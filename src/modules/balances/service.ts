@@ -10,7 +10,7 @@ import { prepared, type Queryable } from '../../db/db.js';
 import { openSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import type { BalanceView } from '../credits/model.js';
-import { memoCredits, unappliedPayments } from '../credits/service.js';
+import { unappliedSumSql } from '../credits/service.js';
 
 /** Deeper than any real account structure; bounds the recursive walk (as customers/hierarchy). */
 const MAX_DEPTH = 100;
@@ -44,8 +44,8 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
   const tenantId = ctx.tenant.id;
   const today = tenantToday(ctx);
   // One statement: the customer and its descendants, the open balance of each of their posted
-  // invoices (computed once), the sums for the customer and for its descendants, and the
-  // customer's oldest open invoice.
+  // invoices (computed once), the sums for the customer and for its descendants, the
+  // customer's oldest open invoice, and what it holds unapplied (memos and payments).
   const found = await q.maybeOne<{
     members: number;
     own_total: string;
@@ -56,6 +56,7 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
     oldest_id: string | null;
     oldest_number: string | null;
     oldest_due_date: string | null;
+    unapplied: string;
   }>(
     prepared(
       `WITH RECURSIVE down (id, depth) AS (
@@ -73,7 +74,8 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
      ),
      owed AS (SELECT * FROM open WHERE balance > 0)
      SELECT (SELECT count(*)::int FROM members) AS members, s.*,
-            oldest.id AS oldest_id, oldest.number AS oldest_number, oldest.due_date AS oldest_due_date
+            oldest.id AS oldest_id, oldest.number AS oldest_number, oldest.due_date AS oldest_due_date,
+            ${unappliedSumSql('$1', '$2')}::text AS unapplied
        FROM (SELECT
                coalesce(sum(balance) FILTER (WHERE customer_id = $2), 0)::text AS own_total,
                coalesce(sum(balance) FILTER (WHERE customer_id = $2 AND due_date < $3::date), 0)::text
@@ -91,9 +93,6 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
     [tenantId, customerId, today, MAX_DEPTH],
   );
   if (!found || found.members === 0) throw new AppError('customer_not_found', { id: customerId });
-  const memos = await memoCredits(q, tenantId, [customerId]);
-  const payments = await unappliedPayments(q, tenantId, [customerId]);
-  const unappliedSum = [...memos, ...payments].reduce((s, r) => s + BigInt(r.remaining), 0n);
   // Summed exactly (numeric in SQL, bigint here) and checked before they become JS numbers: a
   // balance beyond the safe range (data from before the largest balance was enforced, or a
   // roll-up of many children) is reported, never rounded or answered with a 500.
@@ -108,7 +107,7 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
   const ownPastDue = exact(found.own_past_due, 'balance');
   const childrenTotal = exact(found.children_total, 'children.total_balance');
   const childrenPastDue = exact(found.children_past_due, 'children.total_past_due');
-  const unapplied = exact(unappliedSum.toString(), 'unapplied_credits');
+  const unapplied = exact(found.unapplied, 'unapplied_credits');
   const net = exact((BigInt(ownTotal) - BigInt(unapplied)).toString(), 'net_balance');
   const oldest =
     found.oldest_id === null

@@ -48,6 +48,22 @@ export async function unappliedPayments(q: Queryable, tenantId: string, customer
   );
 }
 
+/**
+ * SQL: what the customer `customer` (a placeholder or column) of tenant `tenant` holds unapplied,
+ * as a numeric: the sum of the remainders memoCredits and unappliedPayments list, in one
+ * expression so that the balance reads it in its own statement.
+ */
+export function unappliedSumSql(tenant: string, customer: string): string {
+  return `(coalesce((SELECT sum(r) FROM (
+             SELECT ${memoRemainingSql('m')} AS r FROM credit_memos m
+              WHERE m.tenant_id = ${tenant} AND m.customer_id = ${customer}
+                AND m.status IN ${COUNTING_MEMO_SQL}) mr WHERE r > 0), 0)
+         + coalesce((SELECT sum(r) FROM (
+             SELECT ${paymentRemainingSql('p')} AS r FROM payments p
+              WHERE p.tenant_id = ${tenant} AND p.customer_id = ${customer}
+                AND p.status IN ${COUNTING_SQL}) pr WHERE r > 0), 0))`;
+}
+
 export async function customerCredits(
   ctx: Ctx,
   customerId: string,
