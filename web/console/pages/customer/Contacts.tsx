@@ -31,6 +31,7 @@ import { Pager } from '../../../shared/Pager';
 import { Empty, Loading } from '../../../shared/states';
 import { customerRoute } from '../../router';
 import { can, useMe } from '../../session';
+import { contactRows } from './contactRows';
 import { EmailHistory, emailsKey } from './Emails';
 import type { SectionProps } from './sections';
 import { profileKey } from './types';
@@ -84,10 +85,7 @@ export function ContactsSection({ customerId }: SectionProps) {
     queryFn: async () => unwrap(await api.GET('/api/v1/contact-profiles')),
     staleTime: 60_000,
   });
-  const rows = [
-    ...(linked.data && linked.data.customer_id === customerId ? [linked.data] : []),
-    ...(list.data?.data ?? []),
-  ];
+  const rows = contactRows(list.data?.data ?? [], linked.data, customerId);
 
   return (
     <Stack gap="md" component="section" aria-labelledby="contacts-title">
