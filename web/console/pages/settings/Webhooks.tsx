@@ -5,7 +5,7 @@
  * signed with the endpoint's current secret). The log refreshes itself while a delivery is pending.
  */
 import {
-  Badge,
+  Box,
   Button,
   Code,
   Group,
@@ -167,11 +167,36 @@ export function WebhooksTab() {
   );
 }
 
-const STATUS_BADGE = {
-  pending: { color: 'yellow', label: 'Pending' },
-  succeeded: { color: 'green', label: 'Delivered' },
-  failed: { color: 'red', label: 'Failed' },
+const STATUS = {
+  pending: { color: 'dark.9', label: 'Pending' },
+  succeeded: { color: 'green.9', label: 'Delivered' },
+  failed: { color: 'red.9', label: 'Failed' },
 } as const;
+
+type Delivery = {
+  id: string;
+  event_type: string;
+  status: keyof typeof STATUS;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  resend_of: string | null;
+};
+
+function Status({ d, timeZone }: { d: Delivery; timeZone: string }) {
+  return (
+    <>
+      <Text size="sm" fw={700} c={STATUS[d.status].color} style={{ whiteSpace: 'nowrap' }}>
+        {STATUS[d.status].label}
+      </Text>
+      {d.status === 'pending' && d.next_attempt_at && (
+        <Text size="xs">next {formatInstant(d.next_attempt_at, timeZone)}</Text>
+      )}
+    </>
+  );
+}
 
 function Deliveries({ endpointId, timeZone }: { endpointId: string; timeZone: string }) {
   const queryClient = useQueryClient();
@@ -198,6 +223,18 @@ function Deliveries({ endpointId, timeZone }: { endpointId: string; timeZone: st
       await queryClient.invalidateQueries({ queryKey: key });
     },
   });
+  const resendButton = (d: Delivery) => (
+    <Button
+      size="xs"
+      variant="default"
+      disabled={d.status === 'pending'}
+      loading={resend.isPending && resend.variables === d.id}
+      onClick={() => resend.mutate(d.id)}
+      aria-label={`Re-send ${d.event_type} of ${formatInstant(d.created_at, timeZone)}`}
+    >
+      Re-send
+    </Button>
+  );
   if (deliveries.isError) return <ErrorAlert error={deliveries.error} />;
   if (!deliveries.data) return <Loading />;
   if (deliveries.data.data.length === 0)
@@ -218,64 +255,74 @@ function Deliveries({ endpointId, timeZone }: { endpointId: string; timeZone: st
           {resent} queued again
         </Text>
       )}
-      <Table.ScrollContainer minWidth={720} type="native">
-        <Table aria-label="Delivery log">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">Event</Table.Th>
-              <Table.Th scope="col">Status</Table.Th>
-              <Table.Th scope="col">Attempts</Table.Th>
-              <Table.Th scope="col">Response</Table.Th>
-              <Table.Th scope="col">Error</Table.Th>
-              <Table.Th scope="col">Created</Table.Th>
-              <Table.Th scope="col">
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {deliveries.data.data.map((d) => {
-              const badge = STATUS_BADGE[d.status];
-              return (
-                <Table.Tr key={d.id}>
-                  <Table.Td>
-                    <Text size="sm">{d.event_type}</Text>
-                    {d.resend_of && <Text size="xs">Repeat of an earlier delivery</Text>}
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={badge.color} c="dark.9">
-                      {badge.label}
-                    </Badge>
-                    {d.status === 'pending' && d.next_attempt_at && (
-                      <Text size="xs">next {formatInstant(d.next_attempt_at, timeZone)}</Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{d.attempts}</Table.Td>
-                  <Table.Td>{d.last_status_code ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm" style={WRAP}>
-                      {d.last_error ?? '—'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{formatInstant(d.created_at, timeZone)}</Table.Td>
-                  <Table.Td>
-                    <Button
-                      size="xs"
-                      variant="default"
-                      disabled={d.status === 'pending'}
-                      loading={resend.isPending && resend.variables === d.id}
-                      onClick={() => resend.mutate(d.id)}
-                      aria-label={`Re-send ${d.event_type} of ${formatInstant(d.created_at, timeZone)}`}
-                    >
-                      Re-send
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <Box visibleFrom="sm">
+        <Table.ScrollContainer minWidth={720} type="native">
+          <Table aria-label="Delivery log">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Event</Table.Th>
+                <Table.Th scope="col">Status</Table.Th>
+                <Table.Th scope="col">Attempts</Table.Th>
+                <Table.Th scope="col">Response</Table.Th>
+                <Table.Th scope="col">Error</Table.Th>
+                <Table.Th scope="col">Created</Table.Th>
+                <Table.Th scope="col">
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {deliveries.data.data.map((d) => {
+                return (
+                  <Table.Tr key={d.id}>
+                    <Table.Td>
+                      <Text size="sm">{d.event_type}</Text>
+                      {d.resend_of && <Text size="xs">Repeat of an earlier delivery</Text>}
+                    </Table.Td>
+                    <Table.Td>
+                      <Status d={d} timeZone={timeZone} />
+                    </Table.Td>
+                    <Table.Td>{d.attempts}</Table.Td>
+                    <Table.Td>{d.last_status_code ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <Text size="sm" style={WRAP}>
+                        {d.last_error ?? '—'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>{formatInstant(d.created_at, timeZone)}</Table.Td>
+                    <Table.Td>{resendButton(d)}</Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </Box>
+      {/* On a phone: a card per delivery. */}
+      <Stack hiddenFrom="sm" gap="xs">
+        {deliveries.data.data.map((d) => (
+          <Paper key={d.id} withBorder p="xs" radius="sm">
+            <Stack gap={4}>
+              <Text size="sm" fw={600} style={WRAP}>
+                {d.event_type}
+              </Text>
+              {d.resend_of && <Text size="xs">Repeat of an earlier delivery</Text>}
+              <Status d={d} timeZone={timeZone} />
+              <Text size="sm">
+                {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
+                {d.last_status_code !== null && ` · HTTP ${d.last_status_code}`} ·{' '}
+                {formatInstant(d.created_at, timeZone)}
+              </Text>
+              {d.last_error && (
+                <Text size="sm" style={WRAP}>
+                  {d.last_error}
+                </Text>
+              )}
+              <Group>{resendButton(d)}</Group>
+            </Stack>
+          </Paper>
+        ))}
+      </Stack>
     </Stack>
   );
 }
