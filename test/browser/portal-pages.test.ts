@@ -76,7 +76,9 @@ describe('portal pages', () => {
     await expect.poll(() => page.url()).toMatch(/status=past_due/);
     await expect.poll(() => rows.count()).toBe(2);
     await page.reload();
-    await expect.poll(() => rows.count()).toBe(2);
+    // A reload fetches the page's own chunk again (pages load lazily), then its data.
+    await page.getByRole('heading', { name: 'Invoices' }).waitFor();
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
 
     // The invoice: lines, totals, summary, PDF.
     await page.getByRole('region', { name: 'Invoices table' }).getByRole('link').first().click();
