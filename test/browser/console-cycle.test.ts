@@ -370,7 +370,9 @@ describe('the monthly cycle from a fresh installation', () => {
       await rules.getByLabel(/auto-post/).check();
       await rules.getByLabel(/auto-email/).check();
       await rules.getByLabel('Bill-run day of the month').fill(String(Number(start.slice(8))));
-      await rules.getByLabel(/Start a payment run for autopay customers/).check();
+      await rules
+        .getByLabel(/Start a payment run for autopay customers when a bill run is posted/)
+        .check();
       await rules.getByRole('button', { name: 'Save billing rules' }).click();
       await rules.getByText('Saved').waitFor();
       // A bill run started by hand now takes the same rules unless unticked.
