@@ -46,7 +46,22 @@ export function isStale(): boolean {
 export async function buildWeb(options: { logLevel?: 'info' | 'warn' | 'silent' } = {}) {
   const { build } = await import('vite');
   const hash = sourceHash();
-  await build({ configFile: join(WEB, 'vite.config.ts'), logLevel: options.logLevel ?? 'warn' });
+  // Always the production build (React's, minified): Vite keeps a NODE_ENV already set, and the
+  // browser suite builds from inside Vitest, which sets NODE_ENV=test — React's development
+  // build there made every page slower, and a web/dist built by the suite would then be served
+  // by `npm start` as it was.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: join(WEB, 'vite.config.ts'),
+      mode: 'production',
+      logLevel: options.logLevel ?? 'warn',
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   writeFileSync(STAMP, `${hash}\n`);
 }
 
