@@ -63,8 +63,13 @@ export async function serveGated(db: PGlite, socketDir: string): Promise<Server>
   return server;
 }
 
-export async function createPGlite(dataDir?: string): Promise<PGlite> {
-  return PGlite.create({ dataDir, extensions: { pg_trgm } });
+/**
+ * An open PGlite with Billow's extensions: persisted in `dataDir`, or in memory; `loadDataDir`
+ * starts it from a dump (`dumpDataDir`) instead of an empty cluster — the test suite migrates
+ * one database and starts each file's from its dump, as initdb takes most of a fresh start.
+ */
+export async function createPGlite(dataDir?: string, loadDataDir?: Blob): Promise<PGlite> {
+  return PGlite.create({ dataDir, extensions: { pg_trgm }, ...(loadDataDir && { loadDataDir }) });
 }
 
 function processAlive(pid: number): boolean {
