@@ -4,7 +4,6 @@
  * formatted only here, at the edge. The output is deterministic: its dates come from the
  * invoices, not from the clock.
  */
-import PDFDocument from 'pdfkit';
 import { formatMoney } from '../../core/money.js';
 
 export interface PostalAddress {
@@ -104,11 +103,13 @@ export function renderInvoicePdf(doc: InvoiceDocument, options: PdfOptions = {})
 }
 
 /** Renders several invoices (a bill run's batch) into one PDF, each starting on a new page. */
-export function renderInvoicesPdf(
+export async function renderInvoicesPdf(
   docs: InvoiceDocument[],
   options: PdfOptions = {},
 ): Promise<Buffer> {
   const first = docs[0];
+  // Loaded on first use: pdfkit is a large module that most processes never need.
+  const { default: PDFDocument } = await import('pdfkit');
   const pdf = new PDFDocument({
     size: options.size ?? 'LETTER',
     margin: MARGIN,

@@ -2,7 +2,6 @@
  * The account statement as a PDF (J4): balance figures, open invoices (past due marked), recent
  * payments and credits. Pure rendering of a StatementDocument; amounts are formatted here only.
  */
-import PDFDocument from 'pdfkit';
 import { formatMoney } from '../../core/money.js';
 import { addressLines, formatDate, toBuffer } from './pdf.js';
 import type { StatementDocument } from './statement.js';
@@ -26,7 +25,9 @@ const PAYMENT_STATUS: Record<string, string> = {
   failed: 'Failed',
 };
 
-export function renderStatementPdf(d: StatementDocument): Promise<Buffer> {
+export async function renderStatementPdf(d: StatementDocument): Promise<Buffer> {
+  // Loaded on first use, as in pdf.ts.
+  const { default: PDFDocument } = await import('pdfkit');
   const pdf = new PDFDocument({
     size: 'LETTER',
     margin: MARGIN,

@@ -7,7 +7,6 @@
  * credential, so the contact can open the email on another device.
  */
 import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
 import type { Clock } from '../../core/clock.js';
 import { businessDate } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
@@ -80,6 +79,8 @@ export async function writeUsageXlsx(
     stream.on('end', resolve);
     stream.on('error', reject);
   });
+  // Loaded on first use: exceljs is the largest module Billow has, and only exports need it.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream,
     useStyles: true,
