@@ -76,6 +76,17 @@ export async function expectAccessible(page: Page): Promise<void> {
   expect(found, JSON.stringify(found, null, 2)).toEqual([]);
 }
 
+/**
+ * Waits until the page has painted twice: a resize's media-query listeners and the renders they
+ * cause have run (instead of a fixed pause).
+ */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))),
+  );
+}
+
 /** Full-page screenshots at 1280 and 375 px wide: test-results/screenshots/<name>-<width>.png. */
 export async function screenshots(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -83,7 +94,7 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
     // Layout settles after a resize (Mantine's responsive props read media queries).
-    await page.waitForTimeout(150);
+    await settle(page);
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize(original);
@@ -93,9 +104,9 @@ export async function screenshots(page: Page, name: string): Promise<void> {
 export async function checkPage(page: Page, name: string): Promise<void> {
   await expectAccessible(page);
   await page.setViewportSize({ width: 375, height: 740 });
-  // Longer than Mantine's transitions (about 200 ms): a drawer or dialog that re-renders for the
-  // phone width must have finished fading before axe measures contrast.
-  await page.waitForTimeout(400);
+  // Transitions take no time (the contexts ask for reduced motion, the theme honours it); what
+  // re-renders for the phone width has done so after two frames.
+  await settle(page);
   await expectAccessible(page);
   await page.setViewportSize({ width: 1280, height: 800 });
   await screenshots(page, name);
