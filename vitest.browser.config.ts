@@ -14,5 +14,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Servers the files start take jobs (emails, runs) within half a second instead of two.
+    env: { BILLOW_JOB_POLL_SECONDS: '0.5' },
   },
 });

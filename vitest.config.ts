@@ -23,6 +23,8 @@ export default defineConfig({
     // For the `billow serve` processes of test/cli, which deliver webhooks to a receiver on
     // loopback. In-process tests pass the setting to buildApp and startWorker instead (where
     // it defaults to refusing private targets), so this reaches only code that reads the env.
-    env: { BILLOW_WEBHOOKS_ALLOW_PRIVATE: '1' },
+    // The same processes take jobs within half a second instead of two (as the harness's
+    // in-process queue does), so tests waiting on a job wait less.
+    env: { BILLOW_WEBHOOKS_ALLOW_PRIVATE: '1', BILLOW_JOB_POLL_SECONDS: '0.5' },
   },
 });

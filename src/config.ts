@@ -29,6 +29,11 @@ const Env = z.object({
     .pipe(z.enum(['', '0', '1', 'false', 'true'], 'must be 1, true, 0 or false'))
     .default(''),
   BILLOW_WEB_DIR: z.string().optional(),
+  BILLOW_JOB_POLL_SECONDS: z.coerce
+    .number('must be a number of seconds')
+    .min(0.1, 'must be at least 0.1')
+    .max(60, 'must be at most 60')
+    .default(2),
 });
 
 export interface Config {
@@ -54,6 +59,11 @@ export interface Config {
    * carry (/portal/accept?token=…). Undefined: the address the server listens on.
    */
   publicUrl: string | undefined;
+  /**
+   * How often an idle worker asks the job queue for new work (default 2 s): the longest a job
+   * waits before a worker takes it, against one small query per queue per interval.
+   */
+  jobPollSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -74,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooksAllowPrivate: ['1', 'true'].includes(e.BILLOW_WEBHOOKS_ALLOW_PRIVATE),
     webDir: e.BILLOW_WEB_DIR || undefined,
     publicUrl: e.BILLOW_PUBLIC_URL ? e.BILLOW_PUBLIC_URL.replace(/\/+$/, '') : undefined,
+    jobPollSeconds: e.BILLOW_JOB_POLL_SECONDS,
   };
 }

@@ -37,7 +37,7 @@ export async function startServer(
   try {
     await migrate(db);
     // The queue starts before requests are taken, so events written by them find it.
-    const queue = await startQueue(db);
+    const queue = await startQueue(db, { pollingIntervalSeconds: config.jobPollSeconds });
     const app = await buildApp({
       db,
       clock: systemClock,
@@ -76,7 +76,7 @@ export async function startWorkers(config: Config): Promise<{ close(): Promise<v
   try {
     await migrate(db);
     configurePublicUrl(config.publicUrl ?? `http://${config.host}:${config.port}`);
-    const queue = await startQueue(db);
+    const queue = await startQueue(db, { pollingIntervalSeconds: config.jobPollSeconds });
     const webhooks = { allowPrivate: config.webhooksAllowPrivate };
     const worker = await startWorker({
       db,

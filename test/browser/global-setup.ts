@@ -54,7 +54,13 @@ export default async function setup(project: TestProject) {
   });
   await new Promise<void>((ok) => mailbox.listen(0, '127.0.0.1', ok));
   const mailUrl = `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}/`;
-  const config = loadConfig({ ...env, PORT: '0', LOG_LEVEL: 'warn' });
+  // Jobs (emails, runs) are taken within half a second, so the pages waiting on them wait less.
+  const config = loadConfig({
+    ...env,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    BILLOW_JOB_POLL_SECONDS: '0.5',
+  });
   const server = await startServer({ ...config, dataDir, host: '127.0.0.1' });
   const ownerEmail = 'owner@browser.example';
   const password = 'correct horse battery';
