@@ -12,7 +12,8 @@ export default defineConfig({
     fileParallelism: false,
     maxWorkers: 1,
     pool: 'forks',
-    testTimeout: 60_000,
+    // CI runs this suite beside the database suites on two cores: pages are slower then.
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     // Servers the files start take jobs (emails, runs) within half a second instead of two.
     env: { BILLOW_JOB_POLL_SECONDS: '0.5' },
