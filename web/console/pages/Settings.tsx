@@ -12,7 +12,6 @@ import {
   Code,
   Group,
   NumberInput,
-  Paper,
   PasswordInput,
   Select,
   Stack,
@@ -24,7 +23,7 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { type FormEvent, type ReactNode, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import type { paths } from '../../../generated/api';
 import { api, unwrap } from '../../shared/api';
 import { Notice } from '../../shared/display';
@@ -34,6 +33,7 @@ import { Empty, Loading } from '../../shared/states';
 import { settingsRoute } from '../router';
 import { can, useMe } from '../session';
 import { MORE_SETTINGS_TABS } from './settings/more';
+import { Section } from './settings/Section';
 import { WebhooksTab } from './settings/Webhooks';
 
 const ROLES = [
@@ -111,19 +111,6 @@ export function SettingsPage() {
         ))}
       </Tabs>
     </Stack>
-  );
-}
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Paper withBorder p="md" radius="md">
-      <Stack gap="sm">
-        <Title order={2} size="h3">
-          {title}
-        </Title>
-        {children}
-      </Stack>
-    </Paper>
   );
 }
 

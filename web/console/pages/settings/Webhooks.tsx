@@ -14,33 +14,20 @@ import {
   Table,
   Text,
   TextInput,
-  Title,
   VisuallyHidden,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useState } from 'react';
+import { useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
 import { Notice } from '../../../shared/display';
 import { ErrorAlert, errorMessage, fieldErrors } from '../../../shared/errors';
 import { formatInstant } from '../../../shared/format';
 import { Empty, Loading } from '../../../shared/states';
 import { useMe } from '../../session';
+import { Section } from './Section';
 
 /** A secret or URL breaks anywhere rather than widening the page on a phone. */
 const WRAP = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const;
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Paper withBorder p="md" radius="md">
-      <Stack gap="sm">
-        <Title order={2} size="h3">
-          {title}
-        </Title>
-        {children}
-      </Stack>
-    </Paper>
-  );
-}
 
 export function WebhooksTab() {
   const queryClient = useQueryClient();
