@@ -401,11 +401,10 @@ describe('the monthly cycle from a fresh installation', () => {
 
       await nav(page, 'Payment runs');
       const runs = page.getByRole('region', { name: 'Payment runs table' });
-      await runs
-        .getByRole('row')
-        .filter({ hasText: shown(nextEnd) })
-        .getByRole('link')
-        .click();
+      const autoRun = runs.getByRole('row').filter({ hasText: shown(nextEnd) });
+      // The list says which rule started it.
+      await autoRun.getByText('Its bill run', { exact: true }).waitFor();
+      await autoRun.getByRole('link').click();
       await page.getByText('Completed', { exact: true }).waitFor({ timeout: 60_000 });
       const autoResults = page.getByRole('region', { name: 'Results by invoice' });
       await autoResults

@@ -17,6 +17,13 @@ import { pollWhile, RunStatusBadge, StartRunDialog, useRunTarget } from './parts
 
 const PAGE_SIZE = 25;
 
+/** What started a run: a billing rule (`schedule`), or a person. */
+const STARTED_BY = {
+  daily: 'Daily schedule',
+  after_bill_run: 'Its bill run',
+  ad_hoc: 'By hand',
+} as const;
+
 export function PaymentRunsPage() {
   const me = useMe();
   const search = paymentRunsRoute.useSearch();
@@ -66,11 +73,12 @@ export function PaymentRunsPage() {
         }
         label="Payment runs table"
         caption={'Payment runs, newest first'}
-        minWidth={680}
+        minWidth={780}
         highlightOnHover
         columns={[
           'Target date',
           'Status',
+          'Started by',
           'Invoices',
           'Succeeded',
           'Failed',
@@ -100,6 +108,9 @@ export function PaymentRunsPage() {
             </Table.Td>
             <Table.Td>
               <RunStatusBadge status={r.status} kind="payment" />
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              {STARTED_BY[r.schedule ?? 'ad_hoc']}
             </Table.Td>
             <Table.Td>{r.progress.total}</Table.Td>
             <Table.Td>{r.counts.succeeded}</Table.Td>
