@@ -47,31 +47,29 @@ UPDATE credit_memos m SET applied_amount = s.applied
   FROM (SELECT credit_memo_id, sum(amount) AS applied FROM credit_applications GROUP BY credit_memo_id) s
  WHERE m.id = s.credit_memo_id;
 
--- Recomputes paid_amount of the invoices `ids` (locked first, in id order).
+-- Recomputes paid_amount of the invoices `ids`, which the caller has locked (in id order).
 CREATE FUNCTION books_refresh_paid(ids text[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  IF ids IS NULL OR cardinality(ids) = 0 THEN RETURN; END IF;
-  PERFORM 1 FROM invoices WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
   UPDATE invoices i SET paid_amount = d.paid
-    FROM (SELECT x.id, coalesce((SELECT sum(pa.amount) FROM payment_applications pa
-                                   JOIN payments p ON p.id = pa.payment_id
-                                  WHERE pa.invoice_id = x.id AND p.status IN ('succeeded', 'refunded')),
-                                0) AS paid
-            FROM (SELECT DISTINCT unnest(ids) AS id) x) d
+    FROM (SELECT x.id, coalesce(sum(pa.amount) FILTER (WHERE p.status IN ('succeeded', 'refunded')), 0)
+                         AS paid
+            FROM unnest(ids) AS x(id)
+            LEFT JOIN payment_applications pa ON pa.invoice_id = x.id
+            LEFT JOIN payments p ON p.id = pa.payment_id
+           GROUP BY x.id) d
    WHERE i.id = d.id AND i.paid_amount <> d.paid;
 END
 $$;
 
--- Recomputes credited_amount of the invoices `ids` (locked first, in id order).
+-- Recomputes credited_amount of the invoices `ids`, which the caller has locked (in id order).
 CREATE FUNCTION books_refresh_credited(ids text[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  IF ids IS NULL OR cardinality(ids) = 0 THEN RETURN; END IF;
-  PERFORM 1 FROM invoices WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
   UPDATE invoices i SET credited_amount = d.credited
-    FROM (SELECT x.id, coalesce((SELECT sum(ca.amount) FROM credit_applications ca
-                                   JOIN credit_memos m ON m.id = ca.credit_memo_id
-                                  WHERE ca.invoice_id = x.id AND m.status IN ('open')), 0) AS credited
-            FROM (SELECT DISTINCT unnest(ids) AS id) x) d
+    FROM (SELECT x.id, coalesce(sum(ca.amount) FILTER (WHERE m.status IN ('open')), 0) AS credited
+            FROM unnest(ids) AS x(id)
+            LEFT JOIN credit_applications ca ON ca.invoice_id = x.id
+            LEFT JOIN credit_memos m ON m.id = ca.credit_memo_id
+           GROUP BY x.id) d
    WHERE i.id = d.id AND i.credited_amount <> d.credited;
 END
 $$;
@@ -85,13 +83,16 @@ DECLARE
   payment_ids text[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    SELECT array_agg(DISTINCT invoice_id), array_agg(DISTINCT payment_id)
+    SELECT array_agg(DISTINCT invoice_id ORDER BY invoice_id),
+           array_agg(DISTINCT payment_id ORDER BY payment_id)
       INTO invoice_ids, payment_ids FROM new_rows;
   ELSIF TG_OP = 'DELETE' THEN
-    SELECT array_agg(DISTINCT invoice_id), array_agg(DISTINCT payment_id)
+    SELECT array_agg(DISTINCT invoice_id ORDER BY invoice_id),
+           array_agg(DISTINCT payment_id ORDER BY payment_id)
       INTO invoice_ids, payment_ids FROM old_rows;
   ELSE
-    SELECT array_agg(DISTINCT invoice_id), array_agg(DISTINCT payment_id)
+    SELECT array_agg(DISTINCT invoice_id ORDER BY invoice_id),
+           array_agg(DISTINCT payment_id ORDER BY payment_id)
       INTO invoice_ids, payment_ids
       FROM (SELECT invoice_id, payment_id FROM new_rows
             UNION ALL SELECT invoice_id, payment_id FROM old_rows) r;
@@ -100,9 +101,10 @@ BEGIN
   PERFORM 1 FROM invoices WHERE id = ANY (invoice_ids) ORDER BY id FOR NO KEY UPDATE;
   PERFORM 1 FROM payments WHERE id = ANY (payment_ids) ORDER BY id FOR NO KEY UPDATE;
   UPDATE payments p SET applied_amount = d.applied
-    FROM (SELECT x.id, coalesce((SELECT sum(pa.amount) FROM payment_applications pa
-                                  WHERE pa.payment_id = x.id), 0) AS applied
-            FROM unnest(payment_ids) AS x(id)) d
+    FROM (SELECT x.id, coalesce(sum(pa.amount), 0) AS applied
+            FROM unnest(payment_ids) AS x(id)
+            LEFT JOIN payment_applications pa ON pa.payment_id = x.id
+           GROUP BY x.id) d
    WHERE p.id = d.id AND p.applied_amount <> d.applied;
   PERFORM books_refresh_paid(invoice_ids);
   RETURN NULL;
@@ -125,13 +127,16 @@ DECLARE
   memo_ids text[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    SELECT array_agg(DISTINCT invoice_id), array_agg(DISTINCT credit_memo_id)
+    SELECT array_agg(DISTINCT invoice_id ORDER BY invoice_id),
+           array_agg(DISTINCT credit_memo_id ORDER BY credit_memo_id)
       INTO invoice_ids, memo_ids FROM new_rows;
   ELSIF TG_OP = 'DELETE' THEN
-    SELECT array_agg(DISTINCT invoice_id), array_agg(DISTINCT credit_memo_id)
+    SELECT array_agg(DISTINCT invoice_id ORDER BY invoice_id),
+           array_agg(DISTINCT credit_memo_id ORDER BY credit_memo_id)
       INTO invoice_ids, memo_ids FROM old_rows;
   ELSE
-    SELECT array_agg(DISTINCT invoice_id), array_agg(DISTINCT credit_memo_id)
+    SELECT array_agg(DISTINCT invoice_id ORDER BY invoice_id),
+           array_agg(DISTINCT credit_memo_id ORDER BY credit_memo_id)
       INTO invoice_ids, memo_ids
       FROM (SELECT invoice_id, credit_memo_id FROM new_rows
             UNION ALL SELECT invoice_id, credit_memo_id FROM old_rows) r;
@@ -140,9 +145,10 @@ BEGIN
   PERFORM 1 FROM invoices WHERE id = ANY (invoice_ids) ORDER BY id FOR NO KEY UPDATE;
   PERFORM 1 FROM credit_memos WHERE id = ANY (memo_ids) ORDER BY id FOR NO KEY UPDATE;
   UPDATE credit_memos m SET applied_amount = d.applied
-    FROM (SELECT x.id, coalesce((SELECT sum(ca.amount) FROM credit_applications ca
-                                  WHERE ca.credit_memo_id = x.id), 0) AS applied
-            FROM unnest(memo_ids) AS x(id)) d
+    FROM (SELECT x.id, coalesce(sum(ca.amount), 0) AS applied
+            FROM unnest(memo_ids) AS x(id)
+            LEFT JOIN credit_applications ca ON ca.credit_memo_id = x.id
+           GROUP BY x.id) d
    WHERE m.id = d.id AND m.applied_amount <> d.applied;
   PERFORM books_refresh_credited(invoice_ids);
   RETURN NULL;
@@ -158,30 +164,58 @@ CREATE TRIGGER credit_applications_books_delete AFTER DELETE ON credit_applicati
   REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION books_credit_applications_changed();
 
--- A payment that starts or stops counting (pending → succeeded, succeeded → returned, …): its
--- invoices' paid amounts. Only when counting-ness changes (the WHEN is checked without a call).
-CREATE FUNCTION books_payment_counting_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Payments that start or stop counting (pending → succeeded, succeeded → returned, …): their
+-- invoices' paid amounts. Per statement, over the transition tables (a payment run records a
+-- batch's answers with one UPDATE); a column list (UPDATE OF status) cannot go with transition
+-- tables, so it runs for every UPDATE of payments and finds nothing to do for most.
+CREATE FUNCTION books_payments_counting_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  changed text[];
+  invoice_ids text[];
 BEGIN
-  PERFORM books_refresh_paid(ARRAY(SELECT DISTINCT invoice_id FROM payment_applications
-                                    WHERE payment_id = NEW.id));
+  -- Set operations rather than a join of the transition tables (which the planner takes for
+  -- one row each, and would loop over).
+  SELECT array_agg(id) INTO changed FROM (
+    (SELECT id FROM new_rows WHERE status IN ('succeeded', 'refunded')
+     EXCEPT SELECT id FROM old_rows WHERE status IN ('succeeded', 'refunded'))
+    UNION ALL
+    (SELECT id FROM old_rows WHERE status IN ('succeeded', 'refunded')
+     EXCEPT SELECT id FROM new_rows WHERE status IN ('succeeded', 'refunded'))) c;
+  IF changed IS NULL THEN RETURN NULL; END IF;
+  SELECT array_agg(DISTINCT invoice_id ORDER BY invoice_id) INTO invoice_ids
+    FROM payment_applications WHERE payment_id = ANY (changed);
+  IF invoice_ids IS NULL THEN RETURN NULL; END IF;
+  PERFORM 1 FROM invoices WHERE id = ANY (invoice_ids) ORDER BY id FOR NO KEY UPDATE;
+  PERFORM books_refresh_paid(invoice_ids);
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER payments_books_counting AFTER UPDATE OF status ON payments FOR EACH ROW
-  WHEN ((OLD.status IN ('succeeded', 'refunded')) IS DISTINCT FROM (NEW.status IN ('succeeded', 'refunded')))
-  EXECUTE FUNCTION books_payment_counting_changed();
+CREATE TRIGGER payments_books_counting AFTER UPDATE ON payments
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION books_payments_counting_changed();
 
--- A memo that starts or stops counting (open → void): its invoices' credited amounts.
-CREATE FUNCTION books_memo_counting_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Memos that start or stop counting (open → void): their invoices' credited amounts.
+CREATE FUNCTION books_memos_counting_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  changed text[];
+  invoice_ids text[];
 BEGIN
-  PERFORM books_refresh_credited(ARRAY(SELECT DISTINCT invoice_id FROM credit_applications
-                                        WHERE credit_memo_id = NEW.id));
+  SELECT array_agg(id) INTO changed FROM (
+    (SELECT id FROM new_rows WHERE status IN ('open') EXCEPT SELECT id FROM old_rows WHERE status IN ('open'))
+    UNION ALL
+    (SELECT id FROM old_rows WHERE status IN ('open') EXCEPT SELECT id FROM new_rows WHERE status IN ('open'))) c;
+  IF changed IS NULL THEN RETURN NULL; END IF;
+  SELECT array_agg(DISTINCT invoice_id ORDER BY invoice_id) INTO invoice_ids
+    FROM credit_applications WHERE credit_memo_id = ANY (changed);
+  IF invoice_ids IS NULL THEN RETURN NULL; END IF;
+  PERFORM 1 FROM invoices WHERE id = ANY (invoice_ids) ORDER BY id FOR NO KEY UPDATE;
+  PERFORM books_refresh_credited(invoice_ids);
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER credit_memos_books_counting AFTER UPDATE OF status ON credit_memos FOR EACH ROW
-  WHEN ((OLD.status IN ('open')) IS DISTINCT FROM (NEW.status IN ('open')))
-  EXECUTE FUNCTION books_memo_counting_changed();
+CREATE TRIGGER credit_memos_books_counting AFTER UPDATE ON credit_memos
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION books_memos_counting_changed();
 
 -- Only the triggers above write the cached columns: a row inserted with a figure already in it
 -- (a copied row) or an UPDATE from code is refused, so the cache cannot be set by hand.
