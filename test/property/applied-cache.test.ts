@@ -96,7 +96,10 @@ const Op = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('paymentRun' as const) }) },
   {
     weight: 2,
-    arbitrary: fc.record({ op: fc.constant('advance' as const), days: fc.integer({ min: 1, max: 8 }) }),
+    arbitrary: fc.record({
+      op: fc.constant('advance' as const),
+      days: fc.integer({ min: 1, max: 8 }),
+    }),
   },
 );
 type Op = typeof Op extends fc.Arbitrary<infer T> ? T : never;
@@ -183,7 +186,11 @@ async function run(w: World, op: Op): Promise<{ status: number; body: unknown } 
       if (!inv) return undefined;
       const open = (await api.get(`/api/v1/invoices/${inv.id}`)).body.balance as number;
       const amount = open <= 0 ? op.amount : op.full ? open : Math.min(op.amount, open);
-      const common = { customer_id: inv.cus, amount, allocations: [{ invoice_id: inv.id, amount }] };
+      const common = {
+        customer_id: inv.cus,
+        amount,
+        allocations: [{ invoice_id: inv.id, amount }],
+      };
       const card = w.customers.find((c) => c.id === inv.cus)?.card;
       const res =
         op.how === 'check'
