@@ -116,7 +116,7 @@ async function seed(tag: string, autopay: boolean): Promise<void> {
     `INSERT INTO invoices (id, tenant_id, customer_id, number, status, invoice_date, due_date, total,
                            posted_at, created_at, updated_at)
      SELECT 'inv_${tag}' || ${suffix}, $1, 'cus_${tag}' || ${suffix}, 'INV-${tag}' || g, 'posted',
-            '2026-11-01', '2026-12-01', 1000 + g % 100, $2, $2, $2 ${g}`,
+            '2026-10-02', '2026-11-01', 1000 + g % 100, $2, $2, $2 ${g}`,
     [tenantId, now],
   );
   await db.query(

@@ -1,5 +1,6 @@
 /**
- * Customer balances (A3, J3): derived from the postings every time (principle 3), never stored.
+ * Customer balances (A3, J3): derived every time from the invoices' cached paid and credited
+ * amounts (kept by the database, checked by `billow verify`: books/service.ts), never stored.
  * Open balance of a posted invoice = total − paid − credits; the customer's total balance is the
  * sum of those, its net balance subtracts unapplied credits (memo remainders and unapplied
  * payments), and a parent sees its descendants' balances rolled up.
@@ -7,7 +8,7 @@
 import { AppError } from '../../core/errors.js';
 import { exactSum, MAX_BALANCE } from '../../core/money.js';
 import { prepared, type Queryable } from '../../db/db.js';
-import { openSql } from '../books/service.js';
+import { openSql, owedSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import type { BalanceView } from '../credits/model.js';
 import { unappliedSumSql } from '../credits/service.js';
@@ -26,7 +27,7 @@ export function openBalanceSql(alias: string): string {
  */
 export function hasOpenInvoiceSql(alias: string): string {
   return `EXISTS (SELECT 1 FROM invoices oi WHERE oi.tenant_id = ${alias}.tenant_id
-            AND oi.customer_id = ${alias}.id AND oi.status = 'posted' AND ${openBalanceSql('oi')} > 0)`;
+            AND oi.customer_id = ${alias}.id AND ${owedSql('oi')})`;
 }
 
 /** Ids of the tenant's customers with at least one posted invoice with an open balance. */
@@ -43,8 +44,8 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
   const q = ctx.db;
   const tenantId = ctx.tenant.id;
   const today = tenantToday(ctx);
-  // One statement: the customer and its descendants, the open balance of each of their posted
-  // invoices (computed once), the sums for the customer and for its descendants, the
+  // One statement: the customer and its descendants, their owed invoices (read from the
+  // invoices_owed partial index over the cached paid and credited amounts), the sums for the customer and for its descendants, the
   // customer's oldest open invoice, and what it holds unapplied (memos and payments).
   const found = await q.maybeOne<{
     members: number;
@@ -66,13 +67,12 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
         WHERE down.depth < $4
      ),
      members AS (SELECT DISTINCT id FROM down),
-     open AS MATERIALIZED (
+     owed AS MATERIALIZED (
        SELECT i.id, i.customer_id, i.number, i.due_date, i.invoice_date,
               ${openBalanceSql('i')} AS balance
          FROM invoices i
-        WHERE i.tenant_id = $1 AND i.status = 'posted' AND i.customer_id IN (SELECT id FROM members)
-     ),
-     owed AS (SELECT * FROM open WHERE balance > 0)
+        WHERE i.tenant_id = $1 AND i.customer_id IN (SELECT id FROM members) AND ${owedSql('i')}
+     )
      SELECT (SELECT count(*)::int FROM members) AS members, s.*,
             oldest.id AS oldest_id, oldest.number AS oldest_number, oldest.due_date AS oldest_due_date,
             ${unappliedSumSql('$1', '$2')}::text AS unapplied

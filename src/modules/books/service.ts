@@ -9,6 +9,13 @@
  * credit_applications and credit_memos to credits, invoices to invoices); this module only reads
  * them and takes row locks, so any process that imports it sees the same figures, whatever else
  * it has imported or wired.
+ *
+ * Paid, credited and applied are cached (issue 11): invoices.paid_amount and credited_amount,
+ * payments.applied_amount and credit_memos.applied_amount. The database keeps them — triggers in
+ * 0027_applied_cache.sql recompute them whenever applications or a payment's or memo's
+ * counting status change, whichever code path (or SQL) made the change, and refuse any other
+ * write — and `billow verify` checks each against its derivation from the applications. The
+ * SQL fragments below read the cache; what pending payments reserve stays derived.
  */
 import { prepared, type Queryable } from '../../db/db.js';
 
@@ -35,25 +42,24 @@ export function paymentCounts(status: string): boolean {
   return (COUNTING_PAYMENT_STATUSES as readonly string[]).includes(status);
 }
 
-/** Paid on invoice `alias`: applications of counting payments, net of refunds. */
+/**
+ * Paid on invoice `alias`: applications of counting payments, net of refunds. Read from the cache
+ * the database keeps (invoices.paid_amount, 0027_applied_cache.sql); `billow verify` checks it.
+ */
 export function paidSql(alias: string): string {
-  return `coalesce((SELECT sum(pa.amount) FROM payment_applications pa
-                      JOIN payments p ON p.id = pa.payment_id
-                     WHERE pa.invoice_id = ${alias}.id AND p.status IN ${COUNTING_SQL}), 0)`;
+  return `${alias}.paid_amount`;
 }
 
-/** Reserved on invoice `alias` by payments in flight (pending). */
+/** Reserved on invoice `alias` by payments in flight (pending): derived, not cached. */
 export function reservedSql(alias: string): string {
   return `coalesce((SELECT sum(pa.amount) FROM payment_applications pa
                       JOIN payments p ON p.id = pa.payment_id
                      WHERE pa.invoice_id = ${alias}.id AND p.status IN ${RESERVING_SQL}), 0)`;
 }
 
-/** Credited on invoice `alias`: applications of open credit memos. */
+/** Credited on invoice `alias`: applications of open credit memos (invoices.credited_amount). */
 export function creditedSql(alias: string): string {
-  return `coalesce((SELECT sum(ca.amount) FROM credit_applications ca
-                      JOIN credit_memos m ON m.id = ca.credit_memo_id
-                     WHERE ca.invoice_id = ${alias}.id AND m.status IN ${COUNTING_MEMO_SQL}), 0)`;
+  return `${alias}.credited_amount`;
 }
 
 /** Applied to invoice `alias`: paid plus credited. */
@@ -66,19 +72,36 @@ export function openSql(alias: string): string {
   return `(${alias}.total - ${paidSql(alias)} - ${creditedSql(alias)})`;
 }
 
+/**
+ * Invoice `alias` is posted and owed (open balance above zero), in the very words of the
+ * `invoices_owed` partial index's predicate, so that the planner reads that index.
+ */
+export function owedSql(alias: string): string {
+  return `${alias}.status = 'posted' AND ${alias}.total - ${alias}.paid_amount - ${alias}.credited_amount > 0`;
+}
+
 /** What remains on memo `alias`: its amount less its applications (0 for a void memo). */
 export function memoRemainingSql(alias: string): string {
-  return `CASE WHEN ${alias}.status IN ${COUNTING_MEMO_SQL} THEN ${alias}.amount - coalesce((
-            SELECT sum(ca.amount) FROM credit_applications ca WHERE ca.credit_memo_id = ${alias}.id), 0)
+  return `CASE WHEN ${alias}.status IN ${COUNTING_MEMO_SQL} THEN ${alias}.amount - ${alias}.applied_amount
           ELSE 0 END`;
+}
+
+/** Memo `alias` counts and has something left, as the `credit_memos_unapplied` index says it. */
+export function memoUnappliedSql(alias: string): string {
+  return `${alias}.status IN ${COUNTING_MEMO_SQL} AND ${alias}.amount - ${alias}.applied_amount > 0`;
 }
 
 /** Unapplied remainder of payment `alias`: amount − refunded − net applications, if it counts. */
 export function paymentRemainingSql(alias: string): string {
-  return `CASE WHEN ${alias}.status IN ${COUNTING_SQL} THEN ${alias}.amount - ${alias}.amount_refunded
-            - coalesce((SELECT sum(pa.amount) FROM payment_applications pa
-                         WHERE pa.payment_id = ${alias}.id), 0)
+  return `CASE WHEN ${alias}.status IN ${COUNTING_SQL}
+            THEN ${alias}.amount - ${alias}.amount_refunded - ${alias}.applied_amount
           ELSE 0 END`;
+}
+
+/** Payment `alias` counts and has something unapplied, as the `payments_unapplied` index says it. */
+export function paymentUnappliedSql(alias: string): string {
+  return `${alias}.status IN ${COUNTING_SQL}
+          AND ${alias}.amount - ${alias}.amount_refunded - ${alias}.applied_amount > 0`;
 }
 
 export interface Applied {
@@ -99,23 +122,9 @@ export async function appliedTo(
   if (invoiceIds.length === 0) return new Map();
   const rows = await q.query<{ invoice_id: string } & Applied>(
     prepared(
-      `SELECT invoice_id, sum(paid)::bigint AS paid, sum(credits)::bigint AS credits,
-            sum(reserved)::bigint AS reserved
-       FROM (SELECT pa.invoice_id,
-                    coalesce(sum(pa.amount) FILTER (WHERE p.status IN ${COUNTING_SQL}), 0) AS paid,
-                    0 AS credits,
-                    coalesce(sum(pa.amount) FILTER (WHERE p.status IN ${RESERVING_SQL}), 0) AS reserved
-               FROM payment_applications pa JOIN payments p ON p.id = pa.payment_id
-              WHERE pa.tenant_id = $1 AND pa.invoice_id = ANY ($2::text[])
-                AND p.status IN ${TAKING_SQL}
-              GROUP BY pa.invoice_id
-             UNION ALL
-             SELECT ca.invoice_id, 0, sum(ca.amount), 0
-               FROM credit_applications ca JOIN credit_memos m ON m.id = ca.credit_memo_id
-              WHERE ca.tenant_id = $1 AND ca.invoice_id = ANY ($2::text[])
-                AND m.status IN ${COUNTING_MEMO_SQL}
-              GROUP BY ca.invoice_id) AS a
-      GROUP BY invoice_id`,
+      `SELECT i.id AS invoice_id, ${paidSql('i')} AS paid, ${creditedSql('i')} AS credits,
+              ${reservedSql('i')}::bigint AS reserved
+         FROM invoices i WHERE i.tenant_id = $1 AND i.id = ANY ($2::text[])`,
     ),
     [tenantId, invoiceIds],
   );
@@ -173,8 +182,7 @@ export async function invoiceBalances(
   if (ids.length === 0) return [];
   const rows = await q.query<Omit<InvoiceBalance, 'available'>>(
     `SELECT i.id, i.customer_id, i.status, i.invoice_date, i.due_date, i.total,
-            coalesce((SELECT sum(pa.amount) FROM payment_applications pa JOIN payments p ON p.id = pa.payment_id
-                       WHERE pa.invoice_id = i.id AND p.status IN ${TAKING_SQL}), 0)::bigint AS taken,
+            (${paidSql('i')} + ${reservedSql('i')})::bigint AS taken,
             ${creditedSql('i')}::bigint AS credits
        FROM invoices i WHERE i.tenant_id = $1 AND i.id = ANY ($2::text[])
       ORDER BY ${oldestFirstSql('i')}`,
@@ -282,9 +290,8 @@ export async function payableInvoicesOf(
     `SELECT i.id, i.number, i.invoice_date, i.due_date, i.total,
             ${openSql('i')}::bigint AS balance, ${reservedSql('i')}::bigint AS pending
        FROM invoices i
-      WHERE i.tenant_id = $1 AND i.customer_id = $2 AND i.status = 'posted' AND i.total > 0
+      WHERE i.tenant_id = $1 AND i.customer_id = $2 AND i.total > 0 AND ${owedSql('i')}
         AND ($3::text[] IS NULL OR i.id = ANY ($3::text[]))
-        AND ${openSql('i')} > 0
       ORDER BY ${oldestFirstSql('i')}`,
     [tenantId, customerId, ids ?? null],
   );

@@ -7,10 +7,10 @@ import { businessDate } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
 import { prepared, type Queryable } from '../../db/db.js';
 import {
-  COUNTING_MEMO_SQL,
-  COUNTING_SQL,
   memoRemainingSql,
+  memoUnappliedSql,
   paymentRemainingSql,
+  paymentUnappliedSql,
 } from '../books/service.js';
 import { type Ctx, requirePermission } from '../context.js';
 import type { CreditRow, CreditsView } from './model.js';
@@ -29,8 +29,8 @@ export async function memoCredits(q: Queryable, tenantId: string, customerIds: s
        SELECT m.id, m.customer_id, m.created_at AS at, m.amount, m.reason AS reference,
               (${memoRemainingSql('m')})::bigint AS remaining
          FROM credit_memos m
-        WHERE m.tenant_id = $1 AND m.customer_id = ANY($2::text[]) AND m.status IN ${COUNTING_MEMO_SQL}) x
-      WHERE remaining > 0 ORDER BY id`),
+        WHERE m.tenant_id = $1 AND m.customer_id = ANY($2::text[]) AND ${memoUnappliedSql('m')}) x
+      ORDER BY id`),
     [tenantId, customerIds],
   );
 }
@@ -42,8 +42,8 @@ export async function unappliedPayments(q: Queryable, tenantId: string, customer
               coalesce(p.reference, p.method_type) AS reference,
               (${paymentRemainingSql('p')})::bigint AS remaining
          FROM payments p
-        WHERE p.tenant_id = $1 AND p.customer_id = ANY($2::text[]) AND p.status IN ${COUNTING_SQL}) x
-      WHERE remaining > 0 ORDER BY id`),
+        WHERE p.tenant_id = $1 AND p.customer_id = ANY($2::text[]) AND ${paymentUnappliedSql('p')}) x
+      ORDER BY id`),
     [tenantId, customerIds],
   );
 }
@@ -51,17 +51,16 @@ export async function unappliedPayments(q: Queryable, tenantId: string, customer
 /**
  * SQL: what the customer `customer` (a placeholder or column) of tenant `tenant` holds unapplied,
  * as a numeric: the sum of the remainders memoCredits and unappliedPayments list, in one
- * expression so that the balance reads it in its own statement.
+ * expression so that the balance reads it in its own statement (from the partial indexes of
+ * memos and payments with a remainder).
  */
 export function unappliedSumSql(tenant: string, customer: string): string {
-  return `(coalesce((SELECT sum(r) FROM (
-             SELECT ${memoRemainingSql('m')} AS r FROM credit_memos m
+  return `(coalesce((SELECT sum(${memoRemainingSql('m')}) FROM credit_memos m
               WHERE m.tenant_id = ${tenant} AND m.customer_id = ${customer}
-                AND m.status IN ${COUNTING_MEMO_SQL}) mr WHERE r > 0), 0)
-         + coalesce((SELECT sum(r) FROM (
-             SELECT ${paymentRemainingSql('p')} AS r FROM payments p
+                AND ${memoUnappliedSql('m')}), 0)
+         + coalesce((SELECT sum(${paymentRemainingSql('p')}) FROM payments p
               WHERE p.tenant_id = ${tenant} AND p.customer_id = ${customer}
-                AND p.status IN ${COUNTING_SQL}) pr WHERE r > 0), 0))`;
+                AND ${paymentUnappliedSql('p')}), 0))`;
 }
 
 export async function customerCredits(

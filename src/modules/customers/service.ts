@@ -4,7 +4,7 @@ import { newId } from '../../core/ids.js';
 import { cursorId } from '../../core/schemas.js';
 import { pgConstraint, type Queryable, type Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
-import { openSql } from '../books/service.js';
+import { owedSql } from '../books/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
 import { activeChildCount, checkParent, lockHierarchy, subtree } from './hierarchy.js';
 import {
@@ -258,8 +258,8 @@ export function customerListQuery(tenantId: string, f: CustomerFilter) {
     where.push(
       `${f.hasOpenInvoices ? '' : 'NOT '}EXISTS (
          SELECT 1 FROM invoices i
-          WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id AND i.status = 'posted'
-            AND i.total > 0 AND ${openSql('i')} > 0)`,
+          WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id
+            AND i.total > 0 AND ${owedSql('i')})`,
     );
   }
   const orderBy = order.key ? `${order.key} ${order.dir}, c.id ${order.dir}` : `c.id ${order.dir}`;

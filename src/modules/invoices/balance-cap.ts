@@ -4,7 +4,7 @@
  */
 import { MAX_BALANCE } from '../../core/money.js';
 import type { Queryable } from '../../db/db.js';
-import { openSql } from '../books/service.js';
+import { openSql, owedSql } from '../books/service.js';
 
 export interface OverBalance {
   customer_id: string;
@@ -43,8 +43,8 @@ export async function draftsOverBalance(
       WHERE c.adding + coalesce((
               SELECT sum(o.balance) FROM (
                 SELECT ${openSql('i')} AS balance FROM invoices i
-                 WHERE i.tenant_id = $1 AND i.customer_id = c.customer_id AND i.status = 'posted'
-              ) o WHERE o.balance > 0), 0) > $3
+                 WHERE i.tenant_id = $1 AND i.customer_id = c.customer_id AND ${owedSql('i')}
+              ) o), 0) > $3
       ORDER BY c.customer_id`,
     [tenantId, ids, MAX_BALANCE],
   );
@@ -62,8 +62,8 @@ export async function openBalanceText(
   const row = await q.one<{ balance: string }>(
     `SELECT coalesce(sum(o.balance), 0)::text AS balance FROM (
        SELECT ${openSql('i')} AS balance FROM invoices i
-        WHERE i.tenant_id = $1 AND i.customer_id = $2 AND i.status = 'posted'
-     ) o WHERE o.balance > 0`,
+        WHERE i.tenant_id = $1 AND i.customer_id = $2 AND ${owedSql('i')}
+     ) o`,
     [tenantId, customerId],
   );
   return row.balance;

@@ -14,6 +14,7 @@ import type { Queryable, Tx } from '../../db/db.js';
 import { ACH_RETURN_CODES } from '../../gateways/codes.js';
 import type { ChargeUpdate } from '../../gateways/sandbox/clock.js';
 import { recordChange } from '../audit/service.js';
+import { lockInvoices } from '../books/service.js';
 import { type Ctx, tenantNow, tenantToday } from '../context.js';
 import { queueEmails } from '../email/service.js';
 import { billReturnedRefundIn } from '../invoices/service.js';
@@ -87,9 +88,26 @@ export async function applyChargeUpdate(
   status: 'succeeded' | 'returned',
   returnCode: string | null,
 ): Promise<PaymentRow | undefined> {
-  const row = await tx.maybeOne<PaymentRow>(
-    'SELECT * FROM payments WHERE tenant_id = $1 AND gateway_charge_id = $2 FOR NO KEY UPDATE',
+  // The lock order of applying a payment: its invoices (in id order), then the payment. A
+  // settlement or a return changes what the invoices are paid (the database rewrites their cached
+  // paid amounts, 0027_applied_cache.sql), so it takes their locks first, as a refund does.
+  const found = await tx.maybeOne<{ id: string }>(
+    'SELECT id FROM payments WHERE tenant_id = $1 AND gateway_charge_id = $2',
     [ctx.tenant.id, gatewayChargeId],
+  );
+  if (!found) return undefined;
+  const invoiceIds = await tx.query<{ invoice_id: string }>(
+    'SELECT DISTINCT invoice_id FROM payment_applications WHERE payment_id = $1',
+    [found.id],
+  );
+  await lockInvoices(
+    tx,
+    ctx.tenant.id,
+    invoiceIds.map((r) => r.invoice_id),
+  );
+  const row = await tx.maybeOne<PaymentRow>(
+    'SELECT * FROM payments WHERE id = $1 FOR NO KEY UPDATE',
+    [found.id],
   );
   if (!row) return undefined;
   const now = tenantNow(ctx);
