@@ -404,6 +404,7 @@ describe('the monthly cycle from a fresh installation', () => {
       const autoRun = runs.getByRole('row').filter({ hasText: shown(nextEnd) });
       // The list says which rule started it.
       await autoRun.getByText('Its bill run', { exact: true }).waitFor();
+      await checkPage(page, 'console-payment-runs');
       await autoRun.getByRole('link').click();
       await page.getByText('Completed', { exact: true }).waitFor({ timeout: 60_000 });
       const autoResults = page.getByRole('region', { name: 'Results by invoice' });

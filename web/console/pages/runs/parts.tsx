@@ -25,7 +25,15 @@ export function RunStatusBadge({ status, kind }: { status: string; kind: 'bill' 
       ? { label: 'Completed', color: 'green' }
       : (STATUS[status] ?? { label: status, color: 'gray' });
   return (
-    <Badge variant="light" color={s.color} c="dark.9" radius="sm" style={{ flexShrink: 0 }}>
+    // At least as wide as its word: in a narrow table cell a badge would otherwise shrink to an
+    // ellipsis ("PO…") on a phone.
+    <Badge
+      variant="light"
+      color={s.color}
+      c="dark.9"
+      radius="sm"
+      style={{ flexShrink: 0, minWidth: 'max-content' }}
+    >
       {s.label}
     </Badge>
   );
