@@ -90,8 +90,7 @@ async function portalAuth(req: FastifyRequest, db: Db, clock: Clock): Promise<vo
   req.portal = { ...session, token };
   if (access === 'session') return;
   if (!session.account) throw new AppError('portal_account_required');
-  const tenant = await loadTenant(db, session.account.tenantId);
-  if (!tenant) throw new AppError('portal_session_required');
+  const tenant = session.account.tenant;
   // The portal reads through the staff services with read permissions only; what the contact
   // may see is decided by its profile (portal/service.ts), and every query names its customer.
   req.ctx = {

@@ -9,7 +9,9 @@ import type { Clock } from '../../core/clock.js';
 import { newId, newSecret } from '../../core/ids.js';
 import { prepared, type Queryable } from '../../db/db.js';
 import { type ContactPermission, normalizePermissions } from '../contacts/model.js';
+import type { TenantInfo } from '../context.js';
 import { sha256 } from '../staff/service.js';
+import { type TenantInfoColumns, tenantInfoOf, tenantInfoSql } from '../tenants/service.js';
 
 export const IDLE_MINUTES = 30;
 export const ABSOLUTE_HOURS = 12;
@@ -18,6 +20,8 @@ const TOUCH_MS = 60_000;
 
 export interface PortalAccount {
   tenantId: string;
+  /** The account's tenant, read with the session (one query per request, not two). */
+  tenant: TenantInfo;
   customerId: string;
   /** Empty in a staff member's "view as customer" session, which has no contact. */
   contactId: string;
@@ -110,29 +114,33 @@ export async function resolvePortalSession(
 ): Promise<PortalSession | undefined> {
   if (token.length > 100) return undefined;
   const now = clock.now();
-  const row = await q.maybeOne<{
-    id: string;
-    kind: 'contact' | 'staff_view';
-    login_id: string | null;
-    email: string | null;
-    tenant_id: string | null;
-    customer_id: string | null;
-    contact_id: string | null;
-    contact_status: string | null;
-    has_access: boolean;
-    permissions: ContactPermission[] | null;
-    viewer_type: 'staff' | 'api_key' | null;
-    viewer_id: string | null;
-    viewer_name: string | null;
-    last_seen_at: Date;
-  }>(
+  const row = await q.maybeOne<
+    TenantInfoColumns & {
+      id: string;
+      kind: 'contact' | 'staff_view';
+      login_id: string | null;
+      email: string | null;
+      tenant_id: string | null;
+      customer_id: string | null;
+      contact_id: string | null;
+      contact_status: string | null;
+      has_access: boolean;
+      permissions: ContactPermission[] | null;
+      viewer_type: 'staff' | 'api_key' | null;
+      viewer_id: string | null;
+      viewer_name: string | null;
+      last_seen_at: Date;
+    }
+  >(
     prepared(
       `SELECT s.id, s.kind, s.login_id, l.email, s.tenant_id, s.customer_id, s.contact_id,
             c.status AS contact_status, p.permissions, s.last_seen_at, s.viewer_type,
             s.viewer_id, coalesce(su.name, su.email, 'API key') AS viewer_name,
             EXISTS (SELECT 1 FROM portal_access a
-                     WHERE a.contact_id = s.contact_id AND a.login_id = s.login_id) AS has_access
+                     WHERE a.contact_id = s.contact_id AND a.login_id = s.login_id) AS has_access,
+            ${tenantInfoSql('t')}
        FROM portal_sessions s
+       LEFT JOIN tenants t ON t.id = s.tenant_id
        LEFT JOIN portal_logins l ON l.id = s.login_id
        LEFT JOIN contacts c ON c.id = s.contact_id
        LEFT JOIN contact_profiles p ON p.tenant_id = c.tenant_id AND p.id = c.profile_id
@@ -147,19 +155,22 @@ export async function resolvePortalSession(
   if (!row) return undefined;
   let account: PortalAccount | null = null;
   let viewer: PortalViewer | null = null;
-  if (row.kind === 'staff_view' && row.tenant_id && row.customer_id && row.viewer_type) {
+  const tenant = tenantInfoOf(row);
+  if (row.kind === 'staff_view' && tenant && row.customer_id && row.viewer_type) {
     account = {
-      tenantId: row.tenant_id,
+      tenantId: tenant.id,
+      tenant,
       customerId: row.customer_id,
       contactId: '',
       permissions: VIEW_AS_PERMISSIONS,
     };
     viewer = { type: row.viewer_type, id: row.viewer_id ?? '', name: row.viewer_name ?? '' };
-  } else if (row.contact_id && row.tenant_id && row.customer_id) {
+  } else if (row.contact_id && tenant && row.customer_id) {
     // Access revoked (or the contact given to another login): the session is over.
     if (row.contact_status !== 'active' || !row.has_access) return undefined;
     account = {
-      tenantId: row.tenant_id,
+      tenantId: tenant.id,
+      tenant,
       customerId: row.customer_id,
       contactId: row.contact_id,
       permissions: normalizePermissions(row.permissions ?? []),

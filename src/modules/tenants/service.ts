@@ -23,7 +23,9 @@ interface TenantRow {
 
 const COLUMNS = 'id, name, mode, time_zone, currency, settings, clock_offset_ms, created_at';
 
-export function tenantInfo(row: TenantRow): TenantInfo {
+export function tenantInfo(
+  row: Pick<TenantRow, 'id' | 'name' | 'mode' | 'time_zone' | 'currency' | 'clock_offset_ms'>,
+): TenantInfo {
   return {
     id: row.id,
     name: row.name,
@@ -47,6 +49,49 @@ function view(row: TenantRow): TenantView {
 }
 
 const LOAD_SQL = prepared(`SELECT ${COLUMNS} FROM tenants WHERE id = $1`);
+
+/**
+ * What tenantInfo reads, from tenants `alias`, as `tenant_*` columns: for a query that reads a
+ * request's tenant beside its credential (a portal session), one round trip instead of two.
+ */
+export function tenantInfoSql(alias: string): string {
+  return `${alias}.id AS tenant_info_id, ${alias}.name AS tenant_info_name,
+          ${alias}.mode AS tenant_info_mode, ${alias}.time_zone AS tenant_info_time_zone,
+          ${alias}.currency AS tenant_info_currency,
+          ${alias}.clock_offset_ms AS tenant_info_clock_offset_ms`;
+}
+
+/** The columns tenantInfoSql names; null when the join found no tenant. */
+export interface TenantInfoColumns {
+  tenant_info_id: string | null;
+  tenant_info_name: string | null;
+  tenant_info_mode: TenantRow['mode'] | null;
+  tenant_info_time_zone: string | null;
+  tenant_info_currency: TenantRow['currency'] | null;
+  tenant_info_clock_offset_ms: number | null;
+}
+
+/** The tenant of a row read with tenantInfoSql, or undefined when it has none. */
+export function tenantInfoOf(row: TenantInfoColumns): TenantInfo | undefined {
+  if (
+    row.tenant_info_id === null ||
+    row.tenant_info_name === null ||
+    row.tenant_info_mode === null ||
+    row.tenant_info_time_zone === null ||
+    row.tenant_info_currency === null ||
+    row.tenant_info_clock_offset_ms === null
+  ) {
+    return undefined;
+  }
+  return tenantInfo({
+    id: row.tenant_info_id,
+    name: row.tenant_info_name,
+    mode: row.tenant_info_mode,
+    time_zone: row.tenant_info_time_zone,
+    currency: row.tenant_info_currency,
+    clock_offset_ms: row.tenant_info_clock_offset_ms,
+  });
+}
 
 export async function loadTenant(db: Queryable, id: string): Promise<TenantInfo | undefined> {
   const row = await db.maybeOne<TenantRow>(LOAD_SQL, [id]);
