@@ -113,6 +113,15 @@ export interface Applied {
   reserved: number;
 }
 
+/**
+ * Paid, credited and reserved on invoice `alias` as the columns `paid`, `credits` and `reserved`:
+ * for a query that reads invoices with what is applied to them (one statement, not two).
+ */
+export function appliedColumnsSql(alias: string): string {
+  return `${paidSql(alias)} AS paid, ${creditedSql(alias)} AS credits,
+          ${reservedSql(alias)}::bigint AS reserved`;
+}
+
 /** Paid, credited and reserved per invoice among `invoiceIds` (absent: nothing applied). */
 export async function appliedTo(
   q: Queryable,
@@ -122,8 +131,7 @@ export async function appliedTo(
   if (invoiceIds.length === 0) return new Map();
   const rows = await q.query<{ invoice_id: string } & Applied>(
     prepared(
-      `SELECT i.id AS invoice_id, ${paidSql('i')} AS paid, ${creditedSql('i')} AS credits,
-              ${reservedSql('i')}::bigint AS reserved
+      `SELECT i.id AS invoice_id, ${appliedColumnsSql('i')}
          FROM invoices i WHERE i.tenant_id = $1 AND i.id = ANY ($2::text[])`,
     ),
     [tenantId, invoiceIds],

@@ -72,7 +72,7 @@ export async function listInvoices(
       WHERE ${where.join(' AND ')}
       ORDER BY i.id DESC LIMIT ${param(f.limit + 1)}`;
   const rows = await ctx.db.query<InvoiceRow>(f.q ? text : prepared(text), params);
-  const data = await summaries(ctx.db, ctx.tenant.id, rows.slice(0, f.limit), today);
+  const data = summaries(rows.slice(0, f.limit), today);
   return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
 }
 

@@ -2,10 +2,11 @@
 import { AppError } from '../../core/errors.js';
 import { MAX_AMOUNT, withinMaxAmount } from '../../core/money.js';
 import type { Queryable } from '../../db/db.js';
-import { appliedTo, openBalance } from '../books/service.js';
+import { type Applied, appliedColumnsSql, openBalance } from '../books/service.js';
 import { deriveStatus, type InvoiceSummary, type InvoiceView } from './model.js';
 
-export interface InvoiceRow {
+/** An invoice row as INVOICE_SELECT reads it: its columns, its lines' subtotal, what is applied. */
+export interface InvoiceRow extends Applied {
   id: string;
   tenant_id: string;
   customer_id: string;
@@ -28,34 +29,25 @@ export interface InvoiceRow {
   created_at: Date;
 }
 
-/** Columns of `invoices i` plus the subtotal of its lines. */
+/** Columns of `invoices i` plus the subtotal of its lines and what is applied (the books'). */
 export const INVOICE_SELECT = `
   SELECT i.id, i.tenant_id, i.customer_id, i.bill_run_id, i.number, i.status, i.currency,
          i.invoice_date, i.due_date, i.po_number, i.memo, i.total, i.posted_at, i.voided_at,
          i.void_reason, i.sync_state, i.synced_at, i.sync_error, i.created_at,
          coalesce((SELECT sum(l.amount) FROM invoice_lines l WHERE l.invoice_id = i.id), 0)::bigint
-           AS subtotal
+           AS subtotal,
+         ${appliedColumnsSql('i')}
     FROM invoices i`;
 
-export async function summaries(
-  q: Queryable,
-  tenantId: string,
-  rows: InvoiceRow[],
-  today: string,
-): Promise<InvoiceSummary[]> {
-  const applied = await appliedTo(
-    q,
-    tenantId,
-    rows.map((r) => r.id),
-  );
+/** Summaries of rows read with INVOICE_SELECT, their status derived as of `today`. */
+export function summaries(rows: InvoiceRow[], today: string): InvoiceSummary[] {
   return rows.map((r) => {
-    const a = applied.get(r.id) ?? { paid: 0, credits: 0, reserved: 0 };
     return {
       id: r.id,
       number: r.number,
       customer_id: r.customer_id,
       bill_run_id: r.bill_run_id,
-      status: deriveStatus({ ...r, paid: a.paid, credits: a.credits, today }),
+      status: deriveStatus({ ...r, today }),
       currency: r.currency,
       invoice_date: r.invoice_date,
       due_date: r.due_date,
@@ -64,10 +56,10 @@ export async function summaries(
       subtotal: r.subtotal,
       adjustments_total: r.total - r.subtotal,
       total: r.total,
-      amount_paid: a.paid,
-      credits_applied: a.credits,
-      balance: r.status === 'void' ? 0 : openBalance(r.total, a),
-      pending_amount: a.reserved,
+      amount_paid: r.paid,
+      credits_applied: r.credits,
+      balance: r.status === 'void' ? 0 : openBalance(r.total, r),
+      pending_amount: r.reserved,
       posted_at: r.posted_at?.toISOString() ?? null,
       voided_at: r.voided_at?.toISOString() ?? null,
       sync_state: r.sync_state,
@@ -97,7 +89,7 @@ export async function loadInvoice(
     [tenantId, id],
   );
   if (!row) return undefined;
-  const [summary] = await summaries(q, tenantId, [row], today);
+  const [summary] = summaries([row], today);
   const lines = await q.query<InvoiceView['lines'][number]>(
     `SELECT id, kind, description, subscription_id, price_id, quantity::text AS quantity, unit_amount,
             amount, period_start, period_end

@@ -24,36 +24,47 @@ export async function findPaymentRow(
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /** Views of payment rows with their applications (net per invoice) and refunds. */
+/**
+ * What the views of payments `$1` read besides their rows, in one statement (one round trip):
+ * applications net per invoice in allocation order (oldest invoice first — application ids made
+ * in one millisecond do not sort in the order they were made), refunds with the memo that
+ * credits each, and the debits that returned payments put on invoices, each as a JSON array.
+ */
+const VIEW_PARTS_SQL = prepared(`
+  SELECT
+    (SELECT coalesce(json_agg(a ORDER BY a.n), '[]')
+       FROM (SELECT pa.payment_id, pa.invoice_id, i.number AS invoice_number,
+                    sum(pa.amount)::bigint AS amount,
+                    row_number() OVER (ORDER BY pa.payment_id, ${oldestFirstSql('i')}) AS n
+               FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
+              WHERE pa.payment_id = ANY ($1::text[])
+              GROUP BY pa.payment_id, pa.invoice_id, i.id) a) AS applications,
+    (SELECT coalesce(json_agg(f ORDER BY f.id), '[]')
+       FROM (SELECT r.id, r.payment_id, r.amount, r.reason, r.outcome, m.id AS credit_memo_id,
+                    r.status, r.failure_message, r.created_at
+               FROM refunds r LEFT JOIN credit_memos m ON m.refund_id = r.id
+              WHERE r.payment_id = ANY ($1::text[])) f) AS refunds,
+    (SELECT coalesce(json_agg(d ORDER BY d.id), '[]')
+       FROM (SELECT id, returned_payment_id FROM invoices
+              WHERE returned_payment_id = ANY ($1::text[])) d) AS debits`);
+
+/** Views of payment rows with their applications (net per invoice) and refunds. */
 export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<PaymentView[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const apps = await q.query<{
-    payment_id: string;
-    invoice_id: string;
-    invoice_number: string | null;
-    amount: number;
-  }>(
-    // In allocation order (oldest invoice first): application ids made in one millisecond do
-    // not sort in the order they were made.
-    prepared(`SELECT pa.payment_id, pa.invoice_id, i.number AS invoice_number, sum(pa.amount)::bigint AS amount
-       FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
-      WHERE pa.payment_id = ANY ($1::text[])
-      GROUP BY pa.payment_id, pa.invoice_id, i.id
-      ORDER BY pa.payment_id, ${oldestFirstSql('i')}`),
-    [ids],
-  );
-  const refunds = await q.query<RefundView & { payment_id: string; created_at: Date }>(
-    prepared(`SELECT r.id, r.payment_id, r.amount, r.reason, r.outcome, m.id AS credit_memo_id, r.status,
-            r.failure_message, r.created_at
-       FROM refunds r LEFT JOIN credit_memos m ON m.refund_id = r.id
-      WHERE r.payment_id = ANY ($1::text[]) ORDER BY r.id`),
-    [ids],
-  );
-  const debits = await q.query<{ id: string; returned_payment_id: string }>(
-    prepared(`SELECT id, returned_payment_id FROM invoices WHERE returned_payment_id = ANY ($1::text[])
-      ORDER BY id`),
-    [ids],
-  );
+  const parts = await q.one<{
+    applications: {
+      payment_id: string;
+      invoice_id: string;
+      invoice_number: string | null;
+      amount: number;
+    }[];
+    // JSON carries timestamps as text.
+    refunds: (Omit<RefundView, 'created_at'> & { payment_id: string; created_at: string })[];
+    debits: { id: string; returned_payment_id: string }[];
+  }>(VIEW_PARTS_SQL, [rows.map((r) => r.id)]);
+  const apps = parts.applications;
+  const refunds = parts.refunds;
+  const debits = parts.debits;
   return rows.map((r) => {
     const applications: AppliedView[] = apps
       .filter((a) => a.payment_id === r.id)
@@ -96,7 +107,7 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
         r.status === 'succeeded' ? Math.max(0, r.amount - r.amount_refunded - pending) : 0,
       refunds: mine.map(({ payment_id: _p, ...f }) => ({
         ...f,
-        created_at: f.created_at.toISOString(),
+        created_at: new Date(f.created_at).toISOString(),
       })),
       return_debit_invoice_ids: debits
         .filter((d) => d.returned_payment_id === r.id)
