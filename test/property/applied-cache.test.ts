@@ -1,7 +1,7 @@
 /**
- * The cached applied amounts (issue 11, 0027_applied_cache.sql): invoices.paid_amount and
- * credited_amount, payments.applied_amount and credit_memos.applied_amount are kept by the
- * database's triggers. Random sequences of real service calls — invoices posted, adjusted and
+ * The cached applied amounts (issue 11, 0027_applied_cache.sql and 0031_reserved_cache.sql):
+ * invoices.paid_amount, credited_amount and reserved_amount (what pending payments hold),
+ * payments.applied_amount and credit_memos.applied_amount are kept by the database's triggers. Random sequences of real service calls — invoices posted, adjusted and
  * voided; card payments that approve or stay pending, checks, bank debits that settle or are
  * returned (before settling, and after settling and being refunded); refunds that credit or
  * reopen; credit memos issued, applied and voided; payment runs (their batched inserts and
@@ -255,9 +255,10 @@ async function cacheDrift(tenantId: string): Promise<string[]> {
 /** Every cached figure of the tenant, to compare before and after. */
 const cachedFigures = (tenantId: string) =>
   h.testDb.db.query(
-    `SELECT 'i' AS t, id, paid_amount AS a, credited_amount AS b FROM invoices WHERE tenant_id = $1
-     UNION ALL SELECT 'p', id, applied_amount, 0 FROM payments WHERE tenant_id = $1
-     UNION ALL SELECT 'm', id, applied_amount, 0 FROM credit_memos WHERE tenant_id = $1
+    `SELECT 'i' AS t, id, paid_amount AS a, credited_amount AS b, reserved_amount AS c
+       FROM invoices WHERE tenant_id = $1
+     UNION ALL SELECT 'p', id, applied_amount, 0, 0 FROM payments WHERE tenant_id = $1
+     UNION ALL SELECT 'm', id, applied_amount, 0, 0 FROM credit_memos WHERE tenant_id = $1
      ORDER BY 1, 2`,
     [tenantId],
   );
@@ -412,6 +413,9 @@ describe('the cached applied amounts', () => {
     await expect(
       db.query('UPDATE invoices SET paid_amount = paid_amount + 1 WHERE id = $1', [inv.id]),
     ).rejects.toThrow(/kept by the books triggers/);
+    await expect(
+      db.query('UPDATE invoices SET reserved_amount = 1 WHERE id = $1', [inv.id]),
+    ).rejects.toThrow(/kept by the books triggers/);
     // An application changed in place (no code does it) moves the figures of both sides.
     const pay = await w.t.api.post('/api/v1/payments/external', {
       customer_id: inv.cus,
@@ -454,15 +458,25 @@ describe('the cached applied amounts', () => {
       new URL('../../src/db/migrations/0027_applied_cache.sql', import.meta.url),
       'utf8',
     );
-    const backfill = migration.slice(
-      migration.indexOf('-- Backfill, set-based.'),
-      migration.indexOf('-- Recomputes paid_amount'),
+    const reservedMigration = readFileSync(
+      new URL('../../src/db/migrations/0031_reserved_cache.sql', import.meta.url),
+      'utf8',
     );
-    expect(backfill).toContain('UPDATE invoices');
+    const backfill =
+      migration.slice(
+        migration.indexOf('-- Backfill, set-based.'),
+        migration.indexOf('-- Recomputes paid_amount'),
+      ) +
+      reservedMigration.slice(
+        reservedMigration.indexOf('-- Backfill, set-based.'),
+        reservedMigration.indexOf('-- Recomputes paid_amount'),
+      );
+    expect(backfill).toContain('UPDATE invoices i SET reserved_amount');
     await h.testDb.db.tx(async (tx) => {
       await tx.query(`SET LOCAL session_replication_role = replica`);
       await tx.query(
-        `UPDATE invoices SET paid_amount = 0, credited_amount = 0 WHERE tenant_id = $1`,
+        `UPDATE invoices SET paid_amount = 0, credited_amount = 0, reserved_amount = 0
+          WHERE tenant_id = $1`,
         [w.t.id],
       );
       await tx.query(`UPDATE payments SET applied_amount = 0 WHERE tenant_id = $1`, [w.t.id]);

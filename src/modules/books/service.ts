@@ -10,12 +10,13 @@
  * them and takes row locks, so any process that imports it sees the same figures, whatever else
  * it has imported or wired.
  *
- * Paid, credited and applied are cached (issue 11): invoices.paid_amount and credited_amount,
- * payments.applied_amount and credit_memos.applied_amount. The database keeps them — triggers in
- * 0027_applied_cache.sql recompute them whenever applications or a payment's or memo's
- * counting status change, whichever code path (or SQL) made the change, and refuse any other
- * write — and `billow verify` checks each against its derivation from the applications. The
- * SQL fragments below read the cache; what pending payments reserve stays derived.
+ * Paid, credited, reserved and applied are cached (issue 11): invoices.paid_amount,
+ * credited_amount and reserved_amount, payments.applied_amount and credit_memos.applied_amount.
+ * The database keeps them — triggers in 0027_applied_cache.sql and 0031_reserved_cache.sql
+ * recompute them whenever applications or a payment's or memo's counting (or reserving) status
+ * change, whichever code path (or SQL) made the change, and refuse any other write — and
+ * `billow verify` checks each against its derivation from the applications. The SQL fragments
+ * below read the cache.
  */
 import { prepared, type Queryable } from '../../db/db.js';
 
@@ -50,11 +51,12 @@ export function paidSql(alias: string): string {
   return `${alias}.paid_amount`;
 }
 
-/** Reserved on invoice `alias` by payments in flight (pending): derived, not cached. */
+/**
+ * Reserved on invoice `alias` by payments in flight (pending): applications of reserving
+ * payments, read from the cache (invoices.reserved_amount, 0031_reserved_cache.sql).
+ */
 export function reservedSql(alias: string): string {
-  return `coalesce((SELECT sum(pa.amount) FROM payment_applications pa
-                      JOIN payments p ON p.id = pa.payment_id
-                     WHERE pa.invoice_id = ${alias}.id AND p.status IN ${RESERVING_SQL}), 0)`;
+  return `${alias}.reserved_amount`;
 }
 
 /** Credited on invoice `alias`: applications of open credit memos (invoices.credited_amount). */

@@ -28,6 +28,7 @@ export interface Check {
  */
 const PER_INVOICE = `
   SELECT i.id, i.customer_id, i.status, i.total, i.paid_amount, i.credited_amount,
+         i.reserved_amount,
          coalesce(sum(pa.amount) FILTER (WHERE p.status IN ${COUNTING_SQL}), 0) AS paid,
          coalesce(sum(pa.amount) FILTER (WHERE p.status IN ${RESERVING_SQL}), 0) AS reserved,
          coalesce((SELECT sum(ca.amount) FROM credit_applications ca
@@ -51,15 +52,17 @@ const PER_PAYMENT = `
    GROUP BY p.id`;
 
 /*
- * The cached figures (0027_applied_cache.sql, kept by the database's triggers; the services read
+ * The cached figures (0027_applied_cache.sql and 0031_reserved_cache.sql, kept by the database's triggers; the services read
  * them through books/service.ts) equal the sums above: principle 3's check.
  */
 export const CACHE_CHECKS: Check[] = [
   {
-    name: 'cached paid and credited amounts of an invoice = its applications',
-    sql: `SELECT id AS object_id, 'cached paid ' || paid_amount || ', credited ' || credited_amount
-                 || '; applications make paid ' || paid || ', credited ' || credited AS detail
-            FROM (${PER_INVOICE}) x WHERE paid_amount <> paid OR credited_amount <> credited`,
+    name: 'cached paid, reserved and credited amounts of an invoice = its applications',
+    sql: `SELECT id AS object_id, 'cached paid ' || paid_amount || ', reserved ' || reserved_amount
+                 || ', credited ' || credited_amount || '; applications make paid ' || paid
+                 || ', reserved ' || reserved || ', credited ' || credited AS detail
+            FROM (${PER_INVOICE}) x
+           WHERE paid_amount <> paid OR reserved_amount <> reserved OR credited_amount <> credited`,
   },
   {
     name: 'cached applied amount of a payment = its applications',
