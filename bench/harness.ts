@@ -25,16 +25,29 @@ export interface BenchDb {
   close(): Promise<void>;
 }
 
-export async function benchDb(poolSize = 10): Promise<BenchDb> {
+/**
+ * The benchmark's database. `reuse` names a schema an earlier run kept (`--keep`): it is opened
+ * (and migrated, should migrations have come since) instead of a new one, and kept again at the
+ * end, so a large seed is paid once (PostgreSQL only).
+ */
+export async function benchDb(poolSize = 10, reuse?: string): Promise<BenchDb> {
   // Benchmarks assemble Billow as the server does.
   wireModules();
   const url = process.env.DATABASE_URL;
+  if (reuse !== undefined && !url) throw new Error('reusing a kept schema needs DATABASE_URL');
+  if (reuse !== undefined && !/^bench_[a-z0-9]+$/.test(reuse)) {
+    throw new Error(`${reuse} is no schema a benchmark kept (bench_…)`);
+  }
   if (url) {
-    const schema = `bench_${Date.now().toString(36)}`;
+    const schema = reuse ?? `bench_${Date.now().toString(36)}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     await admin.query('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public');
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    if (reuse === undefined) await admin.query(`CREATE SCHEMA ${schema}`);
+    else {
+      const found = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (found.rowCount === 0) throw new Error(`no schema ${schema} to reuse`);
+    }
     await admin.end();
     const db = await openDatabase({ databaseUrl: url, dataDir: '', schema, poolSize });
     await migrate(db);
@@ -44,6 +57,7 @@ export async function benchDb(poolSize = 10): Promise<BenchDb> {
       label: 'PostgreSQL',
       async close() {
         await db.close();
+        if (reuse !== undefined) return;
         const drop = new pg.Client({ connectionString: url });
         await drop.connect();
         await drop.query(`DROP SCHEMA ${schema} CASCADE`);

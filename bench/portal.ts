@@ -19,6 +19,7 @@
  *
  *   DATABASE_URL=postgres://… npm run bench -- portal [--customers 10000] [--invoices 1000000]
  *     [--sessions 500] [--rate 500] [--seconds 20] [--in-process] [--profile] [--keep]
+ *     [--reuse bench_…]   (a schema an earlier run kept: no seeding, its sessions opened anew)
  *
  * PostgreSQL (DATABASE_URL, a fresh schema dropped at the end) or, without it, embedded PGlite.
  */
@@ -39,8 +40,8 @@ import { CACHE_CHECKS, verifyTenant } from '../src/modules/verify/service.js';
 import { arg, benchDb } from './harness.js';
 import { closePools, type LoadJob, type PhaseResult, runPhase } from './portal-load.js';
 
-const customers = arg('customers', 10_000);
-const invoices = arg('invoices', 1_000_000);
+let customers = arg('customers', 10_000);
+let invoices = arg('invoices', 1_000_000);
 const sessions = arg('sessions', 500);
 const rate = arg('rate', 500);
 const seconds = arg('seconds', 20);
@@ -54,6 +55,8 @@ for (const [name, n, min] of [
   if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} takes a whole number ≥ ${min}`);
 }
 const inProcess = process.argv.includes('--in-process');
+const reuseAt = process.argv.indexOf('--reuse');
+const reuse = reuseAt >= 0 ? process.argv[reuseAt + 1] : undefined;
 const TARGET_P99_MS = 20;
 
 /** The load generator: a child process (bench/portal-load.ts), or this process's event loop. */
@@ -109,9 +112,8 @@ function procCpu(pid: number): number | undefined {
 
 const hex = (prefix: string, g: string) => `'${prefix}_' || lpad(to_hex(${g}), 26, '0')`;
 
-const b = await benchDb(20);
-const { db } = b;
-try {
+/** Seeds the tenant with SQL (not through the API): customers, invoices, payments. */
+async function seed(): Promise<{ tenantId: string; seedMs: number }> {
   const created = await createTenant(db, systemClock, {
     name: 'Portal bench',
     ownerEmail: 'bench@example.com',
@@ -119,9 +121,7 @@ try {
   });
   const tenantId = created.tenant.id;
   const now = new Date();
-
-  // --- seed with SQL ---------------------------------------------------------------------------
-  let t0 = performance.now();
+  const t0 = performance.now();
   await db.query(
     `INSERT INTO customers (id, tenant_id, number, name, billing_email, created_at, updated_at)
      SELECT ${hex('cus', 'g')}, $1, 'C-' || lpad(g::text, 6, '0'), 'Customer ' || g,
@@ -168,6 +168,32 @@ try {
     throw new Error(`seeded cache drifts: ${JSON.stringify(drift.slice(0, 3))}`);
   }
 
+  return { tenantId, seedMs };
+}
+
+const b = await benchDb(20, reuse);
+const { db } = b;
+try {
+  const now = new Date();
+  let tenantId: string;
+  let seedMs = 0;
+  if (reuse === undefined) {
+    ({ tenantId, seedMs } = await seed());
+  } else {
+    // A kept schema (--keep): its tenant and sizes as seeded; its sessions are opened anew.
+    const kept = await db.one<{ id: string; customers: number; invoices: number }>(
+      `SELECT t.id, (SELECT count(*) FROM customers c WHERE c.tenant_id = t.id)::int AS customers,
+              (SELECT count(*) FROM invoices i WHERE i.tenant_id = t.id)::int AS invoices
+         FROM tenants t WHERE t.name = 'Portal bench'`,
+    );
+    ({ id: tenantId, customers, invoices } = kept);
+    for (const table of ['portal_sessions', 'portal_access']) {
+      await db.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
+    }
+    await db.query(`DELETE FROM portal_logins WHERE email LIKE 'contact%@example.com'`);
+    await db.query('DELETE FROM contacts WHERE tenant_id = $1', [tenantId]);
+  }
+
   // Signed-in sessions: contact, login, access and a session per sampled customer.
   const profile = await db.one<{ id: string }>(
     `SELECT id FROM contact_profiles WHERE tenant_id = $1 AND seed_key = 'billing_admin'`,
@@ -208,7 +234,6 @@ try {
   // Vacuumed as well as analyzed: the settled state autovacuum leaves a table of old invoices
   // in (the visibility map set), so that index-only scans are measured as they would run.
   await db.exec('VACUUM ANALYZE');
-  t0 = performance.now();
 
   // The deep page's cursor per session: the invoice 80% of the way down its customer's list.
   const deep = await db.query<{ s: number; cursor: string | null }>(
@@ -324,7 +349,7 @@ try {
   console.log(
     `portal bench on ${b.label}: ${customers.toLocaleString('en-US')} customers, ` +
       `${invoices.toLocaleString('en-US')} invoices, ${(invoices / 2).toLocaleString('en-US')} payments ` +
-      `seeded in ${(seedMs / 1000).toFixed(1)} s; ${sessions} sessions; ${rate} req/s for ${seconds} s each; load generator ` +
+      `${reuse === undefined ? `seeded in ${(seedMs / 1000).toFixed(1)} s` : `kept in ${reuse}`}; ${sessions} sessions; ${rate} req/s for ${seconds} s each; load generator ` +
       `${inProcess ? 'in the server process' : 'in its own process'}`,
   );
   let missed = 0;
@@ -351,8 +376,9 @@ try {
   await load.close();
   await app.close();
 } finally {
-  // --keep leaves the seeded schema in place for EXPLAIN (drop it by hand afterwards).
-  if (process.argv.includes('--keep') && b.schema) {
+  // --keep leaves the seeded schema in place for EXPLAIN and for later runs with --reuse (drop
+  // it by hand afterwards); a reused schema is kept too.
+  if ((process.argv.includes('--keep') || reuse !== undefined) && b.schema) {
     await db.close();
     console.log(`kept schema ${b.schema}`);
   } else {
