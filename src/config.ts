@@ -34,6 +34,12 @@ const Env = z.object({
     .min(0.1, 'must be at least 0.1')
     .max(60, 'must be at most 60')
     .default(2),
+  BILLOW_DB_POOL_SIZE: z.coerce
+    .number('must be a whole number of connections')
+    .int('must be a whole number of connections')
+    .min(2, 'must be at least 2')
+    .max(100, 'must be at most 100')
+    .default(10),
 });
 
 export interface Config {
@@ -64,6 +70,12 @@ export interface Config {
    * waits before a worker takes it, against one small query per queue per interval.
    */
   jobPollSeconds: number;
+  /**
+   * Connections the server keeps to the database (default 10), shared by requests and workers.
+   * More than about four per core of the database's machine makes queries wait on each other
+   * for the cores rather than in the pool (docs/performance.md).
+   */
+  poolSize: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -85,5 +97,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDir: e.BILLOW_WEB_DIR || undefined,
     publicUrl: e.BILLOW_PUBLIC_URL ? e.BILLOW_PUBLIC_URL.replace(/\/+$/, '') : undefined,
     jobPollSeconds: e.BILLOW_JOB_POLL_SECONDS,
+    poolSize: e.BILLOW_DB_POOL_SIZE,
   };
 }

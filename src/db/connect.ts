@@ -15,8 +15,18 @@ export interface DbConfig {
   poolSize?: number;
 }
 
+/**
+ * How long an idle pooled connection is kept. node-postgres closes one after 10 s by default, and
+ * hands out the most recently used first, so under steady load the pool's spare connections idle
+ * out and a burst opens new ones: each a new backend that parses and plans the prepared
+ * statements again with cold catalog caches (30–70 ms per statement, seen in PostgreSQL's log as
+ * slow `bind`s during the portal benchmark: its p99 stalls). Ten minutes keeps a busy server's
+ * connections warm and still lets a quiet one give them back.
+ */
+export const POOL_IDLE_MS = 10 * 60_000;
+
 export function poolOptions(config: DbConfig, socketDir?: string): pg.PoolConfig {
-  const base: pg.PoolConfig = { max: config.poolSize ?? 10 };
+  const base: pg.PoolConfig = { max: config.poolSize ?? 10, idleTimeoutMillis: POOL_IDLE_MS };
   if (config.schema) base.options = `-c search_path=${config.schema},public`;
   if (socketDir) {
     return { ...base, host: socketDir, port: SOCKET_PORT, user: 'postgres', database: 'postgres' };

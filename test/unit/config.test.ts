@@ -1,6 +1,7 @@
 /** The installation's settings from the environment: defaults, and clear refusals. */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { poolOptions } from '../../src/db/connect.js';
 
 describe('loadConfig', () => {
   it('polls the job queue every 2 s unless told otherwise', () => {
@@ -18,6 +19,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ BILLOW_JOB_POLL_SECONDS: '600' })).toThrow(
       /BILLOW_JOB_POLL_SECONDS: must be at most 60/,
     );
+  });
+
+  it('keeps 10 database connections unless told otherwise, and refuses a bad count', () => {
+    expect(loadConfig({}).poolSize).toBe(10);
+    expect(loadConfig({ BILLOW_DB_POOL_SIZE: '6' }).poolSize).toBe(6);
+    expect(() => loadConfig({ BILLOW_DB_POOL_SIZE: '2.5' })).toThrow(
+      /BILLOW_DB_POOL_SIZE: must be a whole number of connections/,
+    );
+    expect(() => loadConfig({ BILLOW_DB_POOL_SIZE: '1' })).toThrow(
+      /BILLOW_DB_POOL_SIZE: must be at least 2/,
+    );
+  });
+
+  it('gives the pool its size and keeps idle connections warm for ten minutes', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://db.example/billow',
+      BILLOW_DB_POOL_SIZE: '6',
+    });
+    const options = poolOptions(config);
+    expect(options.max).toBe(6);
+    // node-postgres would close an idle connection after 10 s: its prepared statements and
+    // plans would then be made again, cold, in the middle of a burst.
+    expect(options.idleTimeoutMillis).toBe(10 * 60_000);
   });
 
   it('names every bad setting at once', () => {
