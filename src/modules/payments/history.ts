@@ -3,7 +3,13 @@ import { cursorId } from '../../core/schemas.js';
 import { prepared } from '../../db/db.js';
 import { type Ctx, requirePermission } from '../context.js';
 import type { PaymentRow, PaymentStatus, PaymentView } from './model.js';
-import { findPaymentRow, paymentView, paymentViews } from './queries.js';
+import {
+  findPaymentRow,
+  type PaymentParts,
+  paymentPartsSql,
+  paymentView,
+  viewsWithParts,
+} from './queries.js';
 
 export async function getPayment(ctx: Ctx, id: string): Promise<PaymentView> {
   requirePermission(ctx, 'billing:read');
@@ -26,18 +32,20 @@ export async function listPayments(
     params.push(value);
     return `$${params.length}`;
   };
-  const where = ['tenant_id = $1'];
-  if (f.customer != null) where.push(`customer_id = ${param(f.customer)}`);
-  if (f.status != null) where.push(`status = ${param(f.status)}`);
+  const where = ['p.tenant_id = $1'];
+  if (f.customer != null) where.push(`p.customer_id = ${param(f.customer)}`);
+  if (f.status != null) where.push(`p.status = ${param(f.status)}`);
   const cursor = cursorId(f.cursor);
-  if (cursor != null) where.push(`id < ${param(cursor)}`);
-  const rows = await ctx.db.query<PaymentRow>(
+  if (cursor != null) where.push(`p.id < ${param(cursor)}`);
+  // The page and what its views read, in one statement (the lookahead row's parts are read too).
+  const rows = await ctx.db.query<PaymentRow & PaymentParts>(
     prepared(
-      `SELECT * FROM payments WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${param(f.limit + 1)}`,
+      `SELECT p.*, ${paymentPartsSql('p')} FROM payments p
+        WHERE ${where.join(' AND ')} ORDER BY p.id DESC LIMIT ${param(f.limit + 1)}`,
     ),
     params,
   );
-  const data = await paymentViews(ctx.db, rows.slice(0, f.limit));
+  const data = viewsWithParts(rows.slice(0, f.limit));
   return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
 }
 

@@ -23,59 +23,67 @@ export async function findPaymentRow(
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-/** Views of payment rows with their applications (net per invoice) and refunds. */
 /**
- * What the views of payments `$1` read besides their rows, in one statement (one round trip):
- * applications net per invoice in allocation order (oldest invoice first — application ids made
- * in one millisecond do not sort in the order they were made), refunds with the memo that
- * credits each, and the debits that returned payments put on invoices, each as a JSON array.
+ * What the view of payment `alias` reads besides its row, as JSON columns of the same statement
+ * (no second round trip): its applications net per invoice in allocation order (oldest invoice
+ * first — application ids made in one millisecond do not sort in the order they were made), its
+ * refunds with the memo that credits each, and the debits its return put on invoices.
  */
-const VIEW_PARTS_SQL = prepared(`
-  SELECT
-    (SELECT coalesce(json_agg(a ORDER BY a.n), '[]')
-       FROM (SELECT pa.payment_id, pa.invoice_id, i.number AS invoice_number,
-                    sum(pa.amount)::bigint AS amount,
-                    row_number() OVER (ORDER BY pa.payment_id, ${oldestFirstSql('i')}) AS n
+export function paymentPartsSql(alias: string): string {
+  return `
+    (SELECT coalesce(json_agg(json_build_object('invoice_id', a.id, 'invoice_number', a.number,
+                                                'amount', a.amount)
+                              ORDER BY ${oldestFirstSql('a')}), '[]')
+       FROM (SELECT i.id, i.number, i.invoice_date, i.due_date, sum(pa.amount)::bigint AS amount
                FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
-              WHERE pa.payment_id = ANY ($1::text[])
-              GROUP BY pa.payment_id, pa.invoice_id, i.id) a) AS applications,
+              WHERE pa.payment_id = ${alias}.id
+              GROUP BY i.id) a) AS view_applications,
     (SELECT coalesce(json_agg(f ORDER BY f.id), '[]')
-       FROM (SELECT r.id, r.payment_id, r.amount, r.reason, r.outcome, m.id AS credit_memo_id,
-                    r.status, r.failure_message, r.created_at
+       FROM (SELECT r.id, r.amount, r.reason, r.outcome, m.id AS credit_memo_id, r.status,
+                    r.failure_message, r.created_at
                FROM refunds r LEFT JOIN credit_memos m ON m.refund_id = r.id
-              WHERE r.payment_id = ANY ($1::text[])) f) AS refunds,
-    (SELECT coalesce(json_agg(d ORDER BY d.id), '[]')
-       FROM (SELECT id, returned_payment_id FROM invoices
-              WHERE returned_payment_id = ANY ($1::text[])) d) AS debits`);
+              WHERE r.payment_id = ${alias}.id) f) AS view_refunds,
+    (SELECT coalesce(json_agg(d.id ORDER BY d.id), '[]') FROM invoices d
+      WHERE d.returned_payment_id = ${alias}.id) AS view_return_debits`;
+}
+
+/** The columns paymentPartsSql adds to a payment row. */
+export interface PaymentParts {
+  view_applications: AppliedView[];
+  // JSON carries timestamps as text.
+  view_refunds: (Omit<RefundView, 'created_at'> & { created_at: string })[];
+  view_return_debits: string[];
+}
+
+const PARTS_SQL = prepared(
+  `SELECT p.id, ${paymentPartsSql('p')} FROM payments p WHERE p.id = ANY ($1::text[])`,
+);
 
 /** Views of payment rows with their applications (net per invoice) and refunds. */
 export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<PaymentView[]> {
   if (rows.length === 0) return [];
-  const parts = await q.one<{
-    applications: {
-      payment_id: string;
-      invoice_id: string;
-      invoice_number: string | null;
-      amount: number;
-    }[];
-    // JSON carries timestamps as text.
-    refunds: (Omit<RefundView, 'created_at'> & { payment_id: string; created_at: string })[];
-    debits: { id: string; returned_payment_id: string }[];
-  }>(VIEW_PARTS_SQL, [rows.map((r) => r.id)]);
-  const apps = parts.applications;
-  const refunds = parts.refunds;
-  const debits = parts.debits;
+  const parts = new Map(
+    (await q.query<{ id: string } & PaymentParts>(PARTS_SQL, [rows.map((r) => r.id)])).map((p) => [
+      p.id,
+      p,
+    ]),
+  );
+  return viewsWithParts(
+    rows.map((r) => {
+      const p = parts.get(r.id);
+      if (!p) throw new AppError('payment_not_found', { id: r.id });
+      return { ...r, ...p };
+    }),
+  );
+}
+
+/** Views of payment rows read with paymentPartsSql's columns. */
+export function viewsWithParts(rows: (PaymentRow & PaymentParts)[]): PaymentView[] {
   return rows.map((r) => {
-    const applications: AppliedView[] = apps
-      .filter((a) => a.payment_id === r.id)
-      .map((a) => ({
-        invoice_id: a.invoice_id,
-        invoice_number: a.invoice_number,
-        amount: a.amount,
-      }));
+    const applications = r.view_applications;
     const applied = applications.reduce((s, a) => s + a.amount, 0);
     const counts = paymentCounts(r.status);
-    const mine = refunds.filter((f) => f.payment_id === r.id);
+    const mine = r.view_refunds;
     const pending = mine.filter((f) => f.status === 'pending').reduce((s, f) => s + f.amount, 0);
     return {
       id: r.id,
@@ -105,13 +113,8 @@ export async function paymentViews(q: Queryable, rows: PaymentRow[]): Promise<Pa
       // As refundPayment counts it: only a succeeded payment holds money to give back.
       refundable:
         r.status === 'succeeded' ? Math.max(0, r.amount - r.amount_refunded - pending) : 0,
-      refunds: mine.map(({ payment_id: _p, ...f }) => ({
-        ...f,
-        created_at: new Date(f.created_at).toISOString(),
-      })),
-      return_debit_invoice_ids: debits
-        .filter((d) => d.returned_payment_id === r.id)
-        .map((d) => d.id),
+      refunds: mine.map((f) => ({ ...f, created_at: new Date(f.created_at).toISOString() })),
+      return_debit_invoice_ids: r.view_return_debits,
       expected_settlement_date: r.expected_settlement_date,
       next_retry_date: r.next_retry_date,
       retry_count: r.retry_count,
