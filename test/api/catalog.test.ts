@@ -326,6 +326,18 @@ describe('prices', () => {
     expect(sub.status).toBe(409);
     expect(sub.body.error.code).toBe('price_inactive');
     expect((await t.api.get(`${V}/prices/${pr.id}`)).body.used).toBe(false);
+    // The forms offer only what may be used: the price is still active, its product is not.
+    const kept = await price(t, {
+      product_id: (await product(t)).id,
+      kind: 'recurring',
+      billing_interval: 'month',
+      unit_amount: 200,
+    });
+    const ids = async (query: string) =>
+      (await t.api.get(`${V}/prices?${query}`)).body.data.map((x: { id: string }) => x.id);
+    expect(await ids('active=true')).toEqual([kept.id, pr.id]);
+    expect(await ids('sellable=true')).toEqual([kept.id]);
+    expect(await ids('sellable=false')).toEqual([pr.id]);
   });
 
   it('lists the prices of one product or of several at once (one page of products)', async () => {

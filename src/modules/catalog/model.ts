@@ -190,6 +190,10 @@ export const PriceListQuery = ListQuery.extend({
         'console asks for the prices of one page of products at once)',
     ),
   active: QueryBool.optional(),
+  sellable: QueryBool.optional().describe(
+    'true: the prices a new subscription or charge may use now (active, of an active product, ' +
+      'as the forms offer them); false: the others',
+  ),
   kind: z.enum(PRICE_KINDS).optional(),
 });
 

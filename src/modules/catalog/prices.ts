@@ -182,6 +182,8 @@ export interface PriceFilter {
   /** Any of these products. */
   product?: string[] | undefined;
   active?: boolean | undefined;
+  /** Usable by a new subscription or charge (active, of an active product), or not. */
+  sellable?: boolean | undefined;
   kind?: PriceKind | undefined;
   before?: string | undefined;
   limit: number;
@@ -194,8 +196,19 @@ export async function listPrices(ctx: Ctx, f: PriceFilter): Promise<PriceView[]>
       WHERE tenant_id = $1 AND ($2::text[] IS NULL OR product_id = ANY($2::text[]))
         AND ($3::boolean IS NULL OR active = $3) AND ($4::text IS NULL OR kind = $4)
         AND ($5::text IS NULL OR id < $5)
+        AND ($7::boolean IS NULL OR $7 = (active AND EXISTS (
+              SELECT 1 FROM products pr
+               WHERE pr.tenant_id = prices.tenant_id AND pr.id = prices.product_id AND pr.active)))
       ORDER BY id DESC LIMIT $6`,
-    [ctx.tenant.id, f.product ?? null, f.active ?? null, f.kind ?? null, f.before ?? null, f.limit],
+    [
+      ctx.tenant.id,
+      f.product ?? null,
+      f.active ?? null,
+      f.kind ?? null,
+      f.before ?? null,
+      f.limit,
+      f.sellable ?? null,
+    ],
   );
   return rows.map(priceView);
 }

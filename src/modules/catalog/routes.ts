@@ -110,16 +110,17 @@ export async function catalogRoutes(app: App): Promise<void> {
       schema: {
         operationId: 'listPrices',
         tags: ['catalog'],
-        summary: 'Prices, newest first, by product, kind or active',
+        summary: 'Prices, newest first, by product, kind, active or sellable',
         querystring: PriceListQuery,
         response: { 200: pageOf(PriceView) },
       },
     },
     async (req) => {
-      const { limit, cursor, product, active, kind } = req.query;
+      const { limit, cursor, product, active, sellable, kind } = req.query;
       const rows = await listPrices(req.ctx, {
         product,
         active,
+        sellable,
         kind,
         before: cursorId(cursor),
         limit: limit + 1,

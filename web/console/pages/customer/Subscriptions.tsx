@@ -401,10 +401,11 @@ function ReadinessSteps({ customerId }: { customerId: string }) {
 
 function usePrices(kinds: string[]) {
   return useQuery({
-    queryKey: ['catalog', 'prices', 'active'],
+    // Sellable: active prices of active products (an archived product's prices are refused).
+    queryKey: ['catalog', 'prices', 'sellable'],
     queryFn: async () =>
       unwrap(
-        await api.GET('/api/v1/prices', { params: { query: { active: 'true', limit: 100 } } }),
+        await api.GET('/api/v1/prices', { params: { query: { sellable: 'true', limit: 100 } } }),
       ),
     select: (page) => page.data.filter((p) => kinds.includes(p.kind)),
   });
