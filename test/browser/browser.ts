@@ -100,13 +100,58 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize(original);
 }
 
-/** Every page gets both: axe at both widths, then its screenshots. */
+/**
+ * The page is no wider than the window: a wide table scrolls inside its own box, never the whole
+ * page sideways. On failure, the message names the page and the elements whose right edge is past
+ * the window's (the deepest ones are usually the cause).
+ */
+export async function expectNoSidewaysScroll(page: Page, name: string): Promise<void> {
+  const found = await page.evaluate(() => {
+    const width = window.innerWidth;
+    const scrollWidth = document.documentElement.scrollWidth;
+    const wide: string[] = [];
+    if (scrollWidth > width) {
+      for (const el of document.body.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.right <= width + 0.5 || box.width === 0) continue;
+        // Inside a box that scrolls sideways itself, overflow is that box's business; but an
+        // absolutely placed element escapes a box that is not positioned, so it is always listed.
+        let clipped = false;
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+          const overflowX = getComputedStyle(p).overflowX;
+          if (overflowX !== 'visible' && p.getBoundingClientRect().right <= width + 0.5) {
+            clipped = true;
+            break;
+          }
+        }
+        const pos = getComputedStyle(el).position;
+        if (clipped && pos !== 'absolute' && pos !== 'fixed') continue;
+        const id = el.id ? `#${el.id}` : '';
+        const cls =
+          typeof el.className === 'string' && el.className
+            ? `.${el.className.trim().split(/\s+/).join('.')}`
+            : '';
+        wide.push(
+          `${el.tagName.toLowerCase()}${id}${cls} ${pos} left=${Math.round(box.left)} right=${Math.round(box.right)}`,
+        );
+      }
+    }
+    return { width, scrollWidth, wide: wide.slice(-15) };
+  });
+  expect(
+    found.scrollWidth,
+    `${name} at ${found.width} px is ${found.scrollWidth} px wide:\n${found.wide.join('\n')}`,
+  ).toBeLessThanOrEqual(found.width);
+}
+
+/** Every page gets both: axe at both widths, no sideways scroll on a phone, then its screenshots. */
 export async function checkPage(page: Page, name: string): Promise<void> {
   await expectAccessible(page);
   await page.setViewportSize({ width: 375, height: 740 });
   // Transitions take no time (the contexts ask for reduced motion, the theme honours it); what
   // re-renders for the phone width has done so after two frames.
   await settle(page);
+  await expectNoSidewaysScroll(page, name);
   await expectAccessible(page);
   await page.setViewportSize({ width: 1280, height: 800 });
   await screenshots(page, name);

@@ -3,6 +3,7 @@
  * header, the kind chosen in the URL. A profile without "view credits" is told so.
  */
 import { SegmentedControl, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { unwrap } from '../../shared/api';
@@ -18,6 +19,8 @@ export function CreditsPage() {
   const me = usePortalMe();
   const { type } = creditsRoute.useSearch();
   const navigate = useNavigate({ from: '/credits' });
+  // The three kinds side by side are wider than a phone: stacked there (as in the console).
+  const phone = Boolean(useMediaQuery('(max-width: 36em)'));
   const credits = useQuery({
     queryKey: ['portal', me.customer.id, 'credits', type],
     queryFn: async () =>
@@ -36,6 +39,7 @@ export function CreditsPage() {
         <SegmentedControl
           aria-labelledby="credit-kind-label"
           w="fit-content"
+          orientation={phone ? 'vertical' : 'horizontal'}
           value={type}
           onChange={(value) =>
             void navigate({ search: { type: value as 'all' | 'memo' | 'unapplied' } })
