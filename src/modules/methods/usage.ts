@@ -20,12 +20,16 @@ const checkers = new Map<string, MethodUsageChecker>();
 
 /**
  * Registers (or replaces) the checker named `name` (e.g. 'autopay_rules', 'scheduled_payments').
- * Returns a function that removes it.
+ * Returns a function that removes it again, putting back the checker it replaced, if any (a test
+ * that stands in for a module's checker leaves the module's own in place afterwards).
  */
 export function registerMethodUsage(name: string, checker: MethodUsageChecker): () => void {
+  const replaced = checkers.get(name);
   checkers.set(name, checker);
   return () => {
-    if (checkers.get(name) === checker) checkers.delete(name);
+    if (checkers.get(name) !== checker) return;
+    if (replaced) checkers.set(name, replaced);
+    else checkers.delete(name);
   };
 }
 
