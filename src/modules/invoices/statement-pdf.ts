@@ -7,6 +7,8 @@ import { addressLines, formatDate, toBuffer } from './pdf.js';
 import type { StatementDocument } from './statement.js';
 
 const MARGIN = 50;
+/** The font size of a table cell, unless its text needs less to fit its column. */
+const CELL_SIZE = 10;
 const GREY = '#555555';
 const RULE = '#cccccc';
 
@@ -103,11 +105,11 @@ export async function renderStatementPdf(d: StatementDocument): Promise<Buffer> 
     y,
     'Recent payments (last 90 days)',
     [
-      { title: 'Date', width: 0.18 },
-      { title: 'Reference', width: 0.34 },
-      { title: 'Method', width: 0.18 },
-      { title: 'Status', width: 0.14 },
-      { title: 'Amount', width: 0.16, align: 'right' },
+      { title: 'Date', width: 0.16 },
+      { title: 'Reference', width: 0.4 },
+      { title: 'Method', width: 0.17 },
+      { title: 'Status', width: 0.12 },
+      { title: 'Amount', width: 0.15, align: 'right' },
     ],
     d.payments.map((p) => [
       formatDate(p.date),
@@ -204,11 +206,16 @@ function table(
       y = header(MARGIN);
     }
     let x = MARGIN;
-    pdf.font('Helvetica').fontSize(10).fillColor('black');
+    pdf.font('Helvetica').fillColor('black');
     row.forEach((text, i) => {
       const c = columns[i] as Column;
+      const room = c.width * width - 6;
+      // A cell never wraps: one wider than its column (a long id of wide letters) is set smaller.
+      pdf.fontSize(CELL_SIZE);
+      const natural = pdf.widthOfString(text);
+      if (natural > room) pdf.fontSize(Math.max(5, (CELL_SIZE * room) / natural - 0.05));
       pdf.text(text, x, y, {
-        width: c.width * width - 6,
+        width: room,
         align: c.align ?? 'left',
         lineBreak: false,
       });
