@@ -1,13 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Files about one database's processes run once, in the suite of that database: the crash of the
- * only process that owns an embedded data directory, and several worker processes sharing a
- * PostgreSQL server (a database of their own).
+ * Files about one database's processes run once, in the suite of that database: the embedded
+ * database's ownership of its data directory and the crash of its only process, and several worker
+ * processes sharing a PostgreSQL server (a database of their own). src/db/embedded.test.ts never
+ * reads BILLOW_TEST_DATABASE_URL: on PostgreSQL it only ran the same processes a second time.
  */
 const onPostgres = Boolean(process.env.BILLOW_TEST_DATABASE_URL);
 const otherDatabaseOnly = onPostgres
-  ? ['test/cli/kill-restart.test.ts']
+  ? ['test/cli/kill-restart.test.ts', 'src/db/embedded.test.ts']
   : ['test/cli/workers.test.ts'];
 
 export default defineConfig({
@@ -20,6 +21,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // A worker keeps its modules from one file to the next: importing the app again for each of
+    // ~90 files was 430 s of the PGlite suite's time in CI (25 s without). Every file still gets
+    // its own database and installation (test/helpers/harness.ts); module-level state must be
+    // restored by whoever changes it (see registerMethodUsage).
+    isolate: false,
     // For the `billow serve` processes of test/cli, which deliver webhooks to a receiver on
     // loopback. In-process tests pass the setting to buildApp and startWorker instead (where
     // it defaults to refusing private targets), so this reaches only code that reads the env.
