@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Db, Queryable } from '../db/db.js';
 import { type Liveness, type LivenessOptions, startLiveness } from './liveness.js';
@@ -115,11 +116,26 @@ function executor(q: Queryable): PgBoss.Db {
   };
 }
 
-function poolExecutor(db: Db): PgBoss.Db {
+/**
+ * pg-boss's statements on the pool. `stopped()` true: the queue was stopped, and a statement that
+ * fails now (the database closed or, in tests, its schema dropped) answers no rows instead of an
+ * error — pg-boss completes a fetched batch again after its callback returns without awaiting it,
+ * so such a failure would otherwise surface as an unhandled rejection in whatever runs next.
+ * Those jobs were settled by the callback already (settle below).
+ */
+function poolExecutor(db: Db, stopped: () => boolean): PgBoss.Db {
   return {
     async executeSql(text: string, values?: unknown[]) {
-      const result =
-        values && values.length > 0 ? await db.pool.query(text, values) : await db.pool.query(text);
+      let result: pg.QueryResult | pg.QueryResult[];
+      try {
+        result =
+          values && values.length > 0
+            ? await db.pool.query(text, values)
+            : await db.pool.query(text);
+      } catch (err) {
+        if (stopped()) return { rows: [] };
+        throw err;
+      }
       // A multi-statement script answers with one result per statement.
       const last = Array.isArray(result) ? result[result.length - 1] : result;
       return { rows: last?.rows ?? [] };
@@ -130,14 +146,14 @@ function poolExecutor(db: Db): PgBoss.Db {
 export async function startQueue(db: Db, opts: QueueOptions = {}): Promise<Queue> {
   const schema = opts.schema ?? 'pgboss';
   const maintenance = opts.maintenance ?? true;
+  let stopped = false;
   const boss = new PgBoss({
-    db: poolExecutor(db),
+    db: poolExecutor(db, () => stopped),
     schema,
     supervise: maintenance,
     schedule: maintenance,
     pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2,
   });
-  let stopped = false;
   const onError = opts.onError ?? ((err: Error) => console.error('job queue:', err.message));
   boss.on('error', (err) => {
     if (!stopped) onError(err);
