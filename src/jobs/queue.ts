@@ -118,7 +118,7 @@ function executor(q: Queryable): PgBoss.Db {
 
 /**
  * pg-boss's statements on the pool. `stopped()` true: the queue was stopped, and a statement that
- * fails now (the database closed or, in tests, its schema dropped) answers no rows instead of an
+ * fails now (the database closed or, in tests, its schema dropped) answers no result instead of an
  * error — pg-boss completes a fetched batch again after its callback returns without awaiting it,
  * so such a failure would otherwise surface as an unhandled rejection in whatever runs next.
  * Those jobs were settled by the callback already (settle below).
@@ -133,7 +133,9 @@ function poolExecutor(db: Db, stopped: () => boolean): PgBoss.Db {
             ? await db.pool.query(text, values)
             : await db.pool.query(text);
       } catch (err) {
-        if (stopped()) return { rows: [] };
+        // No result: what pg-boss's complete and fail read as "no job affected" (a `{ rows: [] }`
+        // would make them read a count from a row that is not there).
+        if (stopped()) return undefined as unknown as { rows: unknown[] };
         throw err;
       }
       // A multi-statement script answers with one result per statement.

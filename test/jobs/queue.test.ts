@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startQueue } from '../../src/jobs/queue.js';
 import { useHarness } from '../helpers/harness.js';
 import { until } from '../helpers/wait.js';
 
@@ -59,5 +60,18 @@ describe('job queue', () => {
     await expect(
       h.testDb.db.tx((tx) => h.queue.send('never-declared', { n: 5 }, {}, tx)),
     ).rejects.toThrow(/not defined/);
+  });
+
+  it('after stop, a statement pg-boss still makes fails quietly instead of as an unhandled error', async () => {
+    // pg-boss completes a batch again after its callback returns, without awaiting it; once the
+    // queue is stopped and its tables are gone, that statement must not reject.
+    const schema = `pgboss_stopped_${Math.random().toString(36).slice(2, 8)}`;
+    const q = await startQueue(h.testDb.db, { schema, maintenance: false });
+    await q.define('test-stopped');
+    await q.stop();
+    await h.testDb.db.exec(`DROP SCHEMA ${schema} CASCADE`);
+    await expect(q.boss.complete('test-stopped', crypto.randomUUID())).resolves.toMatchObject({
+      affected: 0,
+    });
   });
 });
