@@ -4,7 +4,7 @@
  * never with a staff cookie or an API key; state changes need the CSRF token.
  */
 import { describe, expect, it } from 'vitest';
-import { client, newTenant, type TestTenant, useTenant } from '../helpers/app.js';
+import { client, newTenant, type TestTenant, unique, useTenant } from '../helpers/app.js';
 import { draftInvoice, newCustomer, postedInvoice, profileNamed } from '../helpers/billing.js';
 import { type Harness, useHarness } from '../helpers/harness.js';
 import { cardBody, saveMethod } from '../helpers/payment-methods.js';
@@ -76,6 +76,33 @@ describe('the account’s own records', () => {
       last_payment: { id: b.payment.id, amount: 2_500 },
     });
     expect(dash.body.balance).toBe(10_000 - 2_500 + 4_000 - 1_000);
+    const paid = (await t.api.get(`/api/v1/payments/${b.payment.id}`)).body;
+    expect(dash.body.last_payment.at).toBe(paid.settled_at ?? paid.attempted_at ?? paid.created_at);
+  });
+
+  it('leaves the last payment off the dashboard without "view payments"', async () => {
+    const b = await billedCustomer(h, t);
+    const profile = await t.api.post('/api/v1/contact-profiles', {
+      name: `Invoices only ${unique()}`,
+      permissions: ['view_invoices'],
+    });
+    expect(profile.status, JSON.stringify(profile.body)).toBe(201);
+    const { portal } = await portalContact(h, t, {
+      customerId: b.customerId,
+      profile_id: profile.body.id,
+    });
+    const dash = await portal.get('/api/v1/portal/dashboard');
+    expect(dash.status, JSON.stringify(dash.body)).toBe(200);
+    expect(dash.body).toMatchObject({
+      last_invoice_id: b.second,
+      last_payment: null,
+      credits_available: null,
+      payable: false,
+    });
+    // An account with nothing posted or paid yet has neither.
+    const fresh = await portalContact(h, t, { customerId: (await newCustomer(t)).id });
+    const empty = await fresh.portal.get('/api/v1/portal/dashboard');
+    expect(empty.body).toMatchObject({ last_invoice_id: null, last_payment: null, balance: 0 });
   });
 
   it('lists posted invoices only, pages them, and filters by status', async () => {

@@ -39,28 +39,14 @@ export async function customersWithOpenInvoices(q: Queryable, tenantId: string):
   return rows.map((r) => r.id);
 }
 
-export async function customerBalance(ctx: Ctx, customerId: string): Promise<BalanceView> {
-  requirePermission(ctx, 'billing:read');
-  const q = ctx.db;
-  const tenantId = ctx.tenant.id;
-  const today = tenantToday(ctx);
-  // One statement: the customer and its descendants, their owed invoices (read from the
-  // invoices_owed partial index over the cached paid and credited amounts), the sums for the customer and for its descendants, the
-  // customer's oldest open invoice, and what it holds unapplied (memos and payments).
-  const found = await q.maybeOne<{
-    members: number;
-    own_total: string;
-    own_past_due: string;
-    own_n: number;
-    children_total: string;
-    children_past_due: string;
-    oldest_id: string | null;
-    oldest_number: string | null;
-    oldest_due_date: string | null;
-    unapplied: string;
-  }>(
-    prepared(
-      `WITH RECURSIVE down (id, depth) AS (
+/**
+ * The balance statement (one round trip): the customer and its descendants, their owed invoices
+ * (read from the invoices_owed partial index over the cached paid and credited amounts), the sums
+ * for the customer and for its descendants, the customer's oldest open invoice, and what it holds
+ * unapplied (memos and payments); `extra` adds columns after those.
+ */
+function balanceSql(extra: string): string {
+  return `WITH RECURSIVE down (id, depth) AS (
        SELECT id, 0 FROM customers WHERE tenant_id = $1 AND id = $2
        UNION ALL
        SELECT c.id, down.depth + 1 FROM customers c JOIN down ON c.tenant_id = $1 AND c.parent_id = down.id
@@ -75,7 +61,7 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
      )
      SELECT (SELECT count(*)::int FROM members) AS members, s.*,
             oldest.id AS oldest_id, oldest.number AS oldest_number, oldest.due_date AS oldest_due_date,
-            ${unappliedSumSql('$1', '$2')}::text AS unapplied
+            ${unappliedSumSql('$1', '$2')}::text AS unapplied${extra}
        FROM (SELECT
                coalesce(sum(balance) FILTER (WHERE customer_id = $2), 0)::text AS own_total,
                coalesce(sum(balance) FILTER (WHERE customer_id = $2 AND due_date < $3::date), 0)::text
@@ -88,10 +74,63 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
        LEFT JOIN LATERAL (
          SELECT o.id, o.number, o.due_date FROM owed o WHERE o.customer_id = $2
           ORDER BY o.due_date NULLS LAST, o.invoice_date, o.id LIMIT 1
-       ) oldest ON true`,
-    ),
-    [tenantId, customerId, today, MAX_DEPTH],
-  );
+       ) oldest ON true`;
+}
+
+/** A balance statement and the names of the columns it reads besides the balance. */
+export interface BalanceStatement<K extends string> {
+  text: string;
+  keys: readonly K[];
+}
+
+/**
+ * A balance statement that also reads `columns`: SQL scalars over the tenant ($1) and the
+ * customer ($2) named by their keys, for a page that shows the balance beside other figures in
+ * the same round trip (the portal's dashboard: its last invoice and last payment). Made once,
+ * when a module loads: the text is a prepared statement (db.ts).
+ */
+export function balanceStatement<K extends string>(
+  columns: Record<K, string>,
+): BalanceStatement<K> {
+  const keys = Object.keys(columns) as K[];
+  for (const key of keys) {
+    if (!/^[a-z_]+$/.test(key)) throw new Error(`balance column ${key}: lower case and _ only`);
+  }
+  const extra = keys.map((key) => `,\n            ${columns[key]} AS extra_${key}`).join('');
+  return { text: prepared(balanceSql(extra)), keys };
+}
+
+/** The balance alone; made at first use (the books and credits modules it reads import this one). */
+let plain: BalanceStatement<never> | undefined;
+
+export async function customerBalance(ctx: Ctx, customerId: string): Promise<BalanceView> {
+  plain ??= balanceStatement({});
+  return (await customerBalanceWith(ctx, customerId, plain)).balance;
+}
+
+/** The customer's balance and the other columns `statement` reads, in one statement. */
+export async function customerBalanceWith<K extends string>(
+  ctx: Ctx,
+  customerId: string,
+  statement: BalanceStatement<K>,
+): Promise<{ balance: BalanceView; columns: Record<K, unknown> }> {
+  requirePermission(ctx, 'billing:read');
+  const tenantId = ctx.tenant.id;
+  const today = tenantToday(ctx);
+  const found = await ctx.db.maybeOne<
+    {
+      members: number;
+      own_total: string;
+      own_past_due: string;
+      own_n: number;
+      children_total: string;
+      children_past_due: string;
+      oldest_id: string | null;
+      oldest_number: string | null;
+      oldest_due_date: string | null;
+      unapplied: string;
+    } & Record<string, unknown>
+  >(statement.text, [tenantId, customerId, today, MAX_DEPTH]);
   if (!found || found.members === 0) throw new AppError('customer_not_found', { id: customerId });
   // Summed exactly (numeric in SQL, bigint here) and checked before they become JS numbers: a
   // balance beyond the safe range (data from before the largest balance was enforced, or a
@@ -113,7 +152,7 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
     found.oldest_id === null
       ? null
       : { id: found.oldest_id, number: found.oldest_number, due_date: found.oldest_due_date };
-  return {
+  const balance: BalanceView = {
     customer_id: customerId,
     currency: ctx.tenant.currency,
     total_balance: ownTotal,
@@ -128,4 +167,8 @@ export async function customerBalance(ctx: Ctx, customerId: string): Promise<Bal
       total_past_due: childrenPastDue,
     },
   };
+  const columns = Object.fromEntries(
+    statement.keys.map((key) => [key, found[`extra_${key}`] ?? null]),
+  ) as Record<K, unknown>;
+  return { balance, columns };
 }

@@ -95,14 +95,13 @@ export async function customerNames(
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-const LAST_POSTED_SQL = prepared(
-  `SELECT id FROM invoices WHERE tenant_id = $1 AND customer_id = $2 AND status <> 'draft'
-    ORDER BY id DESC LIMIT 1`,
-);
-
-/** The customer's newest posted (or void) invoice, by id: the dashboard's "View last invoice". */
-export async function lastPostedInvoiceId(ctx: Ctx, customerId: string): Promise<string | null> {
-  requirePermission(ctx, 'billing:read');
-  const row = await ctx.db.maybeOne<{ id: string }>(LAST_POSTED_SQL, [ctx.tenant.id, customerId]);
-  return row?.id ?? null;
+/**
+ * SQL scalar: the id of the customer's newest posted (or void) invoice, by id — the dashboard's
+ * "View last invoice" — for tenant and customer parameters `tenant` and `customer` ("$1", "$2"),
+ * as a column of a statement that reads more (portal/service.ts reads it beside the balance).
+ */
+export function lastPostedInvoiceIdSql(tenant: string, customer: string): string {
+  return `(SELECT li.id FROM invoices li
+            WHERE li.tenant_id = ${tenant} AND li.customer_id = ${customer} AND li.status <> 'draft'
+            ORDER BY li.id DESC LIMIT 1)`;
 }

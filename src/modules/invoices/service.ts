@@ -34,7 +34,7 @@ export { draftsOverBalance, type OverBalance, openBalanceText } from './balance-
 export { insertDraftInvoices, type NewDraftInvoice, type NewDraftLine } from './bulk.js';
 export { emailBillRunInvoices, loadInvoiceDocument } from './delivery.js';
 
-export { lastPostedInvoiceId, listInvoices } from './list.js';
+export { lastPostedInvoiceIdSql, listInvoices } from './list.js';
 export { renderInvoicePdf, renderInvoicesPdf } from './pdf.js';
 export { loadInvoice, trimZeros } from './queries.js';
 

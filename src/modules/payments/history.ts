@@ -62,21 +62,31 @@ export async function lastUsedMethodId(ctx: Ctx, customerId: string): Promise<st
   return row?.payment_method_id ?? null;
 }
 
-const LAST_SUCCEEDED_SQL = prepared(
-  `SELECT id, amount, coalesce(settled_at, attempted_at, created_at) AS at FROM payments
-    WHERE tenant_id = $1 AND customer_id = $2 AND status = 'succeeded'
-    ORDER BY id DESC LIMIT 1`,
-);
-
 /** The customer's newest succeeded payment: its id, amount and when it was paid (the dashboard). */
-export async function lastSucceededPayment(
-  ctx: Ctx,
-  customerId: string,
-): Promise<{ id: string; amount: number; at: string } | null> {
-  requirePermission(ctx, 'billing:read');
-  const row = await ctx.db.maybeOne<{ id: string; amount: number; at: Date }>(LAST_SUCCEEDED_SQL, [
-    ctx.tenant.id,
-    customerId,
-  ]);
-  return row ? { id: row.id, amount: Number(row.amount), at: row.at.toISOString() } : null;
+export interface LastPayment {
+  id: string;
+  amount: number;
+  at: string;
+}
+
+/**
+ * SQL scalar: the customer's newest succeeded payment as JSON (id, amount, when it was paid in
+ * milliseconds since the epoch), or null, for tenant and customer parameters `tenant` and
+ * `customer`, as a column of a statement that reads more (the portal's dashboard reads it beside
+ * the balance); `lastPaymentOf` turns it into a LastPayment.
+ */
+export function lastSucceededPaymentSql(tenant: string, customer: string): string {
+  return `(SELECT json_build_object(
+              'id', lp.id, 'amount', lp.amount,
+              'at_ms', floor(extract(epoch FROM coalesce(lp.settled_at, lp.attempted_at, lp.created_at))
+                             * 1000)::bigint)
+             FROM payments lp
+            WHERE lp.tenant_id = ${tenant} AND lp.customer_id = ${customer} AND lp.status = 'succeeded'
+            ORDER BY lp.id DESC LIMIT 1)`;
+}
+
+export function lastPaymentOf(value: unknown): LastPayment | null {
+  if (value === null || value === undefined) return null;
+  const v = value as { id: string; amount: number | string; at_ms: number | string };
+  return { id: v.id, amount: Number(v.amount), at: new Date(Number(v.at_ms)).toISOString() };
 }

@@ -32,7 +32,13 @@ export { availableOn as availableToPay } from '../books/service.js';
 export { type AutopayCharge, collectMany } from './batch.js';
 export { claimAutomaticRetry, isHardDecline, stopAutomaticRetries } from './failures.js';
 
-export { lastSucceededPayment, lastUsedMethodId, listPayments } from './history.js';
+export {
+  type LastPayment,
+  lastPaymentOf,
+  lastSucceededPaymentSql,
+  lastUsedMethodId,
+  listPayments,
+} from './history.js';
 export type { PaymentView } from './model.js';
 export { payMethodsOf } from './options.js';
 export { checkPayableAllocations, payDate, previewLines, previewPayment } from './preview.js';

@@ -6,7 +6,11 @@
  */
 import { AppError } from '../../core/errors.js';
 import { cursorId, page } from '../../core/schemas.js';
-import { customerBalance } from '../balances/service.js';
+import {
+  type BalanceStatement,
+  balanceStatement,
+  customerBalanceWith,
+} from '../balances/service.js';
 import { upcomingInvoice } from '../billruns/service.js';
 import type { ContactPermission } from '../contacts/model.js';
 import type { Ctx } from '../context.js';
@@ -15,11 +19,16 @@ import { customerHierarchy, getCustomer } from '../customers/service.js';
 import type { InvoiceStatus } from '../invoices/model.js';
 import {
   getInvoice,
-  lastPostedInvoiceId,
+  lastPostedInvoiceIdSql,
   listInvoices,
   loadInvoiceDocument,
 } from '../invoices/service.js';
-import { invoiceSummary, lastSucceededPayment, listPayments } from '../payments/service.js';
+import {
+  invoiceSummary,
+  lastPaymentOf,
+  lastSucceededPaymentSql,
+  listPayments,
+} from '../payments/service.js';
 import type { PortalUsageFilters, UsageExportRequest } from '../usage/model.js';
 import { customerHasUsage, listUsage, requestUsageExport } from '../usage/service.js';
 import type { PortalAccount, PortalViewer } from './sessions.js';
@@ -94,14 +103,26 @@ export async function portalMe(
   };
 }
 
+/**
+ * The dashboard's statement: the balance with the last invoice and the last payment. Made at the
+ * first dashboard, not when this module loads (the modules it reads from import one another).
+ */
+let dashboardStatement: BalanceStatement<'last_invoice_id' | 'last_payment'> | undefined;
+const dashboard = () =>
+  (dashboardStatement ??= balanceStatement({
+    last_invoice_id: lastPostedInvoiceIdSql('$1', '$2'),
+    last_payment: lastSucceededPaymentSql('$1', '$2'),
+  }));
+
 /** The dashboard (I1): balances from the books; the last payment and credits when allowed. */
 export async function portalDashboard(caller: PortalCaller) {
   requireContactPermission(caller, 'view_invoices');
   const { ctx, account } = caller;
-  const balance = await customerBalance(ctx, account.customerId);
-  const lastInvoiceId = await lastPostedInvoiceId(ctx, account.customerId);
+  // One round trip: the balance, the last invoice and the last payment (docs/performance.md).
+  const { balance, columns } = await customerBalanceWith(ctx, account.customerId, dashboard());
+  const lastInvoiceId = (columns.last_invoice_id as string | null) ?? null;
   const lastPayment = account.permissions.includes('view_payments')
-    ? await lastSucceededPayment(ctx, account.customerId)
+    ? lastPaymentOf(columns.last_payment)
     : null;
   return {
     currency: balance.currency,
