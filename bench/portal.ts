@@ -21,6 +21,7 @@
  *     [--sessions 500] [--rate 500] [--seconds 20] [--in-process] [--profile] [--keep]
  *     [--reuse bench_…]   (a schema an earlier run kept: no seeding, its sessions opened anew)
  *     [--pool 10]         (database connections of the server's pool)
+ *     [--only payments]   (only the phases whose name starts so, beside the baseline: profiling)
  *
  * PostgreSQL (DATABASE_URL, a fresh schema dropped at the end) or, without it, embedded PGlite.
  */
@@ -58,6 +59,8 @@ for (const [name, n, min] of [
 const inProcess = process.argv.includes('--in-process');
 const reuseAt = process.argv.indexOf('--reuse');
 const reuse = reuseAt >= 0 ? process.argv[reuseAt + 1] : undefined;
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 const TARGET_P99_MS = 20;
 
 /** The load generator: a child process (bench/portal-load.ts), or this process's event loop. */
@@ -305,7 +308,7 @@ try {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-  const phases: { name: string; path: (i: number) => string }[] = [
+  const allPhases: { name: string; path: (i: number) => string }[] = [
     { name: 'baseline (accounts)', path: () => '/api/v1/portal/accounts' },
     { name: 'dashboard', path: () => '/api/v1/portal/dashboard' },
     { name: 'invoices, first page', path: () => '/api/v1/portal/invoices?limit=20' },
@@ -318,6 +321,10 @@ try {
     },
     { name: 'payments', path: () => '/api/v1/portal/payments?limit=20' },
   ];
+  const phases = allPhases.filter(
+    (p, i) => i === 0 || only === undefined || p.name.startsWith(only),
+  );
+  if (phases.length === 1 && only !== undefined) throw new Error(`--only ${only}: no such phase`);
 
   // CPU per request, which the other tenants of a shared machine disturb far less than latency:
   // this process (the server; the load generator too with --in-process) and, on PostgreSQL,
