@@ -9,7 +9,7 @@
  * as the first measurements did). The parent sends one `LoadJob` per phase over IPC and gets a
  * `PhaseResult` back.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
@@ -29,7 +29,16 @@ export interface PhaseResult {
   p50: number;
   p99: number;
   achieved: number;
+  /** Requests slower than `slowMs`, and in how many 250 ms windows of the phase they fell. */
+  slow: number;
+  slowWindows: number;
+  /** How late this generator's own event loop ran, at worst (ms): a stall of the generator. */
+  generatorLateMax: number;
 }
+
+/** What counts as a slow request in PhaseResult (the portal target's p99). */
+const SLOW_MS = 20;
+const WINDOW_MS = 250;
 
 const pools = new Map<string, Pool>();
 
@@ -52,8 +61,11 @@ export async function runPhase(job: LoadJob): Promise<PhaseResult> {
   const sessions = job.tokens.length;
   const total = Math.round(job.rate * job.seconds);
   const latencies: number[] = [];
+  const slowWindows = new Set<number>();
   let errors = 0;
   const inFlight: Promise<void>[] = [];
+  const lateness = monitorEventLoopDelay({ resolution: 5 });
+  lateness.enable();
   const start = performance.now();
   for (let k = 0; k < total; k++) {
     // Open loop: request k leaves at start + k / rate, whatever happened to the others.
@@ -74,16 +86,29 @@ export async function runPhase(job: LoadJob): Promise<PhaseResult> {
         } catch {
           errors++;
         }
-        latencies.push(performance.now() - due);
+        const latency = performance.now() - due;
+        latencies.push(latency);
+        if (latency > SLOW_MS) slowWindows.add(Math.floor((due - start) / WINDOW_MS));
       })(),
     );
   }
   await Promise.all(inFlight);
   const elapsed = (performance.now() - start) / 1000;
+  lateness.disable();
   latencies.sort((a, c) => a - c);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
-  return { n: total, errors, p50: at(0.5), p99: at(0.99), achieved: total / elapsed };
+  return {
+    n: total,
+    errors,
+    p50: at(0.5),
+    p99: at(0.99),
+    achieved: total / elapsed,
+    slow: latencies.filter((l) => l > SLOW_MS).length,
+    slowWindows: slowWindows.size,
+    // The histogram counts from its resolution: a loop on time reads about 5 ms.
+    generatorLateMax: Math.max(0, lateness.max / 1e6 - 5),
+  };
 }
 
 // As a child process: one job per message, one result back; 'close' ends it.

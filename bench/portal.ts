@@ -12,7 +12,9 @@
  *   deep page  GET /api/v1/portal/invoices?limit=20&cursor=<id>       (80% down the customer's list)
  *   payments   GET /api/v1/portal/payments?limit=20
  *
- * and prints p50/p99, errors and the load average per endpoint. The load generator
+ * and prints p50/p99, errors and the load average per endpoint, with how the slow requests
+ * gather in time (a few 250 ms windows: the machine stalled; spread over many: queueing) and how
+ * late the server's and the generator's event loops ran at worst. The load generator
  * (bench/portal-load.ts) runs in its own process, so it does not share the server's event loop;
  * `--in-process` runs it beside the server instead (how the first runs measured), for comparison.
  * On a 2-core machine both still share the cores with the database.
@@ -30,7 +32,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadavg, setPriority } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { systemClock } from '../src/core/clock.js';
 import { buildApp } from '../src/http/app.js';
 import { customerBalance } from '../src/modules/balances/service.js';
@@ -398,7 +400,10 @@ try {
   let missed = 0;
   for (const p of phases) {
     const before = cpuNow();
+    const serverLate = monitorEventLoopDelay({ resolution: 5 });
+    serverLate.enable();
     const r = await phase(p, seconds);
+    serverLate.disable();
     const cpu = cpuSince(before);
     const perRequest = (sec: number) => ((sec * 1000) / r.n).toFixed(2);
     const ok = r.p99 <= TARGET_P99_MS && r.errors === 0;
@@ -410,7 +415,11 @@ try {
         p.name === phases[0]?.name ? '' : ok ? '  ok' : `  MISSES p99 ≤ ${TARGET_P99_MS} ms`
       }  load ${load1()}\n${' '.repeat(25)}CPU per request: server ${perRequest(cpu.server)} ms${
         db.kind === 'postgres' ? `, database ${perRequest(cpu.database)} ms` : ''
-      }`,
+      }\n${' '.repeat(25)}over ${TARGET_P99_MS} ms: ${r.slow} requests in ${r.slowWindows} ` +
+        `windows of 250 ms; event loop late at worst: server ${Math.max(
+          0,
+          serverLate.max / 1e6 - 5,
+        ).toFixed(0)} ms, load generator ${r.generatorLateMax.toFixed(0)} ms`,
     );
   }
   console.log(
