@@ -5,6 +5,8 @@
  * Invitations last 72 hours on the tenant's clock (a sandbox tenant's moved clock expires them);
  * password resets 1 hour on the installation clock, like sessions.
  */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { verify } from '@node-rs/argon2';
 import { Temporal } from 'temporal-polyfill';
 import type { Clock } from '../../core/clock.js';
@@ -365,10 +367,29 @@ async function auditLogin(
 }
 
 /**
+ * How long a forgot-password request takes at least (real time, not the tenant clock). An address
+ * with a login costs a few more statements than one without (a token, an email queued), and an
+ * answer that came back sooner for unknown addresses would tell which emails exist; both answer
+ * after this floor instead.
+ */
+export const FORGOT_ANSWER_MS = 250;
+
+/**
  * Emails a password-reset link (1 hour) when the address belongs to a login with an active
- * account; answers nothing either way, so the caller cannot tell which emails exist.
+ * account; answers nothing either way, and not sooner than FORGOT_ANSWER_MS either way, so the
+ * caller cannot tell which emails exist.
  */
 export async function forgotPassword(db: Db, clock: Clock, email: string): Promise<void> {
+  const started = performance.now();
+  try {
+    await sendResetIfKnown(db, clock, email);
+  } finally {
+    const left = FORGOT_ANSWER_MS - (performance.now() - started);
+    if (left > 0) await sleep(left);
+  }
+}
+
+async function sendResetIfKnown(db: Db, clock: Clock, email: string): Promise<void> {
   const login = await db.maybeOne<{ id: string; email: string }>(
     'SELECT id, email FROM portal_logins WHERE email = $1',
     [email.toLowerCase()],
