@@ -1,4 +1,5 @@
 /** Configuration from the environment, checked once at start with clear messages. */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const Env = z.object({
@@ -34,6 +35,14 @@ const Env = z.object({
     .min(0.1, 'must be at least 0.1')
     .max(60, 'must be at most 60')
     .default(2),
+  BILLOW_TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine(
+      (v) => v === '' || /^([1-9]|10)$/.test(v) || v.split(',').every(proxyAddress),
+      'must be a number of proxies (1 to 10) or their addresses (10.0.0.5, 10.0.0.0/8, …)',
+    )
+    .default(''),
   BILLOW_DB_POOL_SIZE: z.coerce
     .number('must be a whole number of connections')
     .int('must be a whole number of connections')
@@ -41,6 +50,16 @@ const Env = z.object({
     .max(100, 'must be at most 100')
     .default(10),
 });
+
+/** An address or a CIDR range (10.0.0.0/8, fd00::/8) of a reverse proxy in front of Billow. */
+function proxyAddress(entry: string): boolean {
+  const [address = '', bits, ...more] = entry.trim().split('/');
+  const version = isIP(address);
+  if (version === 0 || more.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (version === 4 ? 32 : 128);
+}
 
 export interface Config {
   port: number;
@@ -76,6 +95,13 @@ export interface Config {
    * for the cores rather than in the pool (docs/performance.md).
    */
   poolSize: number;
+  /**
+   * The reverse proxies in front of Billow (BILLOW_TRUST_PROXY): a number of hops, or their
+   * addresses and ranges. A request's client address — what login and forgot-password rate
+   * limits count by — is then read from X-Forwarded-For past them; without it, from the
+   * connection (behind a proxy every client would share the proxy's limit). Undefined: none.
+   */
+  trustProxy: number | string[] | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -98,5 +124,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.BILLOW_PUBLIC_URL ? e.BILLOW_PUBLIC_URL.replace(/\/+$/, '') : undefined,
     jobPollSeconds: e.BILLOW_JOB_POLL_SECONDS,
     poolSize: e.BILLOW_DB_POOL_SIZE,
+    trustProxy:
+      e.BILLOW_TRUST_PROXY === ''
+        ? undefined
+        : /^\d+$/.test(e.BILLOW_TRUST_PROXY)
+          ? Number(e.BILLOW_TRUST_PROXY)
+          : e.BILLOW_TRUST_PROXY.split(',').map((a) => a.trim()),
   };
 }

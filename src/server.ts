@@ -43,6 +43,7 @@ export async function startServer(
       clock: systemClock,
       logLevel: config.logLevel,
       webhooksAllowPrivate: config.webhooksAllowPrivate,
+      trustProxy: config.trustProxy,
       webDir: config.webDir ?? DEFAULT_WEB_DIR,
     });
     const url = await app.listen({ port: config.port, host: config.host });

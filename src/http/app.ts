@@ -51,6 +51,11 @@ export interface AppOptions {
    * (BILLOW_WEBHOOKS_ALLOW_PRIVATE; default false: such URLs are refused).
    */
   webhooksAllowPrivate?: boolean;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (BILLOW_TRUST_PROXY: a number of hops, or
+   * their addresses and ranges); the client address then comes from that header. Default none.
+   */
+  trustProxy?: number | string[] | undefined;
   /** Serve the built web apps from this directory (web/dist); without it, the API only. */
   webDir?: string;
   /**
@@ -119,6 +124,17 @@ function optionalEmptyBodies<T>(document: T): T {
   return document;
 }
 
+/**
+ * Fastify's trustProxy: addresses and ranges as they are; a number n believes the n hops nearest
+ * the server (what fastify does with a number, whose type its typings leave out).
+ */
+function trustProxyOf(
+  setting: number | string[],
+): string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
+}
+
 function errorBody(code: keyof typeof ERRORS, details?: Record<string, unknown>, message?: string) {
   return { error: { code, message: message ?? ERRORS[code].message, ...(details && { details }) } };
 }
@@ -141,6 +157,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
             ...(options.logStream && { stream: options.logStream }),
           },
     bodyLimit: options.bodyLimit ?? 256 * 1024,
+    ...(options.trustProxy !== undefined && { trustProxy: trustProxyOf(options.trustProxy) }),
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
     // Refuse bodies whose prototype keys could poison objects.
     onProtoPoisoning: 'error',

@@ -201,6 +201,47 @@ describe('login sessions', () => {
       expect(statuses.slice(0, 5).every((s) => s === 401)).toBe(true);
       expect(statuses.at(-1)).toBe(429);
     });
+
+    it('believes no X-Forwarded-For unless told of a proxy: a client cannot name itself anew', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const res = await limited.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          remoteAddress: '10.9.9.10',
+          headers: { 'x-forwarded-for': `198.51.100.${i}` },
+          payload: { email: 'x@example.com', password: 'guess' },
+        });
+        statuses.push(res.statusCode);
+      }
+      expect(statuses.at(-1)).toBe(429);
+    });
+  });
+
+  describe('behind a reverse proxy (BILLOW_TRUST_PROXY=10.0.0.0/8)', () => {
+    const proxied = useHarness({ loginRateLimit: 5, trustProxy: ['10.0.0.0/8'] });
+    const attempt = (client: string, via = '10.1.2.3') =>
+      proxied.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: via,
+        headers: { 'x-forwarded-for': client },
+        payload: { email: 'x@example.com', password: 'guess' },
+      });
+
+    it('limits each client by its forwarded address, not the proxy', async () => {
+      const first: number[] = [];
+      for (let i = 0; i < 7; i++) first.push((await attempt('203.0.113.7')).statusCode);
+      expect(first.at(-1)).toBe(429);
+      // Another client behind the same proxy still gets its own attempts.
+      expect((await attempt('203.0.113.8')).statusCode).toBe(401);
+      // A client that is not a known proxy cannot pose as one.
+      const direct: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        direct.push((await attempt(`198.51.100.${i}`, '192.0.2.50')).statusCode);
+      }
+      expect(direct.at(-1)).toBe(429);
+    });
   });
 
   it('disabling a staff user ends their sessions and blocks login', async () => {

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   loginRateLimit?: number;
   /** Webhook endpoints and their deliveries may target loopback and private addresses. */
   webhooksAllowPrivate?: boolean;
+  /** Reverse proxies whose X-Forwarded-For is believed (buildApp's `trustProxy`). */
+  trustProxy?: number | string[];
   /** Log every request at trace level into `h.logs` (otherwise the app logs nothing). */
   captureLogs?: boolean;
   /** A real SMTP server on loopback (`h.smtp`); the worker sends through it. */
@@ -112,6 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(logStream && { logStream }),
       loginRateLimit: options.loginRateLimit ?? 1000,
       webhooksAllowPrivate: options.webhooksAllowPrivate ?? false,
+      ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
       ...(options.webDir && { webDir: options.webDir }),
     });
     stack.push(() => app.close());

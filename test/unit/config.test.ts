@@ -44,6 +44,23 @@ describe('loadConfig', () => {
     expect(options.idleTimeoutMillis).toBe(10 * 60_000);
   });
 
+  it('believes X-Forwarded-For only from the proxies it is told of', () => {
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+    expect(loadConfig({ BILLOW_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ BILLOW_TRUST_PROXY: '10.0.0.5, 10.0.0.0/8,fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
+    // "true" would believe any client that sends the header, and rate limits would count
+    // whatever address it names.
+    for (const bad of ['true', '0', '11', '10.0.0.0/33', 'proxy.example', '10.0.0.5/8/1']) {
+      expect(() => loadConfig({ BILLOW_TRUST_PROXY: bad }), bad).toThrow(
+        /BILLOW_TRUST_PROXY: must be a number of proxies/,
+      );
+    }
+  });
+
   it('names every bad setting at once', () => {
     expect(() => loadConfig({ PORT: '70000', DATABASE_URL: 'mysql://x' })).toThrow(
       /PORT: .*; DATABASE_URL: must be a postgres:\/\/ URL/,
