@@ -6,6 +6,7 @@ import type { PaymentRow, PaymentStatus, PaymentView } from './model.js';
 import {
   findPaymentRow,
   type PaymentParts,
+  paymentColumnsSql,
   paymentPartsSql,
   paymentView,
   viewsWithParts,
@@ -40,7 +41,7 @@ export async function listPayments(
   // The page and what its views read, in one statement (the lookahead row's parts are read too).
   const rows = await ctx.db.query<PaymentRow & PaymentParts>(
     prepared(
-      `SELECT p.*, ${paymentPartsSql('p')} FROM payments p
+      `SELECT ${paymentColumnsSql('p')}, ${paymentPartsSql('p')} FROM payments p
         WHERE ${where.join(' AND ')} ORDER BY p.id DESC LIMIT ${param(f.limit + 1)}`,
     ),
     params,

@@ -24,6 +24,61 @@ export async function findPaymentRow(
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /**
+ * The columns of a PaymentRow, by name rather than `*`: a prepared statement (db.ts) whose result
+ * columns change fails on PostgreSQL ("cached plan must not change result type"), which a server
+ * still running while a newer release adds a column would otherwise hit
+ * (test/api/prepared-statements.test.ts).
+ */
+const PAYMENT_ROW_COLUMNS = [
+  'id',
+  'tenant_id',
+  'customer_id',
+  'method_type',
+  'payment_method_id',
+  'reference',
+  'amount',
+  'currency',
+  'status',
+  'source',
+  'prepayment',
+  'scheduled_for',
+  'autopay_rule_id',
+  'payment_run_id',
+  'retry_of',
+  'autopay_invoice_id',
+  'gateway',
+  'gateway_charge_id',
+  'decline_code',
+  'failure_message',
+  'return_code',
+  'amount_refunded',
+  'expected_settlement_date',
+  'next_retry_date',
+  'retry_count',
+  'sync_state',
+  'synced_at',
+  'sync_error',
+  'attempted_at',
+  'settled_at',
+  'failed_at',
+  'returned_at',
+  'cancelled_at',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'planned_allocations',
+] as const satisfies readonly (keyof PaymentRow)[];
+// Every field of PaymentRow is read: a field added to the type without its column fails to compile.
+const _everyField: [Exclude<keyof PaymentRow, (typeof PAYMENT_ROW_COLUMNS)[number]>] extends [never]
+  ? true
+  : never = true;
+
+/** The PaymentRow columns of payment `alias`, for a select list. */
+export function paymentColumnsSql(alias: string): string {
+  return PAYMENT_ROW_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+}
+
+/**
  * What the view of payment `alias` reads besides its row, as JSON columns of the same statement
  * (no second round trip): its applications net per invoice in allocation order (oldest invoice
  * first — application ids made in one millisecond do not sort in the order they were made), its
