@@ -34,6 +34,8 @@ export interface PhaseResult {
   slowWindows: number;
   /** How late this generator's own event loop ran, at worst (ms): a stall of the generator. */
   generatorLateMax: number;
+  /** CPU this generator used per request (ms, user and system), its share of the machine. */
+  generatorCpuMs: number;
 }
 
 /** What counts as a slow request in PhaseResult (the portal target's p99). */
@@ -66,6 +68,7 @@ export async function runPhase(job: LoadJob): Promise<PhaseResult> {
   const inFlight: Promise<void>[] = [];
   const lateness = monitorEventLoopDelay({ resolution: 5 });
   lateness.enable();
+  const cpu = process.cpuUsage();
   const start = performance.now();
   for (let k = 0; k < total; k++) {
     // Open loop: request k leaves at start + k / rate, whatever happened to the others.
@@ -95,6 +98,7 @@ export async function runPhase(job: LoadJob): Promise<PhaseResult> {
   await Promise.all(inFlight);
   const elapsed = (performance.now() - start) / 1000;
   lateness.disable();
+  const used = process.cpuUsage(cpu);
   latencies.sort((a, c) => a - c);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
@@ -108,6 +112,7 @@ export async function runPhase(job: LoadJob): Promise<PhaseResult> {
     slowWindows: slowWindows.size,
     // The histogram counts from its resolution: a loop on time reads about 5 ms.
     generatorLateMax: Math.max(0, lateness.max / 1e6 - 5),
+    generatorCpuMs: (used.user + used.system) / 1000 / total,
   };
 }
 

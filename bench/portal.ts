@@ -415,7 +415,7 @@ try {
         p.name === phases[0]?.name ? '' : ok ? '  ok' : `  MISSES p99 ≤ ${TARGET_P99_MS} ms`
       }  load ${load1()}\n${' '.repeat(25)}CPU per request: server ${perRequest(cpu.server)} ms${
         db.kind === 'postgres' ? `, database ${perRequest(cpu.database)} ms` : ''
-      }\n${' '.repeat(25)}over ${TARGET_P99_MS} ms: ${r.slow} requests in ${r.slowWindows} ` +
+      }${inProcess ? '' : `, load generator ${r.generatorCpuMs.toFixed(2)} ms`}\n${' '.repeat(25)}over ${TARGET_P99_MS} ms: ${r.slow} requests in ${r.slowWindows} ` +
         `windows of 250 ms; event loop late at worst: server ${Math.max(
           0,
           serverLate.max / 1e6 - 5,
