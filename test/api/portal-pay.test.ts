@@ -55,11 +55,36 @@ describe('what the account can pay', () => {
     expect(res.body.invoices.map((i: { id: string }) => i.id)).toEqual([a.first, a.second]);
     expect(res.body.invoices[0]).toMatchObject({ balance: 9_000, pending: 0, available: 9_000 });
     expect(res.body.total_available).toBe(13_000);
+    expect(res.body).toMatchObject({ payable_count: 2, unlisted_count: 0 });
     expect(res.body.preselected_method_id).toBe(a.methodId);
     expect(res.body.methods.map((m: { label: string }) => m.label).sort()).toEqual([
       'Mastercard ending 4444',
       'Visa ending 4242',
     ]);
+  });
+
+  it('lists as many invoices as one payment pays, and counts and totals them all', async () => {
+    const customer = await newCustomer(t);
+    // 101 open invoices of $1.00 to $1.01, one a day (in order: 100 at once would not be).
+    const ids: string[] = [];
+    for (let k = 0; k < 101; k++) {
+      const day = new Date(Date.UTC(2026, 6, 1) + k * 86_400_000).toISOString().slice(0, 10);
+      ids.push(await postedInvoice(t, customer.id, 100 + (k === 100 ? 1 : 0), { date: day }));
+    }
+    const { portal } = await portalContact(h, t, { customerId: customer.id });
+    const res = await portal.get('/api/v1/portal/pay');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.invoices.map((i: { id: string }) => i.id)).toEqual(ids.slice(0, 100));
+    expect(res.body).toMatchObject({
+      total_available: 100 * 100 + 101,
+      payable_count: 101,
+      unlisted_count: 1,
+    });
+    // Staff are offered all of them (one staff payment pays up to 500).
+    const staff = await t.api.get(`/api/v1/customers/${customer.id}/pay-options`);
+    expect(staff.status, JSON.stringify(staff.body)).toBe(200);
+    expect(staff.body.invoices).toHaveLength(101);
+    expect(staff.body).toMatchObject({ total_available: 10_101, unlisted_count: 0 });
   });
 
   it('shows a bank debit in flight as pending, and refuses to pay it again', async () => {
@@ -77,6 +102,12 @@ describe('what the account can pay', () => {
     const res = await a.portal.get('/api/v1/portal/pay');
     const second = res.body.invoices.find((i: { id: string }) => i.id === a.second);
     expect(second).toMatchObject({ balance: 4_000, pending: 4_000, available: 0 });
+    // Listed (so the contact sees it is being paid), not counted as payable nor in the total.
+    expect(res.body).toMatchObject({
+      payable_count: 1,
+      total_available: 10_000,
+      unlisted_count: 0,
+    });
     const again = await a.portal.post(
       PAY,
       {

@@ -308,6 +308,57 @@ export async function payableInvoicesOf(
   return rows.map((r) => ({ ...r, available: Math.max(0, r.balance - r.pending) }));
 }
 
+/**
+ * The oldest `limit` of the customer's payable invoices (as payableInvoicesOf), for a page that
+ * offers them — one payment covers a bounded number of invoices, and a customer may have
+ * thousands open — with what the whole set holds: what all of them leave to pay, how many have
+ * something to pay, and how many were left off the list. One statement.
+ */
+export async function payableInvoicePage(
+  q: Queryable,
+  tenantId: string,
+  customerId: string,
+  limit: number,
+): Promise<{
+  invoices: PayableInvoice[];
+  total_available: number;
+  payable_count: number;
+  unlisted_count: number;
+}> {
+  const rows = await q.query<
+    Omit<PayableInvoice, 'available'> & {
+      all_count: number;
+      payable_count: number;
+      total_available: string;
+      n: string;
+    }
+  >(
+    `SELECT * FROM (
+       SELECT o.*, count(*) OVER ()::int AS all_count,
+              (count(*) FILTER (WHERE o.balance > o.pending) OVER ())::int AS payable_count,
+              (sum(greatest(o.balance - o.pending, 0)) OVER ())::text AS total_available,
+              row_number() OVER (ORDER BY ${oldestFirstSql('o')}) AS n
+         FROM (SELECT i.id, i.number, i.invoice_date, i.due_date, i.total,
+                      ${openSql('i')}::bigint AS balance, ${reservedSql('i')}::bigint AS pending
+                 FROM invoices i
+                WHERE i.tenant_id = $1 AND i.customer_id = $2 AND i.total > 0 AND ${owedSql('i')}) o
+     ) x
+     WHERE n <= $3 ORDER BY n`,
+    [tenantId, customerId, limit],
+  );
+  const first = rows[0];
+  const invoices = rows.map(({ all_count, payable_count, total_available, n, ...r }) => ({
+    ...r,
+    available: Math.max(0, r.balance - r.pending),
+  }));
+  return {
+    invoices,
+    total_available: first ? Number(first.total_available) : 0,
+    payable_count: first?.payable_count ?? 0,
+    unlisted_count: first ? first.all_count - rows.length : 0,
+  };
+}
+
 export {
   JOURNAL_ACCOUNTS,
   JOURNAL_ENTRY_TYPES,

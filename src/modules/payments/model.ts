@@ -157,10 +157,13 @@ const date = BusinessDate;
 export const Allocation = z.strictObject({ invoice_id: id, amount: positive });
 export type Allocation = z.infer<typeof Allocation>;
 
+/** The most invoices one payment pays (staff); what staff's pay options list at most. */
+export const MAX_ALLOCATIONS = 500;
+
 const allocations = z
   .array(Allocation)
   .min(1)
-  .max(500)
+  .max(MAX_ALLOCATIONS)
   .refine((a) => new Set(a.map((x) => x.invoice_id)).size === a.length, {
     message: 'each invoice at most once',
   });

@@ -4,11 +4,12 @@
  * its usable methods (own and shared by a parent), the one used last first. The browser shows
  * these figures; it computes none.
  */
-import { payableInvoicesOf } from '../books/service.js';
+import { payableInvoicePage } from '../books/service.js';
 import { type Ctx, requirePermission, tenantToday } from '../context.js';
 import { methodSummary } from '../methods/model.js';
 import { listPaymentMethods } from '../methods/service.js';
 import { lastUsedMethodId } from './history.js';
+import { MAX_ALLOCATIONS } from './model.js';
 
 /**
  * The methods a payer may choose from (usable ones, own and shared by a parent) and the one to
@@ -31,16 +32,19 @@ export async function payOptions(ctx: Ctx, customerId: string) {
   requirePermission(ctx, 'billing:read');
   const { usable, preselect } = await payMethodsOf(ctx, customerId);
   const today = tenantToday(ctx);
-  const invoices = await payableInvoicesOf(ctx.db, ctx.tenant.id, customerId);
+  // As many as one payment may pay (MAX_ALLOCATIONS), oldest first.
+  const page = await payableInvoicePage(ctx.db, ctx.tenant.id, customerId, MAX_ALLOCATIONS);
   return {
     customer_id: customerId,
     currency: ctx.tenant.currency,
     today,
-    invoices: invoices.map((i) => ({
+    invoices: page.invoices.map((i) => ({
       ...i,
       past_due: i.due_date !== null && i.due_date < today,
     })),
-    total_available: invoices.reduce((s, i) => s + i.available, 0),
+    total_available: page.total_available,
+    payable_count: page.payable_count,
+    unlisted_count: page.unlisted_count,
     methods: usable.map(methodSummary),
     preselected_method_id: preselect,
   };

@@ -187,8 +187,15 @@ export const PayOptionsSchema = z.object({
         past_due: z.boolean(),
       }),
     )
-    .describe('Posted invoices with an open balance, oldest first'),
-  total_available: amount,
+    .describe(
+      'Posted invoices with an open balance, oldest first: as many as one payment may pay (500)',
+    ),
+  total_available: amount.describe('What all open invoices leave to pay, listed or not'),
+  payable_count: z
+    .number()
+    .int()
+    .describe('Open invoices with something left to pay, listed or not'),
+  unlisted_count: z.number().int().describe('Open invoices left off the list (the newest)'),
   methods: z
     .array(
       z.object({

@@ -279,8 +279,15 @@ export const PortalPayOptions = z.object({
   today: z.string().describe('The tenant’s business date: a later pay_on schedules the payment'),
   invoices: z
     .array(PayableInvoiceView)
-    .describe('Posted invoices with an open balance, oldest first'),
-  total_available: z.number().int(),
+    .describe(
+      'Posted invoices with an open balance, oldest first: as many as one payment may pay (100)',
+    ),
+  total_available: z.number().int().describe('What all open invoices leave to pay, listed or not'),
+  payable_count: z
+    .number()
+    .int()
+    .describe('Open invoices with something left to pay, listed or not'),
+  unlisted_count: z.number().int().describe('Open invoices left off the list (the newest)'),
   methods: z.array(PayMethodView).describe('Usable saved methods (own, then shared by a parent)'),
   preselected_method_id: z.string().nullable().describe('The method used last, else the default'),
   last_used_method_id: z.string().nullable(),

@@ -42,13 +42,16 @@ export const NewPayMethod = z.strictObject({
   save: z.boolean().describe('Save for later: keep the method for the next payments'),
 });
 
+/** The most invoices one portal payment pays; what the pay page lists at most. */
+export const MAX_PORTAL_ALLOCATIONS = 100;
+
 export const PortalPayInput = z
   .strictObject({
     customer_id: Id.optional().describe('A child account of the open account; default the own'),
     allocations: z
       .array(PayAllocation)
       .min(1, { message: 'Choose at least one invoice' })
-      .max(100)
+      .max(MAX_PORTAL_ALLOCATIONS)
       .refine((a) => new Set(a.map((x) => x.invoice_id)).size === a.length, {
         message: 'each invoice at most once',
       })

@@ -9,7 +9,7 @@
  */
 import { AppError, isAppError } from '../../core/errors.js';
 import { DECLINE_CODES, DECLINE_DESCRIPTIONS, type DeclineCode } from '../../gateways/codes.js';
-import { payableInvoicesOf } from '../books/service.js';
+import { payableInvoicePage } from '../books/service.js';
 import { contactsWithPermissionMany } from '../contacts/service.js';
 import { type Ctx, tenantToday } from '../context.js';
 import { type MethodView, methodLabel, methodSummary } from '../methods/model.js';
@@ -28,7 +28,7 @@ import {
   payMethodsOf,
   previewLines,
 } from '../payments/service.js';
-import type { PortalPayInput } from './pay-schema.js';
+import { MAX_PORTAL_ALLOCATIONS, type PortalPayInput } from './pay-schema.js';
 import { type PortalCaller, requireContactPermission, targetCustomer } from './service.js';
 
 /**
@@ -45,15 +45,18 @@ export async function portalPayOptions(caller: PortalCaller, q: { customer_id?: 
   requireContactPermission(caller, 'make_payments');
   const { ctx } = caller;
   const customerId = await targetCustomer(caller, q.customer_id);
-  const invoices = await payableInvoicesOf(ctx.db, ctx.tenant.id, customerId);
+  // As many as one payment may pay, oldest first; the counts and the total cover them all.
+  const page = await payableInvoicePage(ctx.db, ctx.tenant.id, customerId, MAX_PORTAL_ALLOCATIONS);
   const { usable, preselect, last } = await payMethodsOf(ctx, customerId);
   return {
     customer_id: customerId,
     currency: ctx.tenant.currency,
     time_zone: ctx.tenant.timeZone,
     today: tenantToday(ctx),
-    invoices,
-    total_available: invoices.reduce((s, i) => s + i.available, 0),
+    invoices: page.invoices,
+    total_available: page.total_available,
+    payable_count: page.payable_count,
+    unlisted_count: page.unlisted_count,
     methods: usable.map(methodSummary),
     preselected_method_id: preselect,
     last_used_method_id: last,

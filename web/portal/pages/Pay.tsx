@@ -450,10 +450,17 @@ function PayForm({
           </Table>
         </Table.ScrollContainer>
         <Text size="sm">
-          Open now: <Money minor={o.total_available} currency={o.currency} /> in {payable.length}{' '}
-          {payable.length === 1 ? 'invoice' : 'invoices'}. The amount of each invoice is its full
+          Open now: <Money minor={o.total_available} currency={o.currency} /> in {o.payable_count}{' '}
+          {o.payable_count === 1 ? 'invoice' : 'invoices'}. The amount of each invoice is its full
           open balance; change it to pay part.
         </Text>
+        {o.unlisted_count > 0 && (
+          <Text size="sm">
+            One payment pays up to {o.invoices.length} invoices, so the oldest are listed here. Pay
+            these first; the other {o.unlisted_count}{' '}
+            {o.unlisted_count === 1 ? 'invoice appears' : 'invoices appear'} here after that.
+          </Text>
+        )}
       </Stack>
 
       <Radio.Group

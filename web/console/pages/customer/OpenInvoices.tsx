@@ -172,7 +172,11 @@ export function OpenInvoices({
       {o && o.invoices.length > 0 && (
         <Text size="sm">
           Open to pay now: <Money minor={o.total_available} currency={o.currency} /> in{' '}
-          {payable.length} {payable.length === 1 ? 'invoice' : 'invoices'}.
+          {o.payable_count} {o.payable_count === 1 ? 'invoice' : 'invoices'}.
+          {o.unlisted_count > 0 &&
+            ` The oldest ${o.invoices.length} are listed (what one payment pays); ` +
+              `${o.unlisted_count} newer ${o.unlisted_count === 1 ? 'one follows' : 'ones follow'} ` +
+              'once these are paid.'}
         </Text>
       )}
     </Stack>
