@@ -2,7 +2,8 @@
  * "Make a payment" in Chromium (E1, E2, E3, E5): from the dashboard, two open invoices, one paid
  * in part; a declined card shows the gateway's reason and keeps the form; a new card saved for
  * later pays; the review shows the API's total; the success page shows the receipt and where it
- * was emailed; the receipt arrives through the SMTP test server; the dashboard's balance drops.
+ * was emailed; the receipt arrives through the SMTP test server; the dashboard's balance drops;
+ * of 102 open invoices, the 100 oldest are listed (what one payment pays) and the page says so.
  * axe on every step at both widths, and screenshots of the pay, review and success pages.
  */
 import type { Page } from 'playwright-core';
@@ -146,6 +147,35 @@ describe('make a payment', () => {
     expect(await amounts.count()).toBe(1);
     expect(await amounts.nth(0).inputValue()).toBe('25.00');
   }, 240_000);
+
+  it('lists the oldest 100 of many open invoices, and says the others wait', async () => {
+    const cus = await customer();
+    for (let k = 0; k < 102; k++) {
+      const day = new Date(Date.UTC(2026, 5, 1) + k * 86_400_000).toISOString().slice(0, 10);
+      await postedInvoice(cus.id, 1_000, day);
+    }
+    await saveCard(cus.id);
+    const page = await b.newPage();
+    await signedInContact(page, { customerId: cus.id });
+    await page.goto('/portal/pay');
+    await page.getByRole('heading', { name: 'Make a payment' }).waitFor();
+    // The API's count and total of all 102; the list has what one payment pays.
+    await page.getByText('Open now: $1,020.00 in 102 invoices.').waitFor();
+    await page
+      .getByText(
+        'One payment pays up to 100 invoices, so the oldest are listed here. Pay these first; the other 2 invoices appear here after that.',
+      )
+      .waitFor();
+    const boxes = page.getByRole('checkbox', { name: /^Pay invoice / });
+    expect(await boxes.count()).toBe(100);
+    expect(await page.getByRole('checkbox', { name: 'Select all invoices' }).isChecked()).toBe(
+      true,
+    );
+    await checkPage(page, 'portal-pay-many');
+    await page.getByRole('button', { name: 'Review payment' }).click();
+    await page.getByRole('heading', { name: 'Review your payment' }).waitFor();
+    await page.getByRole('button', { name: 'Pay $1,000.00' }).waitFor();
+  }, 180_000);
 
   it('shows a bank debit in flight, and says which scheduled payment a payment lowers', async () => {
     const cus = await customer();

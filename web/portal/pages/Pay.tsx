@@ -355,6 +355,13 @@ function PayForm({
             {errors.invoices}
           </Text>
         )}
+        {o.unlisted_count > 0 && (
+          <Text size="sm">
+            One payment pays up to {o.invoices.length} invoices, so the oldest are listed here. Pay
+            these first; the other {o.unlisted_count}{' '}
+            {o.unlisted_count === 1 ? 'invoice appears' : 'invoices appear'} here after that.
+          </Text>
+        )}
         <Table.ScrollContainer minWidth={320} type="native">
           <Table verticalSpacing="sm">
             <Table.Caption>
@@ -454,13 +461,6 @@ function PayForm({
           {o.payable_count === 1 ? 'invoice' : 'invoices'}. The amount of each invoice is its full
           open balance; change it to pay part.
         </Text>
-        {o.unlisted_count > 0 && (
-          <Text size="sm">
-            One payment pays up to {o.invoices.length} invoices, so the oldest are listed here. Pay
-            these first; the other {o.unlisted_count}{' '}
-            {o.unlisted_count === 1 ? 'invoice appears' : 'invoices appear'} here after that.
-          </Text>
-        )}
       </Stack>
 
       <Radio.Group
