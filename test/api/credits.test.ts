@@ -259,6 +259,64 @@ describe('the credits view', () => {
     expect((await t.api.get(`/api/v1/customers/${cus}/credits?type=nope`)).status).toBe(400);
     await expectBooksBalance(h, t.id);
   });
+
+  it('pages newest first with the total and count of all, and a page survives its credit being used', async () => {
+    const cus = await invoiceOnlyCustomer(t);
+    const memos: string[] = [];
+    for (const amount of [100, 200, 300, 400, 500]) {
+      const m = await created<{ id: string }>(
+        t.api.post(MEMOS, { customer_id: cus, amount, reason: `M${amount}` }),
+      );
+      memos.push(m.id);
+    }
+    const url = `/api/v1/customers/${cus}/credits`;
+    type Page = {
+      count: number;
+      total: number;
+      data: { id: string }[];
+      next_cursor: string | null;
+    };
+    const pages: Page[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await t.api.get(`${url}?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      pages.push(res.body);
+      cursor = res.body.next_cursor;
+    } while (cursor && pages.length < 10);
+    expect(pages.map((p) => p.data.length)).toEqual([2, 2, 1]);
+    expect(pages.every((p) => p.count === 5 && p.total === 1500)).toBe(true);
+    // Every credit once, newest first; the whole list in one page when no limit is asked.
+    expect(pages.flatMap((p) => p.data.map((r) => r.id))).toEqual([...memos].reverse());
+    const whole = (await t.api.get(url)).body as Page;
+    expect(whole.data.map((r) => r.id)).toEqual([...memos].reverse());
+    expect(whole.next_cursor).toBeNull();
+
+    // The credit a page ended with is used up: the next page is still the one after it.
+    const first = pages[0] as Page;
+    const last = first.data[1]?.id as string;
+    const inv = await postedInvoice(t, cus, 400);
+    const applied = await t.api.post(`${MEMOS}/${last}/apply`, {
+      allocations: [{ invoice_id: inv, amount: 400 }],
+    });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    const after = await t.api.get(`${url}?limit=2&cursor=${first.next_cursor}`);
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ count: 4, total: 1100 });
+    expect(after.body.data.map((r: { id: string }) => r.id)).toEqual([memos[2], memos[1]]);
+
+    // A cursor that is not one of this customer's credits is refused, not read as a position.
+    const other = await invoiceOnlyCustomer(t);
+    const theirs = await created<{ id: string }>(
+      t.api.post(MEMOS, { customer_id: other, amount: 100, reason: 'Theirs' }),
+    );
+    for (const bad of [theirs.id, 'cm_00000000000000000000000000', 'nope']) {
+      const res = await t.api.get(`${url}?limit=2&cursor=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.code).toBe('invalid_cursor');
+    }
+    expect((await t.api.get(`${url}?limit=101`)).status).toBe(400);
+  });
 });
 
 /**

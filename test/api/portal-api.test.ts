@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { client, newTenant, type TestTenant, unique, useTenant } from '../helpers/app.js';
-import { draftInvoice, newCustomer, postedInvoice, profileNamed } from '../helpers/billing.js';
+import {
+  created,
+  draftInvoice,
+  newCustomer,
+  postedInvoice,
+  profileNamed,
+} from '../helpers/billing.js';
 import { type Harness, useHarness } from '../helpers/harness.js';
 import { cardBody, saveMethod } from '../helpers/payment-methods.js';
 import { pay } from '../helpers/payments.js';
@@ -160,6 +166,19 @@ describe('the account’s own records', () => {
     expect(payments.body.data[0]).not.toHaveProperty('gateway_charge_id');
     const credits = await b.portal.get('/api/v1/portal/credits?type=memo');
     expect(credits.body).toMatchObject({ type: 'memo', total: 700, count: 1 });
+    // A page at a time, and only of its own credits.
+    const paged = await b.portal.get('/api/v1/portal/credits?limit=1');
+    expect(paged.body).toMatchObject({ count: 1, next_cursor: null });
+    const stranger = await created<{ id: string }>(
+      t.api.post('/api/v1/credit-memos', {
+        customer_id: (await newCustomer(t)).id,
+        amount: 100,
+        reason: 'Not yours',
+      }),
+    );
+    const probe = await b.portal.get(`/api/v1/portal/credits?cursor=${stranger.id}`);
+    expect(probe.status).toBe(400);
+    expect(probe.body.error.code).toBe('invalid_cursor');
     const upcoming = await b.portal.get('/api/v1/portal/upcoming');
     expect(upcoming.status, JSON.stringify(upcoming.body)).toBe(200);
     expect(upcoming.body.estimate).toBe(true);

@@ -2,9 +2,10 @@
  * The console's payments calendar, credits and payment methods (issue 12: E9, H1–H3, D) in
  * Chromium: a scheduled payment for two invoices shows on the customer's calendar and on the
  * tenant's with its count and total, and its day opens the breakdown; a credit memo is issued and
- * applied (too much is refused by the API); a card is added (its numbers go to the gateway's
- * tokenization only), the old one made default again, and a refused delete shows its reason; a
- * bank account is verified with the sandbox deposits and a card edited by entering it again.
+ * applied (too much is refused by the API), and many credits page with the page in the address; a
+ * card is added (its numbers go to the gateway's tokenization only), the old one made default
+ * again, and a refused delete shows its reason; a bank account is verified with the sandbox
+ * deposits and a card edited by entering it again.
  * Axe and screenshots at 1280 and 375 px on each page.
  */
 import type { Page } from 'playwright-core';
@@ -178,6 +179,34 @@ describe('console payments calendar', () => {
       balance: number;
     };
     expect(summary.balance).toBe(6_000);
+    await page.close();
+  });
+
+  it('pages a customer’s credits, the page in the address', async () => {
+    const many = await customer();
+    for (let i = 1; i <= 26; i++) {
+      await apiCall('POST', '/api/v1/credit-memos', {
+        customer_id: many.id,
+        amount: 100,
+        reason: `Refill ${i}`,
+      });
+    }
+    const page = await b.newPage();
+    await signIn(page);
+    await page.goto(`/console/customers/${many.id}?tab=credits`);
+    await page.getByText('26 credits, $26.00 available').waitFor();
+    const rows = page.getByRole('region', { name: 'Credits table' }).getByRole('row');
+    await expect.poll(() => rows.count()).toBe(26);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(page.url()).toMatch(/credits_cursor=cm_/);
+    expect(await rows.nth(1).getByRole('cell').first().textContent()).toBe('Refill 1');
+    // A reload keeps the page; another view starts on its first.
+    await page.reload();
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    await page.getByText('Credit memos', { exact: true }).click();
+    await expect.poll(() => page.url()).not.toMatch(/credits_cursor/);
+    await expect.poll(() => rows.count()).toBe(26);
     await page.close();
   });
 

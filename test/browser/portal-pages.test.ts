@@ -138,6 +138,40 @@ describe('portal pages', () => {
     await page.getByText('$145.00').waitFor();
   }, 300_000);
 
+  it('pages through many credits, the total and count of all of them in the header', async () => {
+    const cus = await customer();
+    // 27 memos of $1.00 … $27.00: one page of 25 and a second of two, the newest first.
+    for (let i = 1; i <= 27; i++) {
+      await apiCall('POST', '/api/v1/credit-memos', {
+        customer_id: cus.id,
+        amount: i * 100,
+        reason: `Goodwill ${i}`,
+      });
+    }
+    const page = await b.newPage();
+    await signedInContact(page, { customerId: cus.id });
+    await page.goto('/portal/credits');
+    const rows = page.getByRole('region', { name: 'Credits table' }).getByRole('row');
+    await page.getByText(/27 credits, \$378\.00 available/).waitFor();
+    await expect.poll(() => rows.count()).toBe(26);
+    await expect.poll(() => rows.nth(1).textContent()).toMatch(/Goodwill 27/);
+    await checkPage(page, 'portal-credits-pages');
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => page.url()).toMatch(/cursor=cm_/);
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.nth(2).getByRole('cell').first().textContent()).toBe('Goodwill 1');
+    await page.getByText(/27 credits, \$378\.00 available/).waitFor();
+    expect(await page.getByRole('button', { name: 'Next page' }).count()).toBe(0);
+    // Another kind starts on its first page; "First page" goes back.
+    await page.getByText('Credit memos', { exact: true }).click();
+    await expect.poll(() => page.url()).not.toMatch(/cursor=/);
+    await expect.poll(() => rows.count()).toBe(26);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => rows.count()).toBe(3);
+    await page.getByRole('button', { name: 'First page' }).click();
+    await expect.poll(() => rows.count()).toBe(26);
+  }, 120_000);
+
   it('says on an invoice what each refund meant: credited, or owed again', async () => {
     const cus = await customer();
     const inv = await postedInvoice(cus.id, 3_000);

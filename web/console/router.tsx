@@ -144,6 +144,8 @@ export const CustomerSearch = z.object({
   contact: z.string().max(64).optional().catch(undefined),
   /** The credits tab's view (all when absent). */
   credits: z.enum(['memo', 'unapplied']).optional().catch(undefined),
+  /** The credits tab's page (its first when absent). */
+  credits_cursor: z.string().max(64).optional().catch(undefined),
   payment: z.string().max(64).optional().catch(undefined),
 });
 export const customerRoute = createRoute({

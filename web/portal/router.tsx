@@ -158,6 +158,7 @@ export const creditsRoute = createRoute({
   path: '/credits',
   validateSearch: z.object({
     type: z.enum(['all', 'memo', 'unapplied']).default('all').catch('all'),
+    cursor: z.string().max(64).optional().catch(undefined),
   }),
   component: CreditsPage,
 });

@@ -101,7 +101,7 @@ export const CreditMemoPage = z.object({
 });
 
 export const CREDIT_TYPES = ['memo', 'unapplied', 'all'] as const;
-export const CreditsQuery = z.strictObject({ type: z.enum(CREDIT_TYPES).default('all') });
+export const CreditsQuery = ListQuery.extend({ type: z.enum(CREDIT_TYPES).default('all') });
 
 export const CreditRow = z.object({
   id: z.string(),
@@ -118,8 +118,9 @@ export const CreditsView = z.object({
   type: z.enum(CREDIT_TYPES),
   currency: z.literal('USD'),
   total: z.number().describe('Sum of the remaining amounts'),
-  count: z.number(),
-  data: z.array(CreditRow),
+  count: z.number().describe('How many credits there are in all (every page)'),
+  data: z.array(CreditRow).describe('This page, newest first'),
+  next_cursor: z.string().nullable(),
 });
 export type CreditsView = z.infer<typeof CreditsView>;
 

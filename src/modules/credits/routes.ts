@@ -117,12 +117,13 @@ export async function creditRoutes(app: App): Promise<void> {
         operationId: 'listCustomerCredits',
         errors: ['customer_not_found'],
         tags,
-        summary: 'The customer’s credits: open memos and unapplied payments, with total and count',
+        summary:
+          'The customer’s credits, newest first, a page at a time: open memos and unapplied payments, with the total and count of all',
         params: IdParams,
         querystring: CreditsQuery,
         response: { 200: CreditsView },
       },
     },
-    (req) => customerCredits(req.ctx, req.params.id, req.query.type),
+    (req) => customerCredits(req.ctx, req.params.id, req.query.type, req.query),
   );
 }

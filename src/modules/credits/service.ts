@@ -22,7 +22,7 @@ import type {
   CreditMemoView,
 } from './model.js';
 
-export { customerCredits, memoCredits, unappliedPayments, unappliedSumSql } from './view.js';
+export { customerCredits, unappliedSumSql } from './view.js';
 
 interface MemoRow {
   id: string;

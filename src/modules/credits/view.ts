@@ -5,7 +5,8 @@
  */
 import { businessDate } from '../../core/dates.js';
 import { AppError } from '../../core/errors.js';
-import { prepared, type Queryable } from '../../db/db.js';
+import { cursorId } from '../../core/schemas.js';
+import { prepared } from '../../db/db.js';
 import {
   memoRemainingSql,
   memoUnappliedSql,
@@ -15,38 +16,60 @@ import {
 import { type Ctx, requirePermission } from '../context.js';
 import type { CreditRow, CreditsView } from './model.js';
 
+/** What one row of the credits statement holds; the totals repeat on every row. */
 interface Raw {
-  id: string;
-  at: Date;
-  amount: number;
-  remaining: number;
+  count: number;
+  total: number;
+  /** When a cursor was given: when its credit arose (null when it names no credit of ours). */
+  cursor_at: Date | null;
+  kind: CreditRow['type'] | null;
+  id: string | null;
+  at: Date | null;
+  amount: number | null;
+  remaining: number | null;
   reference: string | null;
 }
 
-export async function memoCredits(q: Queryable, tenantId: string, customerIds: string[]) {
-  return q.query<Raw & { customer_id: string }>(
-    prepared(`SELECT * FROM (
-       SELECT m.id, m.customer_id, m.created_at AS at, m.amount, m.reason AS reference,
-              (${memoRemainingSql('m')})::bigint AS remaining
-         FROM credit_memos m
-        WHERE m.tenant_id = $1 AND m.customer_id = ANY($2::text[]) AND ${memoUnappliedSql('m')}) x
-      ORDER BY id`),
-    [tenantId, customerIds],
-  );
-}
-
-export async function unappliedPayments(q: Queryable, tenantId: string, customerIds: string[]) {
-  return q.query<Raw & { customer_id: string }>(
-    prepared(`SELECT * FROM (
-       SELECT p.id, p.customer_id, coalesce(p.settled_at, p.created_at) AS at, p.amount,
-              coalesce(p.reference, p.method_type) AS reference,
-              (${paymentRemainingSql('p')})::bigint AS remaining
-         FROM payments p
-        WHERE p.tenant_id = $1 AND p.customer_id = ANY($2::text[]) AND ${paymentUnappliedSql('p')}) x
-      ORDER BY id`),
-    [tenantId, customerIds],
-  );
-}
+/**
+ * The credits of one customer, newest first, in one statement: open memos with something left
+ * and payments with an unapplied remainder ($3 picks the kinds), their count and total, and the
+ * page after the credit $4 (when it arose, then id, so that the order is total) of at most $5
+ * rows (all when null). The cursor is looked up among the customer's own memos and payments
+ * whether or not they still hold something, so a page stays valid after its last credit is used. The totals come from the same snapshot as the page, and a customer with
+ * no credits still gets its one row of totals.
+ */
+const CREDITS_SQL = prepared(`WITH c AS (
+    SELECT 'memo' AS kind, m.id, m.created_at AS at, m.amount, m.reason AS reference,
+           (${memoRemainingSql('m')})::bigint AS remaining
+      FROM credit_memos m
+     WHERE m.tenant_id = $1 AND m.customer_id = $2 AND $3::text <> 'unapplied'
+       AND ${memoUnappliedSql('m')}
+    UNION ALL
+    SELECT 'unapplied', p.id, coalesce(p.settled_at, p.created_at), p.amount,
+           coalesce(p.reference, p.method_type), (${paymentRemainingSql('p')})::bigint
+      FROM payments p
+     WHERE p.tenant_id = $1 AND p.customer_id = $2 AND $3::text <> 'memo'
+       AND ${paymentUnappliedSql('p')}
+  ), after AS (
+    SELECT m.created_at AS at FROM credit_memos m
+     WHERE m.tenant_id = $1 AND m.customer_id = $2 AND m.id = $4::text
+    UNION ALL
+    SELECT coalesce(p.settled_at, p.created_at) FROM payments p
+     WHERE p.tenant_id = $1 AND p.customer_id = $2 AND p.id = $4::text
+  ), totals AS (
+    SELECT count(*)::int AS count, coalesce(sum(c.remaining), 0)::bigint AS total,
+           (SELECT a.at FROM after a LIMIT 1) AS cursor_at
+      FROM c
+  )
+  SELECT t.count, t.total, t.cursor_at, r.kind, r.id, r.at, r.amount, r.remaining, r.reference
+    FROM totals t
+    LEFT JOIN LATERAL (
+      SELECT c.kind, c.id, c.at, c.amount, c.remaining, c.reference FROM c
+       WHERE $4::text IS NULL OR (c.at, c.id) < (t.cursor_at, $4::text)
+       ORDER BY c.at DESC, c.id DESC
+       LIMIT $5::int
+    ) r ON true
+   ORDER BY r.at DESC, r.id DESC`);
 
 /**
  * SQL: what the customer `customer` (a placeholder or column) of tenant `tenant` holds unapplied,
@@ -63,10 +86,16 @@ export function unappliedSumSql(tenant: string, customer: string): string {
                 AND ${paymentUnappliedSql('p')}), 0))`;
 }
 
+/**
+ * The credits view of a customer (H3), newest first: a page of at most `page.limit` credits after
+ * `page.cursor` (every credit when no page is asked, as a statement lists them), with the total
+ * and count of all of them.
+ */
 export async function customerCredits(
   ctx: Ctx,
   customerId: string,
   type: 'memo' | 'unapplied' | 'all',
+  page?: { cursor?: string | undefined; limit: number },
 ): Promise<CreditsView> {
   requirePermission(ctx, 'billing:read');
   const exists = await ctx.db.maybeOne('SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2', [
@@ -74,32 +103,40 @@ export async function customerCredits(
     customerId,
   ]);
   if (!exists) throw new AppError('customer_not_found', { id: customerId });
-  const row =
-    (kind: CreditRow['type']) =>
-    (r: Raw): CreditRow => ({
-      id: r.id,
-      type: kind,
-      date: businessDate(r.at, ctx.tenant.timeZone),
-      amount: r.amount,
-      remaining: r.remaining,
-      reference: r.reference,
-    });
-  const data: CreditRow[] = [];
-  if (type !== 'unapplied') {
-    data.push(...(await memoCredits(ctx.db, ctx.tenant.id, [customerId])).map(row('memo')));
-  }
-  if (type !== 'memo') {
-    data.push(
-      ...(await unappliedPayments(ctx.db, ctx.tenant.id, [customerId])).map(row('unapplied')),
-    );
-  }
-  data.sort((a, b) => (a.date === b.date ? a.id.localeCompare(b.id) : a.date < b.date ? 1 : -1));
+  const cursor = cursorId(page?.cursor) ?? null;
+  const limit = page ? page.limit : null;
+  const rows = await ctx.db.query<Raw>(CREDITS_SQL, [
+    ctx.tenant.id,
+    customerId,
+    type,
+    cursor,
+    limit === null ? null : limit + 1,
+  ]);
+  const head = rows[0];
+  if (cursor !== null && !head?.cursor_at) throw new AppError('invalid_cursor');
+  const data: CreditRow[] = rows.flatMap((r) =>
+    r.id === null || r.kind === null || r.at === null
+      ? []
+      : [
+          {
+            id: r.id,
+            type: r.kind,
+            date: businessDate(r.at, ctx.tenant.timeZone),
+            amount: Number(r.amount),
+            remaining: Number(r.remaining),
+            reference: r.reference,
+          },
+        ],
+  );
+  const shown = limit === null ? data : data.slice(0, limit);
   return {
     customer_id: customerId,
     type,
     currency: 'USD',
-    total: data.reduce((s, r) => s + r.remaining, 0),
-    count: data.length,
-    data,
+    total: Number(head?.total ?? 0),
+    count: head?.count ?? 0,
+    data: shown,
+    next_cursor:
+      limit !== null && data.length > limit ? (shown[shown.length - 1]?.id ?? null) : null,
   };
 }

@@ -215,7 +215,7 @@ export const PortalPaymentPage = z.object({
   next_cursor: z.string().nullable(),
 });
 
-export const PortalCreditsQuery = z.strictObject({
+export const PortalCreditsQuery = ListQuery.extend({
   type: z.enum(CREDIT_TYPES).default('all'),
   customer_id: ChildFilter,
 });

@@ -218,10 +218,15 @@ export async function portalPayments(
 
 export async function portalCredits(
   caller: PortalCaller,
-  q: { type: 'memo' | 'unapplied' | 'all'; customer_id?: string | undefined },
+  q: {
+    type: 'memo' | 'unapplied' | 'all';
+    customer_id?: string | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
 ) {
   requireContactPermission(caller, 'view_credits');
-  return customerCredits(caller.ctx, await targetCustomer(caller, q.customer_id), q.type);
+  return customerCredits(caller.ctx, await targetCustomer(caller, q.customer_id), q.type, q);
 }
 
 export async function portalUpcoming(

@@ -1,6 +1,7 @@
 /**
- * Credits (H3): credit memos and unapplied payments with what remains, the total and count in the
- * header, the kind chosen in the URL. A profile without "view credits" is told so.
+ * Credits (H3): credit memos and unapplied payments with what remains, newest first, a page at a
+ * time; the total and count of all of them in the header; the kind and the page in the URL. A
+ * profile without "view credits" is told so.
  */
 import { SegmentedControl, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
@@ -8,6 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { unwrap } from '../../shared/api';
 import { describeTimeZone, formatBusinessDate } from '../../shared/format';
+import { Pager } from '../../shared/Pager';
 import { Empty } from '../../shared/states';
 import { portalApi } from '../api';
 import { Read } from '../components/Reads';
@@ -17,14 +19,16 @@ import { usePortalMe } from '../session';
 
 export function CreditsPage() {
   const me = usePortalMe();
-  const { type } = creditsRoute.useSearch();
+  const { type, cursor } = creditsRoute.useSearch();
   const navigate = useNavigate({ from: '/credits' });
   // The three kinds side by side are wider than a phone: stacked there (as in the console).
   const phone = Boolean(useMediaQuery('(max-width: 36em)'));
   const credits = useQuery({
-    queryKey: ['portal', me.customer.id, 'credits', type],
+    queryKey: ['portal', me.customer.id, 'credits', type, cursor],
     queryFn: async () =>
-      unwrap(await portalApi.GET('/api/v1/portal/credits', { params: { query: { type } } })),
+      unwrap(
+        await portalApi.GET('/api/v1/portal/credits', { params: { query: { type, cursor } } }),
+      ),
   });
   return (
     <Stack gap="md">
@@ -42,6 +46,7 @@ export function CreditsPage() {
           orientation={phone ? 'vertical' : 'horizontal'}
           value={type}
           onChange={(value) =>
+            // A new kind starts on its first page.
             void navigate({ search: { type: value as 'all' | 'memo' | 'unapplied' } })
           }
           data={[
@@ -114,6 +119,15 @@ export function CreditsPage() {
           </Stack>
         )}
       </Read>
+      <Pager
+        onFirst={cursor ? () => void navigate({ search: { type } }) : undefined}
+        onNext={
+          credits.data?.next_cursor
+            ? () =>
+                void navigate({ search: { type, cursor: credits.data?.next_cursor ?? undefined } })
+            : undefined
+        }
+      />
     </Stack>
   );
 }

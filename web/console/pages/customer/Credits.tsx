@@ -1,7 +1,8 @@
 /**
  * The profile's credits tab (H1–H3): credit memos and unapplied payments with what remains of
- * each, the total and count in the header (as the API sums them), the view in the URL
- * (`?credits=memo|unapplied`). A member whose role may write issues a credit memo (amount, reason,
+ * each, newest first and a page at a time, the total and count of all of them in the header (as
+ * the API sums them), the view and the page in the URL (`?credits=memo|unapplied`,
+ * `?credits_cursor=`). A member whose role may write issues a credit memo (amount, reason,
  * optionally applied to one open invoice at once) and applies what remains of a credit to open
  * invoices, an amount per invoice; the API checks the amounts and says what is wrong.
  */
@@ -28,6 +29,7 @@ import { api, unwrap } from '../../../shared/api';
 import { Money, Notice } from '../../../shared/display';
 import { ErrorAlert, fieldErrors } from '../../../shared/errors';
 import { formatBusinessDate, formatMoney, parseAmountInput } from '../../../shared/format';
+import { Pager } from '../../../shared/Pager';
 import { Empty, Loading } from '../../../shared/states';
 import { customerRoute } from '../../router';
 import { can, useMe } from '../../session';
@@ -50,16 +52,17 @@ export function CustomerCredits({ customerId }: { customerId: string }) {
   const search = customerRoute.useSearch();
   const navigate = useNavigate({ from: '/customers/$customerId' });
   const type = search.credits ?? 'all';
+  const cursor = search.credits_cursor;
   const phone = useModalSize();
   const [issuing, setIssuing] = useState(false);
   const [applying, setApplying] = useState<Credit | null>(null);
   const [adjusted, setAdjusted] = useState<Adjusted>([]);
   const credits = useQuery({
-    queryKey: [...profileKey(customerId), 'credits', type],
+    queryKey: [...profileKey(customerId), 'credits', type, cursor],
     queryFn: async () =>
       unwrap(
         await api.GET('/api/v1/customers/{id}/credits', {
-          params: { path: { id: customerId }, query: { type } },
+          params: { path: { id: customerId }, query: { type, cursor } },
         }),
       ),
   });
@@ -100,6 +103,7 @@ export function CustomerCredits({ customerId }: { customerId: string }) {
               search: (s) => ({
                 ...s,
                 credits: v === 'all' ? undefined : (v as 'memo' | 'unapplied'),
+                credits_cursor: undefined,
               }),
             })
           }
@@ -189,6 +193,24 @@ export function CustomerCredits({ customerId }: { customerId: string }) {
               </Table>
             </Table.ScrollContainer>
           )}
+          <Pager
+            onFirst={
+              cursor
+                ? () => void navigate({ search: (s) => ({ ...s, credits_cursor: undefined }) })
+                : undefined
+            }
+            onNext={
+              credits.data.next_cursor
+                ? () =>
+                    void navigate({
+                      search: (s) => ({
+                        ...s,
+                        credits_cursor: credits.data.next_cursor ?? undefined,
+                      }),
+                    })
+                : undefined
+            }
+          />
         </>
       )}
       {canWrite && (
