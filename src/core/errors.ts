@@ -378,6 +378,11 @@ export const ERRORS = {
     message: 'No such email.',
     when: 'an unknown email id, or one of another tenant',
   },
+  email_link_dead: {
+    status: 409,
+    message: 'This email’s link no longer works, so a copy would not work either.',
+    when: 'resending an email whose single-use link was used, replaced or has expired (details.link, details.reason; the message says what to send instead)',
+  },
   no_invoice_recipients: {
     status: 422,
     message:

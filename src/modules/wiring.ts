@@ -10,7 +10,7 @@ import { onEvent, onEvents } from './audit/service.js';
 import { autopayRulesUsing } from './autopay/service.js';
 import { billRunsOnClock } from './billruns/schedule.js';
 import { onClockAdvanced } from './clock/service.js';
-import { registerAttachmentRenderer } from './email/deliver.js';
+import { registerAttachmentRenderer, registerLinkCheck } from './email/deliver.js';
 import { onOpenBalanceReduced } from './invoices/applications.js';
 import { invoicePdfAttachment } from './invoices/delivery.js';
 import { statementPdfAttachment } from './invoices/statement.js';
@@ -19,6 +19,8 @@ import { paymentWorkOnClock, runAfterPostedBillRun } from './paymentruns/schedul
 import { paymentsOnChargeUpdate } from './payments/ach.js';
 import { paymentsOnClock } from './payments/jobs.js';
 import { adjustScheduled, scheduledPaymentsUsing } from './payments/scheduled.js';
+import { invitationLinkCheck, resetLinkCheck } from './portal/signin.js';
+import { exportLinkCheck } from './usage/exports.js';
 import { fanOut, fanOutMany } from './webhooks/deliver.js';
 
 function connect(): void {
@@ -44,6 +46,11 @@ function connect(): void {
   // Attachments rendered when an email is sent.
   registerAttachmentRenderer('invoice_pdf', invoicePdfAttachment);
   registerAttachmentRenderer('statement_pdf', statementPdfAttachment);
+
+  // Whether an emailed link still works, before the outbox resends its message.
+  registerLinkCheck('portal_invitation', invitationLinkCheck);
+  registerLinkCheck('portal_password_reset', resetLinkCheck);
+  registerLinkCheck('usage_export', exportLinkCheck);
 }
 
 let wiring: 'none' | 'done' = 'none';

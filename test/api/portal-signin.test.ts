@@ -101,6 +101,48 @@ describe('invitations', () => {
     expect((await status()).body).toMatchObject({ status: 'active', invitation: { used: true } });
   });
 
+  it('resends an invitation email while its link works, and says what to send once it does not', async () => {
+    const c = await contact(t, (await newCustomer(t)).id);
+    const resend = (id: string) => t.api.post(`/api/v1/emails/${id}/resend`);
+    const dead = async (id: string, reason: string, remedy: RegExp) => {
+      const res = await resend(id);
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(res.body.error).toMatchObject({
+        code: 'email_link_dead',
+        details: { link: 'portal_invitation', reason },
+      });
+      expect(res.body.error.message).toMatch(remedy);
+    };
+    const sent = await invite(t, c.id);
+    const copy = await resend(sent.email_id);
+    expect(copy.status, JSON.stringify(copy.body)).toBe(201);
+    expect(copy.body).toMatchObject({ kind: 'welcome', resent_from: sent.email_id });
+    const token = await linkToken(h, copy.body.id);
+    expect(token).toBe(await linkToken(h, sent.email_id));
+    // A newer invitation replaces it; the newer one is accepted.
+    const newer = await invite(t, c.id);
+    await dead(sent.email_id, 'a newer invitation was sent', /Send a new invitation/);
+    expect((await accept(t, await linkToken(h, newer.email_id))).status).toBe(200);
+    await dead(newer.email_id, 'the invitation was accepted', /password-reset link/);
+
+    // An expired invitation, and a message written before links named their kind.
+    const d = await contact(t, (await newCustomer(t)).id);
+    const late = await invite(t, d.id);
+    await advance(t, 3);
+    await dead(late.email_id, 'the invitation is expired', /Send a new invitation/);
+    const fresh = await invite(t, d.id);
+    await h.testDb.db.query(
+      `UPDATE emails SET body_text = replace(body_text, '[[sealed:portal_invitation:', '[[sealed:')
+        WHERE id = $1`,
+      [fresh.email_id],
+    );
+    const legacy = await resend(fresh.email_id);
+    expect(legacy.status).toBe(409);
+    expect(legacy.body.error.details).toEqual({ link: 'unknown', reason: 'it cannot be checked' });
+    const emails = await t.api.get(`/api/v1/emails?contact=${d.id}`);
+    expect(emails.body.data).toHaveLength(2);
+  });
+
   it('is still valid two days later', async () => {
     const c = await contact(t, (await newCustomer(t)).id);
     const token = await linkToken(h, (await invite(t, c.id)).email_id);
@@ -414,6 +456,16 @@ describe('forgot password, end to end through SMTP', () => {
       password: 'yet another passphrase',
     });
     expect(reused.body.error.code).toBe('portal_link_expired');
+    // Staff resending the used reset email are told to send a new link instead.
+    const resetEmail = (await ts.api.get(`/api/v1/emails?contact=${c.id}&kind=password_reset`)).body
+      .data[0];
+    const resent = await ts.api.post(`/api/v1/emails/${resetEmail.id}/resend`);
+    expect(resent.status).toBe(409);
+    expect(resent.body.error).toMatchObject({
+      code: 'email_link_dead',
+      details: { link: 'portal_password_reset', reason: 'the link was used' },
+    });
+    expect(resent.body.error.message).toMatch(/Send a new password-reset link from the contact/);
     const signedIn = await client(hs.app).post('/api/v1/portal/login', {
       email: c.email,
       password: 'fresh start passphrase',

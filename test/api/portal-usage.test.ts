@@ -244,10 +244,23 @@ describe('the .xlsx export', () => {
 
     h.clock.advance(24 * 3600_000 - 60_000);
     expect((await download(linkA.token)).statusCode).toBe(200);
+    // Staff may resend the email while its link works; the copy carries the same link.
+    const resend = () => t.api.post(`/api/v1/emails/${linkA.emailId}/resend`);
+    const copy = await resend();
+    expect(copy.status, JSON.stringify(copy.body)).toBe(201);
+    expect(await linkToken(h, copy.body.id)).toBe(linkA.token);
     h.clock.advance(60_000);
     const expired = await download(linkA.token);
     expect(expired.statusCode).toBe(404);
     expect(expired.json().error.message).toMatch(/expired/);
+    // … and not once it has expired: the copy would be a dead link.
+    const late = await resend();
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({
+      code: 'email_link_dead',
+      details: { link: 'usage_export', reason: 'the download has expired' },
+    });
+    expect(late.body.error.message).toMatch(/export the usage again from the portal/);
     const meta = await client(h.app).get(
       `/api/v1/portal/usage-exports/link?token=${encodeURIComponent(linkB.token)}`,
     );

@@ -1,14 +1,15 @@
 /**
  * The console's operations pages in Chromium (issue 13 item 6): a statement emailed through the
  * API shows in the email outbox, found by its recipient (a filter kept in the URL), opens to be
- * read with its delivery record and is re-sent, the copy reaching the SMTP server; a change made
+ * read with its delivery record and is re-sent, the copy reaching the SMTP server, while an
+ * invitation whose link was replaced is not re-sent and the reader says why; a change made
  * in the test is found in the audit log by the object filter and links to its customer. Axe and
  * screenshots at 1280 and 375 px.
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, checkPage, suite, useBrowser } from './browser.js';
-import { customer, mailTo, postedInvoice, unique } from './portal-helpers.js';
+import { contactOf, customer, invite, mailTo, postedInvoice, unique } from './portal-helpers.js';
 
 const b = useBrowser();
 
@@ -69,6 +70,35 @@ describe('console operations', () => {
     await expect.poll(() => rows.count()).toBe(2);
     // The original and its copy both reach the SMTP server.
     expect((await mailTo(billingEmail, /./, 2)).length).toBeGreaterThanOrEqual(2);
+    await page.close();
+  });
+
+  it('says why an invitation email whose link was replaced is not re-sent, and what to do', async () => {
+    const invited = await contactOf(cus.id, 'Billing admin', `${unique('guest')}@harbor.example`);
+    await invite(invited.id);
+    await invite(invited.id);
+    const page = await b.newPage();
+    await signIn(page);
+    await page.goto(`/console/emails?to=${encodeURIComponent(invited.email)}`);
+    const rows = page.locator('tr[data-email]');
+    await expect.poll(() => rows.count()).toBe(2);
+    // The older invitation (the list is newest first): its link was replaced by the newer one.
+    await rows
+      .nth(1)
+      .getByRole('link', { name: /^Read / })
+      .click();
+    const reader = page.getByRole('dialog');
+    await reader.getByRole('heading', { name: 'Delivery' }).waitFor();
+    await reader.getByRole('button', { name: `Re-send this email to ${invited.email}` }).click();
+    const alert = reader.getByRole('alert');
+    await alert.getByText('The email was not re-sent').waitFor();
+    await alert
+      .getByText(/a newer invitation was sent.*Send a new invitation from the contact/)
+      .waitFor();
+    await checkPage(page, 'console-outbox-dead-link');
+    await page.keyboard.press('Escape');
+    // Nothing was queued.
+    await expect.poll(() => rows.count()).toBe(2);
     await page.close();
   });
 

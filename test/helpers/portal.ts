@@ -56,7 +56,7 @@ export async function linkToken(h: Harness, emailId: string): Promise<string> {
     'SELECT tenant_id, body_text FROM emails WHERE id = $1',
     [emailId],
   );
-  const sealed = /token=\[\[sealed:([A-Za-z0-9_.-]+)\]\]/.exec(row.body_text)?.[1];
+  const sealed = /token=\[\[sealed:[a-z_]+:([A-Za-z0-9_.-]+)\]\]/.exec(row.body_text)?.[1];
   if (!sealed) throw new Error(`no sealed link in email ${emailId}`);
   return openSecret(h.testDb.db, row.tenant_id, sealed);
 }

@@ -1,6 +1,7 @@
 /**
  * Email delivery (L4): the job that sends one outbox message over SMTP and records the attempt,
- * the sweep for messages written without a job, and the registry of attachment renderers.
+ * the sweep for messages written without a job, the registry of attachment renderers, and the
+ * sealed links a message carries with the registry of their checks.
  *
  * Without SMTP configured a job leaves its message `queued` (readable in the console) and clears
  * its job_id; only a worker with SMTP sweeps such messages, so an installation without SMTP never
@@ -56,27 +57,85 @@ export function registerAttachmentRenderer(type: string, render: AttachmentRende
 }
 
 /**
- * A secret that a message must carry but the outbox must not keep in clear (the token of an
- * invitation or password-reset link): sealed under the installation's secrets key and written
- * into the text as a marker, which delivery opens just before sending. Staff reading the outbox
- * see the marker; a resend carries the same link. Call outside a transaction (the first use of
- * the secrets key may create it).
+ * Why the link a message carries no longer works, in words staff can act on: `reason` is short
+ * ("used", "expired", "replaced by a newer link"), `remedy` says what to send instead.
  */
-export async function sealForEmail(db: Queryable, tenantId: string, secret: string) {
-  return `[[sealed:${await sealSecret(db, tenantId, secret)}]]`;
+export interface DeadLink {
+  reason: string;
+  remedy: string;
 }
 
-const SEALED = /\[\[sealed:([A-Za-z0-9_.-]+)\]\]/g;
+/**
+ * Says whether the link a sealed token opens still works for the tenant of `ctx`: undefined when
+ * it does. The module that issued the link owns the check (its table, its clock).
+ */
+export type LinkCheck = (ctx: Ctx, token: string) => Promise<DeadLink | undefined>;
+
+const linkChecks = new Map<string, LinkCheck>();
+
+/**
+ * Plugs in the check of one kind of emailed link ('portal_invitation'); a later call replaces
+ * it. A resend asks it, so that staff never send a copy whose link is already dead.
+ */
+export function registerLinkCheck(link: string, check: LinkCheck): void {
+  linkChecks.set(link, check);
+}
+
+/**
+ * A secret that a message must carry but the outbox must not keep in clear (the token of an
+ * invitation or password-reset link): sealed under the installation's secrets key and written
+ * into the text as a marker naming the kind of link, which delivery opens just before sending.
+ * Staff reading the outbox see the marker; a resend carries the same link while that link's
+ * check (registerLinkCheck) says it works. Call outside a transaction (the first use of the
+ * secrets key may create it).
+ */
+export async function sealForEmail(db: Queryable, tenantId: string, secret: string, link: string) {
+  if (!/^[a-z_]+$/.test(link)) throw new Error(`a link kind is lowercase letters: ${link}`);
+  return `[[sealed:${link}:${await sealSecret(db, tenantId, secret)}]]`;
+}
+
+/** A marker: the kind of link (absent in messages written before kinds were named), the blob. */
+const SEALED = /\[\[sealed:(?:([a-z_]+):)?([A-Za-z0-9_.-]+)\]\]/g;
 
 async function openSealed(db: Queryable, tenantId: string, text: string): Promise<string> {
   const opened = new Map<string, string>();
   for (const match of text.matchAll(SEALED)) {
-    const blob = match[1] as string;
+    const blob = match[2] as string;
     if (!opened.has(blob)) opened.set(blob, await openSecret(db, tenantId, blob));
   }
   return opened.size === 0
     ? text
-    : text.replace(SEALED, (_, blob: string) => opened.get(blob) ?? '');
+    : text.replace(SEALED, (_, _link: string | undefined, blob: string) => opened.get(blob) ?? '');
+}
+
+/**
+ * The first link among `texts` (a message's text and HTML) that no longer works, with its kind;
+ * undefined when every link works or there is none. A link whose kind has no check (or is not
+ * named) counts as dead: nothing can vouch for it.
+ */
+export async function deadLinkIn(
+  ctx: Ctx,
+  texts: (string | null)[],
+): Promise<(DeadLink & { link: string }) | undefined> {
+  const seen = new Set<string>();
+  for (const text of texts) {
+    for (const match of (text ?? '').matchAll(SEALED)) {
+      const [, link, blob] = match as unknown as [string, string | undefined, string];
+      if (seen.has(blob)) continue;
+      seen.add(blob);
+      const check = link ? linkChecks.get(link) : undefined;
+      if (!link || !check) {
+        return {
+          link: link ?? 'unknown',
+          reason: 'it cannot be checked',
+          remedy: 'Send a new message from where this one was first sent.',
+        };
+      }
+      const dead = await check(ctx, await openSecret(ctx.db, ctx.tenant.id, blob));
+      if (dead) return { link, ...dead };
+    }
+  }
+  return undefined;
 }
 
 /** Sends the messages' jobs inside the writing transaction and records their ids. */

@@ -9,7 +9,7 @@ import type { Queryable, Tx } from '../../db/db.js';
 import { queueFor } from '../../jobs/queue.js';
 import { recordMany } from '../audit/service.js';
 import { type Ctx, requirePermission, tenantNow } from '../context.js';
-import { EMAIL_QUEUE, enqueueEmails } from './deliver.js';
+import { deadLinkIn, EMAIL_QUEUE, enqueueEmails } from './deliver.js';
 import {
   type AttachmentDescriptor,
   type EmailKind,
@@ -20,7 +20,12 @@ import {
 } from './model.js';
 import { previewTemplate } from './template-store.js';
 
-export { type AttachmentRenderer, sealForEmail } from './deliver.js';
+export {
+  type AttachmentRenderer,
+  type DeadLink,
+  type LinkCheck,
+  sealForEmail,
+} from './deliver.js';
 export type { OutgoingEmail } from './model.js';
 export { renderTemplate, templateRenderer } from './template-store.js';
 export type { TemplateKey } from './templates.js';
@@ -236,9 +241,23 @@ export async function getEmail(ctx: Ctx, id: string): Promise<EmailView> {
   return view(await loadEmail(ctx.db, ctx, id));
 }
 
-/** Queues a copy of a message to the same recipients; attachments are rendered afresh. */
+/**
+ * Queues a copy of a message to the same recipients; attachments are rendered afresh. A message
+ * whose link no longer works (an invitation already accepted, a reset link past its hour, an
+ * export's download expired) is not copied: the copy would carry the same dead link, so the
+ * answer says what to send instead.
+ */
 export async function resendEmail(ctx: Ctx, id: string): Promise<EmailView> {
   requirePermission(ctx, 'billing:write');
+  const original = await loadEmail(ctx.db, ctx, id);
+  const dead = await deadLinkIn(ctx, [original.body_text, original.body_html]);
+  if (dead) {
+    throw new AppError(
+      'email_link_dead',
+      { link: dead.link, reason: dead.reason },
+      `This email's link no longer works (${dead.reason}), so a copy would not work either. ${dead.remedy}`,
+    );
+  }
   return ctx.db.tx(async (tx) => {
     const row = await loadEmail(tx, ctx, id);
     const [copy] = await insertEmails(tx, ctx, [

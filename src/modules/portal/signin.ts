@@ -15,7 +15,7 @@ import { newId, newSecret } from '../../core/ids.js';
 import type { Db, Queryable, Tx } from '../../db/db.js';
 import { recordChange } from '../audit/service.js';
 import { type Ctx, requirePermission, type TenantInfo, tenantNow } from '../context.js';
-import type { TemplateKey } from '../email/service.js';
+import type { DeadLink, TemplateKey } from '../email/service.js';
 import { queueEmail, renderTemplate, sealForEmail } from '../email/service.js';
 import { hashPassword, sha256 } from '../staff/service.js';
 import { loadTenant } from '../tenants/service.js';
@@ -113,7 +113,7 @@ export interface InvitationView {
 export async function inviteContact(ctx: Ctx, contactId: string): Promise<InvitationView> {
   requirePermission(ctx, 'customers:write');
   const token = newSecret();
-  const sealed = await sealForEmail(ctx.db, ctx.tenant.id, token);
+  const sealed = await sealForEmail(ctx.db, ctx.tenant.id, token, 'portal_invitation');
   return ctx.db.tx(async (tx) => {
     const contact = await loadContact(tx, ctx.tenant.id, contactId, true);
     if (!contact) throw new AppError('contact_not_found', { id: contactId });
@@ -205,9 +205,11 @@ interface TokenRow {
 const TOKEN_COLUMNS =
   'id, purpose, tenant_id, contact_id, login_id, expires_at, used_at, revoked_at';
 
-/** The link's row if it can still be used at `now`; otherwise the plain "ask for a new one". */
-function usable(row: TokenRow | undefined, now: Date): TokenRow {
-  const reason = !row
+type DeadReason = 'unknown' | 'used' | 'replaced' | 'expired';
+
+/** Why the link cannot be used at `now`, or undefined when it can. */
+function deadReason(row: TokenRow | undefined, now: Date): DeadReason | undefined {
+  return !row
     ? 'unknown'
     : row.used_at
       ? 'used'
@@ -216,8 +218,49 @@ function usable(row: TokenRow | undefined, now: Date): TokenRow {
         : row.expires_at <= now
           ? 'expired'
           : undefined;
+}
+
+/** The link's row if it can still be used at `now`; otherwise the plain "ask for a new one". */
+function usable(row: TokenRow | undefined, now: Date): TokenRow {
+  const reason = deadReason(row, now);
   if (reason || !row) throw new AppError('portal_link_expired', { reason });
   return row;
+}
+
+/**
+ * Whether an invitation email's link still works, for a resend from the outbox (registered in
+ * wiring.ts): on the tenant clock, as accepting it is.
+ */
+export async function invitationLinkCheck(ctx: Ctx, token: string): Promise<DeadLink | undefined> {
+  const row = await findToken(ctx.db, 'invitation', token);
+  const reason = row?.tenant_id === ctx.tenant.id ? deadReason(row, tenantNow(ctx)) : 'unknown';
+  if (!reason) return undefined;
+  if (reason === 'used') {
+    return {
+      reason: 'the invitation was accepted',
+      remedy:
+        'The contact has set a password; if it is forgotten, send a password-reset link from the contact.',
+    };
+  }
+  return {
+    reason: reason === 'replaced' ? 'a newer invitation was sent' : `the invitation is ${reason}`,
+    remedy: 'Send a new invitation from the contact instead.',
+  };
+}
+
+/** Whether a password-reset email's link still works (its hour, on the installation clock). */
+export async function resetLinkCheck(ctx: Ctx, token: string): Promise<DeadLink | undefined> {
+  const reason = deadReason(await findToken(ctx.db, 'password_reset', token), ctx.clock.now());
+  if (!reason) return undefined;
+  return {
+    reason:
+      reason === 'used'
+        ? 'the link was used'
+        : reason === 'replaced'
+          ? 'a newer link was sent'
+          : `the link is ${reason}`,
+    remedy: 'Send a new password-reset link from the contact instead.',
+  };
 }
 
 async function findToken(q: Queryable, purpose: TokenRow['purpose'], token: string, lock = false) {
@@ -421,7 +464,7 @@ async function sendResetLink(
 ): Promise<string | undefined> {
   const { db, clock, tenant } = ctx;
   const token = newSecret();
-  const sealed = await sealForEmail(db, tenant.id, token);
+  const sealed = await sealForEmail(db, tenant.id, token, 'portal_password_reset');
   return db.tx(async (tx) => {
     const contact = await loadContact(tx, tenant.id, contactId);
     if (!contact) return undefined;

@@ -14,7 +14,7 @@ import { newId, newSecret } from '../../core/ids.js';
 import type { Db, Queryable } from '../../db/db.js';
 import { defineQueue, queueFor } from '../../jobs/queue.js';
 import { type Ctx, systemCtx, tenantNow } from '../context.js';
-import { queueEmail, sealForEmail } from '../email/service.js';
+import { type DeadLink, queueEmail, sealForEmail } from '../email/service.js';
 import { portalUrl } from '../portal/service.js';
 import { sha256 } from '../staff/service.js';
 import { loadTenant } from '../tenants/service.js';
@@ -175,7 +175,7 @@ export async function runUsageExport(db: Db, clock: Clock, job: UsageExportJob):
   });
   const file = await writeUsageXlsx(records, row.columns);
   const token = newSecret();
-  const sealed = await sealForEmail(db, tenant.id, token);
+  const sealed = await sealForEmail(db, tenant.id, token, 'usage_export');
   await db.tx(async (tx) => {
     const now = tenantNow(ctx);
     const expiresAt = new Date(now.getTime() + EXPORT_LINK_HOURS * 3600_000);
@@ -247,6 +247,23 @@ async function openLink(
     throw new AppError('usage_export_not_found');
   }
   return { ...row, time_zone: tenant.timeZone };
+}
+
+/**
+ * Whether an export email's download link still works, for a resend from the outbox (registered
+ * in wiring.ts): the same test the download makes.
+ */
+export async function exportLinkCheck(ctx: Ctx, token: string): Promise<DeadLink | undefined> {
+  try {
+    const row = await openLink(ctx.db, ctx.clock, token);
+    if (row.tenant_id === ctx.tenant.id) return undefined;
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'usage_export_not_found') throw err;
+  }
+  return {
+    reason: 'the download has expired',
+    remedy: 'The contact can export the usage again from the portal.',
+  };
 }
 
 function fileName(row: ReadyExport): string {
