@@ -185,6 +185,81 @@ describe('the account’s own records', () => {
   });
 });
 
+describe('the payment list', () => {
+  it('shows each payment as the staff history does, page by page', async () => {
+    const customer = await newCustomer(t);
+    const method = await saveMethod(t, customer.id, cardBody());
+    const a = await postedInvoice(t, customer.id, 10_000);
+    const b = await postedInvoice(t, customer.id, 4_000);
+    await pay(t, customer.id, method.id, 2_500, {
+      allocations: [{ invoice_id: a, amount: 2_500 }],
+    });
+    const split = await pay(t, customer.id, method.id, 6_000, {
+      allocations: [
+        { invoice_id: b, amount: 4_000 },
+        { invoice_id: a, amount: 2_000 },
+      ],
+    });
+    const refund = await t.api.post(`/api/v1/payments/${split.id}/refunds`, {
+      amount: 1_000,
+      outcome: 'reopen',
+    });
+    expect(refund.status, JSON.stringify(refund.body)).toBe(201);
+    await pay(t, customer.id, method.id, 3_000, { scheduled_for: '2026-12-20' });
+    // More than is open: what is left stays unapplied on the account.
+    await pay(t, customer.id, method.id, 20_000, { prepayment: true });
+    const { portal } = await portalContact(h, t, { customerId: customer.id });
+
+    const seen: Record<string, unknown>[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await portal.get(
+        `/api/v1/portal/payments?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      seen.push(...res.body.data);
+      cursor = res.body.next_cursor;
+    } while (cursor && seen.length < 10);
+    const staff = (await t.api.get(`/api/v1/payments?customer=${customer.id}`)).body.data as Record<
+      string,
+      unknown
+    >[];
+    expect(staff).toHaveLength(4);
+    const shown = Object.keys(seen[0] ?? {}).sort();
+    expect(shown).toEqual(
+      [
+        'id',
+        'status',
+        'amount',
+        'currency',
+        'method_type',
+        'reference',
+        'scheduled_for',
+        'failure_message',
+        'amount_refunded',
+        'unapplied',
+        'applications',
+        'expected_settlement_date',
+        'attempted_at',
+        'settled_at',
+        'created_at',
+      ].sort(),
+    );
+    expect(seen).toEqual(
+      staff.map((p) => ({
+        ...Object.fromEntries(shown.map((k) => [k, p[k]])),
+        applications: (p.applications as { invoice_id: string; amount: number }[]).map((x) => ({
+          invoice_id: x.invoice_id,
+          amount: x.amount,
+        })),
+      })),
+    );
+    // The refund and the overpayment are there as the books say them.
+    expect(seen.find((p) => p.id === split.id)).toMatchObject({ amount_refunded: 1_000 });
+    expect(seen.filter((p) => Number(p.unapplied) > 0)).toHaveLength(1);
+  });
+});
+
 describe('scoping', () => {
   it('refuses another customer’s invoice and hides drafts, as not found alike', async () => {
     const b = await billedCustomer(h, t);

@@ -1,11 +1,13 @@
 /** Transaction history (E7): payments newest first, filtered by customer and status. */
 import { cursorId } from '../../core/schemas.js';
 import { prepared } from '../../db/db.js';
+import { paymentRemainingSql } from '../books/service.js';
 import { type Ctx, requirePermission } from '../context.js';
-import type { PaymentRow, PaymentStatus, PaymentView } from './model.js';
+import type { AppliedView, PaymentRow, PaymentStatus, PaymentView } from './model.js';
 import {
   findPaymentRow,
   type PaymentParts,
+  paymentApplicationsSql,
   paymentColumnsSql,
   paymentPartsSql,
   paymentView,
@@ -47,6 +49,67 @@ export async function listPayments(
     params,
   );
   const data = viewsWithParts(rows.slice(0, f.limit));
+  return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
+}
+
+/**
+ * What a customer's own payment history shows of each payment (the portal's list): fewer fields
+ * than a PaymentView — no refunds, return debits, gateway or sync details — so the list reads and
+ * parses only these. `unapplied` is the books' remainder (amount − refunded − applied, if the
+ * payment counts), the figure a PaymentView carries too.
+ */
+export interface PaymentSummary {
+  id: string;
+  status: PaymentStatus;
+  amount: number;
+  currency: 'USD';
+  method_type: PaymentRow['method_type'];
+  reference: string | null;
+  scheduled_for: string | null;
+  failure_message: string | null;
+  amount_refunded: number;
+  unapplied: number;
+  applications: AppliedView[];
+  expected_settlement_date: string | null;
+  attempted_at: string | null;
+  settled_at: string | null;
+  created_at: string;
+}
+
+type SummaryRow = Omit<PaymentSummary, 'attempted_at' | 'settled_at' | 'created_at'> & {
+  attempted_at: Date | null;
+  settled_at: Date | null;
+  created_at: Date;
+};
+
+/** One customer's payments, newest first, as summaries (a page after `cursor`). */
+export async function listPaymentSummaries(
+  ctx: Ctx,
+  f: { customer: string; cursor?: string | undefined; limit: number },
+): Promise<{ data: PaymentSummary[]; next_cursor: string | null }> {
+  requirePermission(ctx, 'billing:read');
+  const cursor = cursorId(f.cursor);
+  // The first page and the others are two statements, each prepared with a plan of its own.
+  const rows = await ctx.db.query<SummaryRow>(
+    prepared(
+      `SELECT p.id, p.status, p.amount, p.currency, p.method_type, p.reference, p.scheduled_for,
+              p.failure_message, p.amount_refunded, (${paymentRemainingSql('p')})::bigint AS unapplied,
+              ${paymentApplicationsSql('p')} AS applications,
+              p.expected_settlement_date, p.attempted_at, p.settled_at, p.created_at
+         FROM payments p
+        WHERE p.tenant_id = $1 AND p.customer_id = $2 ${cursor == null ? '' : 'AND p.id < $4'}
+        ORDER BY p.id DESC LIMIT $3`,
+    ),
+    cursor == null
+      ? [ctx.tenant.id, f.customer, f.limit + 1]
+      : [ctx.tenant.id, f.customer, f.limit + 1, cursor],
+  );
+  const data = rows.slice(0, f.limit).map((r) => ({
+    ...r,
+    attempted_at: r.attempted_at?.toISOString() ?? null,
+    settled_at: r.settled_at?.toISOString() ?? null,
+    created_at: r.created_at.toISOString(),
+  }));
   return { data, next_cursor: rows.length > f.limit ? (data[data.length - 1]?.id ?? null) : null };
 }
 

@@ -79,6 +79,20 @@ export function paymentColumnsSql(alias: string): string {
 }
 
 /**
+ * SQL scalar: the applications of payment `alias` as a JSON array of {invoice_id,
+ * invoice_number, amount}, net per invoice, in allocation order (oldest invoice first).
+ */
+export function paymentApplicationsSql(alias: string): string {
+  return `(SELECT coalesce(json_agg(json_build_object('invoice_id', a.id, 'invoice_number', a.number,
+                                                'amount', a.amount)
+                              ORDER BY ${oldestFirstSql('a')}), '[]')
+       FROM (SELECT i.id, i.number, i.invoice_date, i.due_date, sum(pa.amount)::bigint AS amount
+               FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
+              WHERE pa.payment_id = ${alias}.id
+              GROUP BY i.id) a)`;
+}
+
+/**
  * What the view of payment `alias` reads besides its row, as JSON columns of the same statement
  * (no second round trip): its applications net per invoice in allocation order (oldest invoice
  * first — application ids made in one millisecond do not sort in the order they were made), its
@@ -86,13 +100,7 @@ export function paymentColumnsSql(alias: string): string {
  */
 export function paymentPartsSql(alias: string): string {
   return `
-    (SELECT coalesce(json_agg(json_build_object('invoice_id', a.id, 'invoice_number', a.number,
-                                                'amount', a.amount)
-                              ORDER BY ${oldestFirstSql('a')}), '[]')
-       FROM (SELECT i.id, i.number, i.invoice_date, i.due_date, sum(pa.amount)::bigint AS amount
-               FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id
-              WHERE pa.payment_id = ${alias}.id
-              GROUP BY i.id) a) AS view_applications,
+    ${paymentApplicationsSql(alias)} AS view_applications,
     (SELECT coalesce(json_agg(f ORDER BY f.id), '[]')
        FROM (SELECT r.id, r.amount, r.reason, r.outcome, m.id AS credit_memo_id, r.status,
                     r.failure_message, r.created_at

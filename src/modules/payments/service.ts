@@ -37,7 +37,9 @@ export {
   lastPaymentOf,
   lastSucceededPaymentSql,
   lastUsedMethodId,
+  listPaymentSummaries,
   listPayments,
+  type PaymentSummary,
 } from './history.js';
 export type { PaymentView } from './model.js';
 export { payMethodsOf } from './options.js';

@@ -27,7 +27,7 @@ import {
   invoiceSummary,
   lastPaymentOf,
   lastSucceededPaymentSql,
-  listPayments,
+  listPaymentSummaries,
 } from '../payments/service.js';
 import type { PortalUsageFilters, UsageExportRequest } from '../usage/model.js';
 import { customerHasUsage, listUsage, requestUsageExport } from '../usage/service.js';
@@ -209,7 +209,7 @@ export async function portalPayments(
   q: { customer_id?: string | undefined; cursor?: string | undefined; limit: number },
 ) {
   requireContactPermission(caller, 'view_payments');
-  return listPayments(caller.ctx, {
+  return listPaymentSummaries(caller.ctx, {
     customer: await targetCustomer(caller, q.customer_id),
     cursor: q.cursor,
     limit: q.limit,
