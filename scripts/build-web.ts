@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { extname, join, relative } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const ROOT = join(import.meta.dirname, '..');
 const WEB = join(ROOT, 'web');
@@ -35,6 +36,8 @@ export function sourceHash(): string {
       .update('\0');
   }
   hash.update(readFileSync(join(ROOT, 'package-lock.json')));
+  // And how the build runs (this file: a change here, such as compressing, builds again).
+  hash.update(readFileSync(import.meta.filename));
   return hash.digest('hex');
 }
 
@@ -62,7 +65,40 @@ export async function buildWeb(options: { logLevel?: 'info' | 'warn' | 'silent' 
     if (nodeEnv === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = nodeEnv;
   }
+  compressAssets(join(DIST, 'assets'));
   writeFileSync(STAMP, `${hash}\n`);
+}
+
+/** Text assets worth compressing; images and fonts are compressed already. */
+const COMPRESSIBLE = new Set(['.js', '.css', '.svg', '.json', '.html', '.txt', '.map']);
+
+/**
+ * Writes a Brotli (.br) and a gzip (.gz) copy beside each text asset of `dir` over 1 kB, once at
+ * build time at the highest settings, so the server sends the smaller copy a browser accepts
+ * (@fastify/static's preCompressed) without compressing on every request: the portal's first
+ * page is about a quarter of its size over the wire. Returns the bytes before and after (Brotli).
+ */
+export function compressAssets(dir: string): { raw: number; br: number; gz: number } {
+  const total = { raw: 0, br: 0, gz: 0 };
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (!COMPRESSIBLE.has(extname(name)) || !statSync(path).isFile()) continue;
+    const content = readFileSync(path);
+    if (content.length < 1024) continue;
+    const br = brotliCompressSync(content, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_SIZE_HINT]: content.length,
+      },
+    });
+    const gz = gzipSync(content, { level: 9 });
+    writeFileSync(`${path}.br`, br);
+    writeFileSync(`${path}.gz`, gz);
+    total.raw += content.length;
+    total.br += br.length;
+    total.gz += gz.length;
+  }
+  return total;
 }
 
 if (process.argv[1]?.endsWith('build-web.ts')) {

@@ -3,7 +3,8 @@
  * console at /console/ and the customer portal at /portal/, their hashed assets at /assets/.
  * An HTML GET anywhere under an app's prefix gets that app's index.html (the app's router shows
  * the page, or its own not-found page), so deep links and reloads work; anything else unknown
- * keeps the API's JSON 404. Each index.html answer carries a fresh CSP nonce.
+ * keeps the API's JSON 404. Each index.html answer carries a fresh CSP nonce. Assets go out
+ * Brotli- or gzip-compressed when the browser accepts it, from copies the build made.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -69,6 +70,9 @@ export async function registerWeb(app: App, options: { dir: string }): Promise<v
       // File names carry a content hash: a changed file is a new name.
       immutable: true,
       maxAge: '365d',
+      // The build writes .br and .gz copies (scripts/build-web.ts compressAssets): the smaller
+      // one the browser accepts is sent, with Vary: Accept-Encoding.
+      preCompressed: true,
       decorateReply: false,
     });
   }

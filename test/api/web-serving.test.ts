@@ -1,13 +1,15 @@
 /**
  * How the server serves the web apps: deep links under /console/ and /portal/ get the app's
- * index.html (with a fresh CSP nonce, never cached), assets are immutable, everything else keeps
- * the JSON 404. The apps here are a small stand-in directory shaped like web/dist, so the API
+ * index.html (with a fresh CSP nonce, never cached), assets are immutable and go out compressed
+ * as the browser accepts, everything else keeps the JSON 404. The apps here are a small stand-in directory shaped like web/dist, so the API
  * suite needs no Vite build; the browser suite (npm run test:browser) serves the real build.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { compressAssets } from '../../scripts/build-web.js';
 import { client } from '../helpers/app.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -23,6 +25,12 @@ for (const name of ['console', 'portal']) {
 }
 mkdirSync(join(dist, 'assets'));
 writeFileSync(join(dist, 'assets', 'console-abc123.js'), 'console.log("hi")');
+// A bundle-sized script, compressed as the build compresses web/dist/assets.
+const bundle = Array.from({ length: 400 }, (_, i) => `export const v${i} = "value ${i}";`).join(
+  '\n',
+);
+writeFileSync(join(dist, 'assets', 'portal-def456.js'), bundle);
+const compressed = compressAssets(join(dist, 'assets'));
 
 const h = useHarness({ webDir: dist });
 const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
@@ -76,5 +84,40 @@ describe('serving the web apps', () => {
     expect(asset.headers['x-content-type-options']).toBe('nosniff');
     expect((await client(h.app).get('/assets/../console/index.html')).status).toBe(404);
     expect((await client(h.app).get('/assets/missing-123.js')).status).toBe(404);
+  });
+
+  it('sends an asset compressed as the browser accepts it, Brotli first, and as it is otherwise', async () => {
+    // Only the bundle: a file under 1 kB is not worth a copy.
+    expect(compressed.raw).toBe(bundle.length);
+    expect(compressed.br).toBeLessThan(bundle.length / 4);
+    const get = (encoding?: string) =>
+      h.app.inject({
+        method: 'GET',
+        url: '/assets/portal-def456.js',
+        headers: encoding === undefined ? {} : { 'accept-encoding': encoding },
+      });
+    const br = await get('gzip, deflate, br');
+    expect(br.statusCode).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(br.headers['cache-control']).toMatch(/immutable/);
+    expect(br.rawPayload.length).toBe(compressed.br);
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(bundle);
+    const gz = await get('gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(bundle);
+    const plain = await get();
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toMatch(/accept-encoding/i);
+    expect(plain.body).toBe(bundle);
+    // The small file has no copies and goes out as it is, whatever is accepted.
+    const small = await h.app.inject({
+      method: 'GET',
+      url: '/assets/console-abc123.js',
+      headers: { 'accept-encoding': 'br' },
+    });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.body).toBe('console.log("hi")');
   });
 });
