@@ -287,6 +287,7 @@ describe('console history tab', () => {
     await page.getByRole('combobox', { name: 'Invoice status' }).click();
     await page.getByRole('option', { name: 'Paid', exact: true }).click();
     await invoices.getByText('No invoice has this status.').waitFor();
+    expect(page.url()).toMatch(/invoices_status=paid/);
 
     // The global search's transaction hit lands on the same detail (`?payment=ID`).
     const box = page.getByLabel('Search everything');
@@ -296,6 +297,34 @@ describe('console history tab', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('dialog', { name: 'Transaction: Check 1042' }).waitFor();
     expect(page.url()).toContain(`payment=${paymentId}`);
+  });
+});
+
+describe('console history pages', () => {
+  it('keeps each list’s filter and page in the address', async () => {
+    const who = await customer(unique('Paged Farms'));
+    for (let i = 0; i < 27; i++) await postedInvoice(who.id, 1_000 + i);
+    const page = await b.newPage();
+    await signInStaff(page);
+    await page.goto(`/console/customers/${who.id}?tab=history`);
+    const list = page.getByRole('region', { name: 'Invoice history' });
+    const rows = list.getByRole('row');
+    await expect.poll(() => rows.count()).toBe(26);
+    await list.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(page.url()).toMatch(/invoices_cursor=inv_/);
+    // A reload shows the same page; a filter starts on its first page.
+    await page.reload();
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
+    await page.getByRole('combobox', { name: 'Invoice status' }).click();
+    await page.getByRole('option', { name: 'Open', exact: true }).click();
+    await expect.poll(() => page.url()).not.toMatch(/invoices_cursor/);
+    expect(page.url()).toMatch(/invoices_status=open/);
+    await expect.poll(() => rows.count()).toBe(26);
+    // Back returns to the page before the filter.
+    await page.goBack();
+    await expect.poll(() => rows.count()).toBe(3);
+    await page.close();
   });
 });
 

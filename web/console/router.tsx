@@ -146,6 +146,11 @@ export const CustomerSearch = z.object({
   credits: z.enum(['memo', 'unapplied']).optional().catch(undefined),
   /** The credits tab's page (its first when absent). */
   credits_cursor: z.string().max(64).optional().catch(undefined),
+  /** The history tab's lists: each one's status filter and page. */
+  invoices_status: z.string().max(40).optional().catch(undefined),
+  invoices_cursor: z.string().max(64).optional().catch(undefined),
+  payments_status: z.string().max(40).optional().catch(undefined),
+  payments_cursor: z.string().max(64).optional().catch(undefined),
   payment: z.string().max(64).optional().catch(undefined),
 });
 export const customerRoute = createRoute({

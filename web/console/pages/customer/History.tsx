@@ -1,7 +1,7 @@
 /**
  * The History tab (E6, E7): every invoice of the customer (any status, a status filter) and
  * every transaction (card, bank debit, check, wire, cash, refunds shown on their payment), each
- * list paged by the server with a cursor. An invoice row opens the invoice summary drawer; a
+ * list paged by the server with a cursor, its filter and page in the address. An invoice row opens the invoice summary drawer; a
  * transaction row opens its detail (`?payment=ID`) with its applications and refunds. With
  * billing:write, staff record an external payment (check with its number, wire, cash) here.
  */
@@ -21,6 +21,7 @@ import {
 } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
 import { useRef, useState } from 'react';
 import type { paths } from '../../../../generated/api';
 import { api, unwrap } from '../../../shared/api';
@@ -29,6 +30,7 @@ import { ErrorAlert } from '../../../shared/errors';
 import { formatBusinessDate, formatInstantDate, parseAmountInput } from '../../../shared/format';
 import { Pager } from '../../../shared/Pager';
 import { Empty, Loading } from '../../../shared/states';
+import { customerRoute } from '../../router';
 import { can, useMe } from '../../session';
 import { type Payment, profileKey } from './types';
 
@@ -71,16 +73,34 @@ export function methodText(p: Pick<Payment, 'method_type' | 'reference'>): strin
   return p.reference ? `${k} ${p.reference}` : k;
 }
 
-/** Cursor paging kept in the component: the cursors of the pages seen, the last one shown. */
-function useCursor() {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+/**
+ * A history list's status filter and page, kept in the address (`?invoices_status=`,
+ * `?invoices_cursor=`, and the same for payments), so a reload, Back or a shared link shows the
+ * same page. A status the list does not know reads as none.
+ */
+function useListAddress<S extends string>(
+  list: 'invoices' | 'payments',
+  statuses: Record<S, string>,
+) {
+  const search = customerRoute.useSearch();
+  const navigate = useNavigate({ from: '/customers/$customerId' });
+  const raw = list === 'invoices' ? search.invoices_status : search.payments_status;
+  const status = raw !== undefined && raw in statuses ? (raw as S) : null;
+  const cursor = list === 'invoices' ? search.invoices_cursor : search.payments_cursor;
+  const go = (next: { status: S | null; cursor?: string | undefined }) =>
+    void navigate({
+      search: (s) =>
+        list === 'invoices'
+          ? { ...s, invoices_status: next.status ?? undefined, invoices_cursor: next.cursor }
+          : { ...s, payments_status: next.status ?? undefined, payments_cursor: next.cursor },
+    });
   return {
+    status,
     cursor,
-    first: cursors.length > 0 ? () => setCursors([]) : undefined,
-    next: (c: string | null | undefined) =>
-      c ? () => setCursors((all) => [...all, c]) : undefined,
-    reset: () => setCursors([]),
+    /** A new filter starts on its first page. */
+    setStatus: (v: S | null) => go({ status: v }),
+    first: cursor ? () => go({ status }) : undefined,
+    next: (c: string | null | undefined) => (c ? () => go({ status, cursor: c }) : undefined),
   };
 }
 
@@ -114,8 +134,8 @@ function InvoiceHistory({
   customerId: string;
   openInvoice: (id: string | null) => void;
 }) {
-  const [status, setStatus] = useState<InvoiceStatus | null>(null);
-  const page = useCursor();
+  const page = useListAddress('invoices', INVOICE_STATUS);
+  const status = page.status;
   const invoices = useQuery({
     queryKey: [...profileKey(customerId), 'history', 'invoices', status, page.cursor],
     placeholderData: keepPreviousData,
@@ -146,10 +166,7 @@ function InvoiceHistory({
           w={200}
           data={Object.entries(INVOICE_STATUS).map(([value, label]) => ({ value, label }))}
           value={status}
-          onChange={(v) => {
-            setStatus(v as InvoiceStatus | null);
-            page.reset();
-          }}
+          onChange={(v) => page.setStatus(v as InvoiceStatus | null)}
         />
       </Group>
       {invoices.isPending ? (
@@ -238,9 +255,9 @@ function TransactionHistory({
   canWrite: boolean;
   tz: string;
 }) {
-  const [status, setStatus] = useState<PaymentStatus | null>(null);
   const [recording, setRecording] = useState(false);
-  const page = useCursor();
+  const page = useListAddress('payments', PAYMENT_STATUS);
+  const status = page.status;
   const payments = useQuery({
     queryKey: [...profileKey(customerId), 'history', 'payments', status, page.cursor],
     placeholderData: keepPreviousData,
@@ -272,10 +289,7 @@ function TransactionHistory({
             w={200}
             data={Object.entries(PAYMENT_STATUS).map(([value, label]) => ({ value, label }))}
             value={status}
-            onChange={(v) => {
-              setStatus(v as PaymentStatus | null);
-              page.reset();
-            }}
+            onChange={(v) => page.setStatus(v as PaymentStatus | null)}
           />
           {canWrite && (
             <Button variant="default" onClick={() => setRecording(true)}>
