@@ -59,6 +59,13 @@ describe('console contacts', () => {
     // Search narrows the list on the server.
     await page.getByLabel('Search contacts').fill(email.slice(0, 12));
     await expect.poll(() => page.locator('[data-contact]').count()).toBe(1);
+    // The search is in the address: a reload shows the same list and the same text.
+    await expect
+      .poll(() => page.url())
+      .toContain(`contacts_q=${encodeURIComponent(email.slice(0, 12))}`);
+    await page.reload();
+    await expect.poll(() => page.locator('[data-contact]').count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByLabel('Search contacts').inputValue()).toBe(email.slice(0, 12));
     await page.getByRole('button', { name: new RegExp(email) }).click();
     const card = page.locator('[data-contact]').first();
     await card.getByText('Has a portal password.').waitFor();

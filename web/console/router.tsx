@@ -146,6 +146,10 @@ export const CustomerSearch = z.object({
   credits: z.enum(['memo', 'unapplied']).optional().catch(undefined),
   /** The credits tab's page (its first when absent). */
   credits_cursor: z.string().max(64).optional().catch(undefined),
+  /** The contacts tab's search, order (name when absent) and page. */
+  contacts_q: z.string().max(200).optional().catch(undefined),
+  contacts_sort: z.enum(['newest', 'email']).optional().catch(undefined),
+  contacts_cursor: z.string().max(1200).optional().catch(undefined),
   /** The history tab's lists: each one's status filter and page. */
   invoices_status: z.string().max(40).optional().catch(undefined),
   invoices_cursor: z.string().max(64).optional().catch(undefined),

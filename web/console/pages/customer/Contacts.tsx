@@ -1,5 +1,6 @@
 /**
- * Contacts (A4): the people at this customer, sorted and searched on the server. Expanding a
+ * Contacts (A4): the people at this customer, sorted and searched on the server, the search,
+ * order and page in the address. Expanding a
  * contact (`?contact=ID`, which global search links to) shows its profile — change it, or
  * "Revoke access", then Save — its portal access, the emails staff send it (welcome, password
  * reset, account statement) and its own email history. A contact whose profile cannot view
@@ -21,7 +22,7 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import type { paths } from '../../../../generated/api';
 import { api, unwrap } from '../../../shared/api';
 import { Notice } from '../../../shared/display';
@@ -51,10 +52,33 @@ export function ContactsSection({ customerId }: SectionProps) {
   const canWrite = can(me, 'customers:write');
   const search = customerRoute.useSearch();
   const navigate = useNavigate({ from: '/customers/$customerId' });
-  const [text, setText] = useState('');
-  const [q] = useDebouncedValue(text.trim(), 250);
-  const [sort, setSort] = useState<Sort>('name');
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  // The search, the order and the page live in the address (`?contacts_q=`, `?contacts_sort=`,
+  // `?contacts_cursor=`): a reload or Back shows the same list. The box writes its text there a
+  // moment after typing stops, which starts the list again on its first page.
+  const q = search.contacts_q ?? '';
+  const sort: Sort = search.contacts_sort ?? 'name';
+  const cursor = search.contacts_cursor;
+  const [text, setText] = useState(q);
+  const [typed] = useDebouncedValue(text.trim(), 250);
+  const setList = (
+    next: { q?: string; sort?: Sort; cursor?: string | undefined },
+    replace = false,
+  ) => {
+    const order = next.sort ?? sort;
+    void navigate({
+      search: (s) => ({
+        ...s,
+        contacts_q: (next.q ?? q) || undefined,
+        contacts_sort: order === 'name' ? undefined : order,
+        contacts_cursor: next.cursor,
+      }),
+      replace,
+    });
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new typed text writes the address
+  useEffect(() => {
+    if (typed !== q) setList({ q: typed }, true);
+  }, [typed]);
   const [adding, setAdding] = useState(false);
   const expanded = search.contact ?? null;
   const setExpanded = (id: string | null) =>
@@ -102,10 +126,7 @@ export function ContactsSection({ customerId }: SectionProps) {
           type="search"
           value={text}
           maxLength={200}
-          onChange={(e) => {
-            setText(e.currentTarget.value);
-            setCursor(undefined);
-          }}
+          onChange={(e) => setText(e.currentTarget.value)}
           w={{ base: '100%', xs: 280 }}
         />
         <Select
@@ -117,10 +138,7 @@ export function ContactsSection({ customerId }: SectionProps) {
           ]}
           value={sort}
           allowDeselect={false}
-          onChange={(v) => {
-            setSort((v as Sort | null) ?? 'name');
-            setCursor(undefined);
-          }}
+          onChange={(v) => setList({ sort: (v as Sort | null) ?? 'name' })}
           w={{ base: '100%', xs: 180 }}
         />
       </Group>
@@ -162,9 +180,11 @@ export function ContactsSection({ customerId }: SectionProps) {
       )}
       {list.data && (
         <Pager
-          onFirst={cursor ? () => setCursor(undefined) : undefined}
+          onFirst={cursor ? () => setList({}) : undefined}
           onNext={
-            list.data.next_cursor ? () => setCursor(list.data.next_cursor ?? undefined) : undefined
+            list.data.next_cursor
+              ? () => setList({ cursor: list.data.next_cursor ?? undefined })
+              : undefined
           }
         />
       )}
