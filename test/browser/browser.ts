@@ -162,6 +162,31 @@ export function suite() {
   return inject('billow');
 }
 
+type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
+let ownerSession: StorageState | undefined;
+
+/**
+ * Signs the suite's tenant owner in to the console on `page` (a fresh context) and waits for the
+ * Customers page. The first call in a test file signs in through the form; later ones put that
+ * session's cookies in the new context, so a file spends one attempt of the login limit (10 a
+ * minute per client, and every file talks to one server from one address), and the form again
+ * only if that session has ended. `timeout` becomes the page's default timeout when given.
+ */
+export async function signInOwner(page: Page, options: { timeout?: number } = {}): Promise<void> {
+  if (options.timeout !== undefined) page.setDefaultTimeout(options.timeout);
+  const customers = page.getByRole('heading', { name: 'Customers' });
+  const signIn = page.getByRole('button', { name: 'Sign in' });
+  if (ownerSession) await page.context().addCookies(ownerSession.cookies);
+  await page.goto('/console/');
+  await customers.or(signIn).first().waitFor();
+  if (await customers.isVisible()) return;
+  await page.getByLabel('Email').fill(suite().ownerEmail);
+  await page.getByLabel(/^Password/).fill(suite().password);
+  await signIn.click();
+  await customers.waitFor();
+  ownerSession = await page.context().storageState();
+}
+
 /** A call to the suite's API with the owner's key (seeding what a page shows). */
 export async function apiCall(method: string, path: string, body?: unknown): Promise<unknown> {
   const { url, apiKey } = inject('billow');

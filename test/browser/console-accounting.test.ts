@@ -3,19 +3,10 @@
  * and Download, whose CSV has the header and entries that balance to zero; axe and screenshots.
  */
 import { readFileSync } from 'node:fs';
-import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 
 const b = useBrowser();
-
-async function signIn(page: Page) {
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
 
 let today: string;
 let invoiceNumber: string;
@@ -39,7 +30,7 @@ beforeAll(async () => {
 describe('accounting', () => {
   it('downloads the journal of a range as CSV whose entries balance', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page);
     await page.getByRole('link', { name: 'Accounting' }).click();
     await page.getByRole('heading', { name: 'Accounting', level: 1 }).waitFor();
     expect(await page.getByLabel('To').inputValue()).toBe(today);

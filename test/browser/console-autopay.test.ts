@@ -9,22 +9,13 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ROUTING_NUMBER as ROUTING } from '../../src/gateways/sandbox/testdata.js';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 import { customer, postedInvoice, signedInContact, unique } from './portal-helpers.js';
 
 const b = useBrowser();
 
 let cus: { id: string; name: string };
 let card: string;
-
-async function signInStaff(page: Page) {
-  page.setDefaultTimeout(20_000);
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
 
 async function addCard(customerId: string): Promise<string> {
   const token = (await apiCall('POST', '/api/v1/sandbox/tokens', {
@@ -96,7 +87,7 @@ beforeAll(async () => {
 describe('console autopay tab', () => {
   it('reorders rules by keyboard (kept after a reload), refuses an invalid rule, and a locked rule is greyed out in the portal', async () => {
     const page = await b.newPage();
-    await signInStaff(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/customers/${cus.id}?tab=autopay`);
     await page.getByRole('heading', { name: 'Autopay rules' }).waitFor();
     expect(await ruleOrder(page)).toEqual(['Large invoices', 'Water service']);
@@ -219,7 +210,7 @@ describe('console history tab', () => {
       allocations: [{ invoice_id: small, amount: 3_000 }],
     });
     const page = await b.newPage();
-    await signInStaff(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/customers/${who.id}?tab=history`);
     const invoices = page.getByRole('region', { name: 'Invoice history' });
     await invoices.getByRole('row').nth(2).waitFor();
@@ -305,7 +296,7 @@ describe('console history pages', () => {
     const who = await customer(unique('Paged Farms'));
     for (let i = 0; i < 27; i++) await postedInvoice(who.id, 1_000 + i);
     const page = await b.newPage();
-    await signInStaff(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/customers/${who.id}?tab=history`);
     const list = page.getByRole('region', { name: 'Invoice history' });
     const rows = list.getByRole('row');
@@ -347,7 +338,7 @@ describe('console pay dialog preview', () => {
     });
     const number = ((await apiCall('GET', `/api/v1/invoices/${inv}`)) as { number: string }).number;
     const page = await b.newPage();
-    await signInStaff(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/customers/${who.id}`);
     await page.getByLabel(`Select invoice ${number}`).check();
     await page.getByRole('button', { name: 'Pay selected (1)' }).click();

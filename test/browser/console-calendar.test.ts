@@ -8,9 +8,8 @@
  * deposits and a card edited by entering it again.
  * Axe and screenshots at 1280 and 375 px on each page.
  */
-import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 import { customer, postedInvoice, unique } from './portal-helpers.js';
 
 const b = useBrowser();
@@ -21,15 +20,6 @@ let second: string;
 let methodId: string;
 /** The day of the scheduled payment: the 27th, two months ahead (no other test's payments). */
 let payDay: string;
-
-async function signIn(page: Page) {
-  page.setDefaultTimeout(20_000);
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
 
 async function card(number = '4242424242424242') {
   return (await apiCall('POST', '/api/v1/sandbox/tokens', {
@@ -83,7 +73,7 @@ function longDate(date: string): string {
 describe('console payments calendar', () => {
   it("shows the scheduled payment on the customer's and the tenant's calendar, with its breakdown", async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     const [firstNo, secondNo] = await Promise.all([number(first), number(second)]);
     const month = payDay.slice(0, 7);
     const monthTitle = new Intl.DateTimeFormat('en-US', {
@@ -139,7 +129,7 @@ describe('console payments calendar', () => {
 
   it('issues a credit memo and applies it to an open invoice; the API refuses too much', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     const secondNo = await number(second);
     await page.goto(`/console/customers/${cus.id}?tab=credits`);
     await page.getByRole('heading', { name: 'Credits', level: 2 }).waitFor();
@@ -192,7 +182,7 @@ describe('console payments calendar', () => {
       });
     }
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/customers/${many.id}?tab=credits`);
     await page.getByText('26 credits, $26.00 available').waitFor();
     const rows = page.getByRole('region', { name: 'Credits table' }).getByRole('row');
@@ -212,7 +202,7 @@ describe('console payments calendar', () => {
 
   it('adds a card in the methods tab, makes the old one default again, and shows why a delete is refused', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     // The numbers go to the gateway's tokenization only, never to a staff endpoint.
     const posts: string[] = [];
     page.on('request', (r) => {
@@ -267,7 +257,7 @@ describe('console payments calendar', () => {
 
   it('adds a bank account and verifies it with the sandbox deposits; edits a card by entering it again', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/customers/${cus.id}?tab=methods`);
     await page.getByRole('heading', { name: 'Payment methods', level: 2 }).waitFor();
     await page.getByRole('button', { name: 'Add bank account' }).click();

@@ -5,21 +5,11 @@
  * estimate; cancel with the preview of what follows, at period end. Edit a product, archive and
  * restore a price and a product, page the products. Axe and screenshots at 1280 and 375 px.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 import { customer, unique } from './portal-helpers.js';
 
 const b = useBrowser();
-
-async function signInStaff(page: Page) {
-  page.setDefaultTimeout(20_000);
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
 
 async function addCard(customerId: string): Promise<void> {
   const token = (await apiCall('POST', '/api/v1/sandbox/tokens', {
@@ -40,7 +30,7 @@ async function addCard(customerId: string): Promise<void> {
 describe('console catalog and subscriptions', () => {
   it('creates a tiered price and previews a quantity; subscribes (readiness first), estimates and cancels at period end', async () => {
     const page = await b.newPage();
-    await signInStaff(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.getByRole('link', { name: 'Catalog' }).click();
     await page.getByRole('heading', { name: 'Catalog', level: 1 }).waitFor();
 
@@ -136,7 +126,7 @@ describe('console catalog and subscriptions', () => {
 
   it('edits a product, archives and restores a price and a product (the forms offer neither archived), pages the products', async () => {
     const page = await b.newPage();
-    await signInStaff(page);
+    await signInOwner(page, { timeout: 20_000 });
     // Another active plan, so the subscribe form has a price to offer throughout.
     const { id: otherProduct } = (await apiCall('POST', '/api/v1/products', {
       name: unique('Other product'),
@@ -235,7 +225,7 @@ describe('console catalog and subscriptions', () => {
 
   it('adds a one-time charge, sees it pending and in the estimate, deletes it', async () => {
     const page = await b.newPage();
-    await signInStaff(page);
+    await signInOwner(page, { timeout: 20_000 });
     const { id: productId } = (await apiCall('POST', '/api/v1/products', {
       name: unique('Setup'),
     })) as { id: string };

@@ -6,9 +6,8 @@
  * with its PDF attached; "view as customer" opens the portal read-only in a new tab, audited.
  * Axe and screenshots at 1280 and 375 px.
  */
-import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 import {
   contactOf,
   customer,
@@ -19,15 +18,6 @@ import {
 } from './portal-helpers.js';
 
 const b = useBrowser();
-
-async function signIn(page: Page) {
-  page.setDefaultTimeout(20_000);
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
 
 let cus: { id: string; name: string };
 const billingEmail = `${unique('ap')}@meadow.example`;
@@ -48,7 +38,7 @@ describe('console contacts', () => {
     const viewer = await contactOf(cus.id, 'No access', `${unique('vic')}@example.com`);
 
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/customers/${cus.id}?tab=contacts`);
     await page.getByRole('heading', { name: 'Contacts' }).waitFor();
     // The contact without invoice access is flagged in the list.
@@ -89,7 +79,7 @@ describe('console contacts', () => {
 
   it('sends a statement and finds it in the audit trail and, with its PDF, in the mailbox', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/customers/${cus.id}?tab=emails`);
     await page.getByRole('heading', { name: 'Email audit trail' }).waitFor();
     await page.getByRole('button', { name: 'Email statement' }).click();
@@ -113,7 +103,7 @@ describe('console contacts', () => {
 
   it('view as customer opens the portal read-only in a new tab', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/customers/${cus.id}`);
     const [tab] = await Promise.all([
       page.context().waitForEvent('page'),

@@ -6,21 +6,11 @@
  * in the test is found in the audit log by the object filter and links to its customer. Axe and
  * screenshots at 1280 and 375 px.
  */
-import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 import { contactOf, customer, invite, mailTo, postedInvoice, unique } from './portal-helpers.js';
 
 const b = useBrowser();
-
-async function signIn(page: Page) {
-  page.setDefaultTimeout(20_000);
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
 
 let cus: { id: string; name: string };
 const billingEmail = `${unique('ops')}@harbor.example`;
@@ -35,7 +25,7 @@ beforeAll(async () => {
 describe('console operations', () => {
   it('finds an emailed statement in the outbox, reads it and re-sends it', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.getByRole('link', { name: 'Email outbox' }).click();
     await page.getByRole('heading', { name: 'Email outbox' }).waitFor();
     await page
@@ -78,7 +68,7 @@ describe('console operations', () => {
     await invite(invited.id);
     await invite(invited.id);
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.goto(`/console/emails?to=${encodeURIComponent(invited.email)}`);
     const rows = page.locator('tr[data-email]');
     await expect.poll(() => rows.count()).toBe(2);
@@ -106,7 +96,7 @@ describe('console operations', () => {
     const renamed = `${cus.name} Ltd`;
     await apiCall('PATCH', `/api/v1/customers/${cus.id}`, { name: renamed });
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 20_000 });
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     await page.getByRole('combobox', { name: 'Object type' }).click();

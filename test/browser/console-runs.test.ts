@@ -10,9 +10,8 @@
  * The suite shares one tenant: the test sets payment terms to 0 days (so the invoices are due on
  * the day the payment run collects) and puts them back afterwards.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 import { contactOf, customer, mailTo, unique } from './portal-helpers.js';
 
 const b = useBrowser();
@@ -66,15 +65,6 @@ async function autopayCustomer(name: string, cardNumber: string, priceId: string
   return c;
 }
 
-async function signIn(page: Page) {
-  page.setDefaultTimeout(30_000);
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
-
 beforeAll(async () => {
   const tenant = (await apiCall('GET', '/api/v1/tenant')) as {
     settings: { payment_terms_days: number };
@@ -106,7 +96,7 @@ afterAll(async () => {
 describe('console bill runs and payment runs', () => {
   it('runs the month: clock, bill run, review, post, email, payment run, retry', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page, { timeout: 30_000 });
 
     // The sandbox clock in the header: advance one day and read what fell due.
     const start = await today();

@@ -3,19 +3,10 @@
  * found by a contact's email with the keyboard alone, a jump by exact invoice number, Escape, and
  * the list's "Has open invoices" filter and sort in the URL; axe and screenshots.
  */
-import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 
 const b = useBrowser();
-
-async function signIn(page: Page) {
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
 
 interface Made {
   id: string;
@@ -50,7 +41,7 @@ beforeAll(async () => {
 describe('global search', () => {
   it("finds a customer by a contact's email with the keyboard, and Escape closes the list", async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page);
     const box = page.getByLabel('Search everything');
     await box.focus();
     await page.keyboard.type('morgan.lee@quartz');
@@ -76,7 +67,7 @@ describe('global search', () => {
 
   it('jumps straight to an invoice by its exact number', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page);
     const box = page.getByLabel('Search everything');
     await box.click();
     await page.keyboard.type(invoice.number?.toLowerCase() ?? 'missing');
@@ -97,7 +88,7 @@ describe('global search', () => {
 
   it('says when nothing is found', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page);
     await page.getByLabel('Search everything').fill('no such thing anywhere 42');
     await page.getByText('Nothing found for').waitFor();
   });
@@ -106,7 +97,7 @@ describe('global search', () => {
 describe('the customers list', () => {
   it('filters to customers with open invoices and sorts, in the URL', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page);
     await page.getByRole('cell', { name: 'Quartz Ridge Farms' }).waitFor();
 
     await page.getByLabel('Has open invoices').check();

@@ -3,25 +3,16 @@
  * live preview changing as you type, a test send that reaches the SMTP server, saving and
  * resetting; axe and screenshots at 1280 and 375 px.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { checkPage, suite, useBrowser } from './browser.js';
+import { checkPage, signInOwner, useBrowser } from './browser.js';
 import { mailTo, unique } from './portal-helpers.js';
 
 const b = useBrowser();
 
-async function signIn(page: Page) {
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
-
 describe('settings: email templates', () => {
   it('previews an edit as it is typed, sends a test, saves and resets', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page);
     await page.goto('/console/settings?tab=email-templates');
     await page.getByRole('heading', { name: 'Email templates' }).waitFor();
     await page.getByRole('combobox', { name: 'Template' }).click();
@@ -70,7 +61,7 @@ describe('settings: email templates', () => {
 describe('settings: gateway', () => {
   it('shows the sandbox gateway and checks its connection', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page);
     await page.goto('/console/settings?tab=gateway');
     await page.getByRole('heading', { name: 'Payment gateway' }).waitFor();
     expect(await page.getByRole('radio', { name: /^Sandbox/ }).isChecked()).toBe(true);

@@ -4,20 +4,11 @@
  * because a contact uses the profile, with its reason), the daily payment run in billing rules,
  * and a webhook endpoint's delivery log with "Re-send". axe and screenshots at 1280 and 375 px.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 import { unique } from './portal-helpers.js';
 
 const b = useBrowser();
-
-async function signIn(page: Page) {
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
 
 interface Profile {
   id: string;
@@ -35,7 +26,7 @@ describe('settings: contact profiles', () => {
   it('edits the permission matrix per profile by mouse and keyboard, adds and renames a profile', async () => {
     const page = await b.newPage();
     page.setDefaultTimeout(20_000);
-    await signIn(page);
+    await signInOwner(page);
     await page.goto('/console/settings?tab=contact-profiles');
     await page.getByRole('heading', { name: 'Contact profiles' }).waitFor();
     const matrix = page.getByRole('table', { name: 'Contact profile permissions' });
@@ -83,7 +74,7 @@ describe('settings: contact profiles', () => {
   it('shows why a profile in use cannot be deleted; makes the default; deletes one', async () => {
     const page = await b.newPage();
     page.setDefaultTimeout(20_000);
-    await signIn(page);
+    await signInOwner(page);
     await page.goto('/console/settings?tab=contact-profiles');
     const matrix = page.getByRole('table', { name: 'Contact profile permissions' });
     const renamed = `In use ${unique('u')}`;
@@ -141,7 +132,7 @@ describe('settings: payment-run schedule', () => {
   it('switches the daily payment run on in billing rules, and off again', async () => {
     const page = await b.newPage();
     page.setDefaultTimeout(20_000);
-    await signIn(page);
+    await signInOwner(page);
     await page.goto('/console/settings?tab=billing');
     const daily = page.getByRole('checkbox', {
       name: 'Start a payment run for autopay customers every day',
@@ -178,7 +169,7 @@ describe('settings: webhook delivery log', () => {
 
     const page = await b.newPage();
     page.setDefaultTimeout(20_000);
-    await signIn(page);
+    await signInOwner(page);
     await page.goto('/console/settings?tab=webhooks');
     await page.getByRole('button', { name: `Deliveries of ${url}` }).click();
     const log = page.getByRole('table', { name: 'Delivery log' });

@@ -4,24 +4,15 @@
  * (its secret shown once) and revoked; a webhook endpoint added and its delivery log opened.
  * axe and screenshots of every tab.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { apiCall, checkPage, suite, useBrowser } from './browser.js';
+import { apiCall, checkPage, signInOwner, useBrowser } from './browser.js';
 
 const b = useBrowser();
-
-async function signIn(page: Page) {
-  await page.goto('/console/');
-  await page.getByLabel('Email').fill(suite().ownerEmail);
-  await page.getByLabel(/^Password/).fill(suite().password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Customers' }).waitFor();
-}
 
 describe('settings', () => {
   it('changes the organisation and billing rules, staff, API keys and webhooks', async () => {
     const page = await b.newPage();
-    await signIn(page);
+    await signInOwner(page);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Organisation' }).waitFor();
