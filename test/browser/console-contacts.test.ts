@@ -2,8 +2,8 @@
  * The console's contacts and emailing tabs in Chromium (issue 12 item 4, A4 and J4): a contact
  * signed in to the portal in another browser context loses its session when staff revoke its
  * access from the expanded contact; a contact whose profile cannot view invoices is flagged; a
- * statement sent from the emailing tab shows in the email audit trail and reaches the SMTP server
- * with its PDF attached; "view as customer" opens the portal read-only in a new tab, audited.
+ * statement sent from the emailing tab shows in the email audit trail (paged, the page in the
+ * address) and reaches the SMTP server with its PDF attached; "view as customer" opens the portal read-only in a new tab, audited.
  * Axe and screenshots at 1280 and 375 px.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,30 @@ describe('console contacts', () => {
     await page.reload();
     await trail.getByRole('row').filter({ hasText: 'Sent' }).first().waitFor();
     await checkPage(page, 'console-emails');
+  });
+
+  it('pages the email audit trail, the page in the address', async () => {
+    const many = await customer(unique('Trail Farms'));
+    await apiCall('PATCH', `/api/v1/customers/${many.id}`, {
+      billing_email: `${unique('trail')}@meadow.example`,
+    });
+    for (let i = 0; i < 26; i++) {
+      await apiCall('POST', `/api/v1/customers/${many.id}/statement/email`, {});
+    }
+    const page = await b.newPage();
+    await signInOwner(page, { timeout: 20_000 });
+    await page.goto(`/console/customers/${many.id}?tab=emails`);
+    const rows = page.getByRole('region', { name: 'Email audit trail table' }).getByRole('row');
+    await expect.poll(() => rows.count()).toBe(26);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(page.url()).toMatch(/emails_cursor=em_/);
+    await page.reload();
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    await page.getByRole('button', { name: 'First page' }).click();
+    await expect.poll(() => rows.count()).toBe(26);
+    expect(page.url()).not.toMatch(/emails_cursor/);
+    await page.close();
   });
 
   it('view as customer opens the portal read-only in a new tab', async () => {

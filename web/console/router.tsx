@@ -150,6 +150,8 @@ export const CustomerSearch = z.object({
   contacts_q: z.string().max(200).optional().catch(undefined),
   contacts_sort: z.enum(['newest', 'email']).optional().catch(undefined),
   contacts_cursor: z.string().max(1200).optional().catch(undefined),
+  /** The emails tab's audit trail: its page. */
+  emails_cursor: z.string().max(64).optional().catch(undefined),
   /** The history tab's lists: each one's status filter and page. */
   invoices_status: z.string().max(40).optional().catch(undefined),
   invoices_cursor: z.string().max(64).optional().catch(undefined),

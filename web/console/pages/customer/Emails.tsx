@@ -6,6 +6,7 @@
  */
 import { Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { api, unwrap } from '../../../shared/api';
 import { Notice } from '../../../shared/display';
@@ -13,6 +14,7 @@ import { ErrorAlert } from '../../../shared/errors';
 import { Pager } from '../../../shared/Pager';
 import { Empty, Loading } from '../../../shared/states';
 import { EmailTable } from '../../emails';
+import { customerRoute } from '../../router';
 import { can, useMe } from '../../session';
 import type { SectionProps } from './sections';
 import { profileKey } from './types';
@@ -22,6 +24,13 @@ export const emailsKey = (customerId: string) => [...profileKey(customerId), 'em
 
 export function EmailsSection({ customerId }: SectionProps) {
   const me = useMe();
+  // The trail's page is in the address (`?emails_cursor=`): a reload or Back keeps it.
+  const search = customerRoute.useSearch();
+  const navigate = useNavigate({ from: '/customers/$customerId' });
+  const page: ListPage = {
+    cursor: search.emails_cursor,
+    setCursor: (cursor) => void navigate({ search: (s) => ({ ...s, emails_cursor: cursor }) }),
+  };
   return (
     <Stack gap="lg">
       {can(me, 'billing:write') && <SendStatement customerId={customerId} />}
@@ -32,7 +41,7 @@ export function EmailsSection({ customerId }: SectionProps) {
         <Text size="sm">
           Every email to this customer and its contacts, newest first, with its delivery status.
         </Text>
-        <EmailHistory customerId={customerId} label="Email audit trail" />
+        <EmailHistory customerId={customerId} label="Email audit trail" page={page} />
       </Stack>
     </Stack>
   );
@@ -89,17 +98,29 @@ function SendStatement({ customerId }: { customerId: string }) {
   );
 }
 
-/** An email list: a customer's (with `customerId` only) or one contact's, with re-send. */
+/** Which page of a list is shown, and how to show another. */
+interface ListPage {
+  cursor: string | undefined;
+  setCursor: (cursor: string | undefined) => void;
+}
+
+/**
+ * An email list: a customer's (with `customerId` only) or one contact's, with re-send. Its page
+ * is `page` when given (the address), otherwise its own.
+ */
 export function EmailHistory({
   customerId,
   contactId,
   label,
+  page,
 }: {
   customerId: string;
   contactId?: string;
   label: string;
+  page?: ListPage;
 }) {
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const [ownCursor, setOwnCursor] = useState<string | undefined>(undefined);
+  const { cursor, setCursor } = page ?? { cursor: ownCursor, setCursor: setOwnCursor };
   const emails = useQuery({
     queryKey: [...emailsKey(customerId), contactId ?? 'all', cursor ?? ''],
     queryFn: async () =>
